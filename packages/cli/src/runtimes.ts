@@ -1,0 +1,24 @@
+/** `--runtime <name>[=<arg>]`: which runtime hosts the REPLs. */
+import type { Runtime } from '@rlmtree/core';
+import { SubprocessRuntime } from '@rlmtree/runtime-python';
+import { CliError } from './errors.ts';
+
+/** Makes a runtime from the part after `name=` (empty when absent). */
+export type RuntimeFactory = (arg: string) => Runtime | Promise<Runtime>;
+
+const runtimes = new Map<string, RuntimeFactory>([['subprocess', () => new SubprocessRuntime()]]);
+
+/** Adds (or replaces) a runtime for `--runtime <name>[=<arg>]`. */
+export function registerRuntime(name: string, factory: RuntimeFactory): void {
+  runtimes.set(name, factory);
+}
+
+/** @throws CliError for an unknown runtime name. */
+export async function runtimeFromSpec(spec: string): Promise<Runtime> {
+  const eq = spec.indexOf('=');
+  const name = eq < 0 ? spec : spec.slice(0, eq);
+  const arg = eq < 0 ? '' : spec.slice(eq + 1);
+  const factory = runtimes.get(name);
+  if (!factory) throw new CliError(`unknown runtime ${JSON.stringify(name)} (runtimes: ${[...runtimes.keys()].join(', ')})`);
+  return factory(arg);
+}

@@ -1,0 +1,45 @@
+/** Making the initial state of a run. */
+import { randomUUID } from 'node:crypto';
+import { DEFAULT_LIMITS } from './limits.ts';
+import { newAgent } from './reduce.ts';
+import { LimitsSchema, STATE_FORMAT_VERSION, type Context, type Limits, type RunState } from './schema/state.ts';
+import { freeze } from 'immer';
+
+/** Options of `createRun`. */
+export interface CreateRunOptions {
+  /** Overrides of `DEFAULT_LIMITS`. */
+  limits?: Partial<Limits>;
+  /** Host tools (names and one-line descriptions) to announce to agents. */
+  tools?: readonly { name: string; description: string }[];
+  /** Run id (default: a random UUID). */
+  runId?: string;
+}
+
+/**
+ * The state of a new run at step 0: one READY root agent holding `query` and `context`.
+ * @throws Error when a limit is out of range (e.g. `maxIterations: 0`), naming it.
+ */
+export function createRun(query: string, context: Context, options: CreateRunOptions = {}): RunState {
+  const parsed = LimitsSchema.safeParse({ ...DEFAULT_LIMITS, ...options.limits });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`createRun: bad limit ${issue.path.join('.')}: ${issue.message}`);
+  }
+  const limits = parsed.data;
+  const tools = (options.tools ?? []).map((t) => ({ name: t.name, description: t.description }));
+  const root = newAgent({ id: 'root', name: 'root', parentId: null, depth: 0, query, context, limits, tools });
+  return freeze(
+    {
+      format: 'rlmtree.state',
+      version: STATE_FORMAT_VERSION,
+      runId: options.runId ?? randomUUID(),
+      step: 0,
+      elapsedMs: 0,
+      limits,
+      tools,
+      rootId: 'root',
+      nodes: { root },
+    },
+    true,
+  );
+}

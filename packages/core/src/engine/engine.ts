@@ -1,0 +1,241 @@
+/**
+ * The effectful shell around the pure core: `Engine.step(state)` runs the effects `plan(state)`
+ * asks for (model calls, cells, resumes) through the `LLMClient` and the `Runtime`, turns their
+ * outcomes into events and folds them with `reduce` in agent-id order. The input state is never
+ * changed; the same events always give the same state.
+ */
+import pLimit from 'p-limit';
+import { createRun, type CreateRunOptions } from '../create.ts';
+import { checkTreeLimits } from '../limits.ts';
+import type { LLMClient } from '../llm/client.ts';
+import { isFinished, plan, type Effect } from '../plan.ts';
+import { reduceAll } from '../reduce.ts';
+import type { CellResult, Repl, Runtime } from '../runtime/runtime.ts';
+import type { CellOutcome, RunEvent } from '../schema/events.ts';
+import type { AgentNode, Cell, Context, RunState } from '../schema/state.ts';
+import { waitResults } from '../wait.ts';
+import { recordingHandler, type Tool } from './host-calls.ts';
+import { restoreRepl } from './restore.ts';
+
+/** Options of an `Engine`. */
+export interface EngineOptions {
+  /** The root agent's model. */
+  llm: LLMClient;
+  /** The model for `llm_query` sub-calls and child agents (default: `llm`). */
+  subLlm?: LLMClient;
+  /** Hosts the agents' REPLs. The engine never closes it; its owner does. */
+  runtime: Runtime;
+  /** Host functions agent code can call by name. */
+  tools?: Readonly<Record<string, Tool>>;
+  /** Effects (model calls, cells) run at once within a step (default 8). */
+  concurrency?: number;
+  /** Prompts of one `llm_query_batched` sent at once (default 8). */
+  subCallConcurrency?: number;
+  /** Cancels the run: in-flight model calls are aborted, running cells interrupted. */
+  signal?: AbortSignal;
+}
+
+/** What one step did: the new state and the events folded into it. */
+export interface StepResult {
+  state: RunState;
+  /** Events in the order they were folded; the last is `step_ended`. */
+  events: RunEvent[];
+}
+
+/** Options of `Engine.run` / `Engine.runFrom`. */
+export interface RunOptions extends CreateRunOptions {
+  /** Called after every step with its result (for live views and trace writers). */
+  onStep?: (step: StepResult) => void | Promise<void>;
+}
+
+interface ReplEntry {
+  repl: Repl;
+  /** The agent's cells this REPL has run: the same array object as in the state it matches. */
+  cells: readonly Cell[];
+}
+
+/** Drives runs: one engine can step any number of states, forks included. */
+export class Engine {
+  private readonly repls = new Map<string, ReplEntry>();
+  private readonly limit: ReturnType<typeof pLimit>;
+
+  /** Models, runtime, tools and concurrency bounds. */
+  readonly options: EngineOptions;
+
+  /** @param options models, runtime, tools and concurrency bounds. */
+  constructor(options: EngineOptions) {
+    this.options = options;
+    this.limit = pLimit(Math.max(1, options.concurrency ?? 8));
+  }
+
+  /** The state of a new run (step 0) for `query` over `context`. See `createRun`. */
+  init(query: string, context: Context, options: CreateRunOptions = {}): RunState {
+    const tools = Object.entries(this.options.tools ?? {}).map(([name, t]) => ({ name, description: t.description }));
+    return createRun(query, context, { ...options, tools: options.tools ?? tools });
+  }
+
+  /**
+   * Advances every runnable agent by one transition and returns the new state; `state` itself is
+   * untouched, so stepping an older state again forks the run.
+   * @throws Error only for a bug or an aborted run; failures of models and code become events.
+   */
+  async step(state: RunState): Promise<RunState> {
+    return (await this.stepWithEvents(state)).state;
+  }
+
+  /** Like `step`, also returning the events folded (what a trace records). */
+  async stepWithEvents(state: RunState): Promise<StepResult> {
+    if (isFinished(state)) return { state, events: [] };
+    this.options.signal?.throwIfAborted();
+    const started = performance.now();
+    const events: RunEvent[] = [];
+    const limitEvent = checkTreeLimits(state);
+    if (limitEvent) events.push(limitEvent);
+    else {
+      const effects = plan(state);
+      if (effects.length === 0) throw new Error(`step ${state.step}: no agent can advance but the root has not finished`);
+      const produced = await Promise.all(effects.map((e) => this.limit(() => this.runEffect(state, e))));
+      // Fixed fold order (effects are sorted by agent id), whatever order they finished in.
+      events.push(...produced);
+    }
+    this.options.signal?.throwIfAborted();
+    events.push({ type: 'step_ended', durationMs: performance.now() - started });
+    const next = reduceAll(state, events);
+    await this.sync(next, events);
+    return { state: next, events };
+  }
+
+  /** Steps `state` until the root finishes; returns the final state. */
+  async runFrom(state: RunState, options: Pick<RunOptions, 'onStep'> = {}): Promise<RunState> {
+    let current = state;
+    while (!isFinished(current)) {
+      const result = await this.stepWithEvents(current);
+      current = result.state;
+      await options.onStep?.(result);
+    }
+    return current;
+  }
+
+  /** Starts a run for `query` over `context` and steps it to the end. */
+  run(query: string, context: Context, options: RunOptions = {}): Promise<RunState> {
+    return this.runFrom(this.init(query, context, options), options);
+  }
+
+  /** Closes the REPLs this engine opened (not the runtime). Never rejects. */
+  async close(): Promise<void> {
+    const entries = [...this.repls.values()];
+    this.repls.clear();
+    await Promise.all(entries.map((e) => e.repl.close()));
+  }
+
+  private clientFor(node: AgentNode): LLMClient {
+    return node.depth === 0 ? this.options.llm : (this.options.subLlm ?? this.options.llm);
+  }
+
+  private async runEffect(state: RunState, effect: Effect): Promise<RunEvent> {
+    const node = state.nodes[effect.agentId]!;
+    if (effect.kind === 'llm') {
+      const client = this.clientFor(node);
+      try {
+        const reply = await client.complete({ messages: node.messages, ...(this.options.signal ? { signal: this.options.signal } : {}) });
+        return { type: 'llm_replied', agentId: node.id, text: reply.text, usage: reply.usage, ...(reply.model ? { model: reply.model } : {}) };
+      } catch (err) {
+        this.options.signal?.throwIfAborted();
+        return { type: 'llm_failed', agentId: node.id, message: `${client.name ?? 'model'}: ${(err as Error).message ?? String(err)}` };
+      }
+    }
+    return this.runCell(state, node, effect.kind === 'resume');
+  }
+
+  private async runCell(state: RunState, node: AgentNode, resumed: boolean): Promise<RunEvent> {
+    const timeoutMs = state.limits.cellTimeoutMs;
+    let repl: Repl;
+    try {
+      repl = await this.replFor(state, node);
+    } catch (err) {
+      const kind = (err as Error).name === 'ReplayDivergedError' ? 'replay_diverged' : 'runtime_error';
+      return { type: 'agent_failed', agentId: node.id, error: { kind, message: (err as Error).message } };
+    }
+    const rec = recordingHandler({
+      node,
+      limits: state.limits,
+      subLlm: this.options.subLlm ?? this.options.llm,
+      tools: this.options.tools ?? {},
+      subCallConcurrency: this.options.subCallConcurrency ?? 8,
+      ...(this.options.signal ? { signal: this.options.signal } : {}),
+    });
+    const options = { cell: resumed ? node.cells.length - 1 : node.cells.length, timeoutMs, ...(this.options.signal ? { signal: this.options.signal } : {}) };
+    const result = resumed
+      ? await repl.resume(waitResults(state, node), rec.handler, options)
+      : await repl.execute(node.pendingCode ?? '', rec.handler, options);
+    return {
+      type: 'cell_ran',
+      agentId: node.id,
+      resumed,
+      calls: rec.calls,
+      output: result.output,
+      outputChars: result.outputChars,
+      delegated: rec.delegated,
+      outcome: outcomeOf(result),
+    };
+  }
+
+  /** The REPL matching `node`'s recorded cells: the live one, or a fresh one rebuilt from the record. */
+  private async replFor(state: RunState, node: AgentNode): Promise<Repl> {
+    const entry = this.repls.get(node.id);
+    if (entry && entry.repl.alive && entry.cells === node.cells) return entry.repl;
+    if (entry) {
+      this.repls.delete(node.id);
+      await entry.repl.close();
+    }
+    const repl = await this.options.runtime.open({
+      agentId: node.id,
+      context: node.context,
+      tools: state.tools,
+      maxOutputChars: state.limits.maxOutputChars,
+    });
+    try {
+      await restoreRepl(repl, node, state.limits.cellTimeoutMs);
+    } catch (err) {
+      await repl.close();
+      throw err;
+    }
+    this.repls.set(node.id, { repl, cells: node.cells });
+    return repl;
+  }
+
+  /**
+   * After a step: the REPLs that ran a cell now match the new state's cells (REPLs of agents that
+   * did not run keep the cells they matched, so a fork stepped later is still told apart);
+   * REPLs of finished or dead agents are closed.
+   */
+  private async sync(next: RunState, events: readonly RunEvent[]): Promise<void> {
+    const ran = new Set(events.flatMap((e) => (e.type === 'cell_ran' ? [e.agentId] : [])));
+    const closing: Promise<void>[] = [];
+    for (const [id, entry] of this.repls) {
+      const node = next.nodes[id];
+      if (!node || node.status === 'FINISHED' || !entry.repl.alive) {
+        this.repls.delete(id);
+        closing.push(entry.repl.close());
+      } else if (ran.has(id)) entry.cells = node.cells;
+    }
+    await Promise.all(closing);
+  }
+}
+
+function outcomeOf(result: CellResult): CellOutcome {
+  switch (result.status) {
+    case 'suspended':
+      return { status: 'suspended', awaiting: result.awaiting ?? [] };
+    case 'done':
+      return { status: 'done', result: result.result ?? null };
+    case 'error':
+      return { status: 'error', error: result.error ?? { type: 'Error', message: 'unknown error', traceback: '' } };
+    case 'timeout':
+      return { status: 'timeout', message: result.message ?? 'the cell timed out' };
+    case 'crashed':
+      return { status: 'crashed', message: result.message ?? 'the REPL died' };
+    case 'ok':
+      return { status: 'ok' };
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * `@rlmtree/core`: the run state and its events (zod schemas), the pure reducer and planner,
+ * the `Engine`, the `LLMClient` and `Runtime` interfaces, `ScriptedLLM`, `RLM`, prompts and the
+ * tree's text rendering.
+ */
+export * from './schema/state.ts';
+export * from './schema/events.ts';
+export { reduce, reduceAll, newAgent, InvalidEventError } from './reduce.ts';
+export { plan, isFinished, type Effect } from './plan.ts';
+export { waitResults, awaitedFinished } from './wait.ts';
+export { createRun, type CreateRunOptions } from './create.ts';
+export { DEFAULT_LIMITS, totalUsage, checkTreeLimits } from './limits.ts';
+export { Engine, type EngineOptions, type RunOptions, type StepResult } from './engine/engine.ts';
+export { recordingHandler, type Tool, type HostCallContext, type RecordingHandler } from './engine/host-calls.ts';
+export { restoreRepl, ReplayDivergedError } from './engine/restore.ts';
+export { childId, idSegment } from './engine/ids.ts';
+export { LLMError, zeroUsage, addUsage, type LLMClient, type CompletionRequest, type Completion } from './llm/client.ts';
+export { ScriptedLLM, parseScript, ScriptFileSchema, estimateTokens, type Script, type ScriptRule, type ScriptFunction, type ScriptedLLMOptions, type MatchOn } from './llm/scripted.ts';
+export { RLM, answerOf, conversationToTask, type RLMOptions, type RLMRun } from './rlm.ts';
+export { parseReply, type ParsedReply } from './prompts/parse.ts';
+export { systemPrompt, queryMessage, cellFeedback, describeContext, NO_CODE_MESSAGE, type PromptFacts } from './prompts/system.ts';
+export { renderTree, nodeLine } from './tree-text.ts';
+export { truncateMiddle, preview } from './util/truncate.ts';
+export * from './runtime/runtime.ts';
+export * from './runtime/protocol.ts';

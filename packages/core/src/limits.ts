@@ -1,0 +1,50 @@
+/** Default limits and the tree-wide limit check. */
+import type { RunEvent } from './schema/events.ts';
+import type { Limits, RunState, Usage } from './schema/state.ts';
+import { addUsage, zeroUsage } from './llm/client.ts';
+
+/**
+ * Defaults: depth 2 (root, children, grandchildren), 20 model replies per agent, 120 s per cell,
+ * 10,000 output characters shown, tree-wide limits off.
+ */
+export const DEFAULT_LIMITS: Limits = Object.freeze({
+  maxDepth: 2,
+  maxIterations: 20,
+  cellTimeoutMs: 120_000,
+  maxOutputChars: 10_000,
+  maxTotalTokens: null,
+  maxCostUsd: null,
+  maxWallClockMs: null,
+});
+
+/** Usage of the whole tree (every agent's own calls and sub-calls). Pure. */
+export function totalUsage(state: RunState): Usage {
+  let sum = zeroUsage();
+  for (const node of Object.values(state.nodes)) sum = addUsage(sum, node.usage);
+  return sum;
+}
+
+/**
+ * The `agent_failed` event for the root when a tree-wide limit (total tokens, cost in USD, wall
+ * clock in ms) has been reached, or null. Pure.
+ */
+export function checkTreeLimits(state: RunState): RunEvent | null {
+  const { limits } = state;
+  const usage = totalUsage(state);
+  const fail = (kind: 'token_limit' | 'cost_limit' | 'wall_clock_limit', message: string): RunEvent => ({
+    type: 'agent_failed',
+    agentId: state.rootId,
+    error: { kind, message },
+  });
+  const tokens = usage.inputTokens + usage.outputTokens;
+  if (limits.maxTotalTokens !== null && tokens >= limits.maxTotalTokens) {
+    return fail('token_limit', `the tree used ${tokens} tokens, the limit is ${limits.maxTotalTokens}`);
+  }
+  if (limits.maxCostUsd !== null && usage.costUsd >= limits.maxCostUsd) {
+    return fail('cost_limit', `the tree cost $${usage.costUsd.toFixed(4)}, the limit is $${limits.maxCostUsd}`);
+  }
+  if (limits.maxWallClockMs !== null && state.elapsedMs >= limits.maxWallClockMs) {
+    return fail('wall_clock_limit', `the run took ${Math.round(state.elapsedMs)} ms, the limit is ${limits.maxWallClockMs} ms`);
+  }
+  return null;
+}

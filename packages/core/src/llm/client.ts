@@ -1,0 +1,81 @@
+/**
+ * The `LLMClient` interface: messages in, text and usage out.
+ *
+ * Every model rlmtree talks to (OpenAI, Anthropic, scripted, replayed, and an RLM itself) is an
+ * `LLMClient`, so they can be swapped and nested freely.
+ */
+import type { ChatMessage, Usage } from '../schema/state.ts';
+
+/** One request to a model. */
+export interface CompletionRequest {
+  /** The conversation so far, oldest first. A `system` message, when present, comes first. */
+  messages: readonly ChatMessage[];
+  /** Model name override for this call (clients that serve several models use it). */
+  model?: string;
+  /** Aborts the call; the client rejects with an `AbortError`-named error. */
+  signal?: AbortSignal;
+  /**
+   * Called with each text fragment as it arrives, when the client can stream; the final
+   * `Completion.text` is still the whole reply. Clients that cannot stream never call it.
+   */
+  onToken?: (fragment: string) => void;
+}
+
+/** A model's reply. */
+export interface Completion {
+  /** The reply text. */
+  text: string;
+  /** Tokens and cost spent on this call (for an RLM: its whole tree). */
+  usage: Usage;
+  /** The model that answered, as the provider names it, when known. */
+  model?: string;
+}
+
+/**
+ * A chat model. Implementations: `ScriptedLLM`, `ReplayLLM`, `RLM` (in core), `OpenAIClient`
+ * (`@rlmtree/openai`), `AnthropicClient` (`@rlmtree/anthropic`).
+ *
+ * `complete` rejects with an `LLMError` (or a subclass) when the model cannot give a reply;
+ * rejections are turned into structured error events by the engine, never a crash of the run.
+ */
+export interface LLMClient {
+  /** Returns the model's reply to `request.messages`. */
+  complete(request: CompletionRequest): Promise<Completion>;
+  /** A short human name for logs and traces, e.g. `openai:gpt-5` or `scripted`. */
+  readonly name?: string;
+}
+
+/**
+ * A model call failed. `kind` says how: `http` (a provider status), `timeout`, `aborted`,
+ * `malformed` (a reply that is empty or not in the expected shape), `script` (a ScriptedLLM
+ * had no reply), `replay` (a ReplayLLM had no recorded reply), `other`.
+ */
+export class LLMError extends Error {
+  /** How the call failed. */
+  readonly kind: 'http' | 'timeout' | 'aborted' | 'malformed' | 'script' | 'replay' | 'other';
+  /** The provider's HTTP status when there was one. */
+  readonly status: number | undefined;
+  /** @param message what went wrong, naming the client and model. */
+  constructor(kind: LLMError['kind'], message: string, options?: { status?: number; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'LLMError';
+    this.kind = kind;
+    this.status = options?.status;
+  }
+}
+
+/** A usage record with every count at zero. */
+export function zeroUsage(): Usage {
+  return { inputTokens: 0, outputTokens: 0, cachedTokens: 0, costUsd: 0, llmCalls: 0 };
+}
+
+/** Adds usage records field by field (tokens, USD, call counts). Pure. */
+export function addUsage(a: Usage, b: Usage): Usage {
+  return {
+    inputTokens: a.inputTokens + b.inputTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+    cachedTokens: a.cachedTokens + b.cachedTokens,
+    costUsd: a.costUsd + b.costUsd,
+    llmCalls: a.llmCalls + b.llmCalls,
+  };
+}

@@ -1,0 +1,30 @@
+/**
+ * The planner: `plan(state) -> Effect[]`, pure. Says which model calls, cell executions and
+ * resumes are due in the next step: one per runnable agent, in agent-id order.
+ */
+import type { RunState } from './schema/state.ts';
+import { awaitedFinished } from './wait.ts';
+
+/** Work due for one agent in a step. */
+export type Effect =
+  | { kind: 'llm'; agentId: string }
+  | { kind: 'exec'; agentId: string }
+  | { kind: 'resume'; agentId: string };
+
+/** The effects of the next step, sorted by agent id. Empty once the root has finished. Pure. */
+export function plan(state: RunState): Effect[] {
+  if (isFinished(state)) return [];
+  const effects: Effect[] = [];
+  for (const id of Object.keys(state.nodes).sort()) {
+    const node = state.nodes[id]!;
+    if (node.status === 'READY') effects.push({ kind: 'llm', agentId: id });
+    else if (node.status === 'EXECUTING') effects.push({ kind: 'exec', agentId: id });
+    else if (node.status === 'SUPERVISING' && awaitedFinished(state, node)) effects.push({ kind: 'resume', agentId: id });
+  }
+  return effects;
+}
+
+/** True once the root agent has finished. Pure. */
+export function isFinished(state: RunState): boolean {
+  return state.nodes[state.rootId]?.status === 'FINISHED';
+}

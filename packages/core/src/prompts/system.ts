@@ -1,0 +1,73 @@
+/**
+ * The prompts that teach a model the REPL: the system prompt, the first user message, and the
+ * messages that report a cell's output back. The approach (the long input as a REPL variable,
+ * sub-LLM calls from code, recursion) follows Zhang, Kraska & Khattab, "Recursive Language
+ * Models" (arXiv 2512.24601); the wording is rlmtree's own.
+ */
+import type { CellOutcome } from '../schema/events.ts';
+import type { AgentNode, Context, Limits } from '../schema/state.ts';
+
+/** What the system prompt needs to know about the agent. */
+export interface PromptFacts {
+  depth: number;
+  limits: Limits;
+  context: Context;
+  /** Host tools available as Python functions. */
+  tools: readonly { name: string; description: string }[];
+}
+
+/** A sentence saying what CONTEXT holds and how big it is (characters). */
+export function describeContext(context: Context): string {
+  if (typeof context === 'string') return `a str of ${context.length.toLocaleString('en-US')} characters`;
+  const total = context.reduce((n, d) => n + d.length, 0);
+  return `a list of ${context.length.toLocaleString('en-US')} str documents, ${total.toLocaleString('en-US')} characters in all`;
+}
+
+/** The system prompt of an agent. Pure. */
+export function systemPrompt(facts: PromptFacts): string {
+  const { depth, limits, tools } = facts;
+  const canDelegate = depth < limits.maxDepth;
+  const toolLines = tools.length
+    ? `\nHost tools (plain Python functions):\n${tools.map((t) => `- ${t.name}(...): ${t.description}`).join('\n')}\n`
+    : '';
+  return `You are an agent that answers a query about a long input by writing Python code in a persistent REPL.
+
+The input is NOT in this conversation. It is bound in the REPL to the variable CONTEXT: ${describeContext(facts.context)}.
+Inspect it with code; print only what you need to see (long output is cut to ${limits.maxOutputChars.toLocaleString('en-US')} characters, head and tail).
+
+In the REPL:
+- CONTEXT: the input. peek(n=2000) / tail(n=2000): its first / last n characters. grep(pattern, max_matches=100) -> [(line_number, line)]. chunk(size, overlap=0) -> [str].
+- llm_query(prompt, model=None) -> str: ask a sub-LLM one question (it sees only the prompt you give it; a few hundred thousand characters fit).
+- llm_query_batched(prompts, model=None) -> [str]: many sub-LLM questions at once, concurrently; a failed one comes back as a SubCallError (a str).
+${
+  canDelegate
+    ? `- delegate(name, query, context=None) -> handle: start a child agent like you, with its own REPL whose CONTEXT is \`context\` (yours when None). Then \`results = yield wait(h1, h2, ...)\` (or \`yield wait(handles)\`) pauses this cell until those children finish; results come in handle order, an AgentFailure (falsy, with .kind and .message) for a child that ended without an answer.`
+    : `- delegate(...) is not available: you are at the deepest level allowed (depth ${depth} of ${limits.maxDepth}). Use llm_query / llm_query_batched instead.`
+}
+- done(result): finish with your answer (any JSON-like value). Call it only when you are sure.
+${toolLines}
+Variables persist between cells. Reply with exactly one code block per turn, fenced as \`\`\`repl ... \`\`\`; you will then see its output. Anything you write after the block is ignored.
+You are at depth ${depth} (the root is 0; children may go to depth ${limits.maxDepth}). You have at most ${limits.maxIterations} turns; a cell may run ${Math.round(limits.cellTimeoutMs / 1000)} s.`;
+}
+
+/** The first user message: the query, and a nudge to look before answering. Pure. */
+export function queryMessage(query: string, context: Context): string {
+  return `Query: ${query}\n\nCONTEXT is ${describeContext(context)}. Start by looking at its size and shape with code; do not guess the answer.`;
+}
+
+/** Told to the model when its reply held no code block. */
+export const NO_CODE_MESSAGE =
+  'Your reply had no ```repl code block, so nothing ran. Reply with one ```repl block of Python; call done(result) in it when you have the answer.';
+
+/** The message reporting a finished cell back to the model. Pure. */
+export function cellFeedback(node: Pick<AgentNode, 'iteration'>, limits: Limits, cell: { index: number; output: string; outputChars: number }, outcome: CellOutcome): string {
+  const parts: string[] = [];
+  const size = cell.outputChars > cell.output.length ? `, ${cell.outputChars} characters in all, cut` : '';
+  parts.push(cell.output.length ? `Output of cell ${cell.index}${size}:\n${cell.output}` : `Cell ${cell.index} ran and printed nothing.`);
+  if (outcome.status === 'error') parts.push(`It raised an exception:\n${outcome.error.traceback}`);
+  if (outcome.status === 'timeout') parts.push(`It was stopped: ${outcome.message}.`);
+  if (outcome.status === 'crashed') parts.push(`The REPL died: ${outcome.message}. A fresh REPL will be rebuilt from your earlier cells.`);
+  const left = limits.maxIterations - node.iteration;
+  parts.push(left > 0 ? `(${left} turn${left === 1 ? '' : 's'} left)` : '');
+  return parts.filter(Boolean).join('\n\n');
+}

@@ -1,0 +1,227 @@
+/**
+ * The reducer: `reduce(state, event) -> state`, pure and synchronous. It is the only code that
+ * makes a new run state from an old one; states are immer-produced and frozen, so untouched
+ * agents are shared between consecutive states.
+ */
+import { produce, type Draft } from 'immer';
+import { addUsage } from './llm/client.ts';
+import { parseReply } from './prompts/parse.ts';
+import { cellFeedback, NO_CODE_MESSAGE, queryMessage, systemPrompt } from './prompts/system.ts';
+import type { CellOutcome, ChildSpec, RunEvent } from './schema/events.ts';
+import type { AgentError, AgentNode, Cell, HostCall, RunState } from './schema/state.ts';
+import { waitResults } from './wait.ts';
+import { zeroUsage } from './llm/client.ts';
+
+/** An event that does not fit the state it is applied to (wrong agent, wrong status). */
+export class InvalidEventError extends Error {
+  /** @param message names the event type, the agent and what did not fit. */
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidEventError';
+  }
+}
+
+/**
+ * Applies one event. Pure: `state` is never changed; the result is frozen.
+ * @throws InvalidEventError when the event names an unknown agent or one in the wrong status.
+ */
+export function reduce(state: RunState, event: RunEvent): RunState {
+  return produce(state, (draft) => apply(draft, event));
+}
+
+/** Applies events in order. Pure. @throws InvalidEventError like `reduce`. */
+export function reduceAll(state: RunState, events: readonly RunEvent[]): RunState {
+  return produce(state, (draft) => {
+    for (const event of events) apply(draft, event);
+  });
+}
+
+function apply(draft: Draft<RunState>, event: RunEvent): void {
+  switch (event.type) {
+    case 'step_ended':
+      draft.step += 1;
+      draft.elapsedMs += event.durationMs;
+      return;
+    case 'llm_replied': {
+      const node = expect(draft, event.agentId, ['READY'], event.type);
+      const { kept, code } = parseReply(event.text);
+      node.messages.push({ role: 'assistant', content: kept });
+      node.iteration += 1;
+      node.usage = addUsage(node.usage, event.usage);
+      if (code !== null) {
+        node.status = 'EXECUTING';
+        node.pendingCode = code;
+      } else if (node.iteration >= draft.limits.maxIterations) {
+        finish(draft, node, { error: iterationLimit(draft) });
+      } else {
+        node.messages.push({ role: 'user', content: NO_CODE_MESSAGE });
+      }
+      return;
+    }
+    case 'llm_failed': {
+      const node = expect(draft, event.agentId, ['READY'], event.type);
+      finish(draft, node, { error: { kind: 'llm_error', message: event.message } });
+      return;
+    }
+    case 'cell_ran': {
+      const node = expect(draft, event.agentId, event.resumed ? ['SUPERVISING'] : ['EXECUTING'], event.type);
+      let cell: Draft<Cell>;
+      if (event.resumed) {
+        cell = node.cells[node.cells.length - 1]!;
+        const wait = cell.calls[cell.calls.length - 1];
+        if (cell.status !== 'suspended' || !wait || wait.name !== 'wait') {
+          throw new InvalidEventError(`cell_ran (resumed) for ${node.id}: its last cell is not suspended at a wait`);
+        }
+        wait.answer = { ok: true, value: waitResults(draft as RunState, node as AgentNode) };
+        cell.output += event.output;
+        cell.outputChars += event.outputChars;
+        node.awaiting = [];
+      } else {
+        cell = { index: node.cells.length, code: node.pendingCode ?? '', calls: [], output: event.output, outputChars: event.outputChars, status: 'ok', error: null };
+        node.cells.push(cell);
+        node.pendingCode = null;
+      }
+      for (const call of event.calls) {
+        cell.calls.push(call as Draft<HostCall>);
+        if (call.usage) node.usage = addUsage(node.usage, call.usage);
+      }
+      for (const spec of event.delegated) addChild(draft, node, spec);
+      cell.status = event.outcome.status;
+      cell.error = event.outcome.status === 'error' ? event.outcome.error : null;
+      afterCell(draft, node, cell, event.outcome);
+      return;
+    }
+    case 'agent_failed': {
+      const node = expect(draft, event.agentId, null, event.type);
+      if (node.status !== 'FINISHED') finish(draft, node, { error: event.error });
+      return;
+    }
+    case 'intervened': {
+      const node = expect(draft, event.agentId, null, event.type);
+      switch (event.action) {
+        case 'inject_message':
+          node.messages.push(event.message);
+          return;
+        case 'set_result':
+          if (node.status === 'FINISHED') {
+            node.result = event.result;
+            node.error = null;
+          } else finish(draft, node, { result: event.result });
+          return;
+        case 'cancel':
+          if (node.status !== 'FINISHED') finish(draft, node, { error: { kind: 'cancelled', message: event.message } });
+          return;
+        case 'set_limits':
+          Object.assign(draft.limits, event.limits);
+          return;
+      }
+    }
+  }
+}
+
+function expect(draft: Draft<RunState>, id: string, statuses: AgentNode['status'][] | null, type: string): Draft<AgentNode> {
+  const node = draft.nodes[id];
+  if (!node) throw new InvalidEventError(`${type}: no agent ${JSON.stringify(id)} in the run`);
+  if (statuses && !statuses.includes(node.status)) {
+    throw new InvalidEventError(`${type}: agent ${id} is ${node.status}, expected ${statuses.join(' or ')}`);
+  }
+  return node;
+}
+
+function iterationLimit(draft: Draft<RunState>): AgentError {
+  return {
+    kind: 'iteration_limit',
+    message: `reached the limit of ${draft.limits.maxIterations} model replies without calling done()`,
+  };
+}
+
+function afterCell(draft: Draft<RunState>, node: Draft<AgentNode>, cell: Draft<Cell>, outcome: CellOutcome): void {
+  switch (outcome.status) {
+    case 'suspended':
+      node.status = 'SUPERVISING';
+      node.awaiting = [...outcome.awaiting];
+      cell.calls.push({ name: 'wait', args: { handles: [...outcome.awaiting] }, answer: null });
+      return;
+    case 'done':
+      finish(draft, node, { result: outcome.result });
+      return;
+    default:
+      if (node.iteration >= draft.limits.maxIterations) {
+        finish(draft, node, { error: iterationLimit(draft) });
+        return;
+      }
+      node.status = 'READY';
+      node.messages.push({ role: 'user', content: cellFeedback(node, draft.limits, cell, outcome) });
+  }
+}
+
+/** Finishes an agent with a result or a structured error, and ends its unfinished descendants. */
+function finish(draft: Draft<RunState>, node: Draft<AgentNode>, end: { result: unknown } | { error: AgentError }): void {
+  node.status = 'FINISHED';
+  node.pendingCode = null;
+  node.awaiting = [];
+  if ('error' in end) {
+    node.error = end.error;
+    node.result = null;
+  } else {
+    node.result = end.result as Draft<AgentNode>['result'];
+    node.error = null;
+  }
+  for (const childId of node.children) {
+    const child = draft.nodes[childId];
+    if (child && child.status !== 'FINISHED') {
+      finish(draft, child, { error: { kind: 'parent_finished', message: `its parent ${node.id} finished first` } });
+    }
+  }
+}
+
+function addChild(draft: Draft<RunState>, parent: Draft<AgentNode>, spec: ChildSpec): void {
+  if (draft.nodes[spec.id]) throw new InvalidEventError(`cell_ran: child id ${spec.id} already exists`);
+  const context = spec.context ?? parent.context;
+  const depth = parent.depth + 1;
+  draft.nodes[spec.id] = newAgent({
+    id: spec.id,
+    name: spec.name,
+    parentId: parent.id,
+    depth,
+    query: spec.query,
+    context: context as AgentNode['context'],
+    limits: draft.limits,
+    tools: draft.tools,
+  }) as Draft<AgentNode>;
+  parent.children.push(spec.id);
+}
+
+/** A fresh READY agent with its system prompt and query message. Pure. */
+export function newAgent(a: {
+  id: string;
+  name: string;
+  parentId: string | null;
+  depth: number;
+  query: string;
+  context: AgentNode['context'];
+  limits: RunState['limits'];
+  tools: RunState['tools'];
+}): AgentNode {
+  return {
+    id: a.id,
+    name: a.name,
+    parentId: a.parentId,
+    depth: a.depth,
+    query: a.query,
+    context: a.context,
+    status: 'READY',
+    iteration: 0,
+    messages: [
+      { role: 'system', content: systemPrompt({ depth: a.depth, limits: a.limits, context: a.context, tools: a.tools }) },
+      { role: 'user', content: queryMessage(a.query, a.context) },
+    ],
+    pendingCode: null,
+    cells: [],
+    children: [],
+    awaiting: [],
+    result: null,
+    error: null,
+    usage: zeroUsage(),
+  };
+}

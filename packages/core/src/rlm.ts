@@ -1,0 +1,87 @@
+/**
+ * `RLM`: a Recursive Language Model that is itself an `LLMClient`. `complete({messages})` runs
+ * a whole agent tree over the conversation and returns the root's answer with the whole tree's
+ * usage, so anything written against `LLMClient` can take an RLM, and an RLM can be the model of
+ * another RLM.
+ */
+import { Engine, type EngineOptions, type RunOptions } from './engine/engine.ts';
+import { totalUsage } from './limits.ts';
+import { LLMError, type Completion, type CompletionRequest, type LLMClient } from './llm/client.ts';
+import type { ChatMessage, Context, Limits, RunState } from './schema/state.ts';
+
+/** Options of an RLM: the engine's, plus limits and a per-step callback for every run. */
+export interface RLMOptions extends EngineOptions {
+  /** Limits of each run (defaults: `DEFAULT_LIMITS`). */
+  limits?: Partial<Limits>;
+  /** Called after every step of every run. */
+  onStep?: RunOptions['onStep'];
+  /** Name in logs (default `rlm(<root model name>)`). */
+  name?: string;
+}
+
+/** The outcome of `RLM.run`: the answer text and the final state. */
+export interface RLMRun {
+  /** The root's result as text (JSON for non-string results). */
+  answer: string;
+  state: RunState;
+}
+
+/** The root's result as text, or the LLMError saying why there is none. */
+export function answerOf(state: RunState): string {
+  const root = state.nodes[state.rootId]!;
+  if (root.status !== 'FINISHED') throw new LLMError('other', `the run has not finished (root is ${root.status})`);
+  if (root.error) throw new LLMError('other', `the RLM ended without an answer: ${root.error.kind}: ${root.error.message}`);
+  return typeof root.result === 'string' ? root.result : JSON.stringify(root.result);
+}
+
+/**
+ * The query and context an RLM takes from a conversation: the query is the last user message;
+ * the context is the earlier messages (system included) rendered as `role: content` blocks, or
+ * the last message itself when it is the only one.
+ */
+export function conversationToTask(messages: readonly ChatMessage[]): { query: string; context: Context } {
+  const lastUser = [...messages].reverse().find((m) => m.role === 'user');
+  if (!lastUser) throw new LLMError('malformed', 'RLM.complete: the messages hold no user message');
+  const rest = messages.filter((m) => m !== lastUser);
+  if (rest.length === 0) return { query: lastUser.content, context: lastUser.content };
+  return { query: lastUser.content, context: rest.map((m) => `${m.role}: ${m.content}`).join('\n\n') };
+}
+
+/** A Recursive Language Model usable wherever an `LLMClient` is. */
+export class RLM implements LLMClient {
+  readonly name: string;
+
+  private readonly options: RLMOptions;
+
+  /** @param options engine options (models, runtime, tools) plus limits. */
+  constructor(options: RLMOptions) {
+    this.options = options;
+    this.name = options.name ?? `rlm(${options.llm.name ?? 'model'})`;
+  }
+
+  /** Runs one tree for `query` over `context`. */
+  async run(query: string, context: Context, signal?: AbortSignal): Promise<RLMRun> {
+    const engine = new Engine({ ...this.options, ...(signal ? { signal } : {}) });
+    try {
+      const state = await engine.run(query, context, {
+        ...(this.options.limits ? { limits: this.options.limits } : {}),
+        ...(this.options.onStep ? { onStep: this.options.onStep } : {}),
+      });
+      return { answer: answerOf(state), state };
+    } finally {
+      await engine.close();
+    }
+  }
+
+  /**
+   * Runs a tree over the conversation (see `conversationToTask`) and returns the root's answer.
+   * Usage is the whole tree's.
+   * @throws LLMError when the root ends without an answer (a limit, a model failure).
+   */
+  async complete(request: CompletionRequest): Promise<Completion> {
+    const { query, context } = conversationToTask(request.messages);
+    const { answer, state } = await this.run(query, context, request.signal);
+    request.onToken?.(answer);
+    return { text: answer, usage: totalUsage(state), model: this.name };
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * zod schemas of the events that `reduce` folds into a run state. Events say what happened;
+ * a trace is an initial state plus its events, and replaying them gives every state again.
+ */
+import { z } from 'zod';
+import {
+  AgentErrorSchema,
+  CellErrorSchema,
+  ChatMessageSchema,
+  ContextSchema,
+  HostCallSchema,
+  JsonSchema,
+  LimitsSchema,
+  UsageSchema,
+} from './state.ts';
+
+/** A child created by `delegate(...)` during a cell. `context: null` inherits the parent's. */
+export const ChildSpecSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  query: z.string(),
+  context: ContextSchema.nullable(),
+});
+/** A child created by `delegate(...)`. */
+export type ChildSpec = z.infer<typeof ChildSpecSchema>;
+
+/** How a cell (or the resumed rest of one) ended. */
+export const CellOutcomeSchema = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('suspended'), awaiting: z.array(z.string()) }),
+  z.object({ status: z.literal('ok') }),
+  z.object({ status: z.literal('done'), result: JsonSchema }),
+  z.object({ status: z.literal('error'), error: CellErrorSchema }),
+  z.object({ status: z.literal('timeout'), message: z.string() }),
+  z.object({ status: z.literal('crashed'), message: z.string() }),
+]);
+/** How a cell ended. */
+export type CellOutcome = z.infer<typeof CellOutcomeSchema>;
+
+/** The model answered an agent. */
+export const LlmRepliedSchema = z.object({
+  type: z.literal('llm_replied'),
+  agentId: z.string(),
+  text: z.string(),
+  usage: UsageSchema,
+  model: z.string().optional(),
+});
+
+/** The model call of an agent failed after the client's retries; the agent finishes. */
+export const LlmFailedSchema = z.object({
+  type: z.literal('llm_failed'),
+  agentId: z.string(),
+  message: z.string(),
+});
+
+/**
+ * A cell ran (or the suspended rest of one was resumed) up to its next stop. `calls`, `output`
+ * and `delegated` are those of this segment only; a resumed segment continues the last cell.
+ */
+export const CellRanSchema = z.object({
+  type: z.literal('cell_ran'),
+  agentId: z.string(),
+  resumed: z.boolean(),
+  calls: z.array(HostCallSchema),
+  output: z.string(),
+  outputChars: z.number().int().nonnegative(),
+  delegated: z.array(ChildSpecSchema),
+  outcome: CellOutcomeSchema,
+});
+
+/**
+ * An agent ends with a structured error and no result: a tree-wide limit (on the root), a REPL
+ * that cannot start, a replay that diverged. Its unfinished descendants end with it.
+ */
+export const AgentFailedSchema = z.object({
+  type: z.literal('agent_failed'),
+  agentId: z.string(),
+  error: AgentErrorSchema,
+});
+
+/** A person or script changed the run between steps (see `control` helpers). */
+export const IntervenedSchema = z.discriminatedUnion('action', [
+  z.object({ type: z.literal('intervened'), action: z.literal('inject_message'), agentId: z.string(), message: ChatMessageSchema }),
+  z.object({ type: z.literal('intervened'), action: z.literal('set_result'), agentId: z.string(), result: JsonSchema }),
+  z.object({ type: z.literal('intervened'), action: z.literal('cancel'), agentId: z.string(), message: z.string() }),
+  z.object({ type: z.literal('intervened'), action: z.literal('set_limits'), agentId: z.string(), limits: LimitsSchema.partial() }),
+]);
+
+/** A step ended; `durationMs` is its wall time. */
+export const StepEndedSchema = z.object({
+  type: z.literal('step_ended'),
+  durationMs: z.number().nonnegative(),
+});
+
+/** Every event `reduce` understands. */
+export const RunEventSchema = z.union([
+  LlmRepliedSchema,
+  LlmFailedSchema,
+  CellRanSchema,
+  AgentFailedSchema,
+  IntervenedSchema,
+  StepEndedSchema,
+]);
+/** Every event `reduce` understands. */
+export type RunEvent = z.infer<typeof RunEventSchema>;
+/** The model answered an agent. */
+export type LlmReplied = z.infer<typeof LlmRepliedSchema>;
+/** A cell ran up to its next stop. */
+export type CellRan = z.infer<typeof CellRanSchema>;
+/** A change made between steps by a person or script. */
+export type Intervened = z.infer<typeof IntervenedSchema>;

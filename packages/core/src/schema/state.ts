@@ -1,0 +1,189 @@
+/**
+ * zod schemas of a run's state: a tree of agent nodes stored flat by id. The TypeScript types
+ * are inferred from these schemas, so the schema is the one source of truth for both.
+ */
+import { z } from 'zod';
+
+/** Any JSON value (what crosses between the REPL and the host). */
+export const JsonSchema = z.json();
+/** Any JSON value. */
+export type Json = z.infer<typeof JsonSchema>;
+
+/** One chat message. */
+export const ChatMessageSchema = z.object({
+  role: z.enum(['system', 'user', 'assistant']),
+  content: z.string(),
+});
+/** One chat message. */
+export type ChatMessage = z.infer<typeof ChatMessageSchema>;
+
+/** Tokens, cost in USD and number of model calls. Cost is 0 when the price is unknown. */
+export const UsageSchema = z.object({
+  inputTokens: z.number().int().nonnegative(),
+  outputTokens: z.number().int().nonnegative(),
+  /** Input tokens served from a provider's prompt cache (a subset of `inputTokens`). */
+  cachedTokens: z.number().int().nonnegative(),
+  costUsd: z.number().nonnegative(),
+  llmCalls: z.number().int().nonnegative(),
+});
+/** Tokens, cost (USD) and model calls. */
+export type Usage = z.infer<typeof UsageSchema>;
+
+/** The long input bound to `CONTEXT`: one string, or a list of documents. */
+export const ContextSchema = z.union([z.string(), z.array(z.string())]);
+/** The long input bound to `CONTEXT`. */
+export type Context = z.infer<typeof ContextSchema>;
+
+/**
+ * Hard limits of a run. `null` turns a tree-wide limit off.
+ * Depth: the root is at depth 0; an agent at depth `maxDepth` cannot delegate.
+ */
+export const LimitsSchema = z.object({
+  /** Deepest level a delegated child may sit at (root = 0). */
+  maxDepth: z.number().int().nonnegative(),
+  /** Model replies an agent may receive before it is finished with `iteration_limit`. */
+  maxIterations: z.number().int().positive(),
+  /** Wall time one cell (or one resumed segment of it) may run before it is interrupted (ms). */
+  cellTimeoutMs: z.number().int().positive(),
+  /** Characters of a cell's output shown to the model (head + tail; the true length is stated). */
+  maxOutputChars: z.number().int().positive(),
+  /** Total tokens (input + output) of the whole tree, sub-calls included. */
+  maxTotalTokens: z.number().int().positive().nullable(),
+  /** Total cost of the whole tree in USD. */
+  maxCostUsd: z.number().positive().nullable(),
+  /** Total wall time of the run's steps (ms). */
+  maxWallClockMs: z.number().int().positive().nullable(),
+});
+/** Hard limits of a run. */
+export type Limits = z.infer<typeof LimitsSchema>;
+
+/** Why an agent ended without a result of its own. */
+export const AgentErrorKindSchema = z.enum([
+  'iteration_limit',
+  'token_limit',
+  'cost_limit',
+  'wall_clock_limit',
+  'llm_error',
+  'runtime_error',
+  'replay_diverged',
+  'cancelled',
+  'parent_finished',
+]);
+/** Why an agent ended without a result of its own. */
+export type AgentErrorKind = z.infer<typeof AgentErrorKindSchema>;
+
+/** A structured reason an agent finished without a result (never a fake answer). */
+export const AgentErrorSchema = z.object({ kind: AgentErrorKindSchema, message: z.string() });
+/** A structured reason an agent finished without a result. */
+export type AgentError = z.infer<typeof AgentErrorSchema>;
+
+/** What a host call returned to the REPL: a value, or an error the REPL raises. */
+export const HostAnswerSchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), value: JsonSchema }),
+  z.object({ ok: z.literal(false), error: z.string() }),
+]);
+/** What a host call returned to the REPL. */
+export type HostAnswer = z.infer<typeof HostAnswerSchema>;
+
+/** Names of the host calls agent code can make. `wait` is the suspension point. */
+export const HostCallNameSchema = z.enum(['llm_query', 'llm_query_batched', 'delegate', 'tool', 'wait']);
+/** Names of the host calls agent code can make. */
+export type HostCallName = z.infer<typeof HostCallNameSchema>;
+
+/**
+ * One host call a cell made, with its answer: the record that lets a REPL be rebuilt by
+ * re-running its cells with no model, tool or child called again. `answer` is null only for
+ * the `wait` a SUPERVISING agent is suspended at.
+ */
+export const HostCallSchema = z.object({
+  name: HostCallNameSchema,
+  args: JsonSchema,
+  answer: HostAnswerSchema.nullable(),
+  /** Tokens and cost the call spent (sub-LLM calls). */
+  usage: UsageSchema.optional(),
+});
+/** One recorded host call. */
+export type HostCall = z.infer<typeof HostCallSchema>;
+
+/** How a cell ended. `suspended`: parked at `yield wait(...)`. */
+export const CellStatusSchema = z.enum(['suspended', 'ok', 'error', 'done', 'timeout', 'crashed']);
+/** How a cell ended. */
+export type CellStatus = z.infer<typeof CellStatusSchema>;
+
+/** A Python exception raised by a cell, traceback without the prelude's own frames. */
+export const CellErrorSchema = z.object({ type: z.string(), message: z.string(), traceback: z.string() });
+/** A Python exception raised by a cell. */
+export type CellError = z.infer<typeof CellErrorSchema>;
+
+/** One executed cell of an agent, with every host call it made. */
+export const CellSchema = z.object({
+  /** 0-based position in the agent's cells. */
+  index: z.number().int().nonnegative(),
+  code: z.string(),
+  calls: z.array(HostCallSchema),
+  /** Output as shown to the model: head + tail when longer than `maxOutputChars`. */
+  output: z.string(),
+  /** True length of the output in characters, before truncation. */
+  outputChars: z.number().int().nonnegative(),
+  status: CellStatusSchema,
+  error: CellErrorSchema.nullable(),
+});
+/** One executed cell. */
+export type Cell = z.infer<typeof CellSchema>;
+
+/** The four states of an agent (DESIGN.md section 1). */
+export const AgentStatusSchema = z.enum(['READY', 'EXECUTING', 'SUPERVISING', 'FINISHED']);
+/** The four states of an agent. */
+export type AgentStatus = z.infer<typeof AgentStatusSchema>;
+
+/** One agent of the tree. */
+export const AgentNodeSchema = z.object({
+  /** Dotted path: `root`, `root.part_0`, `root.part_0.chunk_3`. */
+  id: z.string(),
+  /** The name given to `delegate` (`root` for the root). */
+  name: z.string(),
+  parentId: z.string().nullable(),
+  depth: z.number().int().nonnegative(),
+  query: z.string(),
+  context: ContextSchema,
+  status: AgentStatusSchema,
+  /** Model replies received so far. */
+  iteration: z.number().int().nonnegative(),
+  messages: z.array(ChatMessageSchema),
+  /** Code of the last reply, waiting to run (EXECUTING only). */
+  pendingCode: z.string().nullable(),
+  cells: z.array(CellSchema),
+  /** Ids of delegated children, in delegation order. */
+  children: z.array(z.string()),
+  /** Ids of the children a suspended cell waits for (SUPERVISING only). */
+  awaiting: z.array(z.string()),
+  /** The value passed to `done(...)` (FINISHED without error only). */
+  result: JsonSchema.nullable(),
+  error: AgentErrorSchema.nullable(),
+  /** This agent's own model calls and sub-calls (children not included). */
+  usage: UsageSchema,
+});
+/** One agent of the tree. */
+export type AgentNode = z.infer<typeof AgentNodeSchema>;
+
+/** Version of the state format; files carry it and readers check it. */
+export const STATE_FORMAT_VERSION = 1;
+
+/** A whole run at one step boundary. */
+export const RunStateSchema = z.object({
+  format: z.literal('rlmtree.state'),
+  version: z.literal(STATE_FORMAT_VERSION),
+  runId: z.string(),
+  /** Steps taken so far. */
+  step: z.number().int().nonnegative(),
+  /** Wall time spent inside steps so far (ms); what `maxWallClockMs` is checked against. */
+  elapsedMs: z.number().nonnegative(),
+  limits: LimitsSchema,
+  /** Host tools agent code can call (their functions live in the engine, not in the state). */
+  tools: z.array(z.object({ name: z.string(), description: z.string() })),
+  rootId: z.string(),
+  /** Every agent, by id. */
+  nodes: z.record(z.string(), AgentNodeSchema),
+});
+/** A whole run at one step boundary. */
+export type RunState = z.infer<typeof RunStateSchema>;

@@ -1,0 +1,522 @@
+"""rlmtree REPL prelude: what agent code sees, the same on every runtime.
+
+Defines CONTEXT and the helpers (peek, tail, grep, chunk), the host calls (llm_query,
+llm_query_batched, delegate, registered tools), the suspension point (`results = yield
+wait(*handles)`) and done(result). Speaks the rlmtree JSON protocol (docs/protocol.md) through a
+Channel; `python3 rlmtree_prelude.py` serves it as JSON lines over the process's own stdin and
+stdout, after moving the agent's stdout away from them so printed text can never pose as a
+protocol message.
+
+Cells run as module-level code in one persistent namespace. A cell may suspend with
+`yield wait(...)`: the prelude rewrites that top-level `yield` into `await` and compiles the cell
+with PyCF_ALLOW_TOP_LEVEL_AWAIT (the mechanism IPython uses for top-level await), so a
+suspended cell is a real coroutine frame parked in this process, resumed with the children's
+results.
+"""
+
+import ast
+import collections
+import io
+import json
+import linecache
+import os
+import re
+import sys
+import traceback
+
+PROTOCOL_VERSION = 1
+_PRELUDE_FILE = os.path.abspath(__file__) if "__file__" in globals() else "<rlmtree prelude>"
+
+
+# ---------------------------------------------------------------- errors agent code may see
+
+
+class LLMError(Exception):
+    """A sub-LLM call (llm_query) failed after the host's retries."""
+
+
+class DelegateError(Exception):
+    """delegate() was refused: depth limit reached, or a bad argument."""
+
+
+class ToolError(Exception):
+    """A registered host tool raised or rejected its arguments."""
+
+
+class SubCallError(str):
+    """Stands in a llm_query_batched result list for one prompt that failed.
+
+    It is a str (so joins and formatting keep working) whose text says what failed;
+    `.error` holds the message. Test with isinstance(r, SubCallError).
+    """
+
+    def __new__(cls, error):
+        obj = super().__new__(cls, "[llm_query failed: %s]" % error)
+        obj.error = error
+        return obj
+
+
+class AgentFailure:
+    """A child agent that ended without a result: `.kind` (e.g. 'iteration_limit',
+    'cancelled') and `.message`. It is falsy, so `[r for r in results if r]` keeps the answers."""
+
+    def __init__(self, kind, message):
+        self.kind = kind
+        self.message = message
+
+    def __bool__(self):
+        return False
+
+    def __repr__(self):
+        return "AgentFailure(kind=%r, message=%r)" % (self.kind, self.message)
+
+    __str__ = __repr__
+
+
+class _DoneSignal(BaseException):
+    """Raised by done(); a BaseException so `except Exception` does not swallow it."""
+
+
+# ---------------------------------------------------------------- output capture
+
+
+class _Capture(io.TextIOBase):
+    """Keeps the first and last `limit // 2` characters written and counts them all, so a
+    cell that floods stdout costs bounded memory."""
+
+    def __init__(self, limit):
+        self.limit = max(2, int(limit))
+        self.head_limit = self.limit // 2
+        self.head = []
+        self.head_len = 0
+        self.tail = collections.deque()
+        self.tail_len = 0
+        self.total = 0
+
+    def writable(self):
+        return True
+
+    def write(self, s):
+        if not isinstance(s, str):
+            raise TypeError("write() argument must be str, not %s" % type(s).__name__)
+        n = len(s)
+        self.total += n
+        room = self.head_limit - self.head_len
+        if room > 0:
+            part = s[:room]
+            self.head.append(part)
+            self.head_len += len(part)
+            s = s[room:]
+        if s:
+            self.tail.append(s)
+            self.tail_len += len(s)
+            keep = self.limit - self.head_limit
+            while self.tail_len - len(self.tail[0]) >= keep:
+                self.tail_len -= len(self.tail.popleft())
+        return n
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return False
+
+    def render(self):
+        head = "".join(self.head)
+        tail = "".join(self.tail)
+        keep = self.limit - self.head_limit
+        if self.total <= self.limit:
+            return head + tail
+        tail = tail[-keep:]
+        omitted = self.total - len(head) - len(tail)
+        return "%s\n... [%d characters omitted; the output was %d characters in all] ...\n%s" % (
+            head,
+            omitted,
+            self.total,
+            tail,
+        )
+
+
+# ---------------------------------------------------------------- cell compilation
+
+
+class _TopLevelYieldToAwait(ast.NodeTransformer):
+    """Rewrites `yield X` at a cell's top level into `await X`; leaves function bodies alone."""
+
+    def visit_FunctionDef(self, node):
+        return node
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+    visit_Lambda = visit_FunctionDef
+    visit_ClassDef = visit_FunctionDef
+
+    def visit_Yield(self, node):
+        self.generic_visit(node)
+        value = node.value if node.value is not None else ast.Constant(value=None)
+        return ast.copy_location(ast.Await(value=value), node)
+
+
+def _compile_cell(code, index):
+    filename = "<cell %d>" % index
+    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+    tree = ast.parse(code, filename=filename, mode="exec")
+    tree = _TopLevelYieldToAwait().visit(tree)
+    # Show the value of a last bare expression, as a notebook does.
+    if tree.body and isinstance(tree.body[-1], ast.Expr) and not isinstance(tree.body[-1].value, ast.Await):
+        last = tree.body[-1]
+        call = ast.Call(func=ast.Name(id="__rlm_show__", ctx=ast.Load()), args=[last.value], keywords=[])
+        tree.body[-1] = ast.copy_location(ast.Expr(value=call), last)
+    ast.fix_missing_locations(tree)
+    return compile(tree, filename, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
+
+
+def _format_error(exc):
+    """The exception and the traceback of the agent's own frames (cells and libraries), without
+    the prelude's frames."""
+    te = traceback.TracebackException.from_exception(exc)
+    te.stack = traceback.StackSummary.from_list([f for f in te.stack if f.filename != _PRELUDE_FILE])
+    lines = list(te.format())
+    if len(lines) == 1:
+        text = lines[0]
+    else:
+        text = "".join(lines)
+    return {"type": type(exc).__name__, "message": str(exc), "traceback": text.rstrip("\n")}
+
+
+def _to_json(value):
+    """A JSON-safe copy of `value`: tuples become lists, sets sorted lists, other objects str()."""
+
+    def default(o):
+        if isinstance(o, (set, frozenset)):
+            try:
+                return sorted(o)
+            except TypeError:
+                return list(o)
+        if isinstance(o, AgentFailure):
+            return {"error": {"kind": o.kind, "message": o.message}}
+        if hasattr(o, "item"):  # numpy scalars
+            try:
+                return o.item()
+            except Exception:
+                pass
+        return str(o)
+
+    return json.loads(json.dumps(value, default=default, ensure_ascii=False))
+
+
+# ---------------------------------------------------------------- the REPL
+
+
+class AgentHandle:
+    """What delegate() returns: the child's id. Pass handles to wait()."""
+
+    def __init__(self, agent_id, name):
+        self.id = agent_id
+        self.name = name
+
+    def __repr__(self):
+        return "AgentHandle(%r)" % self.id
+
+
+class _Wait:
+    """The awaitable `wait(...)` returns; `yield`ing it suspends the cell."""
+
+    def __init__(self, handles):
+        self.handles = handles
+        self.consumed = False
+
+    def __await__(self):
+        self.consumed = True
+        results = yield self
+        return results
+
+
+class Repl:
+    """One agent's REPL: a namespace, the cell driver and the host calls."""
+
+    def __init__(self, channel):
+        self.channel = channel
+        self.ns = {"__name__": "__main__", "__builtins__": __builtins__}
+        self.pending = None  # (coroutine, cell index) of a suspended cell
+        self.waits = []
+        self.done_called = False
+        self.done_value = None
+        self.next_call = 0
+        self.max_output = 10000
+        self.handles = {}
+
+    # -- set-up
+
+    def init(self, msg):
+        self.max_output = int(msg.get("maxOutputChars", 10000))
+        ns = self.ns
+        ns["CONTEXT"] = msg["context"]
+        for name in (
+            "peek",
+            "tail",
+            "grep",
+            "chunk",
+            "llm_query",
+            "llm_query_batched",
+            "delegate",
+            "wait",
+            "done",
+        ):
+            ns[name] = getattr(self, name)
+        for name in ("LLMError", "DelegateError", "ToolError", "SubCallError", "AgentFailure", "AgentHandle"):
+            ns[name] = globals()[name]
+        ns["__rlm_show__"] = self._show
+        for tool in msg.get("tools", []):
+            ns[tool["name"]] = self._make_tool(tool["name"], tool.get("description", ""))
+
+    def _make_tool(self, name, description):
+        def tool(*args, **kwargs):
+            answer = self._call("tool", {"tool": name, "args": _to_json(list(args)), "kwargs": _to_json(kwargs)})
+            if not answer["ok"]:
+                raise ToolError("%s: %s" % (name, answer["error"]))
+            return answer["value"]
+
+        tool.__name__ = name
+        tool.__doc__ = description
+        return tool
+
+    def _show(self, value):
+        if value is not None:
+            print(repr(value))
+
+    # -- helpers over CONTEXT
+
+    def _text(self):
+        ctx = self.ns.get("CONTEXT")
+        if isinstance(ctx, list):
+            return "\n\n".join(str(d) for d in ctx)
+        return str(ctx)
+
+    def peek(self, n=2000):
+        """The first n characters of CONTEXT (documents joined by blank lines)."""
+        return self._text()[:n]
+
+    def tail(self, n=2000):
+        """The last n characters of CONTEXT."""
+        return self._text()[-n:] if n > 0 else ""
+
+    def grep(self, pattern, max_matches=100, ignore_case=True, window=0):
+        """Lines of CONTEXT matching the regex `pattern`, as (line_number, text) pairs; with
+        `window` > 0, each match carries that many lines of context on both sides."""
+        flags = re.IGNORECASE if ignore_case else 0
+        rx = re.compile(pattern, flags)
+        lines = self._text().split("\n")
+        out = []
+        for i, line in enumerate(lines):
+            if rx.search(line):
+                if window > 0:
+                    out.append((i + 1, "\n".join(lines[max(0, i - window) : i + window + 1])))
+                else:
+                    out.append((i + 1, line))
+                if len(out) >= max_matches:
+                    break
+        return out
+
+    def chunk(self, size, overlap=0):
+        """CONTEXT cut into pieces of `size` characters, consecutive pieces sharing `overlap`."""
+        if size <= 0 or overlap < 0 or overlap >= size:
+            raise ValueError("chunk(size, overlap) needs size > overlap >= 0")
+        text = self._text()
+        step = size - overlap
+        return [text[i : i + size] for i in range(0, max(len(text) - overlap, 1), step)]
+
+    # -- host calls
+
+    def _call(self, name, args):
+        self.next_call += 1
+        return self.channel.call(self.next_call, name, args)
+
+    def llm_query(self, prompt, model=None):
+        """Asks a sub-LLM one question; returns its reply text. Raises LLMError on failure."""
+        answer = self._call("llm_query", {"prompt": str(prompt), "model": model})
+        if not answer["ok"]:
+            raise LLMError(answer["error"])
+        return answer["value"]
+
+    def llm_query_batched(self, prompts, model=None):
+        """Asks a sub-LLM many questions concurrently; returns the replies in order. A failed
+        prompt gives a SubCallError (a str) in its place; the others still answer."""
+        prompts = [str(p) for p in prompts]
+        answer = self._call("llm_query_batched", {"prompts": prompts, "model": model})
+        if not answer["ok"]:
+            raise LLMError(answer["error"])
+        return [r["value"] if r.get("ok") else SubCallError(r.get("error", "failed")) for r in answer["value"]]
+
+    def delegate(self, name, query, context=None):
+        """Starts a child agent with its own REPL. `context` (a str or list of str) becomes the
+        child's CONTEXT; None gives it this agent's CONTEXT. Returns an AgentHandle for wait()."""
+        if context is not None and not isinstance(context, str):
+            if not isinstance(context, (list, tuple)) or not all(isinstance(c, str) for c in context):
+                raise DelegateError("delegate(): context must be a str, a list of str, or None")
+            context = list(context)
+        answer = self._call("delegate", {"name": str(name), "query": str(query), "context": context})
+        if not answer["ok"]:
+            raise DelegateError(answer["error"])
+        handle = AgentHandle(answer["value"], str(name))
+        self.handles[handle.id] = handle
+        return handle
+
+    def wait(self, *handles):
+        """Use as `results = yield wait(h1, h2)` (or `yield wait(list_of_handles)`): suspends this
+        cell until those children finish; results come back in handle order, an AgentFailure for a
+        child that ended without a result."""
+        if len(handles) == 1 and isinstance(handles[0], (list, tuple)):
+            handles = tuple(handles[0])
+        for h in handles:
+            if not isinstance(h, AgentHandle) or h.id not in self.handles:
+                raise DelegateError("wait() takes handles returned by delegate(), got %r" % (h,))
+        w = _Wait([h.id for h in handles])
+        self.waits.append(w)
+        return w
+
+    def done(self, result):
+        """Finishes this agent with `result` (made JSON-safe). Ends the cell at once."""
+        self.done_called = True
+        self.done_value = _to_json(result)
+        raise _DoneSignal()
+
+    # -- the cell driver
+
+    def run_cell(self, index, code):
+        """Runs a cell until it ends or suspends; returns the `cell_end` message."""
+        if self.pending is not None:
+            self.pending[0].close()
+            self.pending = None
+        cap = self._begin()
+        try:
+            code_obj = _compile_cell(code, index)
+        except SyntaxError as exc:
+            return self._end(cap, index, "error", error=_format_error(exc))
+        try:
+            coro = eval(code_obj, self.ns)
+        except BaseException as exc:  # noqa: B036 - every way a cell can end is reported
+            return self._finish(cap, index, exc)
+        if coro is None:
+            return self._finish(cap, index, None)
+        return self._drive(cap, index, coro, None)
+
+    def resume(self, index, results):
+        """Continues the suspended cell with the children's results."""
+        if self.pending is None or self.pending[1] != index:
+            raise RuntimeError("resume: cell %d is not suspended" % index)
+        coro = self.pending[0]
+        self.pending = None
+        values = [r["value"] if r.get("ok") else AgentFailure(r["error"]["kind"], r["error"]["message"]) for r in results]
+        return self._drive(self._begin(), index, coro, values)
+
+    def _drive(self, cap, index, coro, value):
+        try:
+            yielded = coro.send(value)
+        except StopIteration:
+            return self._finish(cap, index, None)
+        except BaseException as exc:  # noqa: B036
+            return self._finish(cap, index, exc)
+        if isinstance(yielded, _Wait):
+            self.pending = (coro, index)
+            return self._end(cap, index, "suspended", awaiting=yielded.handles)
+        coro.close()
+        exc = RuntimeError("a cell can only suspend with `results = yield wait(...)`, got %r" % (yielded,))
+        return self._finish(cap, index, exc)
+
+    def _begin(self):
+        cap = _Capture(self.max_output)
+        self._saved = (sys.stdout, sys.stderr)
+        sys.stdout = sys.stderr = cap
+        self.done_called = False
+        self.waits = []
+        return cap
+
+    def _finish(self, cap, index, exc):
+        if self.done_called:
+            return self._end(cap, index, "done", result=self.done_value)
+        if exc is None:
+            dangling = [w for w in self.waits if not w.consumed]
+            if dangling:
+                exc = RuntimeError("wait() was called without `yield`: write `results = yield wait(...)`")
+                return self._end(cap, index, "error", error=_format_error(exc))
+            return self._end(cap, index, "ok")
+        if isinstance(exc, KeyboardInterrupt):
+            return self._end(cap, index, "timeout")
+        return self._end(cap, index, "error", error=_format_error(exc))
+
+    def _end(self, cap, index, status, **extra):
+        sys.stdout, sys.stderr = self._saved
+        msg = {"type": "cell_end", "cell": index, "status": status, "output": cap.render(), "outputChars": cap.total}
+        msg.update(extra)
+        return msg
+
+
+# ---------------------------------------------------------------- transport: JSON lines
+
+
+class StdioChannel:
+    """JSON lines over this process's original stdin/stdout. The agent's fd 1 is pointed at fd 2
+    and fd 0 at /dev/null first, so nothing the agent prints or reads touches the channel."""
+
+    def __init__(self):
+        self.out = os.fdopen(os.dup(1), "w", encoding="utf-8", newline="\n")
+        self.inp = os.fdopen(os.dup(0), "r", encoding="utf-8", newline="\n")
+        os.dup2(2, 1)
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.close(devnull)
+        sys.stdout = io.TextIOWrapper(os.fdopen(1, "wb", closefd=False), encoding="utf-8", line_buffering=True)
+        sys.stdin = io.TextIOWrapper(os.fdopen(0, "rb", closefd=False), encoding="utf-8")
+
+    def send(self, msg):
+        self.out.write(json.dumps(msg, ensure_ascii=False) + "\n")
+        self.out.flush()
+
+    def receive(self):
+        line = self.inp.readline()
+        if not line:
+            return None
+        return json.loads(line)
+
+    def call(self, call_id, name, args):
+        self.send({"type": "call", "id": call_id, "name": name, "args": args})
+        while True:
+            msg = self.receive()
+            if msg is None:
+                raise SystemExit(0)
+            if msg.get("type") == "answer" and msg.get("id") == call_id:
+                return msg
+
+
+def serve_stdio():
+    """The main loop of a subprocess or container REPL."""
+    channel = StdioChannel()
+    repl = Repl(channel)
+    channel.send({"type": "ready", "protocol": PROTOCOL_VERSION, "python": sys.version.split()[0]})
+    while True:
+        msg = channel.receive()
+        if msg is None or msg.get("type") == "shutdown":
+            return
+        kind = msg.get("type")
+        try:
+            if kind == "init":
+                if msg.get("protocol") != PROTOCOL_VERSION:
+                    channel.send({"type": "fatal", "message": "protocol %r not supported" % msg.get("protocol")})
+                    return
+                repl.init(msg)
+            elif kind == "exec":
+                channel.send(repl.run_cell(msg["cell"], msg["code"]))
+            elif kind == "resume":
+                channel.send(repl.resume(msg["cell"], msg["results"]))
+            # stray answers (to a call interrupted by a timeout) are dropped
+        except KeyboardInterrupt:
+            sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+            if kind in ("exec", "resume"):
+                channel.send({"type": "cell_end", "cell": msg["cell"], "status": "timeout", "output": "", "outputChars": 0})
+        except Exception as exc:  # a prelude bug: say so and stop rather than hang the host
+            channel.send({"type": "fatal", "message": "%s: %s" % (type(exc).__name__, exc)})
+            return
+
+
+if __name__ == "__main__":
+    serve_stdio()

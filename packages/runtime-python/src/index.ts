@@ -1,0 +1,4 @@
+/** `@rlmtree/runtime-python`: the Python prelude and protocol, and the subprocess runtime. */
+export { PRELUDE_PATH } from './prelude-path.ts';
+export { ProcessRepl, StartedProcess, type ProcessControl, type ProcessReplOptions } from './process-repl.ts';
+export { SubprocessRuntime, type SubprocessRuntimeOptions } from './subprocess-runtime.ts';

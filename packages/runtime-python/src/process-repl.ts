@@ -1,0 +1,280 @@
+/**
+ * A REPL living in a child process that runs the prelude's `serve_stdio()`: JSON lines over the
+ * process's stdin/stdout (the protocol), its stderr carrying whatever the agent wrote straight to
+ * file descriptors 1 and 2. Shared by the subprocess and docker runtimes; they differ only in
+ * the command that starts the process and in how it is interrupted.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import {
+  PROTOCOL_VERSION,
+  parseReplMessage,
+  type CellResult,
+  type ExecOptions,
+  type HostCallHandler,
+  type HostCallRequest,
+  type HostMessage,
+  type Repl,
+  type ReplMessage,
+  type ReplOptions,
+  type WaitResult,
+} from '@rlmtree/core';
+
+/** How to stop a process's current cell and the process itself. */
+export interface ProcessControl {
+  /** Raise KeyboardInterrupt in the running cell (SIGINT to the Python process). */
+  interrupt(): void;
+  /** Kill the process for good. */
+  kill(): void;
+}
+
+/** Options of a `ProcessRepl`. */
+export interface ProcessReplOptions {
+  /** After a timeout's interrupt, how long the cell gets to stop before the process is killed (ms). */
+  interruptGraceMs?: number;
+  /** Bytes of raw stderr kept per cell (the rest is counted, not kept). */
+  maxStderrBytes?: number;
+  /** Run when the process exits, for the owner's bookkeeping. */
+  onExit?: () => void;
+}
+
+type Waiter = (msg: ReplMessage | { type: 'exit'; message: string }) => void;
+
+/**
+ * A started process speaking the protocol, before `init`. Made by `StartedProcess.start`, then
+ * turned into a `ProcessRepl` by `init` (so a pool can keep started processes warm).
+ */
+export class StartedProcess {
+  /** Python version the prelude reported. */
+  python = '';
+  private queue: (ReplMessage | { type: 'exit'; message: string })[] = [];
+  private waiter: Waiter | null = null;
+  private stderrChunks: Buffer[] = [];
+  private stderrBytes = 0;
+  private stderrDropped = 0;
+  private exited: string | null = null;
+  private exitPushed = false;
+
+  /** The process. */
+  readonly child: ChildProcess;
+  /** How to interrupt and kill it. */
+  readonly control: ProcessControl;
+  private readonly maxStderrBytes: number;
+
+  private constructor(child: ChildProcess, control: ProcessControl, maxStderrBytes: number) {
+    this.child = child;
+    this.control = control;
+    this.maxStderrBytes = maxStderrBytes;
+    const lines = createInterface({ input: child.stdout!, crlfDelay: Infinity });
+    lines.on('line', (line) => {
+      let msg: ReplMessage | { type: 'exit'; message: string };
+      try {
+        msg = parseReplMessage(line);
+      } catch (err) {
+        msg = { type: 'fatal', message: (err as Error).message };
+      }
+      this.push(msg);
+    });
+    child.stderr!.on('data', (chunk: Buffer) => {
+      if (this.stderrBytes < this.maxStderrBytes) {
+        const keep = chunk.subarray(0, this.maxStderrBytes - this.stderrBytes);
+        this.stderrChunks.push(keep);
+        this.stderrBytes += keep.length;
+        this.stderrDropped += chunk.length - keep.length;
+      } else this.stderrDropped += chunk.length;
+    });
+    child.stdin!.on('error', () => {}); // EPIPE after a crash is reported through 'exit'
+    child.on('exit', (code, signal) => {
+      this.exited = signal ? `the REPL process was killed by ${signal}` : `the REPL process exited with code ${code}`;
+      // Let readline deliver lines already read before reporting the exit.
+      lines.once('close', () => this.push({ type: 'exit', message: this.exited! }));
+      setTimeout(() => this.push({ type: 'exit', message: this.exited! }), 50);
+    });
+    child.on('error', (err) => this.push({ type: 'exit', message: `the REPL process failed: ${err.message}` }));
+  }
+
+  /**
+   * Spawns nothing itself: wraps an already spawned process and waits for the prelude's `ready`.
+   * @throws Error when the process exits or says something else first.
+   */
+  static async start(child: ChildProcess, control: ProcessControl, maxStderrBytes = 1 << 20): Promise<StartedProcess> {
+    const proc = new StartedProcess(child, control, maxStderrBytes);
+    const first = await proc.next();
+    if (first.type !== 'ready') {
+      const stderr = proc.takeStderr().trim();
+      throw new Error(`REPL did not start: ${'message' in first ? first.message : first.type}${stderr ? `: ${stderr.slice(-500)}` : ''}`);
+    }
+    if (first.protocol !== PROTOCOL_VERSION) throw new Error(`REPL speaks protocol ${first.protocol}, host ${PROTOCOL_VERSION}`);
+    proc.python = first.python;
+    return proc;
+  }
+
+  /** True once the process has exited. */
+  get dead(): boolean {
+    return this.exited !== null;
+  }
+
+  private push(msg: ReplMessage | { type: 'exit'; message: string }): void {
+    if (msg.type === 'exit') {
+      if (this.exitPushed) return;
+      this.exitPushed = true;
+    }
+    if (this.waiter) {
+      const w = this.waiter;
+      this.waiter = null;
+      w(msg);
+    } else this.queue.push(msg);
+  }
+
+  /** The next message from the REPL (or its exit). */
+  next(): Promise<ReplMessage | { type: 'exit'; message: string }> {
+    const queued = this.queue.shift();
+    if (queued) {
+      if (queued.type === 'exit') this.queue.unshift(queued); // exit is sticky
+      return Promise.resolve(queued);
+    }
+    return new Promise((resolve) => (this.waiter = resolve));
+  }
+
+  /** Sends one protocol message. */
+  send(msg: HostMessage): void {
+    if (this.exited || !this.child.stdin!.writable) return;
+    this.child.stdin!.write(JSON.stringify(msg) + '\n');
+  }
+
+  /** Raw stderr since the last call, with a note of what was dropped. */
+  takeStderr(): string {
+    let text = Buffer.concat(this.stderrChunks).toString('utf8');
+    if (this.stderrDropped > 0) text += `\n[${this.stderrDropped} more bytes of stderr dropped]\n`;
+    this.stderrChunks = [];
+    this.stderrBytes = 0;
+    this.stderrDropped = 0;
+    return text;
+  }
+}
+
+/** One agent's REPL over a `StartedProcess`. */
+export class ProcessRepl implements Repl {
+  private closed = false;
+  private readonly grace: number;
+
+  private readonly proc: StartedProcess;
+
+  private constructor(proc: StartedProcess, options: ProcessReplOptions) {
+    this.proc = proc;
+    this.grace = options.interruptGraceMs ?? 2000;
+    proc.child.once('exit', () => options.onExit?.());
+  }
+
+  /** Binds a started process to an agent: sends `init` with CONTEXT and tools. */
+  static init(proc: StartedProcess, repl: ReplOptions, options: ProcessReplOptions = {}): ProcessRepl {
+    proc.send({
+      type: 'init',
+      protocol: PROTOCOL_VERSION,
+      agentId: repl.agentId,
+      context: repl.context,
+      tools: repl.tools.map((t) => ({ name: t.name, description: t.description })),
+      maxOutputChars: repl.maxOutputChars,
+    });
+    return new ProcessRepl(proc, options);
+  }
+
+  /** False once the process died or the REPL was closed. */
+  get alive(): boolean {
+    return !this.closed && !this.proc.dead;
+  }
+
+  /** Runs a cell. See `Repl.execute`. */
+  execute(code: string, host: HostCallHandler, options: ExecOptions): Promise<CellResult> {
+    return this.run({ type: 'exec', cell: options.cell, code }, host, options);
+  }
+
+  /** Resumes the suspended cell. See `Repl.resume`. */
+  resume(results: readonly WaitResult[], host: HostCallHandler, options: ExecOptions): Promise<CellResult> {
+    return this.run({ type: 'resume', cell: options.cell, results: [...results] }, host, options);
+  }
+
+  private async run(start: HostMessage, host: HostCallHandler, options: ExecOptions): Promise<CellResult> {
+    if (!this.alive) return { status: 'crashed', output: '', outputChars: 0, message: 'the REPL is not running' };
+    this.proc.takeStderr();
+    let timedOut = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    const interrupt = (why: string) => {
+      if (timedOut) return;
+      timedOut = true;
+      timeoutWhy = why;
+      this.proc.control.interrupt();
+      killTimer = setTimeout(() => this.proc.control.kill(), this.grace);
+    };
+    let timeoutWhy = '';
+    const timer = setTimeout(() => interrupt(`the cell ran past its ${options.timeoutMs} ms timeout`), options.timeoutMs);
+    const onAbort = () => interrupt('the run was cancelled');
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    let hostFailure: Error | null = null;
+    try {
+      this.proc.send(start);
+      for (;;) {
+        const msg = await this.proc.next();
+        if (msg.type === 'call') {
+          if (timedOut) continue;
+          let answer;
+          try {
+            answer = await host({ name: msg.name, args: msg.args } as HostCallRequest);
+          } catch (err) {
+            // The host cannot answer (e.g. replay diverged): stop the cell and report why.
+            hostFailure = err as Error;
+            interrupt('the host could not answer a call');
+            continue;
+          }
+          if (!timedOut) this.proc.send({ type: 'answer', id: msg.id, ...answer });
+          continue;
+        }
+        if (hostFailure) throw hostFailure;
+        const stderr = this.proc.takeStderr();
+        if (msg.type === 'exit' || msg.type === 'fatal') {
+          this.proc.control.kill();
+          const message = timedOut
+            ? `${timeoutWhy}; it did not stop on interrupt, so the REPL was killed (its variables are lost)`
+            : `${msg.message}${stderr.trim() ? `; stderr: ${stderr.trim().slice(-1000)}` : ''}`;
+          return { status: timedOut ? 'timeout' : 'crashed', output: stderr, outputChars: stderr.length, message };
+        }
+        if (msg.type !== 'cell_end') continue;
+        const output = msg.output + stderr;
+        const result: CellResult = {
+          status: timedOut && msg.status !== 'done' ? 'timeout' : msg.status,
+          output,
+          outputChars: msg.outputChars + stderr.length,
+        };
+        if (result.status === 'timeout') result.message = timeoutWhy || 'the cell was interrupted';
+        if (msg.result !== undefined) result.result = msg.result;
+        if (msg.awaiting) result.awaiting = msg.awaiting;
+        if (msg.error && result.status === 'error') result.error = msg.error;
+        return result;
+      }
+    } finally {
+      clearTimeout(timer);
+      clearTimeout(killTimer);
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Asks the prelude to exit, then kills the process. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.proc.send({ type: 'shutdown' });
+    this.proc.child.stdin?.end();
+    if (!this.proc.dead) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => {
+          this.proc.control.kill();
+          resolve();
+        }, 500);
+        this.proc.child.once('exit', () => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * The subprocess runtime: each agent's REPL is a `python3` child process running the prelude,
+ * spoken to over its pipes. The embedded default. Not a sandbox: agent code runs with the
+ * host user's rights (use the docker runtime for code you do not trust).
+ */
+import { spawn } from 'node:child_process';
+import type { Repl, ReplOptions, Runtime } from '@rlmtree/core';
+import { PRELUDE_PATH } from './prelude-path.ts';
+import { ProcessRepl, StartedProcess } from './process-repl.ts';
+
+/** Options of the subprocess runtime. */
+export interface SubprocessRuntimeOptions {
+  /** The Python interpreter (default `python3`, or `$RLMTREE_PYTHON`). */
+  python?: string;
+  /** Started REPL processes kept ready for the next agent (default 2; 0 turns the pool off). */
+  poolSize?: number;
+  /** Extra environment variables for the REPL processes. */
+  env?: Record<string, string>;
+  /** Working directory of the REPL processes (default: the host's). */
+  cwd?: string;
+  /** After a timeout's interrupt, ms the cell gets before the process is killed (default 2000). */
+  interruptGraceMs?: number;
+}
+
+/** Runs each agent's REPL in its own `python3` process; a small pool hides start-up time. */
+export class SubprocessRuntime implements Runtime {
+  readonly name = 'subprocess';
+  private readonly python: string;
+  private readonly poolSize: number;
+  private pool: Promise<StartedProcess>[] = [];
+  private readonly live = new Set<ProcessRepl>();
+  private closed = false;
+
+  private readonly options: SubprocessRuntimeOptions;
+
+  /** Fills the pool right away (processes start in the background). */
+  constructor(options: SubprocessRuntimeOptions = {}) {
+    this.options = options;
+    this.python = options.python ?? process.env.RLMTREE_PYTHON ?? 'python3';
+    this.poolSize = options.poolSize ?? 2;
+    this.refill();
+  }
+
+  private startProcess(): Promise<StartedProcess> {
+    const child = spawn(this.python, ['-X', 'utf8', '-u', PRELUDE_PATH], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, PYTHONIOENCODING: 'utf-8', ...this.options.env },
+      cwd: this.options.cwd,
+    });
+    const control = {
+      interrupt: () => void child.kill('SIGINT'),
+      kill: () => void child.kill('SIGKILL'),
+    };
+    const started = StartedProcess.start(child, control);
+    started.catch(() => child.kill('SIGKILL'));
+    return started;
+  }
+
+  private refill(): void {
+    while (!this.closed && this.pool.length < this.poolSize) {
+      const p = this.startProcess();
+      p.catch(() => {}); // reported when taken
+      this.pool.push(p);
+    }
+  }
+
+  /**
+   * Starts (or takes from the pool) a `python3` process and binds it to the agent.
+   * @throws Error when python3 cannot be started or the prelude fails to load.
+   */
+  async open(options: ReplOptions): Promise<Repl> {
+    if (this.closed) throw new Error('SubprocessRuntime: open() after close()');
+    let proc: StartedProcess | undefined;
+    while (this.pool.length > 0 && !proc) {
+      const candidate = await this.pool.shift()!.catch(() => undefined);
+      if (candidate && !candidate.dead) proc = candidate;
+    }
+    this.refill();
+    proc ??= await this.startProcess().catch((err: Error) => {
+      throw new Error(`SubprocessRuntime: cannot start ${this.python}: ${err.message}`);
+    });
+    const repl: ProcessRepl = ProcessRepl.init(proc, options, {
+      interruptGraceMs: this.options.interruptGraceMs,
+      onExit: () => this.live.delete(repl),
+    });
+    this.live.add(repl);
+    return repl;
+  }
+
+  /** Closes every REPL and the pool's idle processes. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const idle = this.pool;
+    this.pool = [];
+    await Promise.all([
+      ...[...this.live].map((r) => r.close()),
+      ...idle.map((p) =>
+        p.then(
+          (proc) => void proc.control.kill(),
+          () => {},
+        ),
+      ),
+    ]);
+    this.live.clear();
+  }
+}
