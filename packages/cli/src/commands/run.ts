@@ -1,4 +1,5 @@
 /** `rlmtree run "<query>" --context <file|dir|-> --model <spec>`: run an RLM and print its answer. */
+import { Option, type Command } from 'commander';
 import { Engine, totalUsage, type LLMClient, type Limits, type RunState } from '@rlmtree/core';
 import { loadContext } from '../context.ts';
 import { CliError } from '../errors.ts';
@@ -68,4 +69,24 @@ export function intOption(name: string): (value: string) => number {
     if (!/^\d+$/.test(value)) throw new CliError(`${name} takes a whole number, got ${JSON.stringify(value)}`);
     return Number(value);
   };
+}
+
+/** Adds `run` to the program. */
+export function registerRun(cli: Command): void {
+  cli
+    .command('run')
+    .description('answer a query over a long context with an RLM; the answer goes to stdout, progress to stderr')
+    .argument('<query>', 'the question')
+    .requiredOption('-c, --context <path>', 'a file (one text), a folder (one document per file) or - (stdin)')
+    .requiredOption('-m, --model <spec>', 'root model: scripted:<file>, openai:<model>, anthropic:<model>')
+    .option('--sub-model <spec>', 'model for llm_query sub-calls and child agents (default: --model)')
+    .option('--runtime <name>', 'where agent code runs: subprocess', 'subprocess')
+    .option('--max-depth <n>', 'deepest level of delegated agents (root = 0)', intOption('--max-depth'))
+    .option('--max-iterations <n>', 'model replies per agent', intOption('--max-iterations'))
+    .addOption(new Option('--cell-timeout <seconds>', 'time one cell may run').argParser(Number))
+    .option('--json', 'print the answer, usage and run facts as JSON')
+    .option('--no-live', 'plain progress lines even on a terminal')
+    .action(async (query: string, opts) => {
+      process.exitCode = await runCommand(query, opts);
+    });
 }
