@@ -71,11 +71,16 @@ export function zeroUsage(): Usage {
 
 /** Adds usage records field by field (tokens, USD, call counts). Pure. */
 export function addUsage(a: Usage, b: Usage): Usage {
-  return {
+  const sum: Usage = {
     inputTokens: a.inputTokens + b.inputTokens,
     outputTokens: a.outputTokens + b.outputTokens,
     cachedTokens: a.cachedTokens + b.cachedTokens,
     costUsd: a.costUsd + b.costUsd,
     llmCalls: a.llmCalls + b.llmCalls,
   };
+  // Optional, so records written before the field existed stay valid and unchanged.
+  if (a.cacheWriteTokens !== undefined || b.cacheWriteTokens !== undefined) {
+    sum.cacheWriteTokens = (a.cacheWriteTokens ?? 0) + (b.cacheWriteTokens ?? 0);
+  }
+  return sum;
 }

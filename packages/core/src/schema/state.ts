@@ -23,6 +23,8 @@ export const UsageSchema = z.object({
   outputTokens: z.number().int().nonnegative(),
   /** Input tokens served from a provider's prompt cache (a subset of `inputTokens`). */
   cachedTokens: z.number().int().nonnegative(),
+  /** Input tokens written to a provider's prompt cache (Anthropic), a subset of `inputTokens`; absent when none. */
+  cacheWriteTokens: z.number().int().nonnegative().optional(),
   costUsd: z.number().nonnegative(),
   llmCalls: z.number().int().nonnegative(),
 });
