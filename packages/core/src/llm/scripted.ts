@@ -135,8 +135,11 @@ const RuleSchema = z.object({
   replies: z.array(z.string()).min(1),
 });
 
+const ListSchema = z.array(z.string()).min(1);
+const RulesSchema = z.object({ rules: z.array(RuleSchema).min(1) }).strict();
+
 /** The JSON shape of a script file: a list of replies, or `{ "rules": [...] }`. */
-export const ScriptFileSchema = z.union([z.array(z.string()), z.object({ rules: z.array(RuleSchema).min(1) }).strict()]);
+export const ScriptFileSchema = z.union([ListSchema, RulesSchema]);
 
 /**
  * Checks a parsed script (from JSON or a JS module's default export).
@@ -145,11 +148,14 @@ export const ScriptFileSchema = z.union([z.array(z.string()), z.object({ rules: 
  */
 export function parseScript(value: unknown, source: string): Script {
   if (typeof value === 'function') return value as ScriptFunction;
-  const parsed = ScriptFileSchema.safeParse(value);
+  const schema = Array.isArray(value) ? ListSchema : typeof value === 'object' && value !== null ? RulesSchema : null;
+  const hint = '(expected a list of replies, {"rules": [{"match", "replies"}]}, or from a JS module a function)';
+  if (!schema) throw new Error(`${source}: not a valid script: got ${value === null ? 'null' : typeof value} ${hint}`);
+  const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const where = issue.path.length ? issue.path.join('.') : 'top level';
-    throw new Error(`${source}: not a valid script at ${where}: ${issue.message} (expected a list of replies or {"rules": [{"match", "replies"}]})`);
+    throw new Error(`${source}: not a valid script at ${where}: ${issue.message} ${hint}`);
   }
   return parsed.data;
 }
