@@ -1,0 +1,199 @@
+/**
+ * A local HTTP server speaking OpenAI's chat-completions wire format, for tests, benchmarks and
+ * offline demos: `POST /v1/chat/completions` (JSON and SSE streaming) and `GET /v1/models`.
+ * Replies come from any `LLMClient` (typically a `ScriptedLLM`); faults (statuses, delays,
+ * malformed bodies) can be queued to exercise a client's failure handling. Not a sandbox: it
+ * binds to 127.0.0.1 only.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { estimateTokens, type ChatMessage, type LLMClient } from '@rlmtree/core';
+
+/** A canned response sent instead of a model reply (one per request, in queue order). */
+export interface FakeFault {
+  /** HTTP status (default 200). */
+  status?: number;
+  /** The body: an object is sent as JSON, a string verbatim (default: an OpenAI-style error). */
+  body?: string | object;
+  /** Extra response headers, e.g. `{'retry-after-ms': '10'}`. */
+  headers?: Record<string, string>;
+  /** Waits this long (ms) before answering; a client that times out first never sees it. */
+  delayMs?: number;
+}
+
+/** One request the server received. */
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  /** Header names lower-cased. */
+  headers: Record<string, string | string[] | undefined>;
+  /** The parsed JSON body (undefined when none or not JSON). */
+  body: any;
+}
+
+/** Options of `startFakeOpenAI`. */
+export interface FakeOpenAIOptions {
+  /** Answers each completion from the request's messages and model. */
+  reply: LLMClient;
+  /** Latency added to every completion (ms), before the reply is computed. */
+  latencyMs?: number;
+  /** Model ids listed by `GET /v1/models` (default `['fake-model']`). */
+  models?: string[];
+  /** Characters per streamed chunk (default 8), so streams carry several fragments. */
+  chunkChars?: number;
+}
+
+/** A running fake server. */
+export interface FakeOpenAIServer {
+  /** Base URL including `/v1`, e.g. `http://127.0.0.1:41234/v1`. */
+  baseURL: string;
+  /** Every request received, in arrival order. */
+  requests: RecordedRequest[];
+  /** Faults answered before normal replies, first in first out. */
+  faults: FakeFault[];
+  /** Completions being answered right now. */
+  readonly inFlight: number;
+  /** The most completions ever answered at once. */
+  readonly maxInFlight: number;
+  /** Stops the server and drops open connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the server on a free loopback port.
+ * Usage reported: prompt and completion tokens estimated at 4 characters per token; a request
+ * whose first two messages were seen before reports those as `cached_tokens`, like OpenAI's
+ * automatic prefix caching.
+ */
+export async function startFakeOpenAI(options: FakeOpenAIOptions): Promise<FakeOpenAIServer> {
+  const requests: RecordedRequest[] = [];
+  const faults: FakeFault[] = [];
+  const seenPrefixes = new Set<string>();
+  let inFlight = 0;
+  let maxInFlight = 0;
+
+  const completion = async (req: RecordedRequest, res: ServerResponse): Promise<void> => {
+    const fault = faults.shift();
+    if (fault) return sendFault(res, fault);
+    const body = req.body;
+    if (!body || !Array.isArray(body.messages) || typeof body.model !== 'string') {
+      return sendJson(res, 400, { error: { message: 'model and messages are required', type: 'invalid_request_error', param: null, code: null } });
+    }
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    try {
+      if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
+      const messages: ChatMessage[] = body.messages.map((m: { role: string; content: unknown }) => ({
+        role: m.role === 'developer' ? 'system' : m.role,
+        content: typeof m.content === 'string' ? m.content : JSON.stringify(m.content),
+      }));
+      let text: string;
+      try {
+        text = (await options.reply.complete({ messages, model: body.model })).text;
+      } catch (err) {
+        return sendJson(res, 500, { error: { message: (err as Error).message, type: 'server_error', param: null, code: null } });
+      }
+      const promptTokens = messages.reduce((n, m) => n + estimateTokens(m.content), 0);
+      const prefix = JSON.stringify(messages.slice(0, 2));
+      const cached = messages.length > 2 && seenPrefixes.has(prefix) ? estimateTokens(messages[0]!.content) + estimateTokens(messages[1]!.content) : 0;
+      seenPrefixes.add(prefix);
+      const usage = {
+        prompt_tokens: promptTokens,
+        completion_tokens: estimateTokens(text),
+        total_tokens: promptTokens + estimateTokens(text),
+        prompt_tokens_details: { cached_tokens: cached },
+        completion_tokens_details: { reasoning_tokens: 0 },
+      };
+      const id = `chatcmpl-fake-${requests.length}`;
+      const created = Math.floor(Date.now() / 1000);
+      if (body.stream) return sendStream(res, { id, created, model: body.model, text, usage: body.stream_options?.include_usage ? usage : null, chunkChars: options.chunkChars ?? 8 });
+      sendJson(res, 200, {
+        id,
+        object: 'chat.completion',
+        created,
+        model: body.model,
+        choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, finish_reason: 'stop', logprobs: null }],
+        usage,
+      });
+    } finally {
+      inFlight--;
+    }
+  };
+
+  const server: Server = createServer((req, res) => {
+    readBody(req).then(async (raw) => {
+      let body: any;
+      try {
+        body = raw ? JSON.parse(raw) : undefined;
+      } catch {
+        body = undefined;
+      }
+      const recorded: RecordedRequest = { method: req.method ?? '', path: (req.url ?? '').split('?')[0]!, headers: req.headers, body };
+      requests.push(recorded);
+      if (recorded.method === 'POST' && recorded.path === '/v1/chat/completions') return completion(recorded, res);
+      if (recorded.method === 'GET' && recorded.path === '/v1/models') {
+        return sendJson(res, 200, { object: 'list', data: (options.models ?? ['fake-model']).map((id) => ({ id, object: 'model', created: 0, owned_by: 'fake' })) });
+      }
+      sendJson(res, 404, { error: { message: `no route ${recorded.method} ${recorded.path}`, type: 'invalid_request_error', param: null, code: null } });
+    }).catch((err: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, { error: { message: String(err), type: 'server_error', param: null, code: null } });
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseURL: `http://127.0.0.1:${port}/v1`,
+    requests,
+    faults,
+    get inFlight() {
+      return inFlight;
+    },
+    get maxInFlight() {
+      return maxInFlight;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
+  if (res.destroyed) return;
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(value));
+}
+
+async function sendFault(res: ServerResponse, fault: FakeFault): Promise<void> {
+  if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+  if (res.destroyed) return;
+  const status = fault.status ?? 200;
+  const body = fault.body ?? { error: { message: `fake fault ${status}`, type: status === 429 ? 'rate_limit_error' : 'server_error', param: null, code: null } };
+  res.writeHead(status, { 'content-type': 'application/json', ...fault.headers });
+  res.end(typeof body === 'string' ? body : JSON.stringify(body));
+}
+
+function sendStream(
+  res: ServerResponse,
+  s: { id: string; created: number; model: string; text: string; usage: object | null; chunkChars: number },
+): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  const chunk = (delta: object, finish: string | null, usage: object | null = null) =>
+    `data: ${JSON.stringify({ id: s.id, object: 'chat.completion.chunk', created: s.created, model: s.model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }], usage })}\n\n`;
+  res.write(chunk({ role: 'assistant', content: '' }, null));
+  for (let i = 0; i < s.text.length; i += s.chunkChars) res.write(chunk({ content: s.text.slice(i, i + s.chunkChars) }, null));
+  res.write(chunk({}, 'stop'));
+  if (s.usage) res.write(`data: ${JSON.stringify({ id: s.id, object: 'chat.completion.chunk', created: s.created, model: s.model, choices: [], usage: s.usage })}\n\n`);
+  res.end('data: [DONE]\n\n');
+}
