@@ -11,6 +11,8 @@ export { waitResults, awaitedFinished } from './wait.ts';
 export { createRun, type CreateRunOptions } from './create.ts';
 export { DEFAULT_LIMITS, totalUsage, checkTreeLimits } from './limits.ts';
 export { Engine, type EngineOptions, type RunOptions, type StepResult } from './engine/engine.ts';
+export { EngineEmitter, type EngineEvent, type EngineEventType, type EngineEventOf, type EngineListener, type EngineEventInput } from './engine/events.ts';
+export { attachTelemetry, defaultTracer } from './engine/telemetry.ts';
 export { recordingHandler, type Tool, type HostCallContext, type RecordingHandler } from './engine/host-calls.ts';
 export { restoreRepl, ReplayDivergedError } from './engine/restore.ts';
 export { childId, idSegment } from './engine/ids.ts';

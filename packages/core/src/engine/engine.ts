@@ -6,7 +6,7 @@
  */
 import pLimit from 'p-limit';
 import { createRun, type CreateRunOptions } from '../create.ts';
-import { checkTreeLimits } from '../limits.ts';
+import { checkTreeLimits, totalUsage } from '../limits.ts';
 import type { LLMClient } from '../llm/client.ts';
 import { isFinished, plan, type Effect } from '../plan.ts';
 import { reduceAll } from '../reduce.ts';
@@ -16,6 +16,10 @@ import type { AgentNode, Cell, Context, RunState } from '../schema/state.ts';
 import { waitResults } from '../wait.ts';
 import { recordingHandler, type Tool } from './host-calls.ts';
 import { restoreRepl } from './restore.ts';
+import type { Tracer } from '@opentelemetry/api';
+import { EngineEmitter, type EngineEventType, type EngineListener } from './events.ts';
+import { attachTelemetry } from './telemetry.ts';
+import { emitStepOutcome } from './step-events.ts';
 
 /** Options of an `Engine`. */
 export interface EngineOptions {
@@ -33,6 +37,11 @@ export interface EngineOptions {
   subCallConcurrency?: number;
   /** Cancels the run: in-flight model calls are aborted, running cells interrupted. */
   signal?: AbortSignal;
+  /**
+   * OpenTelemetry tracer for run/step/agent/LLM-call/cell spans (default `trace.getTracer('rlmtree')`,
+   * a no-op unless an OpenTelemetry SDK is registered); `false`: no spans.
+   */
+  tracer?: Tracer | false;
 }
 
 /** What one step did: the new state and the events folded into it. */
@@ -61,11 +70,22 @@ export class Engine {
 
   /** Models, runtime, tools and concurrency bounds. */
   readonly options: EngineOptions;
+  /** What the engine is doing, as typed events (see `EngineEvent`); `on` subscribes. */
+  readonly events: EngineEmitter = new EngineEmitter();
 
   /** @param options models, runtime, tools and concurrency bounds. */
   constructor(options: EngineOptions) {
     this.options = options;
     this.limit = pLimit(Math.max(1, options.concurrency ?? 8));
+    if (options.tracer !== false) attachTelemetry(this.events, options.tracer);
+  }
+
+  /**
+   * Subscribes to engine events of `type` (`'*'`: all); returns the unsubscribe function.
+   * Listeners only observe: they cannot change the run's states or events.
+   */
+  on<T extends EngineEventType | '*'>(type: T, listener: EngineListener<T>): () => void {
+    return this.events.on(type, listener);
   }
 
   /** The state of a new run (step 0) for `query` over `context`. See `createRun`. */
@@ -90,10 +110,13 @@ export class Engine {
     const started = performance.now();
     const events: RunEvent[] = [];
     const limitEvent = checkTreeLimits(state);
-    if (limitEvent) events.push(limitEvent);
-    else {
+    if (limitEvent) {
+      this.events.emit({ type: 'step_started', runId: state.runId, step: state.step, effects: 0 });
+      events.push(limitEvent);
+    } else {
       const effects = plan(state);
       if (effects.length === 0) throw new Error(`step ${state.step}: no agent can advance but the root has not finished`);
+      this.events.emit({ type: 'step_started', runId: state.runId, step: state.step, effects: effects.length });
       const produced = await Promise.all(effects.map((e) => this.limit(() => this.runEffect(state, e))));
       // Fixed fold order (effects are sorted by agent id), whatever order they finished in.
       events.push(...produced);
@@ -102,18 +125,36 @@ export class Engine {
     events.push({ type: 'step_ended', durationMs: performance.now() - started });
     const next = reduceAll(state, events);
     await this.sync(next, events);
+    emitStepOutcome(this.events, state, next, events);
     return { state: next, events };
   }
 
   /** Steps `state` until the root finishes; returns the final state. */
   async runFrom(state: RunState, options: Pick<RunOptions, 'onStep'> = {}): Promise<RunState> {
     let current = state;
-    while (!isFinished(current)) {
-      const result = await this.stepWithEvents(current);
-      current = result.state;
-      await options.onStep?.(result);
+    const started = performance.now();
+    this.events.emit({ type: 'run_started', runId: state.runId, step: state.step, rootId: state.rootId });
+    try {
+      while (!isFinished(current)) {
+        const result = await this.stepWithEvents(current);
+        current = result.state;
+        await options.onStep?.(result);
+      }
+      return current;
+    } finally {
+      const root = current.nodes[current.rootId];
+      this.events.emit({
+        type: 'run_finished',
+        runId: current.runId,
+        step: current.step,
+        rootId: current.rootId,
+        result: root?.result ?? null,
+        error: root?.status === 'FINISHED' ? (root.error ?? null) : { kind: 'cancelled', message: 'the run stopped before its root finished' },
+        durationMs: performance.now() - started,
+        usage: totalUsage(current),
+        agents: Object.keys(current.nodes).length,
+      });
     }
-    return current;
   }
 
   /** Starts a run for `query` over `context` and steps it to the end. */
@@ -134,17 +175,49 @@ export class Engine {
 
   private async runEffect(state: RunState, effect: Effect): Promise<RunEvent> {
     const node = state.nodes[effect.agentId]!;
+    const at = { runId: state.runId, step: state.step, agentId: node.id };
     if (effect.kind === 'llm') {
       const client = this.clientFor(node);
+      if (node.iteration === 0) {
+        this.events.emit({ type: 'agent_started', ...at, parentId: node.parentId, depth: node.depth, name: node.name, query: node.query });
+      }
+      this.events.emit({ type: 'llm_call_started', ...at, iteration: node.iteration, model: client.name });
+      const started = performance.now();
+      // Only the root's tokens are streamed out, and only when someone listens for them.
+      const onToken = node.depth === 0 && this.events.has('token') ? (fragment: string) => this.events.emit({ type: 'token', ...at, fragment }) : undefined;
       try {
-        const reply = await client.complete({ messages: node.messages, ...(this.options.signal ? { signal: this.options.signal } : {}) });
+        const reply = await client.complete({ messages: node.messages, ...(this.options.signal ? { signal: this.options.signal } : {}), ...(onToken ? { onToken } : {}) });
+        this.events.emit({ type: 'llm_call_finished', ...at, durationMs: performance.now() - started, usage: reply.usage, model: reply.model ?? client.name, error: null });
         return { type: 'llm_replied', agentId: node.id, text: reply.text, usage: reply.usage, ...(reply.model ? { model: reply.model } : {}) };
       } catch (err) {
         this.options.signal?.throwIfAborted();
-        return { type: 'llm_failed', agentId: node.id, message: `${client.name ?? 'model'}: ${(err as Error).message ?? String(err)}` };
+        const message = `${client.name ?? 'model'}: ${(err as Error).message ?? String(err)}`;
+        this.events.emit({ type: 'llm_call_finished', ...at, durationMs: performance.now() - started, usage: null, model: client.name, error: message });
+        return { type: 'llm_failed', agentId: node.id, message };
       }
     }
-    return this.runCell(state, node, effect.kind === 'resume');
+    const resumed = effect.kind === 'resume';
+    if (resumed) this.events.emit({ type: 'resumed', ...at, awaited: [...node.awaiting] });
+    const cell = resumed ? node.cells.length - 1 : node.cells.length;
+    this.events.emit({ type: 'cell_started', ...at, cell, code: resumed ? (node.cells[cell]?.code ?? '') : (node.pendingCode ?? ''), resumed });
+    const started = performance.now();
+    const event = await this.runCell(state, node, resumed);
+    if (event.type === 'cell_ran') {
+      this.events.emit({
+        type: 'cell_finished',
+        ...at,
+        cell,
+        resumed,
+        status: event.outcome.status,
+        output: event.output,
+        outputChars: event.outputChars,
+        hostCalls: event.calls.length,
+        durationMs: performance.now() - started,
+      });
+    } else {
+      this.events.emit({ type: 'cell_finished', ...at, cell, resumed, status: 'crashed', output: '', outputChars: 0, hostCalls: 0, durationMs: performance.now() - started });
+    }
+    return event;
   }
 
   private async runCell(state: RunState, node: AgentNode, resumed: boolean): Promise<RunEvent> {
