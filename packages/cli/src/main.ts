@@ -1,6 +1,7 @@
 /** The `rlmtree` command line (commander). */
 import { Command, CommanderError } from 'commander';
 import { CliError } from './errors.ts';
+import './providers.ts';
 import { registerRun } from './commands/run.ts';
 
 /** Each command lives in its own file under commands/ and adds itself to the program. */

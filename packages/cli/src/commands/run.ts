@@ -6,6 +6,7 @@ import { CliError } from '../errors.ts';
 import { lineView, ttyView } from '../live-view.ts';
 import { modelFromSpec } from '../models.ts';
 import { runtimeFromSpec } from '../runtimes.ts';
+import { usageReport } from '../usage-report.ts';
 
 /** Options of `rlmtree run`, as parsed. */
 export interface RunCommandOptions {
@@ -51,6 +52,7 @@ export async function runCommand(query: string, opts: RunCommandOptions): Promis
   }
   const root = state.nodes[state.rootId]!;
   const usage = totalUsage(state);
+  process.stderr.write(`usage and cost (USD):\n${usageReport(state).map((l) => `  ${l}\n`).join('')}`);
   if (opts.json) {
     process.stdout.write(`${JSON.stringify({ answer: root.result, error: root.error, usage, steps: state.step, agents: Object.keys(state.nodes).length }, null, 2)}\n`);
   } else if (!root.error) {
