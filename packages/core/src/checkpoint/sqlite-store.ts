@@ -1,0 +1,89 @@
+/**
+ * `SqliteCheckpointStore`: checkpoints in one SQLite file through `node:sqlite` (built into
+ * Node 22, no native build). Two tables: `checkpoints(run_id, step, doc)` and
+ * `blobs(sha256, text)`; WAL mode and a busy timeout let several processes share the file.
+ */
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { RunState } from '../schema/state.ts';
+import { checkStep, decodeCheckpoint, encodeCheckpoint, type CheckpointStore } from './store.ts';
+
+/** Checkpoints in a SQLite database file (or `:memory:`). */
+export class SqliteCheckpointStore implements CheckpointStore {
+  /** The database file. */
+  readonly path: string;
+  /** The open database (exposed for inspection and tests). */
+  readonly db: DatabaseSync;
+  private readonly q: Record<'putBlob' | 'put' | 'get' | 'latest' | 'list' | 'runs' | 'del' | 'delRun' | 'blob', StatementSync>;
+
+  private constructor(path: string, db: DatabaseSync) {
+    this.path = path;
+    this.db = db;
+    db.exec(`
+      PRAGMA journal_mode = WAL;
+      PRAGMA busy_timeout = 5000;
+      CREATE TABLE IF NOT EXISTS blobs (sha256 TEXT PRIMARY KEY, text TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS checkpoints (
+        run_id TEXT NOT NULL, step INTEGER NOT NULL, doc TEXT NOT NULL,
+        PRIMARY KEY (run_id, step)
+      );`);
+    this.q = {
+      putBlob: db.prepare('INSERT OR IGNORE INTO blobs (sha256, text) VALUES (?, ?)'),
+      put: db.prepare('INSERT OR REPLACE INTO checkpoints (run_id, step, doc) VALUES (?, ?, ?)'),
+      get: db.prepare('SELECT doc FROM checkpoints WHERE run_id = ? AND step = ?'),
+      latest: db.prepare('SELECT step, doc FROM checkpoints WHERE run_id = ? ORDER BY step DESC LIMIT 1'),
+      list: db.prepare('SELECT step FROM checkpoints WHERE run_id = ? ORDER BY step'),
+      runs: db.prepare('SELECT DISTINCT run_id FROM checkpoints ORDER BY run_id'),
+      del: db.prepare('DELETE FROM checkpoints WHERE run_id = ? AND step = ?'),
+      delRun: db.prepare('DELETE FROM checkpoints WHERE run_id = ?'),
+      blob: db.prepare('SELECT text FROM blobs WHERE sha256 = ?'),
+    };
+  }
+
+  /**
+   * Opens (creating when missing) the database at `path`. `node:sqlite` is loaded here, so
+   * programs that never use this store do not see its experimental-feature warning.
+   * @throws Error when the file cannot be opened as a SQLite database.
+   */
+  static async open(path: string): Promise<SqliteCheckpointStore> {
+    const { DatabaseSync } = await import('node:sqlite');
+    return new SqliteCheckpointStore(path, new DatabaseSync(path));
+  }
+
+  async put(state: RunState): Promise<void> {
+    checkStep(state.step);
+    const { doc, blobs } = encodeCheckpoint(state);
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      for (const [hash, text] of blobs) this.q.putBlob.run(hash, text);
+      this.q.put.run(state.runId, state.step, doc);
+      this.db.exec('COMMIT');
+    } catch (err) {
+      this.db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
+  async get(runId: string, step?: number): Promise<RunState | undefined> {
+    const row = (step === undefined ? this.q.latest.get(runId) : this.q.get.get(runId, step)) as { step?: number; doc: string } | undefined;
+    if (!row) return undefined;
+    const at = step ?? Number(row.step);
+    return decodeCheckpoint(String(row.doc), (hash) => (this.q.blob.get(hash) as { text: string } | undefined)?.text, { store: this.path, runId, step: at });
+  }
+
+  async list(runId: string): Promise<number[]> {
+    return (this.q.list.all(runId) as { step: number }[]).map((r) => Number(r.step));
+  }
+
+  async runs(): Promise<string[]> {
+    return (this.q.runs.all() as { run_id: string }[]).map((r) => r.run_id);
+  }
+
+  async delete(runId: string, step?: number): Promise<void> {
+    if (step === undefined) this.q.delRun.run(runId);
+    else this.q.del.run(runId, step);
+  }
+
+  async close(): Promise<void> {
+    if (this.db.isOpen) this.db.close();
+  }
+}

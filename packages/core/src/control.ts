@@ -1,0 +1,103 @@
+/**
+ * The control API: pure helpers that return a changed run state, for people and scripts working
+ * between steps. Each change is an `intervened` event folded by `reduce`, so a trace records it
+ * (a `TraceWriter` writes the interventions made on a state before the step taken from it) and
+ * replay reproduces it. None mutates its input: the old state stays valid and can still be
+ * stepped (that forks the run).
+ */
+import { reduce } from './reduce.ts';
+import type { Intervened } from './schema/events.ts';
+import { LimitsSchema, type ChatMessage, type Json, type Limits, type RunState } from './schema/state.ts';
+
+/** The interventions made since the last step, and the state they were made on. */
+export interface PendingInterventions {
+  /** The state before the first intervention. */
+  base: RunState;
+  /** The interventions, in order. */
+  events: Intervened[];
+}
+
+// Which interventions a state carries: keyed by the (frozen, immutable) state object, so the
+// RunState schema stays free of bookkeeping and the record goes away with the state.
+const pending = new WeakMap<RunState, PendingInterventions>();
+
+/** The interventions that made `state` from the last stepped state, if any. */
+export function pendingInterventions(state: RunState): PendingInterventions | undefined {
+  return pending.get(state);
+}
+
+/** An error about a control call: names the helper, the agent and the reason. */
+export class ControlError extends Error {
+  /** @param message one line naming what and where. */
+  constructor(message: string) {
+    super(message);
+    this.name = 'ControlError';
+  }
+}
+
+/**
+ * Applies one intervention event and remembers it for the trace. Pure.
+ * @throws ControlError when the agent does not exist.
+ */
+export function intervene(state: RunState, event: Intervened): RunState {
+  if (!state.nodes[event.agentId]) {
+    throw new ControlError(`${event.action}: no agent ${JSON.stringify(event.agentId)} in run ${state.runId} (agents: ${Object.keys(state.nodes).slice(0, 8).join(', ')})`);
+  }
+  const next = reduce(state, event);
+  const before = pending.get(state);
+  pending.set(next, { base: before?.base ?? state, events: [...(before?.events ?? []), event] });
+  return next;
+}
+
+/**
+ * Adds a message to an agent's conversation; the agent's next model call sees it (a `user`
+ * message by default).
+ * @throws ControlError for an unknown agent.
+ */
+export function injectMessage(state: RunState, agentId: string, content: string, role: ChatMessage['role'] = 'user'): RunState {
+  return intervene(state, { type: 'intervened', action: 'inject_message', agentId, message: { role, content } });
+}
+
+/**
+ * Finishes an agent with `result` (or replaces the result of a finished one); its parent's
+ * `wait` receives it. Unfinished descendants end with `parent_finished`.
+ * @throws ControlError for an unknown agent.
+ */
+export function setResult(state: RunState, agentId: string, result: Json): RunState {
+  return intervene(state, { type: 'intervened', action: 'set_result', agentId, result });
+}
+
+/**
+ * Cancels an unfinished agent: it finishes with error kind `cancelled`, which its parent's `wait`
+ * receives as a structured failure (an `AgentFailure` in Python), never as an answer.
+ * A finished agent is left as it is.
+ * @throws ControlError for an unknown agent.
+ */
+export function cancelAgent(state: RunState, agentId: string, message = 'cancelled by the user'): RunState {
+  return intervene(state, { type: 'intervened', action: 'cancel', agentId, message });
+}
+
+/**
+ * Changes limits of the run (they apply to every agent from the next step).
+ * @throws ControlError naming the limit when a value is out of range.
+ */
+export function setLimits(state: RunState, limits: Partial<Limits>): RunState {
+  const parsed = LimitsSchema.partial().strict().safeParse(limits);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ControlError(`setLimits: ${issue.path.join('.') || 'limits'}: ${issue.message}`);
+  }
+  return intervene(state, { type: 'intervened', action: 'set_limits', agentId: state.rootId, limits: parsed.data });
+}
+
+/**
+ * The state at step `k` of a run's states (`states[i].step` need not start at 0). Stepping it
+ * again forks the run; `states` itself is untouched.
+ * @throws RangeError when no state has step `k`.
+ */
+export function rewind(states: readonly RunState[], k: number): RunState {
+  const first = states[0]?.step ?? 0;
+  const state = states[k - first];
+  if (!state || state.step !== k) throw new RangeError(`rewind: no state at step ${k} (states hold steps ${first}..${first + states.length - 1})`);
+  return state;
+}
