@@ -26,6 +26,8 @@ export interface Summary {
   wallMs: number;
   rootPromptChars: number;
   rootPromptTokens: number;
+  /** Mean characters of the base model's prompt with the whole context. */
+  fullPromptChars: number;
   /** Mean fraction of the context in the prompt. */
   contextInPrompt: number;
   /** Runs that ended without an answer. */
@@ -56,6 +58,7 @@ export function summarize(results: readonly InstanceResult[]): Summary[] {
       wallMs: m((r) => r.wallMs),
       rootPromptChars: m((r) => r.rootPromptChars),
       rootPromptTokens: m((r) => r.rootPromptTokens),
+      fullPromptChars: m((r) => r.fullPromptChars),
       contextInPrompt: m((r) => r.contextInPrompt),
       errors: rs.filter((r) => r.error !== null).length,
     });
@@ -93,16 +96,15 @@ export function sizeTables(summaries: readonly Summary[]): string {
 /**
  * The paper's property as a table: per size, the root model's largest prompt for the RLM and the
  * base model's prompt, in characters and estimated tokens, each with its ratio to the smallest
- * size's. `baselineFull` gives the base model's prompt with the whole context (chars) per size,
- * so the column is there even when the baseline was not run or was cut to its window.
+ * size's. The baseline columns are its prompt with the whole context, so they are there even
+ * when the baseline was not run or was cut to its window; the last column is what it was sent.
  */
-export function promptTable(summaries: readonly Summary[], baselineFull: ReadonlyMap<number, number>): string {
+export function promptTable(summaries: readonly Summary[]): string {
   const rlm = summaries.filter((s) => s.system === 'rlm');
   const base = new Map(summaries.filter((s) => s.system === 'baseline').map((s) => [s.sizeTokens, s]));
   const first = rlm[0];
-  const firstFull = first ? (baselineFull.get(first.sizeTokens) ?? 0) : 0;
   const rows = rlm.map((s) => {
-    const full = baselineFull.get(s.sizeTokens) ?? 0;
+    const full = s.fullPromptChars;
     const sent = base.get(s.sizeTokens);
     return [
       sizeLabel(s.sizeTokens),
@@ -111,7 +113,7 @@ export function promptTable(summaries: readonly Summary[], baselineFull: Readonl
       `${(s.rootPromptChars / first!.rootPromptChars).toFixed(2)}x`,
       int(full),
       int(Math.ceil(full / 4)),
-      `${(full / firstFull).toFixed(2)}x`,
+      `${(full / first!.fullPromptChars).toFixed(2)}x`,
       sent ? `${int(sent.rootPromptTokens)} (${(sent.contextInPrompt * 100).toFixed(0)}% of context)` : 'not run',
     ];
   });
@@ -124,7 +126,7 @@ export function promptTable(summaries: readonly Summary[], baselineFull: Readonl
 /** Columns of the CSV, in order (the `InstanceResult` fields). */
 export const CSV_COLUMNS: (keyof InstanceResult)[] = [
   'task', 'sizeTokens', 'instance', 'system', 'score', 'costUsd', 'rootTokens', 'subTokens', 'llmCalls', 'depth', 'wallMs',
-  'rootPromptChars', 'rootPromptTokens', 'contextChars', 'contextInPrompt', 'error', 'answer', 'gold',
+  'rootPromptChars', 'rootPromptTokens', 'fullPromptChars', 'contextChars', 'contextInPrompt', 'error', 'answer', 'gold',
 ];
 
 /** Every result as CSV (RFC 4180, via csv-stringify), one row per run, with a header row. */

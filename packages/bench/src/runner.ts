@@ -3,7 +3,7 @@
  * model, through the base model with the whole context in its prompt), scored, with the usage,
  * depth, wall time and root prompt size of every run.
  */
-import { Engine, totalUsage, type Limits, type LLMClient, type RunState, type Runtime } from '@rlmtree/core';
+import { Engine, totalUsage, type Limits, type LLMClient, type RunState, type Runtime, type StepResult } from '@rlmtree/core';
 import { baselinePrompt, promptTokens } from './baseline.ts';
 import { MeteredLLM } from './metered.ts';
 import { instanceSeed } from './rng.ts';
@@ -39,8 +39,16 @@ export interface InstanceResult {
   /** The same in estimated tokens (chars / 4). */
   rootPromptTokens: number;
   contextChars: number;
+  /** The base model's prompt with the whole context, in characters: what the baseline needs at this size. */
+  fullPromptChars: number;
   /** Fraction of the context the model was shown in its prompt (RLM: 0, it sees none; baseline: 1 unless cut). */
   contextInPrompt: number;
+}
+
+/** Records one run's steps (see `BenchOptions.record`). */
+export interface RunRecorder {
+  onStep(step: StepResult): void;
+  close(): void;
 }
 
 /** What a benchmark run needs. */
@@ -61,8 +69,11 @@ export interface BenchOptions {
   windowTokens: number;
   runtime: Runtime;
   limits?: Partial<Limits>;
-  /** Called with each RLM run's initial state and its steps' events, e.g. to write a trace. */
-  onRun?: (instance: Instance, run: { initial: RunState; final: RunState; events: unknown[][] }) => void | Promise<void>;
+  /**
+   * Called when an RLM run starts, with its step-0 state; the returned recorder gets every step
+   * and is closed when the run ends (e.g. a trace writer).
+   */
+  record?: (instance: Instance, initial: RunState) => RunRecorder;
   /** Called after each result (progress). */
   onResult?: (result: InstanceResult) => void;
 }
@@ -72,22 +83,22 @@ function textOf(value: unknown): string {
 }
 
 /** Runs one instance through an RLM. Never rejects for a model or code failure: that is a 0 with `error`. */
-export async function runRlm(instance: Instance, options: Pick<BenchOptions, 'llm' | 'subLlm' | 'runtime' | 'limits' | 'onRun'>): Promise<InstanceResult> {
+export async function runRlm(instance: Instance, options: Pick<BenchOptions, 'llm' | 'subLlm' | 'runtime' | 'limits' | 'record'>): Promise<InstanceResult> {
   const root = new MeteredLLM(options.llm);
   // subLlm is always set, so the meter sees the root's own calls only.
   const engine = new Engine({ llm: root, subLlm: options.subLlm ?? options.llm, runtime: options.runtime });
   const started = performance.now();
-  const events: unknown[][] = [];
-  let initial: RunState;
   let state: RunState;
+  let recorder: RunRecorder | undefined;
   try {
-    initial = engine.init(instance.query, instance.context, { limits: options.limits ?? {} });
-    state = await engine.runFrom(initial, { onStep: (s) => void events.push(s.events) });
+    const initial = engine.init(instance.query, instance.context, { limits: options.limits ?? {} });
+    recorder = options.record?.(instance, initial);
+    state = await engine.runFrom(initial, recorder ? { onStep: (s) => recorder!.onStep(s) } : {});
   } finally {
+    recorder?.close();
     await engine.close();
   }
   const wallMs = performance.now() - started;
-  await options.onRun?.(instance, { initial, final: state, events });
   const node = state.nodes[state.rootId]!;
   const usage = totalUsage(state);
   const rootTokens = root.usage.inputTokens + root.usage.outputTokens;
@@ -110,13 +121,14 @@ export async function runRlm(instance: Instance, options: Pick<BenchOptions, 'll
     rootPromptChars: root.maxPromptChars,
     rootPromptTokens: promptTokens(root.maxPromptChars),
     contextChars: instance.context.length,
+    fullPromptChars: baselinePrompt(instance.context, instance.query, Number.MAX_SAFE_INTEGER).fullChars,
     contextInPrompt: 0,
   };
 }
 
 /** Runs one instance through the base model, the whole context (cut to `windowTokens`) in one prompt. */
 export async function runBaseline(instance: Instance, llm: LLMClient, windowTokens: number): Promise<InstanceResult> {
-  const { prompt, kept } = baselinePrompt(instance.context, instance.query, windowTokens);
+  const { prompt, kept, fullChars } = baselinePrompt(instance.context, instance.query, windowTokens);
   const started = performance.now();
   let answer: string | null = null;
   let error: string | null = null;
@@ -146,6 +158,7 @@ export async function runBaseline(instance: Instance, llm: LLMClient, windowToke
     rootPromptChars: prompt.length,
     rootPromptTokens: promptTokens(prompt.length),
     contextChars: instance.context.length,
+    fullPromptChars: fullChars,
     contextInPrompt: kept,
   };
 }
