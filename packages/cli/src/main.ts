@@ -3,9 +3,10 @@ import { Command, CommanderError } from 'commander';
 import { CliError } from './errors.ts';
 import './providers.ts';
 import { registerRun } from './commands/run.ts';
+import { registerBench } from './commands/bench.ts';
 
 /** Each command lives in its own file under commands/ and adds itself to the program. */
-const COMMANDS: ((cli: Command) => void)[] = [registerRun];
+const COMMANDS: ((cli: Command) => void)[] = [registerRun, registerBench];
 
 /** Builds the command tree. */
 export function program(): Command {
