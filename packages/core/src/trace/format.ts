@@ -111,7 +111,7 @@ export class TraceFormatError extends Error {
 export function checkState(value: unknown, prefix: string, fail: (field: string, detail: string) => Error): RunState {
   const parsed = RunStateSchema.safeParse(value);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
+    const issue = deepest(parsed.error.issues[0]!);
     throw fail(fieldPath(prefix, issue.path), issue.message);
   }
   return value as RunState;
@@ -123,8 +123,31 @@ const EventsSchema = z.array(RunEventSchema);
 export function checkEvents(value: unknown, prefix: string, fail: (field: string, detail: string) => Error): RunEvent[] {
   const parsed = EventsSchema.safeParse(value);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
+    const issue = deepest(parsed.error.issues[0]!);
     throw fail(fieldPath(prefix, issue.path), issue.message);
   }
   return value as RunEvent[];
+}
+
+interface Issue {
+  path: PropertyKey[];
+  message: string;
+  code?: string;
+  errors?: Issue[][];
+}
+
+/**
+ * zod reports a union that matched no branch as one "Invalid input" at the union; the useful
+ * issue is inside the branch that got furthest (the one whose discriminator matched). Finds it.
+ */
+export function deepest(issue: Issue): Issue {
+  if (issue.code !== 'invalid_union' || !issue.errors?.length) return issue;
+  let best: Issue | null = null;
+  for (const branch of issue.errors) {
+    const first = branch[0];
+    if (!first) continue;
+    const inner = deepest(first);
+    if (!best || inner.path.length > best.path.length) best = inner;
+  }
+  return best ? { ...best, path: [...issue.path, ...best.path] } : issue;
 }

@@ -1,0 +1,173 @@
+import { appendFileSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cancelAgent, injectMessage } from '../control.ts';
+import { createRun } from '../create.ts';
+import type { StepResult } from '../engine/engine.ts';
+import { reduceAll } from '../reduce.ts';
+import type { RunEvent } from '../schema/events.ts';
+import type { RunState } from '../schema/state.ts';
+import { ran, replied } from '../testing/fixtures.ts';
+import { TraceFormatError } from './format.ts';
+import { parseTrace, readTrace } from './reader.ts';
+import { forkTrace, replay, rewindTrace } from './replay.ts';
+import { ReplayLLM } from './replay-llm.ts';
+import { TraceWriter } from './writer.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'rlmtree-trace-'));
+let n = 0;
+const tmp = () => join(dir, `t${n++}.jsonl`);
+const end: RunEvent = { type: 'step_ended', durationMs: 1.25 };
+const CONTEXT = 'the long context. '.repeat(20_000); // 360,000 chars: a blob
+
+/** Steps of a small run: the root prints a big output twice, then finishes. */
+function stepsOf(): RunEvent[][] {
+  const big = 'x'.repeat(9000);
+  return [
+    [replied('root', 'print("x" * 9000)'), end],
+    [ran('root', { status: 'ok' }, { output: big, outputChars: 9000 }), end],
+    [replied('root', 'print("x" * 9000)'), end],
+    [ran('root', { status: 'ok' }, { output: big, outputChars: 9000 }), end],
+    [replied('root', 'done(42)'), end],
+    [ran('root', { status: 'done', result: 42 }), end],
+  ];
+}
+
+/** Runs the recorded steps through a writer as an engine would; returns the states. */
+function record(path: string, initial = createRun('q', CONTEXT, { runId: 'run-1' })): RunState[] {
+  const w = TraceWriter.create(path, initial, { config: { model: 'scripted:x' } });
+  const states = [initial];
+  for (const events of stepsOf()) {
+    const result: StepResult = { state: reduceAll(states.at(-1)!, events), events };
+    w.record(result, states.at(-1));
+    states.push(result.state);
+  }
+  w.close();
+  return states;
+}
+
+describe('trace files', () => {
+  it('round-trips: replay gives every state deep-equal, with the context and repeated outputs stored once', async () => {
+    const path = tmp();
+    const states = record(path);
+    const trace = await readTrace(path);
+    expect(trace.warnings).toEqual([]);
+    expect(trace.header.config).toEqual({ model: 'scripted:x' });
+    expect(trace.steps.map((s) => s.step)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(replay(trace)).toEqual(states);
+    const text = readFileSync(path, 'utf8');
+    expect(text.split('\n').filter((l) => l.startsWith('{"kind":"blob"')).length).toBe(2); // context + output
+    expect(statSync(path).size).toBeLessThan(CONTEXT.length + 9000 + 20_000);
+  });
+
+  it('a truncated last line is reported and ignored; append cuts it off and continues', async () => {
+    const path = tmp();
+    const states = record(path);
+    const full = readFileSync(path, 'utf8');
+    const cut = full.slice(0, full.length - 30); // the last step line loses its end
+    writeFileSync(path, cut);
+    const trace = await readTrace(path);
+    expect(trace.steps).toHaveLength(5);
+    expect(trace.warnings).toHaveLength(1);
+    expect(trace.warnings[0]).toMatch(/line \d+: the last line is truncated/);
+    expect(replay(trace)).toEqual(states.slice(0, 6));
+
+    const { writer, states: loaded } = TraceWriter.append(path);
+    expect(loaded.at(-1)).toEqual(states[5]);
+    const events = stepsOf()[5]!;
+    writer.record({ state: reduceAll(loaded.at(-1)!, events), events }, loaded.at(-1));
+    writer.close();
+    const again = await readTrace(path);
+    expect(again.warnings).toEqual([]);
+    expect(replay(again)).toEqual(states);
+  });
+
+  it('malformed content is an error naming the line and the field', async () => {
+    const path = tmp();
+    record(path);
+    const lines = readFileSync(path, 'utf8').split('\n');
+    const stepLine = lines.findIndex((l) => l.startsWith('{"kind":"step","step":2'));
+    const bad = (edit: (l: string) => string, at = stepLine) => lines.map((l, i) => (i === at ? edit(l) : l)).join('\n');
+
+    expect(() => parseTrace(bad((l) => l.replace('"status":"ok"', '"status":"fine"')), 'a.jsonl')).toThrow(
+      /trace a\.jsonl, line \d+, events\.0\.outcome\.status: Invalid discriminator value/,
+    );
+    expect(() => parseTrace(bad((l) => l.slice(0, 20)), 'a.jsonl')).toThrow(new RegExp(`line ${stepLine + 1}: not JSON`));
+    expect(() => parseTrace(bad((l) => l.replace('"step":2', '"step":3')), 'a.jsonl')).toThrow(/step: is 3, expected 2 \(a step is missing or repeated\)/);
+    const blobLine = lines.findIndex((l) => l.startsWith('{"kind":"blob"'));
+    expect(() => parseTrace(bad((l) => l.replace('the long context', 'the LONG context'), blobLine), 'a.jsonl')).toThrow(/line \d+, text: does not hash to sha256/);
+    expect(() => parseTrace(bad(() => '', blobLine), 'a.jsonl')).toThrow(/not JSON/);
+    expect(() => parseTrace(bad((l) => l.replace('"version":1', '"version":9'), 0), 'a.jsonl')).toThrow(/line 1, version: trace format version 9 is not supported/);
+    expect(() => parseTrace('', 'a.jsonl')).toThrow(/the file is empty/);
+    expect(() => parseTrace('{"hello":1}\n', 'a.jsonl')).toThrow(/line 1, format: not an rlmtree trace/);
+    try {
+      parseTrace(bad((l) => l.replace('"status":"ok"', '"status":"fine"')), 'a.jsonl');
+    } catch (err) {
+      expect(err).toBeInstanceOf(TraceFormatError);
+      expect((err as TraceFormatError).line).toBe(stepLine + 1);
+    }
+  });
+
+  it('records interventions made on the stepped state, so replay folds them', async () => {
+    const path = tmp();
+    const s0 = createRun('q', 'ctx', { runId: 'r' });
+    const w = TraceWriter.create(path, s0);
+    const s0b = injectMessage(s0, 'root', 'Be brief.');
+    const events: RunEvent[] = [replied('root', 'print(1)'), end];
+    const s1 = reduceAll(s0b, events);
+    w.record({ state: s1, events }, s0b);
+    const s1b = cancelAgent(s1, 'root', 'stop');
+    expect(() => w.record({ state: s1b, events: [] }, s1b)).not.toThrow(); // nothing to record
+    w.close();
+    const states = replay(await readTrace(path));
+    expect(states[1]).toEqual(s1);
+    expect(states[1]!.nodes.root!.messages.map((m) => m.content)).toContain('Be brief.');
+    expect(s0.nodes.root!.messages.map((m) => m.content)).not.toContain('Be brief.');
+  });
+
+  it('refuses to record a step taken from an older state, and forkTrace/rewindTrace make new traces', async () => {
+    const path = tmp();
+    const states = record(path);
+    const trace = await readTrace(path);
+    const w = TraceWriter.append(path).writer;
+    const events = stepsOf()[2]!;
+    expect(() => w.record({ state: reduceAll(states[2]!, events), events }, states[2])).toThrow(/taken from step 2 but the trace is at step 6.*forkTrace/);
+    w.close();
+
+    const fork = forkTrace(trace, 3, { runId: 'run-2', path });
+    const forkPath = tmp();
+    const fw = TraceWriter.write(forkPath, fork);
+    fw.close();
+    const read = await readTrace(forkPath);
+    expect(read.header.forkedFrom).toEqual({ runId: 'run-1', step: 3, path });
+    const forked = replay(read);
+    expect(forked).toHaveLength(4);
+    expect(forked.map((s) => ({ ...s, runId: 'run-1' }))).toEqual(states.slice(0, 4));
+    expect(forked.every((s) => s.runId === 'run-2')).toBe(true);
+    expect(replay(rewindTrace(trace, 2))).toEqual(states.slice(0, 3));
+    expect(() => rewindTrace(trace, 9)).toThrow(/step 9 is not in the trace \(steps 0\.\.6\)/);
+  });
+
+  it('ReplayLLM answers each agent from the record and names a changed prompt', async () => {
+    const path = tmp();
+    const states = record(path);
+    const llm = new ReplayLLM(await readTrace(path));
+    const first = await llm.complete({ messages: states[0]!.nodes.root!.messages });
+    expect(first.text).toContain('print("x" * 9000)');
+    const changed = [...states[2]!.nodes.root!.messages.slice(0, -1), { role: 'user' as const, content: 'Output of cell 0: something else' }];
+    await expect(llm.complete({ messages: changed })).rejects.toThrow(/replay diverged: agent root, model call 1: message 3 differs: recorded user "Output of cell 0/);
+    const second = await llm.complete({ messages: states[2]!.nodes.root!.messages });
+    expect(second.text).toContain('print');
+    expect(llm.remaining()).toEqual({ root: 1 });
+  });
+
+  it('keeps strings that look like blob references intact', async () => {
+    const path = tmp();
+    const odd = '\u0000blob:sha256:' + '0'.repeat(64);
+    const s0 = createRun(odd, '\u0000\u0000tricky', { runId: 'r' });
+    TraceWriter.create(path, s0).close();
+    appendFileSync(path, '');
+    expect((await readTrace(path)).header.initial).toEqual(s0);
+  });
+});
