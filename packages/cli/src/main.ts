@@ -3,10 +3,11 @@ import { Command, CommanderError } from 'commander';
 import { CliError } from './errors.ts';
 import './providers.ts';
 import { registerRun } from './commands/run.ts';
+import { registerServe } from './commands/serve.ts';
 import { registerBench } from './commands/bench.ts';
 
 /** Each command lives in its own file under commands/ and adds itself to the program. */
-const COMMANDS: ((cli: Command) => void)[] = [registerRun, registerBench];
+const COMMANDS: ((cli: Command) => void)[] = [registerRun, registerBench, registerServe];
 
 /** Builds the command tree. */
 export function program(): Command {

@@ -1,0 +1,105 @@
+/**
+ * `rlmtree serve --model <spec>`: an OpenAI-compatible endpoint backed by an RLM, so any app that
+ * speaks `/v1/chat/completions` can use an RLM as its model by changing its base URL. Each
+ * request runs one agent tree over its messages (see `conversationToTask` in core).
+ */
+import { serve, type ServerType } from '@hono/node-server';
+import { Option, type Command } from 'commander';
+import { RLM, type Limits, type LLMClient } from '@rlmtree/core';
+import { CliError } from '../errors.ts';
+import { modelFromSpec } from '../models.ts';
+import { runtimeFromSpec } from '../runtimes.ts';
+import { createServeApp } from '../serve/app.ts';
+import { intOption } from './run.ts';
+
+/** Options of `rlmtree serve`, as parsed. */
+export interface ServeCommandOptions {
+  model: string;
+  subModel?: string;
+  runtime: string;
+  host: string;
+  port: number;
+  token?: string;
+  servedModelName: string;
+  maxDepth?: number;
+  maxIterations?: number;
+  cellTimeout?: number;
+  maxTokens?: number;
+  maxCost?: number;
+  maxWallClock?: number;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/** A running server: its URL (with `/v1`) and a `close` that stops it and the runtime. */
+export interface RunningServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the server and resolves once it listens.
+ * @throws CliError for a bad model spec, runtime or port.
+ */
+export async function startServe(opts: ServeCommandOptions): Promise<RunningServer> {
+  const llm = await modelFromSpec(opts.model);
+  const subLlm: LLMClient | undefined = opts.subModel ? await modelFromSpec(opts.subModel) : undefined;
+  const limits: Partial<Limits> = {};
+  if (opts.maxDepth !== undefined) limits.maxDepth = opts.maxDepth;
+  if (opts.maxIterations !== undefined) limits.maxIterations = opts.maxIterations;
+  if (opts.cellTimeout !== undefined) limits.cellTimeoutMs = Math.round(opts.cellTimeout * 1000);
+  if (opts.maxTokens !== undefined) limits.maxTotalTokens = opts.maxTokens;
+  if (opts.maxCost !== undefined) limits.maxCostUsd = opts.maxCost;
+  if (opts.maxWallClock !== undefined) limits.maxWallClockMs = Math.round(opts.maxWallClock * 1000);
+  const runtime = await runtimeFromSpec(opts.runtime);
+  const rlm = new RLM({ llm, ...(subLlm ? { subLlm } : {}), runtime, limits, name: opts.servedModelName });
+  const token = opts.token ?? process.env.RLMTREE_SERVE_TOKEN;
+  const app = createServeApp({ client: rlm, modelName: opts.servedModelName, ...(token ? { token } : {}) });
+  if (!LOOPBACK.has(opts.host) && !token) {
+    process.stderr.write(`warning: serving on ${opts.host} with no --token: anyone who can reach it can run code through the model\n`);
+  }
+  const server = await new Promise<ServerType>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: opts.host, port: opts.port }, () => resolve(s));
+    s.once('error', (err: Error) => reject(new CliError(`cannot listen on ${opts.host}:${opts.port}: ${err.message}`)));
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : opts.port;
+  const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  return {
+    url: `http://${host}:${port}/v1`,
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await runtime.close();
+    },
+  };
+}
+
+/** Adds `serve` to the program. */
+export function registerServe(cli: Command): void {
+  cli
+    .command('serve')
+    .description('serve an RLM as an OpenAI-compatible API: POST /v1/chat/completions, GET /v1/models')
+    .requiredOption('-m, --model <spec>', 'root model: scripted:<file>, openai:<model>, anthropic:<model>')
+    .option('--sub-model <spec>', 'model for llm_query sub-calls and child agents (default: --model)')
+    .option('--runtime <name>', 'where agent code runs', 'subprocess')
+    .option('--host <address>', 'address to listen on (loopback by default)', '127.0.0.1')
+    .option('--port <n>', 'port (0 picks a free one)', intOption('--port'), 8080)
+    .option('--token <token>', 'require Authorization: Bearer <token> (default: RLMTREE_SERVE_TOKEN, else none)')
+    .option('--served-model-name <name>', 'the model id clients send and /v1/models lists', 'rlmtree')
+    .option('--max-depth <n>', 'deepest level of delegated agents (root = 0)', intOption('--max-depth'))
+    .option('--max-iterations <n>', 'model replies per agent', intOption('--max-iterations'))
+    .option('--max-tokens <n>', 'tokens one request may use across its whole tree', intOption('--max-tokens'))
+    .addOption(new Option('--max-cost <usd>', 'USD one request may spend across its whole tree').argParser(Number))
+    .addOption(new Option('--max-wall-clock <seconds>', 'time one request may take').argParser(Number))
+    .addOption(new Option('--cell-timeout <seconds>', 'time one cell may run').argParser(Number))
+    .action(async (opts: ServeCommandOptions) => {
+      const running = await startServe(opts);
+      process.stderr.write(`rlmtree serve: listening on ${running.url} (model ${opts.servedModelName})\n`);
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await running.close();
+    });
+}
