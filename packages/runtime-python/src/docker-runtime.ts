@@ -1,0 +1,167 @@
+/**
+ * The docker runtime: agents' REPLs run as `python3` with the prelude inside containers, spoken
+ * to over `docker exec -i` / `docker run -i` stdin/stdout with the same JSON-lines protocol as
+ * the subprocess runtime (`ProcessRepl`). For code you do not trust: see docs/docker-runtime.md
+ * for the isolation defaults and what they stop.
+ *
+ * Default layout (`containerPer: 'runtime'`): one container per runtime, started once, and one
+ * `docker exec` process per agent, with a small pool of started processes. bench/docker.bench.ts
+ * measures it against a container per agent: a container start costs seconds (the vfs storage
+ * driver copies the image), an exec about a tenth of a second.
+ */
+import { spawn } from 'node:child_process';
+import type { Repl, ReplOptions, Runtime } from '@rlmtree/core';
+import { dockerCli } from './docker-cli.ts';
+import { containerName, explainStartFailure, SharedContainer } from './docker-container.ts';
+import { isolationArgs, replCommand, resolveDockerOptions, type DockerRuntimeOptions, type ResolvedDockerOptions } from './docker-options.ts';
+import { ProcessRepl, StartedProcess, type ProcessControl } from './process-repl.ts';
+
+export { defaultDockerImage, type ContainerPer, type DockerMount, type DockerRuntimeOptions } from './docker-options.ts';
+
+/** Runs each agent's REPL in a Docker container; isolation knobs in `DockerRuntimeOptions`. */
+export class DockerRuntime implements Runtime {
+  readonly name = 'docker';
+  /** The options with every default filled in. */
+  readonly options: ResolvedDockerOptions;
+  private container: Promise<SharedContainer> | null = null;
+  private pool: Promise<StartedProcess>[] = [];
+  private readonly live = new Set<ProcessRepl>();
+  private readonly removals = new Set<Promise<unknown>>();
+  private closed = false;
+
+  /**
+   * Starts the container (for `containerPer: 'runtime'`) and fills the pool in the background;
+   * failures surface at `open()`.
+   * @throws Error naming the option when an option is malformed.
+   */
+  constructor(options: DockerRuntimeOptions = {}) {
+    this.options = resolveDockerOptions(options);
+    this.refill();
+  }
+
+  /** The shared container, started again if it died (e.g. agent code killed its pid 1). */
+  private shared(): Promise<SharedContainer> {
+    const current = this.container;
+    if (current) {
+      return current.then(
+        (c) => (c.dead ? this.restartShared() : c),
+        () => this.restartShared(),
+      );
+    }
+    return this.restartShared();
+  }
+
+  private restartShared(): Promise<SharedContainer> {
+    if (this.closed) return Promise.reject(new Error('DockerRuntime: closed'));
+    const next = SharedContainer.start(this.options);
+    next.catch(() => {});
+    this.container = next;
+    return next;
+  }
+
+  private async startInShared(): Promise<StartedProcess> {
+    const container = await this.shared();
+    const child = container.exec();
+    let pid: number | undefined;
+    const control: ProcessControl = {
+      interrupt: () => void (pid && container.signal('INT', pid)),
+      kill: () => {
+        if (pid) container.signal('KILL', pid);
+        child.kill('SIGKILL');
+      },
+    };
+    // Whatever the REPL forked dies with it (a fork bomb must not keep the pids limit used up).
+    child.once('exit', () => void (pid && container.signal('KILL', pid)));
+    const proc = await StartedProcess.start(child, control).catch((err: Error) => {
+      child.kill('SIGKILL');
+      throw err;
+    });
+    if (!proc.pid) {
+      control.kill();
+      throw new Error(`DockerRuntime: the prelude in ${this.options.image} does not report its pid (an older image?); rebuild the image`);
+    }
+    pid = proc.pid;
+    return proc;
+  }
+
+  private async startInOwnContainer(): Promise<StartedProcess> {
+    const o = this.options;
+    const name = containerName();
+    const args = ['run', '-i', '--rm', '--name', name, '--label', 'rlmtree.runtime=docker', ...isolationArgs(o)];
+    args.push('--entrypoint', 'python3', o.image, ...replCommand(o).slice(1));
+    const child = spawn(o.docker, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const remove = () => {
+      const p = dockerCli(o.docker, ['rm', '-f', name]).catch(() => {});
+      this.removals.add(p);
+      void p.finally(() => this.removals.delete(p));
+    };
+    const control: ProcessControl = {
+      interrupt: () => void dockerCli(o.docker, ['kill', '--signal', 'INT', name]).catch(() => {}),
+      kill: () => {
+        remove();
+        child.kill('SIGKILL');
+      },
+    };
+    let stderr = '';
+    child.stderr!.on('data', (b: Buffer) => (stderr = (stderr + b.toString('utf8')).slice(-4000)));
+    return StartedProcess.start(child, control).catch((err: Error) => {
+      control.kill();
+      throw new Error(`DockerRuntime: ${explainStartFailure(o.image, stderr || err.message)}`);
+    });
+  }
+
+  private startProcess(): Promise<StartedProcess> {
+    return this.options.containerPer === 'agent' ? this.startInOwnContainer() : this.startInShared();
+  }
+
+  private refill(): void {
+    while (!this.closed && this.pool.length < this.options.poolSize) {
+      const p = this.startProcess();
+      p.catch(() => {}); // reported when taken
+      this.pool.push(p);
+    }
+  }
+
+  /**
+   * Starts (or takes from the pool) a REPL process in a container and binds it to the agent.
+   * @throws Error when the daemon cannot be reached, the image is missing or the prelude fails to load.
+   */
+  async open(options: ReplOptions): Promise<Repl> {
+    if (this.closed) throw new Error('DockerRuntime: open() after close()');
+    let proc: StartedProcess | undefined;
+    while (this.pool.length > 0 && !proc) {
+      const candidate = await this.pool.shift()!.catch(() => undefined);
+      if (candidate && !candidate.dead) proc = candidate;
+    }
+    this.refill();
+    proc ??= await this.startProcess();
+    const repl: ProcessRepl = ProcessRepl.init(proc, options, {
+      interruptGraceMs: this.options.interruptGraceMs,
+      onExit: () => this.live.delete(repl),
+    });
+    this.live.add(repl);
+    return repl;
+  }
+
+  /** Closes every REPL, the pool's idle processes and the container(s). Never rejects. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const idle = this.pool;
+    this.pool = [];
+    await Promise.all([
+      ...[...this.live].map((r) => r.close()),
+      ...idle.map((p) =>
+        p.then(
+          (proc) => void proc.control.kill(),
+          () => {},
+        ),
+      ),
+    ]);
+    this.live.clear();
+    const container = this.container;
+    this.container = null;
+    await container?.then((c) => c.close(), () => {});
+    await Promise.all([...this.removals]);
+  }
+}
