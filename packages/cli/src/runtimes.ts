@@ -1,12 +1,16 @@
 /** `--runtime <name>[=<arg>]`: which runtime hosts the REPLs. */
 import type { Runtime } from '@rlmtree/core';
-import { SubprocessRuntime } from '@rlmtree/runtime-python';
+import { DockerRuntime, SubprocessRuntime } from '@rlmtree/runtime-python';
 import { CliError } from './errors.ts';
 
 /** Makes a runtime from the part after `name=` (empty when absent). */
 export type RuntimeFactory = (arg: string) => Runtime | Promise<Runtime>;
 
-const runtimes = new Map<string, RuntimeFactory>([['subprocess', () => new SubprocessRuntime()]]);
+const runtimes = new Map<string, RuntimeFactory>([
+  ['subprocess', () => new SubprocessRuntime()],
+  // `docker=<image>`; without one, $RLMTREE_DOCKER_IMAGE or rlmtree-python:latest (docs/docker-runtime.md).
+  ['docker', (image) => new DockerRuntime(image ? { image } : {})],
+]);
 
 /** Adds (or replaces) a runtime for `--runtime <name>[=<arg>]`. */
 export function registerRuntime(name: string, factory: RuntimeFactory): void {

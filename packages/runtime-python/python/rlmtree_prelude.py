@@ -244,6 +244,11 @@ class Repl:
         self.next_call = 0
         self.max_output = 10000
         self.handles = {}
+        self.capturing = False
+        # Rich outputs (images) of the current segment, kept out of the text output; a runtime
+        # that can show rich values (Jupyter) fills it through `show_hook`.
+        self.displays = []
+        self.show_hook = None
 
     # -- set-up
 
@@ -282,7 +287,10 @@ class Repl:
 
     def _show(self, value):
         if value is not None:
-            print(repr(value))
+            if self.show_hook is not None:
+                self.show_hook(value)
+            else:
+                print(repr(value))
 
     # -- helpers over CONTEXT
 
@@ -427,8 +435,10 @@ class Repl:
         cap = _Capture(self.max_output)
         self._saved = (sys.stdout, sys.stderr)
         sys.stdout = sys.stderr = cap
+        self.capturing = True
         self.done_called = False
         self.waits = []
+        self.displays = []
         return cap
 
     def _finish(self, cap, index, exc):
@@ -446,8 +456,12 @@ class Repl:
 
     def _end(self, cap, index, status, **extra):
         sys.stdout, sys.stderr = self._saved
+        self.capturing = False
         msg = {"type": "cell_end", "cell": index, "status": status, "output": cap.render(), "outputChars": cap.total}
         msg.update(extra)
+        if self.displays:
+            msg["displays"] = self.displays
+            self.displays = []
         return msg
 
 
@@ -492,7 +506,8 @@ def serve_stdio():
     """The main loop of a subprocess or container REPL."""
     channel = StdioChannel()
     repl = Repl(channel)
-    channel.send({"type": "ready", "protocol": PROTOCOL_VERSION, "python": sys.version.split()[0]})
+    # pid: lets a host that cannot signal this process directly (docker exec) interrupt it
+    channel.send({"type": "ready", "protocol": PROTOCOL_VERSION, "python": sys.version.split()[0], "pid": os.getpid()})
     while True:
         msg = channel.receive()
         if msg is None or msg.get("type") == "shutdown":
@@ -516,6 +531,126 @@ def serve_stdio():
         except Exception as exc:  # a prelude bug: say so and stop rather than hang the host
             channel.send({"type": "fatal", "message": "%s: %s" % (type(exc).__name__, exc)})
             return
+
+
+# ---------------------------------------------------------------- transport: a Jupyter kernel
+
+
+class JupyterChannel:
+    """Host calls over the kernel's stdin channel: each call is an `input_request` whose prompt
+    is the JSON message, tagged with this REPL's nonce, and the answer is the `input_reply`'s
+    value. Agent prints travel as iopub stream messages (or into the cell's capture), never on
+    stdin, so they cannot pose as a call; an agent's own input() gets EOFError."""
+
+    def __init__(self, kernel, nonce):
+        self.kernel = kernel
+        self.nonce = nonce
+
+    def request(self, msg):
+        msg = dict(msg, rlmtree=self.nonce)
+        reply = self.kernel.raw_input(json.dumps(msg, ensure_ascii=False))
+        return json.loads(reply)
+
+    def call(self, call_id, name, args):
+        return self.request({"type": "call", "id": call_id, "name": name, "args": args})
+
+
+class _RawJson:
+    """Shown as its JSON text: IPython's text/plain of a user_expression is the object's repr."""
+
+    def __init__(self, text):
+        self.text = text
+
+    def __repr__(self):
+        return self.text
+
+    def _repr_pretty_(self, p, cycle):
+        p.text(self.text)
+
+
+def _no_input(prompt=""):
+    raise EOFError("input(): nobody answers stdin in an rlmtree REPL")
+
+
+class JupyterSession:
+    """The prelude inside an IPython kernel, bound to `__rlmtree__` in the kernel's user
+    namespace. The host runs `__rlmtree__.run(<json or None>)` as a silent cell and reads the
+    cell's `cell_end` from the execute_reply's user_expressions (`__rlmtree__.end()`); a None
+    argument means the message is fetched over stdin (large messages, init with CONTEXT)."""
+
+    def __init__(self, shell, nonce):
+        import builtins
+
+        self.shell = shell
+        self.channel = JupyterChannel(shell.kernel, nonce)
+        self.repl = Repl(self.channel)
+        agent_builtins = dict(vars(builtins))
+        agent_builtins["input"] = _no_input
+        self.repl.ns["__builtins__"] = agent_builtins
+        self.repl.show_hook = self._show
+        self.last = {"type": "fatal", "message": "no message handled yet"}
+        publisher = shell.display_pub
+        original = publisher.publish
+
+        def publish(data, metadata=None, *args, **kwargs):
+            # While a cell runs, rich output joins the cell's capture (text) and displays (images).
+            if self.repl.capturing:
+                self._keep(data)
+                return None
+            return original(data, metadata, *args, **kwargs)
+
+        publisher.publish = publish
+
+    def _keep(self, data):
+        text = data.get("text/plain")
+        images = [(mime, value) for mime, value in data.items() if mime.startswith("image/")]
+        if text is not None:
+            print(text)
+        for mime, value in images:
+            self.repl.displays.append({"mime": mime, "data": value if isinstance(value, str) else json.dumps(value)})
+
+    def _show(self, value):
+        try:
+            data, _ = self.shell.display_formatter.format(value)
+        except Exception:
+            data = {"text/plain": repr(value)}
+        self._keep(data)
+
+    def run(self, text):
+        msg = json.loads(text) if text is not None else self.channel.request({"type": "next"})
+        kind = msg.get("type")
+        try:
+            if kind == "init":
+                if msg.get("protocol") != PROTOCOL_VERSION:
+                    self.last = {"type": "fatal", "message": "protocol %r not supported" % msg.get("protocol")}
+                    return
+                self.repl.init(msg)
+                self.last = {"type": "ready", "protocol": PROTOCOL_VERSION, "python": sys.version.split()[0]}
+            elif kind == "exec":
+                self.last = self.repl.run_cell(msg["cell"], msg["code"])
+            elif kind == "resume":
+                self.last = self.repl.resume(msg["cell"], msg["results"])
+            else:
+                self.last = {"type": "fatal", "message": "unexpected message %r" % kind}
+        except KeyboardInterrupt:
+            if self.repl.capturing:
+                sys.stdout, sys.stderr = self.repl._saved
+                self.repl.capturing = False
+            self.last = {"type": "cell_end", "cell": msg.get("cell", 0), "status": "timeout", "output": "", "outputChars": 0}
+        except Exception as exc:  # a prelude bug: report it rather than hang the host
+            self.last = {"type": "fatal", "message": "%s: %s" % (type(exc).__name__, exc)}
+
+    def end(self):
+        """The last message, for the host's user_expression."""
+        return _RawJson(json.dumps(self.last, ensure_ascii=False))
+
+
+def serve_jupyter(nonce):
+    """Binds a JupyterSession to `__rlmtree__` in the running IPython kernel's user namespace."""
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    shell.user_ns["__rlmtree__"] = JupyterSession(shell, nonce)
 
 
 if __name__ == "__main__":

@@ -2,3 +2,4 @@
 export { PRELUDE_PATH } from './prelude-path.ts';
 export { ProcessRepl, StartedProcess, type ProcessControl, type ProcessReplOptions } from './process-repl.ts';
 export { SubprocessRuntime, type SubprocessRuntimeOptions } from './subprocess-runtime.ts';
+export { DockerRuntime, defaultDockerImage, type ContainerPer, type DockerMount, type DockerRuntimeOptions } from './docker-runtime.ts';

@@ -47,6 +47,8 @@ type Waiter = (msg: ReplMessage | { type: 'exit'; message: string }) => void;
 export class StartedProcess {
   /** Python version the prelude reported. */
   python = '';
+  /** Process id the prelude reported, as seen where it runs (inside a container: that pid namespace's). */
+  pid: number | undefined;
   private queue: (ReplMessage | { type: 'exit'; message: string })[] = [];
   private waiter: Waiter | null = null;
   private stderrChunks: Buffer[] = [];
@@ -106,6 +108,7 @@ export class StartedProcess {
     }
     if (first.protocol !== PROTOCOL_VERSION) throw new Error(`REPL speaks protocol ${first.protocol}, host ${PROTOCOL_VERSION}`);
     proc.python = first.python;
+    proc.pid = first.pid;
     return proc;
   }
 

@@ -28,7 +28,13 @@ export type HostMessage =
 
 /** Messages the REPL sends, validated on arrival. */
 export const ReplMessageSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('ready'), protocol: z.number(), python: z.string() }),
+  z.object({
+    type: z.literal('ready'),
+    protocol: z.number(),
+    python: z.string(),
+    /** The REPL's process id as seen where it runs (e.g. inside a container); lets the host interrupt it. */
+    pid: z.number().int().positive().optional(),
+  }),
   z.object({
     type: z.literal('call'),
     id: z.number().int(),
