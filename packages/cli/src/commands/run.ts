@@ -1,11 +1,12 @@
 /** `rlmtree run "<query>" --context <file|dir|-> --model <spec>`: run an RLM and print its answer. */
 import { Option, type Command } from 'commander';
-import { Engine, totalUsage, type LLMClient, type Limits, type RunState } from '@rlmtree/core';
+import { Engine, totalUsage, type LLMClient, type Limits, type RunState, type TraceWriter } from '@rlmtree/core';
 import { loadContext } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { lineView, ttyView } from '../live-view.ts';
 import { modelFromSpec } from '../models.ts';
 import { runtimeFromSpec } from '../runtimes.ts';
+import { startTrace, traceConfig } from '../trace-file.ts';
 import { usageReport } from '../usage-report.ts';
 
 /** Options of `rlmtree run`, as parsed. */
@@ -19,6 +20,8 @@ export interface RunCommandOptions {
   cellTimeout?: number;
   json?: boolean;
   live: boolean;
+  /** Record every step to this JSONL trace file (see docs/traces.md). */
+  trace?: string;
 }
 
 /** Runs the command; returns the exit code (0 answered, 3 ended without an answer). */
@@ -37,16 +40,20 @@ export async function runCommand(query: string, opts: RunCommandOptions): Promis
   const engine = new Engine({ llm, ...(subLlm ? { subLlm } : {}), runtime });
   const view = opts.live && process.stderr.isTTY ? ttyView() : lineView();
   let state: RunState;
+  let trace: TraceWriter | undefined;
   try {
     let previous = engine.init(query, context, { limits });
+    trace = opts.trace ? startTrace(opts.trace, previous, traceConfig(opts)) : undefined;
     state = await engine.runFrom(previous, {
       onStep: (step) => {
+        trace?.record(step, previous);
         view.update(step, previous);
         previous = step.state;
       },
     });
     view.finish(state);
   } finally {
+    trace?.close();
     await engine.close();
     await runtime.close();
   }
@@ -88,6 +95,7 @@ export function registerRun(cli: Command): void {
     .addOption(new Option('--cell-timeout <seconds>', 'time one cell may run').argParser(Number))
     .option('--json', 'print the answer, usage and run facts as JSON')
     .option('--no-live', 'plain progress lines even on a terminal')
+    .option('--trace <file>', 'record every step to a JSONL trace (for replay, resume, view)')
     .action(async (query: string, opts) => {
       process.exitCode = await runCommand(query, opts);
     });

@@ -1,0 +1,131 @@
+/**
+ * `rlmtree resume <trace> [--from N]`: continue a traced run (after a crash or a kill), or fork
+ * it at step N into a new trace. Agents' REPLs are rebuilt from the record by the engine (their
+ * cells re-run with recorded host-call answers: no model call, no child spawned again).
+ */
+import { basename, dirname, join } from 'node:path';
+import type { Command } from 'commander';
+import { Engine, forkTrace, isFinished, replay, TraceFormatError, TraceWriter, totalUsage, type LLMClient, type RunState } from '@rlmtree/core';
+import { CliError } from '../errors.ts';
+import { lineView, ttyView } from '../live-view.ts';
+import { modelFromSpec } from '../models.ts';
+import { runtimeFromSpec } from '../runtimes.ts';
+import { fileError, loadTrace } from '../trace-file.ts';
+import { usageReport } from '../usage-report.ts';
+import { intOption } from './run.ts';
+
+/** Options of `rlmtree resume`, as parsed. */
+export interface ResumeCommandOptions {
+  /** Fork at this step into a new trace instead of continuing the trace itself. */
+  from?: number;
+  /** The fork's trace file (default `<name>.fork-<N>.jsonl` beside the original). */
+  trace?: string;
+  /** Models and runtime (default: those recorded in the trace header). */
+  model?: string;
+  subModel?: string;
+  runtime?: string;
+  json?: boolean;
+  live: boolean;
+}
+
+/** Runs the command; returns the exit code (0 answered, 3 ended without an answer). */
+export async function resumeCommand(path: string, opts: ResumeCommandOptions): Promise<number> {
+  const trace = await loadTrace(path);
+  const config = trace.header.config;
+  const modelSpec = opts.model ?? (typeof config.model === 'string' ? config.model : undefined);
+  if (!modelSpec) throw new CliError(`trace ${path} records no model; pass --model <spec>`);
+  const subSpec = opts.subModel ?? (opts.model ? undefined : typeof config.subModel === 'string' ? config.subModel : undefined);
+  const runtimeSpec = opts.runtime ?? (typeof config.runtime === 'string' ? config.runtime : 'subprocess');
+
+  let writer: TraceWriter;
+  let start: RunState;
+  if (opts.from === undefined) {
+    try {
+      const opened = TraceWriter.append(path);
+      writer = opened.writer;
+      start = opened.states.at(-1)!;
+    } catch (err) {
+      if (err instanceof TraceFormatError) throw new CliError(err.message);
+      throw err;
+    }
+    process.stderr.write(`resuming ${path} at step ${start.step}\n`);
+  } else {
+    const last = trace.header.initial.step + trace.steps.length;
+    if (opts.from < trace.header.initial.step || opts.from > last) {
+      throw new CliError(`--from ${opts.from}: trace ${path} holds steps ${trace.header.initial.step}..${last}`);
+    }
+    const out = opts.trace ?? join(dirname(path), `${basename(path, '.jsonl')}.fork-${opts.from}.jsonl`);
+    const fork = forkTrace(trace, opts.from, { path });
+    const config = { ...trace.header.config, model: modelSpec, runtime: runtimeSpec, ...(subSpec ? { subModel: subSpec } : {}) };
+    try {
+      writer = TraceWriter.write(out, { header: { ...fork.header, config }, steps: fork.steps });
+    } catch (err) {
+      throw fileError(out, err);
+    }
+    start = replay(fork).at(-1)!;
+    process.stderr.write(`forked ${path} at step ${opts.from} into ${out} (run ${start.runId})\n`);
+  }
+
+  let state = start;
+  if (!isFinished(start)) {
+    const llm = await modelFromSpec(modelSpec);
+    const subLlm: LLMClient | undefined = subSpec ? await modelFromSpec(subSpec) : undefined;
+    const runtime = await runtimeFromSpec(runtimeSpec);
+    const engine = new Engine({ llm, ...(subLlm ? { subLlm } : {}), runtime });
+    const view = opts.live && process.stderr.isTTY ? ttyView() : lineView();
+    try {
+      const record = writer.follow(start);
+      let previous = start;
+      state = await engine.runFrom(start, {
+        onStep: (step) => {
+          record(step);
+          view.update(step, previous);
+          previous = step.state;
+        },
+      });
+      view.finish(state);
+    } finally {
+      writer.close();
+      await engine.close();
+      await runtime.close();
+    }
+  } else {
+    writer.close();
+    process.stderr.write(`the run had already finished at step ${start.step}\n`);
+  }
+  return report(state, opts.json ?? false);
+}
+
+function report(state: RunState, json: boolean): number {
+  const root = state.nodes[state.rootId]!;
+  process.stderr.write(`usage and cost (USD):\n${usageReport(state).map((l) => `  ${l}\n`).join('')}`);
+  if (json) {
+    const usage = totalUsage(state);
+    process.stdout.write(`${JSON.stringify({ answer: root.result, error: root.error, usage, steps: state.step, agents: Object.keys(state.nodes).length, runId: state.runId }, null, 2)}\n`);
+  } else if (!root.error) {
+    process.stdout.write(`${typeof root.result === 'string' ? root.result : JSON.stringify(root.result, null, 2)}\n`);
+  }
+  if (root.error) {
+    process.stderr.write(`rlmtree: the run ended without an answer: ${root.error.kind}: ${root.error.message}\n`);
+    return 3;
+  }
+  return 0;
+}
+
+/** Adds `resume` to the program. */
+export function registerResume(cli: Command): void {
+  cli
+    .command('resume')
+    .description('continue a traced run, or fork it at a step into a new trace; REPLs are rebuilt from the record')
+    .argument('<trace>', 'a JSONL trace written by run --trace')
+    .option('--from <n>', 'fork at step N into a new trace (default: continue the trace itself)', intOption('--from'))
+    .option('--trace <file>', "the fork's trace file (default: <name>.fork-<N>.jsonl)")
+    .option('-m, --model <spec>', 'root model (default: the one recorded in the trace)')
+    .option('--sub-model <spec>', 'model for sub-calls and child agents')
+    .option('--runtime <name>', 'where agent code runs (default: the one recorded)')
+    .option('--json', 'print the answer, usage and run facts as JSON')
+    .option('--no-live', 'plain progress lines even on a terminal')
+    .action(async (path: string, opts) => {
+      process.exitCode = await resumeCommand(path, opts);
+    });
+}
