@@ -100,7 +100,10 @@ function App(props: { store: Store }) {
   // `at(index - 1)` moved the store's cursor; ask for `index` last so the next step is one delta.
   store.at(index);
   const changed = useMemo(() => store.changedAt(index), [index]);
-  const go = (i: number) => setIndex(Math.max(0, Math.min(store.count - 1, i)));
+  const clamp = (i: number) => Math.max(0, Math.min(store.count - 1, i));
+  const go = (i: number) => setIndex(clamp(i));
+  // Relative moves read the latest index, so keys pressed faster than renders still add up.
+  const move = (by: number) => setIndex((i) => clamp(i + by));
 
   useEffect(() => {
     if (!playing) return;
@@ -108,7 +111,7 @@ function App(props: { store: Store }) {
       setPlaying(false);
       return;
     }
-    const t = setTimeout(() => go(index + 1), PLAY_MS);
+    const t = setTimeout(() => move(1), PLAY_MS);
     return () => clearTimeout(t);
   }, [playing, index]);
 
@@ -116,22 +119,22 @@ function App(props: { store: Store }) {
     const onKey = (e: KeyboardEvent) => {
       if ((e.target as HTMLElement).tagName === 'INPUT' && (e.target as HTMLInputElement).type !== 'range') return;
       const moves: Record<string, () => void> = {
-        ArrowRight: () => go(index + 1),
-        ArrowLeft: () => go(index - 1),
+        ArrowRight: () => move(1),
+        ArrowLeft: () => move(-1),
         Home: () => go(0),
         End: () => go(store.count - 1),
         ' ': () => setPlaying((p) => !p),
       };
-      const move = moves[e.key];
-      if (move) {
+      const action = moves[e.key];
+      if (action) {
         e.preventDefault();
-        setPlaying(e.key === ' ' ? playing : false);
-        move();
+        if (e.key !== ' ') setPlaying(false);
+        action();
       }
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [index, playing]);
+  }, []);
 
   const all = Object.values(nodes);
   const done = all.filter((n) => n.status === 'FINISHED').length;
@@ -150,10 +153,10 @@ function App(props: { store: Store }) {
       <div class="title"><b>rlmtree</b> <span data-testid="title">${data.title}</span> <small>${data.runId}</small></div>
       <div class="controls">
         <button data-testid="play" onClick=${() => { if (index >= store.count - 1) go(0); setPlaying(!playing); }}>${playing ? '⏸ pause' : '▶ play'}</button>
-        <button data-testid="prev" onClick=${() => go(index - 1)}>◀</button>
+        <button data-testid="prev" onClick=${() => move(-1)}>◀</button>
         <input type="range" min="0" max=${store.count - 1} value=${index} data-testid="step-slider" aria-label="step"
           onInput=${(e: Event) => go(Number((e.currentTarget as HTMLInputElement).value))} />
-        <button data-testid="next" onClick=${() => go(index + 1)}>▶</button>
+        <button data-testid="next" onClick=${() => move(1)}>▶</button>
         <span class="step" data-testid="step-label">step ${data.firstStep + index} / ${data.firstStep + store.count - 1}</span>
       </div>
       <div class="totals" data-testid="totals">agents ${done}/${all.length} finished · LLM calls ${calls} · tokens ${inTok + outTok} (in ${inTok}, out ${outTok}) · ${usd(cost)} · step took ${stepMs} ms</div>
