@@ -51,6 +51,17 @@ export interface ExecOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * A rich output a cell displayed (a plot, an image), kept out of the text the model sees.
+ * Only runtimes that can render rich values (Jupyter) produce them.
+ */
+export interface DisplayBlob {
+  /** MIME type, e.g. `image/png`, `image/svg+xml`. */
+  mime: string;
+  /** base64 for binary types (as Jupyter sends them), the text itself for SVG. */
+  data: string;
+}
+
 /** How a cell (or the resumed rest of one) ended, as the runtime reports it. */
 export interface CellResult {
   status: 'suspended' | 'ok' | 'done' | 'error' | 'timeout' | 'crashed';
@@ -66,6 +77,8 @@ export interface CellResult {
   error?: CellError;
   /** `timeout` / `crashed`: what happened, e.g. "the REPL process exited with signal SIGKILL". */
   message?: string;
+  /** Rich outputs (images) of this segment in display order; absent when none. */
+  displays?: DisplayBlob[];
 }
 
 /**

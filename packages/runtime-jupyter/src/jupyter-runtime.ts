@@ -1,0 +1,143 @@
+/**
+ * The Jupyter runtime: each agent's REPL is its own Jupyter kernel (default `python3`, i.e.
+ * ipykernel) running the rlmtree prelude. The server is either one this runtime starts on a
+ * free loopback port (local mode) or an existing Jupyter Server, JupyterHub user server or
+ * Enterprise Gateway given by URL and token (remote mode). A pool of kernels started ahead,
+ * with the prelude loaded, hides kernel start-up (about 3 s) from delegation.
+ */
+import type { Repl, ReplOptions, Runtime } from '@rlmtree/core';
+import { KernelRepl } from './kernel-repl.ts';
+import { LocalJupyterServer, type LocalServerOptions } from './local-server.ts';
+import { shutdownKernel } from './kernel-rest.ts';
+import { startPreludeKernel, type PreludeKernel } from './prelude-kernel.ts';
+import { serverInfo, type JupyterServerInfo } from './server-info.ts';
+
+/** Options of the Jupyter runtime. */
+export interface JupyterRuntimeOptions {
+  /** A running server to use (remote mode); absent: start a local `jupyter server`. */
+  url?: string;
+  /** The remote server's token (default `$JUPYTER_TOKEN`). */
+  token?: string;
+  /** Kernel spec name (default `python3`). */
+  kernelName?: string;
+  /** Kernels kept started and ready for the next agent (default 2; 0 turns the pool off). */
+  poolSize?: number;
+  /** After a timeout's interrupt, ms the cell gets before its kernel is shut down (default 2000). */
+  interruptGraceMs?: number;
+  /** Send an immediate ACK for every websocket frame (see `KernelChannelOptions.quickAck`; default true). */
+  quickAck?: boolean;
+  /** Local mode: how the server is started (command, cwd, extra args, env). */
+  local?: LocalServerOptions;
+}
+
+/** Runs each agent's REPL in its own Jupyter kernel. */
+export class JupyterRuntime implements Runtime {
+  readonly name = 'jupyter';
+  private readonly options: JupyterRuntimeOptions;
+  private readonly kernelName: string;
+  private readonly poolSize: number;
+  private readonly server: Promise<JupyterServerInfo>;
+  private local: LocalJupyterServer | null = null;
+  private pool: Promise<PreludeKernel>[] = [];
+  private readonly live = new Set<KernelRepl>();
+  private closed = false;
+
+  /**
+   * Starts the local server (or checks the remote URL) and fills the pool in the background;
+   * failures surface from `open()` / `ready()`.
+   * @throws Error at once when `url` is not an http(s) URL.
+   */
+  constructor(options: JupyterRuntimeOptions = {}) {
+    this.options = options;
+    this.kernelName = options.kernelName ?? 'python3';
+    this.poolSize = options.poolSize ?? 2;
+    if (options.url !== undefined) {
+      this.server = Promise.resolve(serverInfo(options.url, options.token ?? process.env.JUPYTER_TOKEN ?? ''));
+    } else {
+      this.server = LocalJupyterServer.start(options.local).then((s) => {
+        this.local = s;
+        if (this.closed) void s.stop();
+        return s.info;
+      });
+    }
+    this.server.catch(() => {}); // reported by open()/ready()
+    this.refill();
+  }
+
+  /** Where the server is (resolves once a local server answers). */
+  serverInfo(): Promise<JupyterServerInfo> {
+    return this.server;
+  }
+
+  /**
+   * Resolves once the server answers and the pool is full.
+   * @throws Error when the server cannot start or a kernel cannot.
+   */
+  async ready(): Promise<void> {
+    await this.server;
+    await Promise.all(this.pool);
+  }
+
+  private startKernel(): Promise<PreludeKernel> {
+    return this.server.then((server) => startPreludeKernel(server, this.kernelName, this.options.quickAck === undefined ? {} : { quickAck: this.options.quickAck }));
+  }
+
+  private refill(): void {
+    while (!this.closed && this.pool.length < this.poolSize) {
+      const k = this.startKernel();
+      k.catch(() => {}); // reported when taken
+      this.pool.push(k);
+    }
+  }
+
+  /**
+   * Takes a warm kernel (or starts one) and binds it to the agent.
+   * @throws Error when the server or the kernel cannot start or the prelude refuses the init.
+   */
+  async open(options: ReplOptions): Promise<Repl> {
+    if (this.closed) throw new Error('JupyterRuntime: open() after close()');
+    let kernel: PreludeKernel | undefined;
+    while (this.pool.length > 0 && !kernel) {
+      const candidate = await this.pool.shift()!.catch(() => undefined);
+      if (candidate && candidate.channel.dead === null) kernel = candidate;
+      else if (candidate) void shutdownKernel(candidate.server, candidate.channel.kernelId);
+    }
+    this.refill();
+    kernel ??= await this.startKernel();
+    if (this.closed) {
+      kernel.channel.close();
+      await shutdownKernel(kernel.server, kernel.channel.kernelId);
+      throw new Error('JupyterRuntime: closed while opening a REPL');
+    }
+    let repl: KernelRepl | undefined;
+    repl = await KernelRepl.init(kernel, options, {
+      interruptGraceMs: this.options.interruptGraceMs,
+      onClose: () => void (repl && this.live.delete(repl)),
+    });
+    this.live.add(repl);
+    return repl;
+  }
+
+  /** Shuts down every kernel (live and pooled) and the local server. Never rejects. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const idle = this.pool;
+    this.pool = [];
+    await Promise.all([
+      ...[...this.live].map((r) => r.close()),
+      ...idle.map((p) =>
+        p.then(
+          (k) => {
+            k.channel.close();
+            return shutdownKernel(k.server, k.channel.kernelId);
+          },
+          () => {},
+        ),
+      ),
+    ]);
+    this.live.clear();
+    await this.server.catch(() => {});
+    await this.local?.stop();
+  }
+}

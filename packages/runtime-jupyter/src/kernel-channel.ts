@@ -1,0 +1,194 @@
+/**
+ * One websocket to a running kernel (`/api/kernels/<id>/channels`), speaking the Jupyter
+ * messaging protocol's JSON wire form. Messages are built with `@jupyterlab/services`'
+ * `KernelMessage.createMessage`; the kernel's REST side (start, interrupt, shutdown) is
+ * services' `KernelAPI`. We keep the socket ourselves rather than use services'
+ * `KernelConnection` because the runtime needs two things it does not give: an immediate ACK
+ * for every frame (see `quickAck`) and no `console.debug` lines on the host's stdout.
+ */
+import { randomUUID } from 'node:crypto';
+import { KernelMessage } from '@jupyterlab/services';
+import WebSocket from 'ws';
+import type { JupyterServerInfo } from './server-info.ts';
+
+/** A message as it arrives (JSON wire form). */
+export interface WireMessage {
+  channel: string;
+  header: { msg_id: string; msg_type: string };
+  parent_header: { msg_id?: string };
+  metadata: Record<string, unknown>;
+  content: Record<string, unknown>;
+}
+
+/** Callbacks of one execute request. */
+export interface ExecuteHandlers {
+  /** An `input_request` of this request arrived; answer with `KernelChannel.inputReply`. */
+  onInputRequest(prompt: string, request: WireMessage): void;
+  /** Any other iopub message of this request (stream, display_data, execute_result, error). */
+  onIopub(msg: WireMessage): void;
+}
+
+/** Thrown by `execute` when the kernel dies or the connection closes mid-request. */
+export class KernelDiedError extends Error {
+  /** @param message what happened, e.g. "the kernel died (the server is restarting it)". */
+  constructor(message: string) {
+    super(message);
+    this.name = 'KernelDiedError';
+  }
+}
+
+interface Pending {
+  handlers: ExecuteHandlers;
+  reply: WireMessage | null;
+  idle: boolean;
+  resolve: (reply: WireMessage) => void;
+  reject: (err: Error) => void;
+}
+
+/** Options of `KernelChannel.connect`. */
+export interface KernelChannelOptions {
+  /**
+   * Answer every frame at once with an unsolicited pong (RFC 6455 §5.5.3 allows one), so the
+   * server's TCP stack gets its ACK now instead of after the client's delayed-ACK timer
+   * (40 ms on Linux). That unblocks a server that leaves Nagle on (Tornado's default), which
+   * we cannot reconfigure on a remote server. Default true.
+   */
+  quickAck?: boolean;
+  /** How long to wait for the websocket to open (ms, default 30 000). */
+  connectTimeoutMs?: number;
+}
+
+/** A websocket to one kernel. */
+export class KernelChannel {
+  /** The kernel's id on the server. */
+  readonly kernelId: string;
+  private readonly ws: WebSocket;
+  private readonly session = randomUUID();
+  private readonly pending = new Map<string, Pending>();
+  private deathMessage: string | null = null;
+  private readonly deathListeners = new Set<(message: string) => void>();
+
+  private constructor(kernelId: string, ws: WebSocket) {
+    this.kernelId = kernelId;
+    this.ws = ws;
+  }
+
+  /**
+   * Opens the channels websocket of a started kernel.
+   * @throws Error when the socket cannot open (bad token, unknown kernel, server gone).
+   */
+  static async connect(server: JupyterServerInfo, kernelId: string, options: KernelChannelOptions = {}): Promise<KernelChannel> {
+    const base = server.wsUrl.endsWith('/') ? server.wsUrl : `${server.wsUrl}/`;
+    const url = `${base}api/kernels/${encodeURIComponent(kernelId)}/channels?session_id=${randomUUID()}`;
+    const ws = new WebSocket(url, {
+      headers: server.token ? { Authorization: `token ${server.token}` } : {},
+      perMessageDeflate: false,
+      handshakeTimeout: options.connectTimeoutMs ?? 30_000,
+    });
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', (err) => reject(new Error(`cannot open the websocket of kernel ${kernelId} at ${base}: ${err.message}`)));
+      ws.once('unexpected-response', (_req, res) => {
+        reject(new Error(`cannot open the websocket of kernel ${kernelId} at ${base}: HTTP ${res.statusCode}`));
+        ws.terminate();
+      });
+    });
+    ws.on('error', () => {}); // reported through 'close'
+    const channel = new KernelChannel(kernelId, ws);
+    const quickAck = options.quickAck ?? true;
+    ws.on('message', (data, isBinary) => {
+      if (quickAck && ws.readyState === WebSocket.OPEN) ws.pong();
+      if (!isBinary) channel.handle(String(data));
+    });
+    ws.on('close', (code) => channel.die(`the connection to the kernel closed (websocket code ${code})`));
+    return channel;
+  }
+
+  /** Null while the kernel lives; why it is gone otherwise. */
+  get dead(): string | null {
+    return this.deathMessage;
+  }
+
+  /** Runs `listener` once when the kernel dies or the connection closes. */
+  onDeath(listener: (message: string) => void): void {
+    if (this.deathMessage !== null) listener(this.deathMessage);
+    else this.deathListeners.add(listener);
+  }
+
+  /**
+   * Sends an `execute_request` (silent, no history, stdin allowed) and resolves with its
+   * `execute_reply` once the kernel has also gone idle for it, so every iopub message of the
+   * request has been handed to `handlers` first.
+   * @throws KernelDiedError when the kernel dies or the connection closes first.
+   */
+  execute(code: string, userExpressions: Record<string, string>, handlers: ExecuteHandlers): Promise<WireMessage> {
+    if (this.deathMessage !== null) return Promise.reject(new KernelDiedError(this.deathMessage));
+    const msg = KernelMessage.createMessage({
+      msgType: 'execute_request',
+      channel: 'shell',
+      session: this.session,
+      content: { code, silent: true, store_history: false, user_expressions: userExpressions, allow_stdin: true, stop_on_error: false },
+    });
+    return new Promise<WireMessage>((resolve, reject) => {
+      this.pending.set(msg.header.msg_id, { handlers, reply: null, idle: false, resolve, reject });
+      this.ws.send(JSON.stringify(msg));
+    });
+  }
+
+  /** Answers an `input_request` with `value`. */
+  inputReply(value: string, request: WireMessage): void {
+    if (this.deathMessage !== null) return;
+    const msg = KernelMessage.createMessage({
+      msgType: 'input_reply',
+      channel: 'stdin',
+      session: this.session,
+      content: { status: 'ok', value },
+    });
+    (msg as { parent_header: unknown }).parent_header = request.header;
+    this.ws.send(JSON.stringify(msg));
+  }
+
+  /** Closes the socket (the kernel keeps running; shut it down through the REST API). */
+  close(): void {
+    this.die('the connection to the kernel was closed');
+    this.ws.terminate();
+  }
+
+  private handle(text: string): void {
+    let msg: WireMessage;
+    try {
+      msg = JSON.parse(text) as WireMessage;
+    } catch {
+      return; // not a kernel message (the protocol has no other text frames)
+    }
+    const type = msg.header?.msg_type;
+    if (msg.channel === 'iopub' && type === 'status') {
+      const state = msg.content.execution_state;
+      // The server announces a kernel it found dead (and is restarting, or gave up on).
+      if (state === 'restarting' || state === 'autorestarting' || state === 'dead') {
+        this.die(state === 'dead' ? 'the kernel died and could not be restarted' : 'the kernel died (its process exited)');
+        return;
+      }
+    }
+    const parentId = msg.parent_header?.msg_id;
+    const pending = parentId ? this.pending.get(parentId) : undefined;
+    if (!pending) return;
+    if (msg.channel === 'shell' && type === 'execute_reply') pending.reply = msg;
+    else if (msg.channel === 'iopub' && type === 'status') pending.idle ||= msg.content.execution_state === 'idle';
+    else if (msg.channel === 'stdin' && type === 'input_request') pending.handlers.onInputRequest(String(msg.content.prompt ?? ''), msg);
+    else if (msg.channel === 'iopub') pending.handlers.onIopub(msg);
+    if (pending.reply && pending.idle) {
+      this.pending.delete(parentId!);
+      pending.resolve(pending.reply);
+    }
+  }
+
+  private die(message: string): void {
+    if (this.deathMessage !== null) return;
+    this.deathMessage = message;
+    for (const p of this.pending.values()) p.reject(new KernelDiedError(message));
+    this.pending.clear();
+    for (const listener of this.deathListeners) listener(message);
+    this.deathListeners.clear();
+  }
+}

@@ -1,0 +1,273 @@
+/**
+ * One agent's REPL in a Jupyter kernel. Each protocol message from the host runs as a silent
+ * cell `__rlmtree__.run(<message>)`; the REPL's answer (`ready`, `cell_end`, `fatal`) comes back
+ * in that request's execute_reply as the user_expression `__rlmtree__.end()`. Host calls made
+ * while the cell runs are `input_request`s on the kernel's stdin channel, answered with
+ * `input_reply`. Neither channel carries agent output (that is captured by the prelude, or
+ * arrives as iopub stream messages), so printed text cannot pose as a call or a result.
+ */
+import {
+  PROTOCOL_VERSION,
+  parseReplMessage,
+  type CellResult,
+  type DisplayBlob,
+  type ExecOptions,
+  type HostCallHandler,
+  type HostCallRequest,
+  type HostMessage,
+  type Repl,
+  type ReplOptions,
+  type WaitResult,
+} from '@rlmtree/core';
+import { KernelDiedError, type WireMessage } from './kernel-channel.ts';
+import { interruptKernel, shutdownKernel } from './kernel-rest.ts';
+import type { PreludeKernel } from './prelude-kernel.ts';
+
+/** Messages bigger than this (chars of JSON) are fetched over stdin rather than put in the cell's code. */
+const INLINE_LIMIT = 64 * 1024;
+const END_EXPRESSION = { end: '__rlmtree__.end()' };
+
+/** Options of a `KernelRepl`. */
+export interface KernelReplOptions {
+  /** After a timeout's interrupt, ms the cell gets to stop before the kernel is shut down (default 2000). */
+  interruptGraceMs?: number;
+  /** Run once when the REPL is closed or its kernel dies, for the owner's bookkeeping. */
+  onClose?: () => void;
+}
+
+/** Output that arrived as iopub messages during a request (fd-level writes, late displays). */
+class SideOutput {
+  text = '';
+  chars = 0;
+  displays: DisplayBlob[] = [];
+  private readonly limit: number;
+
+  constructor(limit: number) {
+    this.limit = limit;
+  }
+
+  add(msg: WireMessage): void {
+    const type = msg.header.msg_type;
+    if (type === 'stream') this.write(String(msg.content.text ?? ''));
+    else if (type === 'display_data' || type === 'execute_result') {
+      const data = (msg.content.data ?? {}) as Record<string, unknown>;
+      if (typeof data['text/plain'] === 'string') this.write(`${data['text/plain']}\n`);
+      for (const [mime, value] of Object.entries(data)) {
+        if (mime.startsWith('image/')) this.displays.push({ mime, data: typeof value === 'string' ? value : JSON.stringify(value) });
+      }
+    }
+  }
+
+  private write(s: string): void {
+    this.chars += s.length;
+    const room = this.limit - this.text.length;
+    if (room > 0) this.text += s.slice(0, room);
+  }
+
+  /** The kept text, with a note when some was dropped. */
+  render(): string {
+    return this.chars > this.text.length ? `${this.text}\n[${this.chars - this.text.length} more characters of kernel output dropped]\n` : this.text;
+  }
+}
+
+/** One agent's REPL in a kernel. */
+export class KernelRepl implements Repl {
+  private closed = false;
+  private readonly kernel: PreludeKernel;
+  private readonly grace: number;
+  private readonly maxOutputChars: number;
+  private readonly onClose: (() => void) | undefined;
+
+  private constructor(kernel: PreludeKernel, maxOutputChars: number, options: KernelReplOptions) {
+    this.kernel = kernel;
+    this.grace = options.interruptGraceMs ?? 2000;
+    this.maxOutputChars = maxOutputChars;
+    this.onClose = options.onClose;
+    kernel.channel.onDeath(() => void this.close());
+  }
+
+  /**
+   * Binds a prelude kernel to an agent: sends `init` with CONTEXT and tools.
+   * @throws Error when the kernel dies or the prelude refuses the init (the kernel is shut down).
+   */
+  static async init(kernel: PreludeKernel, repl: ReplOptions, options: KernelReplOptions = {}): Promise<KernelRepl> {
+    const r = new KernelRepl(kernel, repl.maxOutputChars, options);
+    const init: HostMessage = {
+      type: 'init',
+      protocol: PROTOCOL_VERSION,
+      agentId: repl.agentId,
+      context: repl.context,
+      tools: repl.tools.map((t) => ({ name: t.name, description: t.description })),
+      maxOutputChars: repl.maxOutputChars,
+    };
+    try {
+      const answer = await r.send(init, async () => {
+        throw new Error('a host call during init');
+      });
+      if (answer.kind === 'died') throw new Error(answer.message);
+      const msg = parseReplMessage(answer.text);
+      if (msg.type !== 'ready') throw new Error(msg.type === 'fatal' ? msg.message : `unexpected ${msg.type}`);
+    } catch (err) {
+      await r.close();
+      throw new Error(`jupyter: the REPL of ${repl.agentId} did not start: ${(err as Error).message}`);
+    }
+    return r;
+  }
+
+  /** False once the kernel died or the REPL was closed. */
+  get alive(): boolean {
+    return !this.closed && this.kernel.channel.dead === null;
+  }
+
+  /** The kernel's id on the server. */
+  get kernelId(): string {
+    return this.kernel.channel.kernelId;
+  }
+
+  /** Runs a cell. See `Repl.execute`. */
+  execute(code: string, host: HostCallHandler, options: ExecOptions): Promise<CellResult> {
+    return this.run({ type: 'exec', cell: options.cell, code }, host, options);
+  }
+
+  /** Resumes the suspended cell. See `Repl.resume`. */
+  resume(results: readonly WaitResult[], host: HostCallHandler, options: ExecOptions): Promise<CellResult> {
+    return this.run({ type: 'resume', cell: options.cell, results: [...results] }, host, options);
+  }
+
+  /**
+   * Runs one host message as a cell, answering the REPL's stdin requests, until the kernel
+   * replies or dies. `side` collects iopub output; `onCallFailure` sees a host handler that threw.
+   */
+  private async send(
+    message: HostMessage,
+    host: HostCallHandler,
+    side?: SideOutput,
+    onCallFailure?: (err: Error) => void,
+  ): Promise<{ kind: 'reply'; text: string; reply: WireMessage } | { kind: 'died'; message: string }> {
+    const channel = this.kernel.channel;
+    const json = JSON.stringify(message);
+    const inline = json.length <= INLINE_LIMIT;
+    const code = `__rlmtree__.run(${inline ? JSON.stringify(json) : 'None'})`;
+    let failed = false;
+    const onInputRequest = (prompt: string, request: WireMessage) => {
+      let req: { rlmtree?: unknown; type?: unknown };
+      try {
+        req = JSON.parse(prompt);
+      } catch {
+        req = {};
+      }
+      // Not the prelude's (agent code reached the kernel's raw_input itself): answer EOF.
+      if (req.rlmtree !== this.kernel.nonce) return channel.inputReply('\x04', request);
+      if (req.type === 'next') return channel.inputReply(json, request);
+      let call;
+      try {
+        call = parseReplMessage(prompt);
+      } catch {
+        return channel.inputReply('\x04', request);
+      }
+      if (call.type !== 'call' || failed) return channel.inputReply('\x04', request);
+      host({ name: call.name, args: call.args } as HostCallRequest).then(
+        (answer) => channel.inputReply(JSON.stringify({ type: 'answer', id: call.id, ...answer }), request),
+        (err: Error) => {
+          failed = true;
+          onCallFailure?.(err);
+        },
+      );
+    };
+    try {
+      const reply = await channel.execute(code, END_EXPRESSION, { onInputRequest, onIopub: (m) => side?.add(m) });
+      const content = reply.content as { status: string; ename?: string; evalue?: string; user_expressions?: Record<string, { status: string; data?: Record<string, string> }> };
+      if (content.status !== 'ok') return { kind: 'died', message: `the kernel raised ${content.ename}: ${content.evalue}` };
+      const end = content.user_expressions?.end;
+      const text = end?.status === 'ok' ? end.data?.['text/plain'] : undefined;
+      if (text === undefined) return { kind: 'died', message: 'the kernel gave no result (is __rlmtree__ gone?)' };
+      return { kind: 'reply', text, reply };
+    } catch (err) {
+      if (err instanceof KernelDiedError) return { kind: 'died', message: err.message };
+      throw err;
+    }
+  }
+
+  private async run(start: HostMessage, host: HostCallHandler, options: ExecOptions): Promise<CellResult> {
+    if (!this.alive) return { status: 'crashed', output: '', outputChars: 0, message: 'the kernel is not running' };
+    const side = new SideOutput(this.maxOutputChars);
+    let timedOut = false;
+    let timeoutWhy = '';
+    let killed = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    const interrupt = (why: string) => {
+      if (timedOut) return;
+      timedOut = true;
+      timeoutWhy = why;
+      void interruptKernel(this.kernel.server, this.kernelId);
+      killTimer = setTimeout(() => {
+        killed = true;
+        void this.close();
+      }, this.grace);
+    };
+    const timer = setTimeout(() => interrupt(`the cell ran past its ${options.timeoutMs} ms timeout`), options.timeoutMs);
+    const onAbort = () => interrupt('the run was cancelled');
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    let hostFailure: Error | null = null;
+    try {
+      const answer = await this.send(start, host, side, (err) => {
+        hostFailure = err;
+        interrupt('the host could not answer a call');
+      });
+      if (hostFailure) throw hostFailure;
+      const sideText = side.render();
+      if (answer.kind === 'died') {
+        await this.close();
+        const message = killed
+          ? `${timeoutWhy}; it did not stop on interrupt, so the kernel was shut down (its variables are lost)`
+          : timedOut
+            ? `${timeoutWhy}; ${answer.message}`
+            : answer.message;
+        return { status: timedOut ? 'timeout' : 'crashed', output: sideText, outputChars: side.chars, message };
+      }
+      let msg;
+      try {
+        msg = parseReplMessage(answer.text);
+      } catch (err) {
+        await this.close();
+        return { status: 'crashed', output: sideText, outputChars: side.chars, message: (err as Error).message };
+      }
+      if (msg.type !== 'cell_end') {
+        await this.close();
+        return { status: 'crashed', output: sideText, outputChars: side.chars, message: msg.type === 'fatal' ? msg.message : `unexpected ${msg.type}` };
+      }
+      const result: CellResult = {
+        status: timedOut && msg.status !== 'done' ? 'timeout' : msg.status,
+        output: msg.output + sideText,
+        outputChars: msg.outputChars + side.chars,
+      };
+      if (result.status === 'timeout') result.message = timeoutWhy || 'the cell was interrupted';
+      if (msg.result !== undefined) result.result = msg.result;
+      if (msg.awaiting) result.awaiting = msg.awaiting;
+      if (msg.error && result.status === 'error') result.error = msg.error;
+      const displays = [...displaysOf(answer.text), ...side.displays];
+      if (displays.length > 0) result.displays = displays;
+      return result;
+    } finally {
+      clearTimeout(timer);
+      clearTimeout(killTimer);
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Shuts the kernel down. Never rejects. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.kernel.channel.close();
+    this.onClose?.();
+    await shutdownKernel(this.kernel.server, this.kernelId);
+  }
+}
+
+/** The `displays` of a cell_end (the protocol schema does not carry them). */
+function displaysOf(text: string): DisplayBlob[] {
+  const raw = (JSON.parse(text) as { displays?: unknown }).displays;
+  if (!Array.isArray(raw)) return [];
+  return raw.filter((d): d is DisplayBlob => typeof d?.mime === 'string' && typeof d?.data === 'string');
+}

@@ -1,0 +1,62 @@
+/**
+ * A kernel started on a server with the rlmtree prelude loaded (as module `rlmtree_prelude`,
+ * from its source, so a remote server needs nothing installed) and `__rlmtree__` bound in the
+ * kernel's user namespace. Not yet bound to an agent: that is `KernelRepl.init`, so a pool can
+ * keep these warm.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { PRELUDE_PATH } from '@rlmtree/runtime-python';
+import { KernelChannel, type KernelChannelOptions } from './kernel-channel.ts';
+import { shutdownKernel, startKernel } from './kernel-rest.ts';
+import type { JupyterServerInfo } from './server-info.ts';
+
+let preludeSource: string | undefined;
+
+/** The Python cell that loads the prelude and binds `__rlmtree__` with `nonce`. */
+function loadCell(nonce: string): string {
+  preludeSource ??= readFileSync(PRELUDE_PATH, 'utf8');
+  // A JSON string literal is a valid Python string literal (JSON's escapes are a subset).
+  return [
+    'import sys as _rlm_sys, types as _rlm_types',
+    '_rlm_m = _rlm_types.ModuleType("rlmtree_prelude")',
+    '_rlm_m.__file__ = "/rlmtree/rlmtree_prelude.py"',
+    `exec(compile(${JSON.stringify(preludeSource)}, _rlm_m.__file__, "exec"), _rlm_m.__dict__)`,
+    '_rlm_sys.modules["rlmtree_prelude"] = _rlm_m',
+    `_rlm_m.serve_jupyter(${JSON.stringify(nonce)})`,
+    'del _rlm_sys, _rlm_types, _rlm_m',
+  ].join('\n');
+}
+
+/** A started kernel with the prelude loaded. */
+export interface PreludeKernel {
+  server: JupyterServerInfo;
+  channel: KernelChannel;
+  /** Tags this REPL's stdin requests; an input() from agent code lacks it. */
+  nonce: string;
+}
+
+/**
+ * Starts a kernel of `kernelName`, connects to it and loads the prelude.
+ * @throws Error naming the kernel when it cannot start or the prelude fails to load (the
+ *   kernel is shut down first).
+ */
+export async function startPreludeKernel(server: JupyterServerInfo, kernelName: string, options: KernelChannelOptions = {}): Promise<PreludeKernel> {
+  const kernelId = await startKernel(server, kernelName).catch((err: Error) => {
+    throw new Error(`jupyter: cannot start a kernel at ${server.baseUrl}: ${err.message}`);
+  });
+  let channel: KernelChannel | undefined;
+  try {
+    channel = await KernelChannel.connect(server, kernelId, options);
+    const nonce = randomBytes(16).toString('hex');
+    const reply = await channel.execute(loadCell(nonce), {}, { onInputRequest: (_p, req) => channel!.inputReply('\x04', req), onIopub: () => {} });
+    if (reply.content.status !== 'ok') {
+      throw new Error(`the prelude failed to load: ${String(reply.content.ename)}: ${String(reply.content.evalue)}`);
+    }
+    return { server, channel, nonce };
+  } catch (err) {
+    channel?.close();
+    await shutdownKernel(server, kernelId);
+    throw new Error(`jupyter: kernel ${kernelName} at ${server.baseUrl}: ${(err as Error).message}`);
+  }
+}
