@@ -160,13 +160,18 @@ def _compile_cell(code, index):
     filename = "<cell %d>" % index
     linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
     tree = ast.parse(code, filename=filename, mode="exec")
-    tree = _TopLevelYieldToAwait().visit(tree)
+    # The rewrite walks the whole tree, so it runs only when the cell can hold a `yield`.
+    rewritten = "yield" in code
+    if rewritten:
+        tree = _TopLevelYieldToAwait().visit(tree)
     # Show the value of a last bare expression, as a notebook does.
     if tree.body and isinstance(tree.body[-1], ast.Expr) and not isinstance(tree.body[-1].value, ast.Await):
         last = tree.body[-1]
-        call = ast.Call(func=ast.Name(id="__rlm_show__", ctx=ast.Load()), args=[last.value], keywords=[])
+        func = ast.copy_location(ast.Name(id="__rlm_show__", ctx=ast.Load()), last)
+        call = ast.copy_location(ast.Call(func=func, args=[last.value], keywords=[]), last)
         tree.body[-1] = ast.copy_location(ast.Expr(value=call), last)
-    ast.fix_missing_locations(tree)
+    if rewritten:
+        ast.fix_missing_locations(tree)
     return compile(tree, filename, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
 
 
