@@ -1,0 +1,5 @@
+import { JupyterRuntime } from '@rlmtree/runtime-jupyter';
+import { describeRuntimeConformance } from './runtime-conformance.ts';
+
+// A real local jupyter-server with ipykernel (scripts/ci/30-jupyter.sh installs them).
+describeRuntimeConformance('jupyter', () => new JupyterRuntime({ poolSize: 2, interruptGraceMs: 1000 }));
