@@ -3,13 +3,14 @@ import { Command, CommanderError } from 'commander';
 import { CliError } from './errors.ts';
 import './providers.ts';
 import { registerRun } from './commands/run.ts';
+import { registerView } from './commands/view.ts';
 import { registerReplay } from './commands/replay.ts';
 import { registerResume } from './commands/resume.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerBench } from './commands/bench.ts';
 
 /** Each command lives in its own file under commands/ and adds itself to the program. */
-const COMMANDS: ((cli: Command) => void)[] = [registerRun, registerBench, registerServe, registerReplay, registerResume];
+const COMMANDS: ((cli: Command) => void)[] = [registerRun, registerBench, registerServe, registerReplay, registerResume, registerView];
 
 /** Builds the command tree. */
 export function program(): Command {
