@@ -1,6 +1,7 @@
 /** `--runtime <name>[=<arg>]`: which runtime hosts the REPLs. */
 import type { Runtime } from '@rlmtree/core';
 import { DockerRuntime, SubprocessRuntime } from '@rlmtree/runtime-python';
+import { JupyterRuntime } from '@rlmtree/runtime-jupyter';
 import { CliError } from './errors.ts';
 
 /** Makes a runtime from the part after `name=` (empty when absent). */
@@ -10,6 +11,8 @@ const runtimes = new Map<string, RuntimeFactory>([
   ['subprocess', () => new SubprocessRuntime()],
   // `docker=<image>`; without one, $RLMTREE_DOCKER_IMAGE or rlmtree-python:latest (docs/docker-runtime.md).
   ['docker', (image) => new DockerRuntime(image ? { image } : {})],
+  // `jupyter` starts a local jupyter server; `jupyter=<url>` uses a running one, token from $JUPYTER_TOKEN (docs/jupyter.md).
+  ['jupyter', (url) => new JupyterRuntime(url ? { url } : {})],
 ]);
 
 /** Adds (or replaces) a runtime for `--runtime <name>[=<arg>]`. */
