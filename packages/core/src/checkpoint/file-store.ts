@@ -3,7 +3,7 @@
  *
  * ```
  * <dir>/runs/<run id, escaped>/<step, 12 digits>.json   the state document
- * <dir>/blobs/<sha256>.txt                              each big string, once
+ * <dir>/blobs/<sha256>.json                             each big string, once, as a JSON string
  * ```
  * Every file is written to a temp file and renamed (write-file-atomic), so a reader or a killed
  * writer never sees half a file, and writers of different runs (or processes) do not collide.
@@ -38,9 +38,10 @@ export class FileCheckpointStore implements CheckpointStore {
     const blobDir = join(this.dir, 'blobs');
     await mkdir(blobDir, { recursive: true });
     for (const [hash, text] of blobs) {
-      const file = join(blobDir, `${hash}.txt`);
+      const file = join(blobDir, `${hash}.json`);
       // Content-addressed: a file that exists already holds this text.
-      if (!(await exists(file))) await writeFileAtomic(file, text, 'utf8');
+      // JSON-encoded: a lone surrogate survives (raw UTF-8 would replace it).
+      if (!(await exists(file))) await writeFileAtomic(file, JSON.stringify(text), 'utf8');
     }
     await mkdir(this.runDir(state.runId), { recursive: true });
     await writeFileAtomic(this.pathOf(state.runId, state.step), doc, 'utf8');
@@ -95,9 +96,10 @@ export class FileCheckpointStore implements CheckpointStore {
 
   private blob(hash: string): string | undefined {
     try {
-      return readFileSync(join(this.dir, 'blobs', `${hash}.txt`), 'utf8');
+      const text: unknown = JSON.parse(readFileSync(join(this.dir, 'blobs', `${hash}.json`), 'utf8'));
+      return typeof text === 'string' ? text : undefined;
     } catch {
-      return undefined;
+      return undefined; // reported by the decoder as a missing blob of the field that needs it
     }
   }
 }

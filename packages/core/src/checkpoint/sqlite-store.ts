@@ -1,7 +1,7 @@
 /**
  * `SqliteCheckpointStore`: checkpoints in one SQLite file through `node:sqlite` (built into
  * Node 22, no native build). Two tables: `checkpoints(run_id, step, doc)` and
- * `blobs(sha256, text)`; WAL mode and a busy timeout let several processes share the file.
+ * `blobs(sha256, text)` (text JSON-encoded); WAL mode and a busy timeout let several processes share the file.
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { RunState } from '../schema/state.ts';
@@ -54,7 +54,8 @@ export class SqliteCheckpointStore implements CheckpointStore {
     const { doc, blobs } = encodeCheckpoint(state);
     this.db.exec('BEGIN IMMEDIATE');
     try {
-      for (const [hash, text] of blobs) this.q.putBlob.run(hash, text);
+      // JSON-encoded: a lone surrogate survives (SQLite TEXT is UTF-8).
+      for (const [hash, text] of blobs) this.q.putBlob.run(hash, JSON.stringify(text));
       this.q.put.run(state.runId, state.step, doc);
       this.db.exec('COMMIT');
     } catch (err) {
@@ -67,7 +68,18 @@ export class SqliteCheckpointStore implements CheckpointStore {
     const row = (step === undefined ? this.q.latest.get(runId) : this.q.get.get(runId, step)) as { step?: number; doc: string } | undefined;
     if (!row) return undefined;
     const at = step ?? Number(row.step);
-    return decodeCheckpoint(String(row.doc), (hash) => (this.q.blob.get(hash) as { text: string } | undefined)?.text, { store: this.path, runId, step: at });
+    return decodeCheckpoint(String(row.doc), (hash) => this.blob(hash), { store: this.path, runId, step: at });
+  }
+
+  private blob(hash: string): string | undefined {
+    const row = this.q.blob.get(hash) as { text: string } | undefined;
+    if (!row) return undefined;
+    try {
+      const text: unknown = JSON.parse(row.text);
+      return typeof text === 'string' ? text : undefined;
+    } catch {
+      return undefined; // reported by the decoder as a missing blob of the field that needs it
+    }
   }
 
   async list(runId: string): Promise<number[]> {

@@ -45,11 +45,18 @@ export class DecodeError extends Error {
 const hashCache = new Map<string, string>();
 const HASH_CACHE_SIZE = 64;
 
-/** sha256 (hex) of a string's UTF-8 bytes, cached for the last 64 big strings seen. */
+/**
+ * sha256 (hex) of a string: of its UTF-8 bytes, or, for a string holding a lone surrogate (which
+ * UTF-8 cannot carry, so two such strings could share bytes), of `"utf-16le:"` + its UTF-16LE
+ * code units. Cached for the last 64 big strings seen.
+ */
 export function sha256(text: string): string {
   const hit = hashCache.get(text);
   if (hit !== undefined) return hit;
-  const hex = createHash('sha256').update(text, 'utf8').digest('hex');
+  const h = createHash('sha256');
+  if ((text as unknown as { isWellFormed(): boolean }).isWellFormed()) h.update(text, 'utf8');
+  else h.update('utf-16le:', 'utf8').update(text, 'utf16le');
+  const hex = h.digest('hex');
   if (text.length > DEFAULT_BLOB_THRESHOLD) {
     if (hashCache.size >= HASH_CACHE_SIZE) hashCache.delete(hashCache.keys().next().value!);
     hashCache.set(text, hex);
