@@ -43,6 +43,7 @@ export interface BenchCommandOptions {
   traces: boolean;
   maxDepth?: number;
   maxIterations?: number;
+  cellTimeout?: number;
 }
 
 /**
@@ -89,6 +90,10 @@ export async function benchCommand(taskName: string, opts: BenchCommandOptions):
   const limits: Partial<Limits> = {};
   if (opts.maxDepth !== undefined) limits.maxDepth = opts.maxDepth;
   if (opts.maxIterations !== undefined) limits.maxIterations = opts.maxIterations;
+  if (opts.cellTimeout !== undefined) {
+    if (!(opts.cellTimeout > 0)) throw new CliError('bench: --cell-timeout takes a positive number of seconds');
+    limits.cellTimeoutMs = Math.round(opts.cellTimeout * 1000);
+  }
 
   const runtime = await runtimeFromSpec(opts.runtime);
   let results: InstanceResult[];
@@ -154,6 +159,7 @@ export function registerBench(cli: Command): void {
     .option('--no-traces', 'do not write a trace per RLM run')
     .option('--max-depth <n>', 'deepest level of delegated agents (root = 0)', intOption('--max-depth'))
     .option('--max-iterations <n>', 'model replies per agent', intOption('--max-iterations'))
+    .addOption(new Option('--cell-timeout <seconds>', 'time one cell may run (default 120; large contexts with slow sub-calls need more)').argParser(Number))
     .action(async (taskName: string, opts) => {
       process.exitCode = await benchCommand(taskName, opts);
     });
