@@ -53,8 +53,10 @@ export interface FakeOpenAIServer {
   faults: FakeFault[];
   /** Completions being answered right now. */
   readonly inFlight: number;
-  /** The most completions ever answered at once. */
+  /** The most completions answered at once since the start or the last `resetMaxInFlight()`. */
   readonly maxInFlight: number;
+  /** Starts a new measurement of `maxInFlight` (from the current in-flight count). */
+  resetMaxInFlight(): void;
   /** Stops the server and drops open connections. */
   close(): Promise<void>;
 }
@@ -151,6 +153,9 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions): Promise<FakeO
     },
     get maxInFlight() {
       return maxInFlight;
+    },
+    resetMaxInFlight() {
+      maxInFlight = inFlight;
     },
     close: () =>
       new Promise<void>((resolve) => {
