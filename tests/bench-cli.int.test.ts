@@ -4,21 +4,23 @@
  * and the root prompt flat for the RLM while the baseline's grows with the context.
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { readTrace, replay } from '@rlmtree/core';
-import { parsePairs } from '@rlmtree/bench';
+import { readTrace, replay, ScriptedLLM } from '@rlmtree/core';
+import { baselineModel, parsePairs, rootPolicy, subModel } from '@rlmtree/bench';
+import { startFakeOpenAI } from '@rlmtree/openai/testing';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'packages/cli/bin/rlmtree.js');
 
-async function cli(args: string[]) {
+async function cli(args: string[], env: NodeJS.ProcessEnv = process.env) {
   try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: ROOT, maxBuffer: 32 << 20 });
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: ROOT, env, maxBuffer: 32 << 20 });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -94,5 +96,43 @@ describe('rlmtree bench with the scripted policies', () => {
     const size = await cli(['bench', 'oolong', '--model', 'scripted', '--sizes', '2^13,huge']);
     expect(size.code).toBe(1);
     expect(size.stderr.trim()).toMatch(/^rlmtree: bench: size "huge" is not a token count/);
+  });
+});
+
+describe('rlmtree bench with openai:<model>', () => {
+  it('drives the real openai SDK for root, sub-calls and baseline, and reports their tokens and cost', async () => {
+    // A local OpenAI-compatible server: gpt-5 answers as the root policy (agent prompts) or the
+    // base model (a bare prompt), gpt-5-mini as the sub-model.
+    const root = rootPolicy('oolong');
+    const server = await startFakeOpenAI({
+      models: ['gpt-5', 'gpt-5-mini'],
+      reply: new ScriptedLLM((req, info) => {
+        if (req.model === 'gpt-5-mini') return subModel(req, info);
+        return req.messages[0]?.role === 'system' ? root(req, info) : baselineModel(req, info);
+      }),
+    });
+    try {
+      const out = await mkdtemp(join(tmpdir(), 'rlmtree-bench-openai-'));
+      const env = { ...process.env, OPENAI_BASE_URL: server.baseURL };
+      delete env.OPENAI_API_KEY;
+      const r = await cli(['bench', 'oolong', '--model', 'openai:gpt-5', '--sub-model', 'openai:gpt-5-mini', '--sizes', '2^12', '--n', '1', '--baseline', '--out', out, '--no-traces'], env);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).not.toMatch(/SCRIPTED/);
+      const { results } = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as { results: (Result & { costUsd: number; rootTokens: number; llmCalls: number })[] };
+      const [rlm, base] = results;
+      expect(rlm!.system).toBe('rlm');
+      expect(rlm!.score).toBe(1);
+      expect(rlm!.costUsd).toBeGreaterThan(0); // gpt-5 / gpt-5-mini are in core's price table
+      expect(rlm!.rootTokens).toBeGreaterThan(0);
+      expect(rlm!.subTokens).toBeGreaterThan(0);
+      expect(base!.system).toBe('baseline');
+      expect(base!.costUsd).toBeGreaterThan(0);
+      const models = server.requests.filter((q) => q.body?.model).map((q) => q.body.model as string);
+      expect(models.filter((m) => m === 'gpt-5')).toHaveLength(3); // two root turns and the baseline
+      expect(models.filter((m) => m === 'gpt-5-mini').length).toBe(rlm!.llmCalls - 2);
+      expect(existsSync(join(out, 'traces'))).toBe(false);
+    } finally {
+      await server.close();
+    }
   });
 });
