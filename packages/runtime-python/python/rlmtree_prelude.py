@@ -612,7 +612,11 @@ class JupyterSession:
         if text is not None:
             print(text)
         for mime, value in images:
-            self.repl.displays.append({"mime": mime, "data": value if isinstance(value, str) else json.dumps(value)})
+            if not isinstance(value, str):
+                value = json.dumps(value)
+            elif mime != "image/svg+xml":
+                value = "".join(value.split())  # IPython's base64 carries line breaks
+            self.repl.displays.append({"mime": mime, "data": value})
 
     def _show(self, value):
         try:
