@@ -1,0 +1,6 @@
+import { DockerRuntime } from '@rlmtree/runtime-python';
+import { describeRuntimeConformance } from './runtime-conformance.ts';
+
+// Against the real daemon (scripts/ci/40-docker.sh starts one and builds the image).
+describeRuntimeConformance('docker', () => new DockerRuntime({ interruptGraceMs: 1000 }));
+describeRuntimeConformance('docker, a container per agent', () => new DockerRuntime({ containerPer: 'agent', poolSize: 1, interruptGraceMs: 1000 }));
