@@ -113,7 +113,7 @@ describe('rlmtree bench with openai:<model>', () => {
     });
     try {
       const out = await mkdtemp(join(tmpdir(), 'rlmtree-bench-openai-'));
-      const env = { ...process.env, OPENAI_BASE_URL: server.baseURL };
+      const env: NodeJS.ProcessEnv = { ...process.env, OPENAI_BASE_URL: server.baseURL };
       delete env.OPENAI_API_KEY;
       const r = await cli(['bench', 'oolong', '--model', 'openai:gpt-5', '--sub-model', 'openai:gpt-5-mini', '--sizes', '2^12', '--n', '1', '--baseline', '--out', out, '--no-traces'], env);
       expect(r.code, r.stderr).toBe(0);
