@@ -38,12 +38,13 @@ export async function runCommand(query: string, opts: RunCommandOptions): Promis
   if (opts.cellTimeout !== undefined) limits.cellTimeoutMs = Math.round(opts.cellTimeout * 1000);
   const runtime = await runtimeFromSpec(opts.runtime);
   const engine = new Engine({ llm, ...(subLlm ? { subLlm } : {}), runtime });
-  const view = opts.live && process.stderr.isTTY ? ttyView() : lineView();
+  const view = opts.live && process.stderr.isTTY ? ttyView(engine) : lineView(engine);
   let state: RunState;
   let trace: TraceWriter | undefined;
   try {
     let previous = engine.init(query, context, { limits });
     trace = opts.trace ? startTrace(opts.trace, previous, traceConfig(opts)) : undefined;
+    view.start?.(previous);
     state = await engine.runFrom(previous, {
       onStep: (step) => {
         trace?.record(step, previous);
