@@ -155,6 +155,23 @@ describe('fork restores REPL variables (real python3)', () => {
     await e2.close();
   });
 
+  it('rebuilds in another process even when the code iterates over a set of str (fixed hash seed)', async () => {
+    const code = repl('hs = [delegate(n, "child") for n in {"alpha", "beta", "gamma", "delta", "eps", "zeta"}]\nr = yield wait(*hs)\ndone(len(r))');
+    const llm = policy({ root: [code], child: [repl('done(1)')] });
+    for (let i = 0; i < 3; i++) {
+      const [r1, r2] = [new SubprocessRuntime({ poolSize: 0 }), new SubprocessRuntime({ poolSize: 0 })];
+      const e1 = new Engine({ llm, runtime: r1 });
+      let s = e1.init('root', 'ctx');
+      for (let j = 0; j < 2; j++) s = await e1.step(s); // root suspended at its wait
+      const e2 = new Engine({ llm, runtime: r2 });
+      const end = await runAll(e2, s);
+      expect(end.at(-1)!.nodes.root!.error).toBeNull();
+      expect(end.at(-1)!.nodes.root!.result).toBe(6);
+      await Promise.all([e1.close(), e2.close()]);
+      await Promise.all([r1.close(), r2.close()]);
+    }
+  });
+
   it('a REPL whose recorded cell asks for another host call on rebuild fails with replay_diverged naming agent, cell and call', async () => {
     const llm = new ScriptedLLM((req) => {
       if (req.messages.length === 1) return 'ok';
