@@ -53,7 +53,10 @@ class SideOutput {
       const data = (msg.content.data ?? {}) as Record<string, unknown>;
       if (typeof data['text/plain'] === 'string') this.write(`${data['text/plain']}\n`);
       for (const [mime, value] of Object.entries(data)) {
-        if (mime.startsWith('image/')) this.displays.push({ mime, data: typeof value === 'string' ? value : JSON.stringify(value) });
+        if (!mime.startsWith('image/')) continue;
+        // base64 as one line (IPython's carries line breaks); SVG is text and kept as is.
+        const text = typeof value === 'string' ? value : JSON.stringify(value);
+        this.displays.push({ mime, data: mime === 'image/svg+xml' ? text : text.replace(/\s+/g, '') });
       }
     }
   }
