@@ -46,9 +46,9 @@ describe('AnthropicClient request', () => {
     expect(req.body).toEqual({
       model: 'claude-fake',
       max_tokens: 1234,
-      system: [{ type: 'text', text: conversation[0].content, cache_control: { type: 'ephemeral' } }],
+      system: [{ type: 'text', text: conversation[0]!.content, cache_control: { type: 'ephemeral' } }],
       messages: [
-        { role: 'user', content: [{ type: 'text', text: conversation[1].content, cache_control: { type: 'ephemeral' } }] },
+        { role: 'user', content: [{ type: 'text', text: conversation[1]!.content, cache_control: { type: 'ephemeral' } }] },
         { role: 'assistant', content: 'looking' },
         { role: 'user', content: 'output: 42' },
       ],
