@@ -29,7 +29,7 @@ beforeEach(() => {
 });
 
 async function cli(args: string[]) {
-  const env = { ...process.env, OPENAI_BASE_URL: server.baseURL };
+  const env: NodeJS.ProcessEnv = { ...process.env, OPENAI_BASE_URL: server.baseURL };
   delete env.OPENAI_API_KEY;
   try {
     const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: ROOT, env, maxBuffer: 32 << 20 });
