@@ -27,6 +27,9 @@ export function changesOf(store: Store, node: NodeRecord, before: NodeRecord | n
   return out;
 }
 
+/** Host-call rows shown per cell before the rest are counted (keeps the DOM small for big fan-outs). */
+const MAX_CALL_ROWS = 50;
+
 function CellView(props: { store: Store; cell: CellRecord }) {
   const { store, cell } = props;
   const output = store.str(cell.output);
@@ -37,13 +40,23 @@ function CellView(props: { store: Store; cell: CellRecord }) {
     ${cell.error ? html`<pre class="error">${cell.error.type}: ${cell.error.message}\n${cell.error.traceback}</pre>` : null}
     ${cell.calls.length
       ? html`<table class="calls" data-testid="host-calls"><tr><th>host call</th><th>arguments</th><th>answer</th><th>tokens</th></tr>
-          ${cell.calls.map((c) => html`<tr class=${c.ok === false ? 'bad' : ''}>
+          ${cell.calls.slice(0, MAX_CALL_ROWS).map((c) => html`<tr class=${c.ok === false ? 'bad' : ''}>
             <td>${c.name}</td><td><pre>${store.str(c.args).slice(0, 600)}</pre></td>
             <td><pre>${c.answer === null ? '(waiting)' : store.str(c.answer).slice(0, 600)}</pre></td>
             <td>${c.usage ? tokens(c.usage) : ''}</td></tr>`)}
+          ${cell.calls.length > MAX_CALL_ROWS ? html`<tr><td colspan="4" class="muted">… ${cell.calls.length - MAX_CALL_ROWS} more host calls</td></tr>` : null}
         </table>`
       : null}
   </div>`;
+}
+
+// Cell records are shared between steps until they change; handing Preact the same vnode for the
+// same record lets it skip diffing that cell's subtree entirely.
+const cellVNodes = new WeakMap<CellRecord, ReturnType<typeof html>>();
+function cellVNode(store: Store, cell: CellRecord) {
+  let v = cellVNodes.get(cell);
+  if (!v) cellVNodes.set(cell, (v = html`<${CellView} key=${cell.index} store=${store} cell=${cell} />`));
+  return v;
 }
 
 /** The detail panel of one agent. */
@@ -72,7 +85,7 @@ export function AgentDetail(props: { store: Store; node: NodeRecord; before: Nod
       : null}
     ${node.pendingCode !== null ? html`<h3>code waiting to run</h3><pre class="code" data-testid="pending-code">${store.str(node.pendingCode)}</pre>` : null}
     <h3>cells (${node.cells.length})</h3>
-    ${node.cells.map((c) => html`<${CellView} key=${c.index} store=${store} cell=${c} />`)}
+    ${node.cells.map((c) => cellVNode(store, c))}
     <h3>messages (${node.messages.length})</h3>
     ${node.messages.map(([role, content], i) => html`<details class=${`msg ${role}`} open=${role !== 'system'} key=${i} data-testid="message">
       <summary>${role}</summary><pre>${store.str(content)}</pre></details>`)}
