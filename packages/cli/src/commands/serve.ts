@@ -74,6 +74,15 @@ export async function startServe(opts: ServeCommandOptions): Promise<RunningServ
   };
 }
 
+/** Parses a positive number option. @throws CliError naming the option. */
+function positiveNumber(name: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new CliError(`${name} takes a positive number, got ${JSON.stringify(value)}`);
+    return n;
+  };
+}
+
 /** Adds `serve` to the program. */
 export function registerServe(cli: Command): void {
   cli
@@ -89,9 +98,9 @@ export function registerServe(cli: Command): void {
     .option('--max-depth <n>', 'deepest level of delegated agents (root = 0)', intOption('--max-depth'))
     .option('--max-iterations <n>', 'model replies per agent', intOption('--max-iterations'))
     .option('--max-tokens <n>', 'tokens one request may use across its whole tree', intOption('--max-tokens'))
-    .addOption(new Option('--max-cost <usd>', 'USD one request may spend across its whole tree').argParser(Number))
-    .addOption(new Option('--max-wall-clock <seconds>', 'time one request may take').argParser(Number))
-    .addOption(new Option('--cell-timeout <seconds>', 'time one cell may run').argParser(Number))
+    .addOption(new Option('--max-cost <usd>', 'USD one request may spend across its whole tree').argParser(positiveNumber('--max-cost')))
+    .addOption(new Option('--max-wall-clock <seconds>', 'time one request may take').argParser(positiveNumber('--max-wall-clock')))
+    .addOption(new Option('--cell-timeout <seconds>', 'time one cell may run').argParser(positiveNumber('--cell-timeout')))
     .action(async (opts: ServeCommandOptions) => {
       const running = await startServe(opts);
       process.stderr.write(`rlmtree serve: listening on ${running.url} (model ${opts.servedModelName})\n`);

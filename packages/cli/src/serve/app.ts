@@ -19,6 +19,9 @@ export interface ServeAppOptions {
   token?: string;
 }
 
+/** Interval of SSE keep-alive comments while a streamed run has nothing to say (ms). */
+const KEEP_ALIVE_MS = 15_000;
+
 type ErrorType = 'invalid_request_error' | 'authentication_error' | 'server_error';
 
 function errorBody(message: string, type: ErrorType, param: string | null = null, code: string | null = null) {
@@ -149,6 +152,8 @@ function streamCompletion(c: Context, s: { id: string; created: number; options:
       stream.writeSSE({ data: JSON.stringify({ id: s.id, object: 'chat.completion.chunk', created: s.created, model: s.options.modelName, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] }) });
     await chunk({ role: 'assistant', content: '' }, null);
     const writes: Promise<void>[] = [];
+    // A tree can run for minutes before its answer: SSE comments keep proxies from closing the stream.
+    const keepAlive = setInterval(() => writes.push(stream.write(': keep-alive\n\n').then(() => {})), KEEP_ALIVE_MS);
     try {
       const reply = await s.options.client.complete({ messages: s.messages, signal: s.signal, onToken: (fragment) => writes.push(chunk({ content: fragment }, null)) });
       await Promise.all(writes);
@@ -160,6 +165,8 @@ function streamCompletion(c: Context, s: { id: string; created: number; options:
       // Headers are sent already: OpenAI streams report a failure as an `error` object in the data.
       await Promise.all(writes).catch(() => {});
       await stream.writeSSE({ data: JSON.stringify(failure(err).body) });
+    } finally {
+      clearInterval(keepAlive);
     }
     await stream.writeSSE({ data: '[DONE]' });
   });
