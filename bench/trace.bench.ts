@@ -125,7 +125,7 @@ const rows: [string, string, string, string][] = [
   [`heap of all ${states.length} states`, mb(heapStates), `naive copies ${mb(naiveCopies)}`, `${(heapStates / naiveCopies).toExponential(2)}x`],
   ['  vs copies without the context', mb(heapStates), `${states.length} x ${mb(stateNoContext)} = ${mb(states.length * stateNoContext)}`, `${(heapStates / (states.length * stateNoContext)).toFixed(3)}x`],
 ];
-const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i].length), ['metric', 'value', 'baseline (same run)', 'ratio'][i]!.length));
+const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), ['metric', 'value', 'baseline (same run)', 'ratio'][i]!.length));
 const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
 console.log(`\ntrace benchmark: ${CONTEXT_MB} MB context, ${STEPS} steps, ScriptedLLM + in-memory runtime, Node ${process.version}\n`);
 console.log(line(['metric', 'value', 'baseline (same run)', 'ratio']));
