@@ -265,7 +265,7 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
 
 /** A string as it is, anything else as JSON text; head + tail when longer than `MAX_JSON_CHARS`. */
 export function jsonText(value: Json | unknown): string {
-  const text = typeof value === 'string' ? value : (JSON.stringify(value, null, 1) ?? 'null');
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? 'null');
   if (text.length <= MAX_JSON_CHARS) return text;
   const half = MAX_JSON_CHARS / 2;
   return `${text.slice(0, half)}\n… ${text.length - MAX_JSON_CHARS} characters cut …\n${text.slice(-half)}`;

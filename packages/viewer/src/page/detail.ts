@@ -20,7 +20,7 @@ export function changesOf(store: Store, node: NodeRecord, before: NodeRecord | n
   if (node.pendingCode !== null && before.pendingCode !== node.pendingCode) out.push('code waiting to run (from the model reply)');
   const kids = node.children.slice(before.children.length);
   if (kids.length) out.push(`+ delegated ${kids.length}: ${kids.join(', ')}`);
-  if (node.result !== before.result && node.result !== null) out.push(`result: ${store.str(node.result).slice(0, 200)}`);
+  if (node.result !== before.result && node.result !== null) out.push(`result: ${store.str(node.result).slice(0, 120)}${store.str(node.result).length > 120 ? '…' : ''}`);
   if (node.error && node.error !== before.error) out.push(`error ${node.error.kind}: ${node.error.message}`);
   const dt = tokens(node.usage) - tokens(before.usage);
   if (dt) out.push(`+${dt} tokens, +${usd(node.usage.costUsd - before.usage.costUsd)}`);
