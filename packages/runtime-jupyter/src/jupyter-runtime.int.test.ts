@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine, ScriptedLLM, type HostCallHandler, type HostCallRequest } from '@rlmtree/core';
 import { JupyterRuntime } from './jupyter-runtime.ts';
+import type { KernelRepl } from './kernel-repl.ts';
 import { LocalJupyterServer } from './local-server.ts';
 import type { JupyterServerInfo } from './server-info.ts';
 
@@ -49,6 +50,7 @@ describe('JupyterRuntime on a remote server (URL + token)', () => {
       const during = await kernelIds(server.info);
       expect(during).toHaveLength(2); // the agent's and the refilled pool's
       await r.close();
+      await (r as KernelRepl).shutdown;
       const after = await kernelIds(server.info);
       expect(after).toHaveLength(1);
       expect(r.alive).toBe(false);

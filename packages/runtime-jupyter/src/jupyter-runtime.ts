@@ -40,6 +40,8 @@ export class JupyterRuntime implements Runtime {
   private local: LocalJupyterServer | null = null;
   private pool: Promise<PreludeKernel>[] = [];
   private readonly live = new Set<KernelRepl>();
+  /** Kernel shutdowns requested by closed REPLs and not finished yet. */
+  private readonly shuttingDown = new Set<Promise<void>>();
   private closed = false;
 
   /**
@@ -112,7 +114,12 @@ export class JupyterRuntime implements Runtime {
     let repl: KernelRepl | undefined;
     repl = await KernelRepl.init(kernel, options, {
       interruptGraceMs: this.options.interruptGraceMs,
-      onClose: () => void (repl && this.live.delete(repl)),
+      onClose: () => {
+        if (!repl) return;
+        this.live.delete(repl);
+        const done = repl.shutdown.finally(() => this.shuttingDown.delete(done));
+        this.shuttingDown.add(done);
+      },
     });
     this.live.add(repl);
     return repl;
@@ -137,6 +144,7 @@ export class JupyterRuntime implements Runtime {
       ),
     ]);
     this.live.clear();
+    await Promise.all([...this.shuttingDown]);
     await this.server.catch(() => {});
     await this.local?.stop();
   }

@@ -31,7 +31,7 @@ const END_EXPRESSION = { end: '__rlmtree__.end()' };
 export interface KernelReplOptions {
   /** After a timeout's interrupt, ms the cell gets to stop before the kernel is shut down (default 2000). */
   interruptGraceMs?: number;
-  /** Run once when the REPL is closed or its kernel dies, for the owner's bookkeeping. */
+  /** Run once when the REPL is closed or its kernel dies (`shutdown` is then set), for the owner's bookkeeping. */
   onClose?: () => void;
 }
 
@@ -258,14 +258,22 @@ export class KernelRepl implements Repl {
     }
   }
 
-  /** Shuts the kernel down. Never rejects. */
+  /**
+   * Closes the connection and asks the server to shut the kernel down. Resolves without
+   * waiting for the kernel to exit (jupyter-server takes about a second per kernel, which the
+   * engine would otherwise wait for at every step where agents finish); `shutdown` resolves
+   * once it has. Never rejects.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.kernel.channel.close();
+    this.shutdown = shutdownKernel(this.kernel.server, this.kernelId);
     this.onClose?.();
-    await shutdownKernel(this.kernel.server, this.kernelId);
   }
+
+  /** Resolves once the kernel has been shut down after `close()` (at once before it). */
+  shutdown: Promise<void> = Promise.resolve();
 }
 
 /** The `displays` of a cell_end (the protocol schema does not carry them). */

@@ -32,6 +32,8 @@ export interface LocalServerOptions {
   args?: readonly string[];
   /** Extra environment variables for the server and its kernels. */
   env?: Record<string, string>;
+  /** Turn Nagle off on kernel websockets (`SERVER_CONFIG_PATH`; default true; false for benchmarks). */
+  nodelay?: boolean;
 }
 
 /** A running local server. */
@@ -76,7 +78,7 @@ export class LocalJupyterServer {
       `--ServerApp.port=${port}`,
       '--ServerApp.port_retries=0',
       `--ServerApp.root_dir=${options.cwd ?? process.cwd()}`,
-      `--config=${SERVER_CONFIG_PATH}`,
+      ...(options.nodelay === false ? [] : [`--config=${SERVER_CONFIG_PATH}`]),
       // Notice a dead kernel (os._exit, OOM kill) within half a second, not the default 3 s.
       '--KernelRestarter.time_to_dead=0.5',
       ...(options.args ?? []),
