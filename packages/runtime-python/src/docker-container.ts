@@ -22,8 +22,14 @@ export function containerName(): string {
 
 /** Adds what a user can do about common `docker run` failures. */
 export function explainStartFailure(image: string, stderr: string): string {
-  const text = stderr.trim().split('\n').slice(-3).join(' ');
-  if (/Unable to find image|No such image|pull access denied|manifest unknown/i.test(text))
+  const text = stderr
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim() && !l.startsWith("Run 'docker"))
+    .slice(-3)
+    .join(' ');
+  // A missing image makes docker try to pull it; with no registry that fails at the lookup.
+  if (/Unable to find image|No such image|pull access denied|manifest unknown|registry|repository does not exist/i.test(text))
     return `image ${image} not found (${text}); build it: bash scripts/docker-image.sh (no registry) or docker build -t ${image} packages/runtime-python/docker`;
   if (/Cannot connect to the Docker daemon|error during connect|ENOENT/i.test(text))
     return `no Docker daemon answers (${text}); start dockerd or set DOCKER_HOST`;

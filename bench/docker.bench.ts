@@ -1,0 +1,85 @@
+/**
+ * Docker runtime benchmark (issue 5). Run: `node bench/docker.bench.ts` (needs a Docker daemon
+ * and the image: `bash scripts/docker-image.sh`).
+ *
+ * 1. Round trip of a trivial cell (`x = 1`), p50/p99 over 300 cells after 30 warm-up cells, on
+ *    the subprocess runtime and on the docker runtime (exec per agent, and container per agent),
+ *    measured in the same run.
+ * 2. A root delegating 50 children, each child one trivial cell that ends in done(), answered by a
+ *    ScriptedLLM at once: wall time of the whole run for the chosen start-up strategy (one
+ *    container per runtime, a `docker exec` process per agent, pool of 4) against the naive one
+ *    (a `docker run` container per agent, same pool), with the subprocess runtime as reference.
+ *    The container start is included: each docker configuration begins with a fresh runtime.
+ */
+import { Engine, ScriptedLLM, type Runtime } from '@rlmtree/core';
+import { DockerRuntime, SubprocessRuntime } from '@rlmtree/runtime-python';
+
+const CHILDREN = 50;
+const CELLS = 300;
+const WARMUP = 30;
+const block = (code: string) => '```repl\n' + code + '\n```';
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+async function roundTrip(runtime: Runtime): Promise<{ p50: number; p99: number }> {
+  const repl = await runtime.open({ agentId: 'root', context: '', tools: [], maxOutputChars: 1000 });
+  const host = async () => ({ ok: false as const, error: 'no host calls here' });
+  const times: number[] = [];
+  for (let i = 0; i < WARMUP + CELLS; i++) {
+    const t0 = performance.now();
+    const r = await repl.execute('x = 1', host, { cell: i, timeoutMs: 30_000 });
+    if (r.status !== 'ok') throw new Error(`cell ${i}: ${r.status} ${r.message ?? ''}`);
+    if (i >= WARMUP) times.push(performance.now() - t0);
+  }
+  await repl.close();
+  times.sort((a, b) => a - b);
+  return { p50: percentile(times, 50), p99: percentile(times, 99) };
+}
+
+async function delegate50(runtime: Runtime): Promise<number> {
+  const llm = new ScriptedLLM({
+    rules: [
+      { match: '^Query: child', replies: [block('x = 1\ndone("ok")')] },
+      { match: '^Query: ', replies: [block(`hs = [delegate(f"c{i}", "child") for i in range(${CHILDREN})]\nres = yield wait(hs)\ndone(sum(r == "ok" for r in res))`)] },
+    ],
+  });
+  const engine = new Engine({ llm, runtime, concurrency: 8 });
+  const t0 = performance.now();
+  const final = await engine.run('root', 'context', { limits: { maxDepth: 1 } });
+  const wall = performance.now() - t0;
+  await engine.close();
+  const root = final.nodes[final.rootId]!;
+  if (root.result !== CHILDREN) throw new Error(`delegate run ended with ${JSON.stringify(root.result ?? root.error)}`);
+  return wall;
+}
+
+type Config = { label: string; make: () => Runtime };
+const configs: Config[] = [
+  { label: 'subprocess (reference)', make: () => new SubprocessRuntime({ poolSize: 4 }) },
+  { label: 'docker, exec per agent (chosen)', make: () => new DockerRuntime({ poolSize: 4 }) },
+  { label: 'docker, container per agent (naive)', make: () => new DockerRuntime({ containerPer: 'agent', poolSize: 4 }) },
+];
+
+const rows: { label: string; p50: number; p99: number; fanout: number }[] = [];
+for (const c of configs) {
+  const rt1 = c.make();
+  const rtt = await roundTrip(rt1);
+  await rt1.close();
+  const rt2 = c.make();
+  const fanout = await delegate50(rt2);
+  await rt2.close();
+  rows.push({ label: c.label, ...rtt, fanout });
+  console.error(`done: ${c.label}`);
+}
+
+const base = rows[0]!;
+const chosen = rows[1]!;
+const fmt = (n: number) => n.toFixed(n < 10 ? 2 : 0);
+console.log(`\ntrivial cell round trip (${CELLS} cells) and delegating ${CHILDREN} children (wall ms, includes runtime start)\n`);
+console.log('| runtime | cell p50 ms | cell p99 ms | p50 vs subprocess | 50 children ms | vs subprocess | vs chosen |');
+console.log('|---|---:|---:|---:|---:|---:|---:|');
+for (const r of rows) {
+  console.log(`| ${r.label} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${(r.p50 / base.p50).toFixed(1)}x | ${fmt(r.fanout)} | ${(r.fanout / base.fanout).toFixed(1)}x | ${(r.fanout / chosen.fanout).toFixed(2)}x |`);
+}
