@@ -462,6 +462,9 @@ class Repl:
     def _end(self, cap, index, status, **extra):
         sys.stdout, sys.stderr = self._saved
         self.capturing = False
+        raw = self.channel.raw.take() if getattr(self.channel, "raw", None) else ""
+        if raw:
+            cap.write(raw)
         msg = {"type": "cell_end", "cell": index, "status": status, "output": cap.render(), "outputChars": cap.total}
         msg.update(extra)
         if self.displays:
@@ -473,19 +476,10 @@ class Repl:
 # ---------------------------------------------------------------- transport: JSON lines
 
 
-class StdioChannel:
-    """JSON lines over this process's original stdin/stdout. The agent's fd 1 is pointed at fd 2
-    and fd 0 at /dev/null first, so nothing the agent prints or reads touches the channel."""
+class _LineChannel:
+    """JSON lines over a pair of text files (`inp`, `out`)."""
 
-    def __init__(self):
-        self.out = os.fdopen(os.dup(1), "w", encoding="utf-8", newline="\n")
-        self.inp = os.fdopen(os.dup(0), "r", encoding="utf-8", newline="\n")
-        os.dup2(2, 1)
-        devnull = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(devnull, 0)
-        os.close(devnull)
-        sys.stdout = io.TextIOWrapper(os.fdopen(1, "wb", closefd=False), encoding="utf-8", line_buffering=True)
-        sys.stdin = io.TextIOWrapper(os.fdopen(0, "rb", closefd=False), encoding="utf-8")
+    raw = None  # a _RawOutput when the agent's fds 1 and 2 are captured in-process
 
     def send(self, msg):
         self.out.write(json.dumps(msg, ensure_ascii=False) + "\n")
@@ -507,9 +501,28 @@ class StdioChannel:
                 return msg
 
 
+class StdioChannel(_LineChannel):
+    """JSON lines over this process's original stdin/stdout. The agent's fd 1 is pointed at fd 2
+    and fd 0 at /dev/null first, so nothing the agent prints or reads touches the channel."""
+
+    def __init__(self):
+        self.out = os.fdopen(os.dup(1), "w", encoding="utf-8", newline="\n")
+        self.inp = os.fdopen(os.dup(0), "r", encoding="utf-8", newline="\n")
+        os.dup2(2, 1)
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.close(devnull)
+        sys.stdout = io.TextIOWrapper(os.fdopen(1, "wb", closefd=False), encoding="utf-8", line_buffering=True)
+        sys.stdin = io.TextIOWrapper(os.fdopen(0, "rb", closefd=False), encoding="utf-8")
+
+
 def serve_stdio():
     """The main loop of a subprocess or container REPL."""
-    channel = StdioChannel()
+    serve_channel(StdioChannel())
+
+
+def serve_channel(channel):
+    """Serves one REPL over a line channel until `shutdown` or end of input."""
     repl = Repl(channel)
     # pid: lets a host that cannot signal this process directly (docker exec) interrupt it
     channel.send({"type": "ready", "protocol": PROTOCOL_VERSION, "python": sys.version.split()[0], "pid": os.getpid()})
@@ -662,5 +675,109 @@ def serve_jupyter(nonce):
     shell.user_ns["__rlmtree__"] = JupyterSession(shell, nonce)
 
 
+# ---------------------------------------------------------------- transport: a fork server
+
+
+class _RawOutput:
+    """Captures what is written straight to file descriptors 1 and 2 (os.write, C extensions,
+    child processes) in a forked REPL: both point at a pipe that a thread drains into a bounded
+    head + tail buffer, taken into the cell's output when the cell ends."""
+
+    def __init__(self, limit):
+        import threading
+
+        self.lock = threading.Lock()
+        self.cap = _Capture(limit)
+        self.rfd, wfd = os.pipe()
+        os.dup2(wfd, 1)
+        os.dup2(wfd, 2)
+        os.close(wfd)
+        os.set_blocking(self.rfd, False)
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _read_available(self):
+        # Non-blocking: the drain thread and take() both read, only under the lock.
+        got = False
+        while True:
+            try:
+                data = os.read(self.rfd, 65536)
+            except BlockingIOError:
+                return got
+            if not data:
+                return got
+            got = True
+            self.cap.write(data.decode("utf-8", "replace"))
+
+    def _drain(self):
+        import select
+
+        while True:
+            select.select([self.rfd], [], [], 0.1)
+            with self.lock:
+                self._read_available()
+
+    def take(self):
+        with self.lock:
+            self._read_available()
+            if self.cap.total == 0:
+                return ""
+            text = self.cap.render()
+            self.cap = _Capture(self.cap.limit)
+            return text
+
+
+class SocketChannel(_LineChannel):
+    """JSON lines over a Unix socket connection (one per REPL forked by the fork server)."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.inp = conn.makefile("r", encoding="utf-8", newline="\n")
+        self.out = conn.makefile("w", encoding="utf-8", newline="\n")
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.close(devnull)
+        self.raw = _RawOutput(20000)
+        sys.stdout = io.TextIOWrapper(os.fdopen(1, "wb", closefd=False), encoding="utf-8", line_buffering=True)
+        sys.stderr = io.TextIOWrapper(os.fdopen(2, "wb", closefd=False), encoding="utf-8", line_buffering=True)
+        sys.stdin = io.TextIOWrapper(os.fdopen(0, "rb", closefd=False), encoding="utf-8")
+
+
+def serve_fork(socket_path):
+    """A fork server: listens on a Unix socket and forks a fresh REPL for each connection, so a
+    new REPL costs a fork of an interpreter that has already loaded the prelude, not a start-up.
+    Exits when its stdin closes (the host went away); forked REPLs are reaped automatically."""
+    import signal
+    import socket
+    import threading
+
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(socket_path)
+    server.listen(256)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+
+    def watch_host():
+        sys.stdin.buffer.read()
+        os._exit(0)
+
+    threading.Thread(target=watch_host, daemon=True).start()
+    sys.stdout.write(json.dumps({"type": "listening", "pid": os.getpid()}) + "\n")
+    sys.stdout.flush()
+    while True:
+        conn, _ = server.accept()
+        pid = os.fork()
+        if pid == 0:
+            server.close()
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            try:
+                serve_channel(SocketChannel(conn))
+            finally:
+                os._exit(0)
+        conn.close()
+
+
 if __name__ == "__main__":
-    serve_stdio()
+    if len(sys.argv) == 3 and sys.argv[1] == "--fork-server":
+        serve_fork(sys.argv[2])
+    else:
+        serve_stdio()

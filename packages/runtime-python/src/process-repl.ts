@@ -38,6 +38,13 @@ export interface ProcessReplOptions {
   onExit?: () => void;
 }
 
+/**
+ * What a REPL process needs to offer: protocol in on `stdout`, protocol out on `stdin`, raw
+ * output on `stderr`, and `exit` / `error` events. A `ChildProcess` is one; so is a forked REPL's
+ * socket wrapped by the fork server.
+ */
+export type ProcessLike = Pick<ChildProcess, 'stdin' | 'stdout' | 'stderr' | 'on' | 'once'>;
+
 type Waiter = (msg: ReplMessage | { type: 'exit'; message: string }) => void;
 
 /**
@@ -58,12 +65,12 @@ export class StartedProcess {
   private exitPushed = false;
 
   /** The process. */
-  readonly child: ChildProcess;
+  readonly child: ProcessLike;
   /** How to interrupt and kill it. */
   readonly control: ProcessControl;
   private readonly maxStderrBytes: number;
 
-  private constructor(child: ChildProcess, control: ProcessControl, maxStderrBytes: number) {
+  private constructor(child: ProcessLike, control: ProcessControl, maxStderrBytes: number) {
     this.child = child;
     this.control = control;
     this.maxStderrBytes = maxStderrBytes;
@@ -87,7 +94,11 @@ export class StartedProcess {
     });
     child.stdin!.on('error', () => {}); // EPIPE after a crash is reported through 'exit'
     child.on('exit', (code, signal) => {
-      this.exited = signal ? `the REPL process was killed by ${signal}` : `the REPL process exited with code ${code}`;
+      this.exited = signal
+        ? `the REPL process was killed by ${signal}`
+        : code === null
+          ? 'the REPL process ended'
+          : `the REPL process exited with code ${code}`;
       // Let readline deliver lines already read before reporting the exit.
       lines.once('close', () => this.push({ type: 'exit', message: this.exited! }));
       setTimeout(() => this.push({ type: 'exit', message: this.exited! }), 50);
@@ -99,7 +110,7 @@ export class StartedProcess {
    * Spawns nothing itself: wraps an already spawned process and waits for the prelude's `ready`.
    * @throws Error when the process exits or says something else first.
    */
-  static async start(child: ChildProcess, control: ProcessControl, maxStderrBytes = 1 << 20): Promise<StartedProcess> {
+  static async start(child: ProcessLike, control: ProcessControl, maxStderrBytes = 1 << 20): Promise<StartedProcess> {
     const proc = new StartedProcess(child, control, maxStderrBytes);
     const first = await proc.next();
     if (first.type !== 'ready') {

@@ -6,13 +6,20 @@
 import { spawn } from 'node:child_process';
 import type { Repl, ReplOptions, Runtime } from '@rlmtree/core';
 import { PRELUDE_PATH } from './prelude-path.ts';
+import { ForkServer } from './fork-server.ts';
 import { ProcessRepl, StartedProcess } from './process-repl.ts';
 
 /** Options of the subprocess runtime. */
 export interface SubprocessRuntimeOptions {
   /** The Python interpreter (default `python3`, or `$RLMTREE_PYTHON`). */
   python?: string;
-  /** Started REPL processes kept ready for the next agent (default 2; 0 turns the pool off). */
+  /**
+   * Start REPLs by forking a warm `python3` that already loaded the prelude (default on POSIX),
+   * instead of starting an interpreter per agent. Forked REPLs share the server's environment
+   * and working directory.
+   */
+  fork?: boolean;
+  /** Without `fork`: started REPL processes kept ready for the next agent (default 2; 0 = none). */
   poolSize?: number;
   /** Extra environment variables for the REPL processes. */
   env?: Record<string, string>;
@@ -29,6 +36,7 @@ export class SubprocessRuntime implements Runtime {
   private readonly poolSize: number;
   private pool: Promise<StartedProcess>[] = [];
   private readonly live = new Set<ProcessRepl>();
+  private readonly forkServer: ForkServer | null;
   private closed = false;
 
   private readonly options: SubprocessRuntimeOptions;
@@ -37,14 +45,16 @@ export class SubprocessRuntime implements Runtime {
   constructor(options: SubprocessRuntimeOptions = {}) {
     this.options = options;
     this.python = options.python ?? process.env.RLMTREE_PYTHON ?? 'python3';
-    this.poolSize = options.poolSize ?? 2;
+    const fork = options.fork ?? process.platform !== 'win32';
+    this.forkServer = fork ? new ForkServer(this.python, this.env(), options.cwd) : null;
+    this.poolSize = fork ? 0 : (options.poolSize ?? 2);
     this.refill();
   }
 
   private startProcess(): Promise<StartedProcess> {
     const child = spawn(this.python, ['-X', 'utf8', '-u', PRELUDE_PATH], {
       stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, PYTHONIOENCODING: 'utf-8', ...this.options.env },
+      env: this.env(),
       cwd: this.options.cwd,
     });
     const control = {
@@ -54,6 +64,12 @@ export class SubprocessRuntime implements Runtime {
     const started = StartedProcess.start(child, control);
     started.catch(() => child.kill('SIGKILL'));
     return started;
+  }
+
+  private env(): NodeJS.ProcessEnv {
+    // A fixed string-hash seed: set iteration order must not change when a REPL is rebuilt from
+    // its record in another process (a fork, a resume), or the replay would diverge.
+    return { ...process.env, PYTHONIOENCODING: 'utf-8', PYTHONHASHSEED: '0', ...this.options.env };
   }
 
   private refill(): void {
@@ -71,6 +87,11 @@ export class SubprocessRuntime implements Runtime {
   async open(options: ReplOptions): Promise<Repl> {
     if (this.closed) throw new Error('SubprocessRuntime: open() after close()');
     let proc: StartedProcess | undefined;
+    if (this.forkServer) {
+      proc = await this.forkServer.fork().catch((err: Error) => {
+        throw new Error(`SubprocessRuntime: cannot fork a REPL from ${this.python}: ${err.message}`);
+      });
+    }
     while (this.pool.length > 0 && !proc) {
       const candidate = await this.pool.shift()!.catch(() => undefined);
       if (candidate && !candidate.dead) proc = candidate;
@@ -102,5 +123,6 @@ export class SubprocessRuntime implements Runtime {
       ),
     ]);
     this.live.clear();
+    this.forkServer?.close();
   }
 }

@@ -191,7 +191,10 @@ export class Engine {
         return { type: 'llm_replied', agentId: node.id, text: reply.text, usage: reply.usage, ...(reply.model ? { model: reply.model } : {}) };
       } catch (err) {
         this.options.signal?.throwIfAborted();
-        const message = `${client.name ?? 'model'}: ${(err as Error).message ?? String(err)}`;
+        const text = (err as Error).message ?? String(err);
+        const name = client.name ?? 'model';
+        // Clients' errors usually name the client already; say it once.
+        const message = text.startsWith(name) ? text : `${name}: ${text}`;
         this.events.emit({ type: 'llm_call_finished', ...at, durationMs: performance.now() - started, usage: null, model: client.name, error: message });
         return { type: 'llm_failed', agentId: node.id, message };
       }
