@@ -185,11 +185,15 @@ export function ttyView(engine?: Engine, options: TtyViewOptions = {}): StepView
 /** One line per engine event worth logging (or, without an engine, per agent status change). */
 export function lineView(engine?: Engine, write: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): StepView {
   const startedAt = performance.now();
-  const off = engine?.on('*', (e) => {
+  const log = (e: EngineEvent) => {
     const line = eventLine(e);
     // Step numbers as the viewer shows them: the change made by the step that gives state N is "step N".
     if (line) write(`[step ${e.step + 1}] ${line}`);
-  });
+  };
+  // Named types, not '*': listening for tokens would make the root's client stream for nothing.
+  const types = ['agent_started', 'llm_call_finished', 'cell_finished', 'delegated', 'limit_hit', 'error', 'agent_finished'] as const;
+  const offs = engine ? types.map((t) => engine.on(t, log)) : [];
+  const off = () => offs.forEach((f) => f());
   return {
     update({ state }, previous) {
       if (engine) return;
@@ -199,7 +203,7 @@ export function lineView(engine?: Engine, write: (line: string) => void = (l) =>
       }
     },
     finish(state) {
-      off?.();
+      off();
       write(progressLine(state, performance.now() - startedAt));
     },
   };
