@@ -72,10 +72,11 @@ export async function resumeCommand(path: string, opts: ResumeCommandOptions): P
     const subLlm: LLMClient | undefined = subSpec ? await modelFromSpec(subSpec) : undefined;
     const runtime = await runtimeFromSpec(runtimeSpec);
     const engine = new Engine({ llm, ...(subLlm ? { subLlm } : {}), runtime });
-    const view = opts.live && process.stderr.isTTY ? ttyView() : lineView();
+    const view = opts.live && process.stderr.isTTY ? ttyView(engine) : lineView(engine);
     try {
       const record = writer.follow(start);
       let previous = start;
+      view.start?.(previous);
       state = await engine.runFrom(start, {
         onStep: (step) => {
           record(step);
