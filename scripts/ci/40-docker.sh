@@ -15,7 +15,9 @@ if ! docker info >/dev/null 2>&1; then
   # No iptables and no bridge here (DESIGN.md section 7); containers use --network none anyway.
   nohup dockerd --iptables=false --bridge=none --storage-driver=vfs \
     >"$_rlm_docker_state/dockerd.log" 2>&1 &
-  echo $! >"$_rlm_docker_state/dockerd.pid"
+  # Only this run's stop-docker.sh (which inherits the variable) stops it; a daemon that was
+  # already running is left alone.
+  export RLMTREE_DOCKERD_PID=$!
   for _rlm_i in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
   docker info >/dev/null 2>&1 || { echo "40-docker.sh: dockerd did not start, see $_rlm_docker_state/dockerd.log" >&2; false; }
 fi
