@@ -128,7 +128,7 @@ try {
 } finally {
   await stock.stop();
 }
-const shipped = new JupyterRuntime({ poolSize: 1 });
+const shipped = new JupyterRuntime({ poolSize: 0 }); // no pool refill starting a kernel mid-measurement
 rows.push({ name: 'JupyterRuntime as shipped (local server, Nagle off, quick ACK)', s: await runtimeRoundTrip(shipped) });
 await shipped.close();
 
