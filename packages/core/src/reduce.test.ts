@@ -79,6 +79,13 @@ describe('reduce', () => {
     expect(root.messages.at(-1)!.content).toContain('3\n');
   });
 
+  it('keeps rich displays (images) on the cell, out of the prompt', () => {
+    const png = { mime: 'image/png', data: 'iVBORw0KGgo=' };
+    const s = reduceAll(start(), [replied('root', 'plot()'), ran('root', { status: 'ok' }, { output: '<Figure>\n', outputChars: 9, displays: [png] })]);
+    expect(s.nodes.root!.cells[0]!.displays).toEqual([png]);
+    expect(s.nodes.root!.messages.at(-1)!.content).not.toContain(png.data);
+  });
+
   it('shows a raised exception to the model', () => {
     const s = reduceAll(start(), [
       replied('root', 'x = 1/0'),

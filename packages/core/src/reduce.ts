@@ -85,6 +85,7 @@ function apply(draft: Draft<RunState>, event: RunEvent): void {
         cell.calls.push(call as Draft<HostCall>);
         if (call.usage) node.usage = addUsage(node.usage, call.usage);
       }
+      if (event.displays?.length) cell.displays = [...(cell.displays ?? []), ...event.displays];
       for (const spec of event.delegated) addChild(draft, node, spec);
       cell.status = event.outcome.status;
       cell.error = event.outcome.status === 'error' ? event.outcome.error : null;

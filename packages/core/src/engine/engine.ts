@@ -251,6 +251,7 @@ export class Engine {
       calls: rec.calls,
       output: result.output,
       outputChars: result.outputChars,
+      ...(result.displays?.length ? { displays: result.displays } : {}),
       delegated: rec.delegated,
       outcome: outcomeOf(result),
     };

@@ -8,6 +8,7 @@ import {
   CellErrorSchema,
   ChatMessageSchema,
   ContextSchema,
+  DisplaySchema,
   HostCallSchema,
   JsonSchema,
   LimitsSchema,
@@ -63,6 +64,8 @@ export const CellRanSchema = z.object({
   calls: z.array(HostCallSchema),
   output: z.string(),
   outputChars: z.number().int().nonnegative(),
+  /** Rich displays of this segment (images), stored in the trace as blobs. */
+  displays: z.array(DisplaySchema).optional(),
   delegated: z.array(ChildSpecSchema),
   outcome: CellOutcomeSchema,
 });

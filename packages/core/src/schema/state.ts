@@ -117,6 +117,16 @@ export const CellErrorSchema = z.object({ type: z.string(), message: z.string(),
 /** A Python exception raised by a cell. */
 export type CellError = z.infer<typeof CellErrorSchema>;
 
+/** Rich output a cell displayed (an image, a chart): kept in the trace, never put in a prompt. */
+export const DisplaySchema = z.object({
+  /** MIME type, e.g. `image/png`. */
+  mime: z.string(),
+  /** base64 for binary types, the text itself for SVG. */
+  data: z.string(),
+});
+/** Rich output a cell displayed. */
+export type Display = z.infer<typeof DisplaySchema>;
+
 /** One executed cell of an agent, with every host call it made. */
 export const CellSchema = z.object({
   /** 0-based position in the agent's cells. */
@@ -127,6 +137,8 @@ export const CellSchema = z.object({
   output: z.string(),
   /** True length of the output in characters, before truncation. */
   outputChars: z.number().int().nonnegative(),
+  /** Rich displays (images), when the runtime reports them (Jupyter). */
+  displays: z.array(DisplaySchema).optional(),
   status: CellStatusSchema,
   error: CellErrorSchema.nullable(),
 });
