@@ -65,7 +65,10 @@ export class SharedContainer {
     let stderr = '';
     run.stderr!.on('data', (b: Buffer) => (stderr = (stderr + b.toString('utf8')).slice(-4000)));
     return new Promise((resolve, reject) => {
+      let settled = false;
       const fail = (why: string) => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
         run.kill('SIGKILL');
         void dockerCli(options.docker, ['rm', '-f', name]).catch(() => {});
@@ -75,6 +78,7 @@ export class SharedContainer {
       const lines = createInterface({ input: run.stdout! });
       lines.once('line', (line) => {
         if (line.trim() !== READY) return fail(`unexpected first line ${JSON.stringify(line.slice(0, 200))}`);
+        settled = true;
         clearTimeout(timer);
         resolve(new SharedContainer(name, run, options));
       });
