@@ -32,6 +32,7 @@ if [ ! -s "$rootfs_tar" ]; then
     || { echo "docker-image.sh: debootstrap failed, see $cache/debootstrap.log" >&2; rm -rf "$tmp"; exit 1; }
   # Package caches and lists are not needed at run time and make the image bigger.
   rm -rf "$tmp"/var/cache/apt/archives/*.deb "$tmp"/var/lib/apt/lists/*
+  chmod 0755 "$tmp" # mktemp made it 0700; it becomes the image's /
   tar -C "$tmp" -cf "$rootfs_tar.part" .
   mv "$rootfs_tar.part" "$rootfs_tar"
   rm -rf "$tmp"
