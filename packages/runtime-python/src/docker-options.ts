@@ -130,8 +130,10 @@ export function isolationArgs(o: ResolvedDockerOptions): string[] {
   if (o.noNewPrivileges) args.push('--security-opt', 'no-new-privileges');
   if (o.dropCapabilities) args.push('--cap-drop', 'ALL');
   for (const m of o.mounts) args.push('--mount', `type=bind,source=${m.host},target=${m.container}${m.writable ? '' : ',readonly'}`);
-  for (const [k, v] of Object.entries(o.env)) args.push('--env', `${k}=${v}`);
-  args.push('--env', 'PYTHONIOENCODING=utf-8', '--env', 'PYTHONDONTWRITEBYTECODE=1');
+  // A fixed hash seed, as in the subprocess runtime: a REPL rebuilt from the record (fork, rewind,
+  // crash) iterates sets in the same order, so replayed cells ask for the same host calls.
+  args.push('--env', 'PYTHONIOENCODING=utf-8', '--env', 'PYTHONDONTWRITEBYTECODE=1', '--env', 'PYTHONHASHSEED=0');
+  for (const [k, v] of Object.entries(o.env)) args.push('--env', `${k}=${v}`); // after ours: the user's win
   args.push(...o.extraRunArgs);
   return args;
 }
