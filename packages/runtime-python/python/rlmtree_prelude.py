@@ -486,10 +486,12 @@ class _LineChannel:
         self.out.flush()
 
     def receive(self):
-        line = self.inp.readline()
-        if not line:
-            return None
-        return json.loads(line)
+        while True:
+            line = self.inp.readline()
+            if not line:
+                return None
+            if line.strip():  # blank lines carry no message
+                return json.loads(line)
 
     def call(self, call_id, name, args):
         self.send({"type": "call", "id": call_id, "name": name, "args": args})

@@ -98,7 +98,9 @@ export class StartedProcess {
         ? `the REPL process was killed by ${signal}`
         : code === null
           ? 'the REPL process ended'
-          : `the REPL process exited with code ${code}`;
+          : code === 137
+            ? 'the REPL process was killed (exit code 137: SIGKILL, most often the memory limit)'
+            : `the REPL process exited with code ${code}`;
       // Let readline deliver lines already read before reporting the exit.
       lines.once('close', () => this.push({ type: 'exit', message: this.exited! }));
       setTimeout(() => this.push({ type: 'exit', message: this.exited! }), 50);
