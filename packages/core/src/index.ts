@@ -38,3 +38,4 @@ export { type CheckpointStore, CheckpointCorruptError, encodeCheckpoint, decodeC
 export { MemoryCheckpointStore } from './checkpoint/memory-store.ts';
 export { FileCheckpointStore } from './checkpoint/file-store.ts';
 export { SqliteCheckpointStore } from './checkpoint/sqlite-store.ts';
+export { WarmPool, type WarmPoolOptions } from './runtime/warm-pool.ts';

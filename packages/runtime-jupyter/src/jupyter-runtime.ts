@@ -5,7 +5,7 @@
  * Enterprise Gateway given by URL and token (remote mode). A pool of kernels started ahead,
  * with the prelude loaded, hides kernel start-up (about 3 s) from delegation.
  */
-import type { Repl, ReplOptions, Runtime } from '@rlmtree/core';
+import { WarmPool, type Repl, type ReplOptions, type Runtime } from '@rlmtree/core';
 import { KernelRepl } from './kernel-repl.ts';
 import { LocalJupyterServer, type LocalServerOptions } from './local-server.ts';
 import { shutdownKernel } from './kernel-rest.ts';
@@ -35,10 +35,9 @@ export class JupyterRuntime implements Runtime {
   readonly name = 'jupyter';
   private readonly options: JupyterRuntimeOptions;
   private readonly kernelName: string;
-  private readonly poolSize: number;
   private readonly server: Promise<JupyterServerInfo>;
   private local: LocalJupyterServer | null = null;
-  private pool: Promise<PreludeKernel>[] = [];
+  private readonly pool: WarmPool<PreludeKernel>;
   private readonly live = new Set<KernelRepl>();
   /** Kernel shutdowns requested by closed REPLs and not finished yet. */
   private readonly shuttingDown = new Set<Promise<void>>();
@@ -52,7 +51,6 @@ export class JupyterRuntime implements Runtime {
   constructor(options: JupyterRuntimeOptions = {}) {
     this.options = options;
     this.kernelName = options.kernelName ?? 'python3';
-    this.poolSize = options.poolSize ?? 2;
     if (options.url !== undefined) {
       this.server = Promise.resolve(serverInfo(options.url, options.token ?? process.env.JUPYTER_TOKEN ?? ''));
     } else {
@@ -63,7 +61,12 @@ export class JupyterRuntime implements Runtime {
       });
     }
     this.server.catch(() => {}); // reported by open()/ready()
-    this.refill();
+    this.pool = new WarmPool({
+      size: options.poolSize ?? 2,
+      start: () => this.startKernel(),
+      usable: (k) => k.channel.dead === null,
+      discard: (k) => void shutdownKernel(k.server, k.channel.kernelId),
+    });
   }
 
   /** Where the server is (resolves once a local server answers). */
@@ -77,19 +80,11 @@ export class JupyterRuntime implements Runtime {
    */
   async ready(): Promise<void> {
     await this.server;
-    await Promise.all(this.pool);
+    await Promise.all(this.pool.pending);
   }
 
   private startKernel(): Promise<PreludeKernel> {
     return this.server.then((server) => startPreludeKernel(server, this.kernelName, this.options.quickAck === undefined ? {} : { quickAck: this.options.quickAck }));
-  }
-
-  private refill(): void {
-    while (!this.closed && this.pool.length < this.poolSize) {
-      const k = this.startKernel();
-      k.catch(() => {}); // reported when taken
-      this.pool.push(k);
-    }
   }
 
   /**
@@ -98,14 +93,7 @@ export class JupyterRuntime implements Runtime {
    */
   async open(options: ReplOptions): Promise<Repl> {
     if (this.closed) throw new Error('JupyterRuntime: open() after close()');
-    let kernel: PreludeKernel | undefined;
-    while (this.pool.length > 0 && !kernel) {
-      const candidate = await this.pool.shift()!.catch(() => undefined);
-      if (candidate && candidate.channel.dead === null) kernel = candidate;
-      else if (candidate) void shutdownKernel(candidate.server, candidate.channel.kernelId);
-    }
-    this.refill();
-    kernel ??= await this.startKernel();
+    const kernel = (await this.pool.take()) ?? (await this.startKernel());
     if (this.closed) {
       kernel.channel.close();
       await shutdownKernel(kernel.server, kernel.channel.kernelId);
@@ -129,19 +117,13 @@ export class JupyterRuntime implements Runtime {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const idle = this.pool;
-    this.pool = [];
+    const idle = await this.pool.drain();
     await Promise.all([
       ...[...this.live].map((r) => r.close()),
-      ...idle.map((p) =>
-        p.then(
-          (k) => {
-            k.channel.close();
-            return shutdownKernel(k.server, k.channel.kernelId);
-          },
-          () => {},
-        ),
-      ),
+      ...idle.map((k) => {
+        k.channel.close();
+        return shutdownKernel(k.server, k.channel.kernelId).catch(() => {});
+      }),
     ]);
     this.live.clear();
     await Promise.all([...this.shuttingDown]);

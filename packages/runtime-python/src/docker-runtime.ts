@@ -10,7 +10,7 @@
  * driver copies the image), an exec about a tenth of a second.
  */
 import { spawn } from 'node:child_process';
-import type { Repl, ReplOptions, Runtime } from '@rlmtree/core';
+import { WarmPool, type Repl, type ReplOptions, type Runtime } from '@rlmtree/core';
 import { dockerCli } from './docker-cli.ts';
 import { containerName, explainStartFailure, SharedContainer } from './docker-container.ts';
 import { isolationArgs, replCommand, resolveDockerOptions, type DockerRuntimeOptions, type ResolvedDockerOptions } from './docker-options.ts';
@@ -24,7 +24,7 @@ export class DockerRuntime implements Runtime {
   /** The options with every default filled in. */
   readonly options: ResolvedDockerOptions;
   private container: Promise<SharedContainer> | null = null;
-  private pool: Promise<StartedProcess>[] = [];
+  private readonly pool: WarmPool<StartedProcess>;
   private readonly live = new Set<ProcessRepl>();
   private readonly removals = new Set<Promise<unknown>>();
   private closed = false;
@@ -36,7 +36,7 @@ export class DockerRuntime implements Runtime {
    */
   constructor(options: DockerRuntimeOptions = {}) {
     this.options = resolveDockerOptions(options);
-    this.refill();
+    this.pool = new WarmPool({ size: this.options.poolSize, start: () => this.startProcess(), usable: (proc) => !proc.dead });
   }
 
   /** The shared container, started again if it died (e.g. agent code killed its pid 1). */
@@ -114,27 +114,13 @@ export class DockerRuntime implements Runtime {
     return this.options.containerPer === 'agent' ? this.startInOwnContainer() : this.startInShared();
   }
 
-  private refill(): void {
-    while (!this.closed && this.pool.length < this.options.poolSize) {
-      const p = this.startProcess();
-      p.catch(() => {}); // reported when taken
-      this.pool.push(p);
-    }
-  }
-
   /**
    * Starts (or takes from the pool) a REPL process in a container and binds it to the agent.
    * @throws Error when the daemon cannot be reached, the image is missing or the prelude fails to load.
    */
   async open(options: ReplOptions): Promise<Repl> {
     if (this.closed) throw new Error('DockerRuntime: open() after close()');
-    let proc: StartedProcess | undefined;
-    while (this.pool.length > 0 && !proc) {
-      const candidate = await this.pool.shift()!.catch(() => undefined);
-      if (candidate && !candidate.dead) proc = candidate;
-    }
-    this.refill();
-    proc ??= await this.startProcess();
+    const proc = (await this.pool.take()) ?? (await this.startProcess());
     const repl: ProcessRepl = ProcessRepl.init(proc, options, {
       interruptGraceMs: this.options.interruptGraceMs,
       onExit: () => this.live.delete(repl),
@@ -147,17 +133,9 @@ export class DockerRuntime implements Runtime {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const idle = this.pool;
-    this.pool = [];
-    await Promise.all([
-      ...[...this.live].map((r) => r.close()),
-      ...idle.map((p) =>
-        p.then(
-          (proc) => void proc.control.kill(),
-          () => {},
-        ),
-      ),
-    ]);
+    const idle = await this.pool.drain();
+    for (const proc of idle) proc.control.kill();
+    await Promise.all([...this.live].map((r) => r.close()));
     this.live.clear();
     const container = this.container;
     this.container = null;

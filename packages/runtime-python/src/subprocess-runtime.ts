@@ -4,7 +4,7 @@
  * host user's rights (use the docker runtime for code you do not trust).
  */
 import { spawn } from 'node:child_process';
-import type { Repl, ReplOptions, Runtime } from '@rlmtree/core';
+import { WarmPool, type Repl, type ReplOptions, type Runtime } from '@rlmtree/core';
 import { PRELUDE_PATH } from './prelude-path.ts';
 import { ForkServer } from './fork-server.ts';
 import { ProcessRepl, StartedProcess } from './process-repl.ts';
@@ -33,8 +33,7 @@ export interface SubprocessRuntimeOptions {
 export class SubprocessRuntime implements Runtime {
   readonly name = 'subprocess';
   private readonly python: string;
-  private readonly poolSize: number;
-  private pool: Promise<StartedProcess>[] = [];
+  private readonly pool: WarmPool<StartedProcess>;
   private readonly live = new Set<ProcessRepl>();
   private readonly forkServer: ForkServer | null;
   private closed = false;
@@ -47,8 +46,11 @@ export class SubprocessRuntime implements Runtime {
     this.python = options.python ?? process.env.RLMTREE_PYTHON ?? 'python3';
     const fork = options.fork ?? process.platform !== 'win32';
     this.forkServer = fork ? new ForkServer(this.python, this.env(), options.cwd) : null;
-    this.poolSize = fork ? 0 : (options.poolSize ?? 2);
-    this.refill();
+    this.pool = new WarmPool({
+      size: fork ? 0 : (options.poolSize ?? 2),
+      start: () => this.startProcess(),
+      usable: (proc) => !proc.dead,
+    });
   }
 
   private startProcess(): Promise<StartedProcess> {
@@ -72,14 +74,6 @@ export class SubprocessRuntime implements Runtime {
     return { ...process.env, PYTHONIOENCODING: 'utf-8', PYTHONHASHSEED: '0', ...this.options.env };
   }
 
-  private refill(): void {
-    while (!this.closed && this.pool.length < this.poolSize) {
-      const p = this.startProcess();
-      p.catch(() => {}); // reported when taken
-      this.pool.push(p);
-    }
-  }
-
   /**
    * Starts (or takes from the pool) a `python3` process and binds it to the agent.
    * @throws Error when python3 cannot be started or the prelude fails to load.
@@ -92,11 +86,7 @@ export class SubprocessRuntime implements Runtime {
         throw new Error(`SubprocessRuntime: cannot fork a REPL from ${this.python}: ${err.message}`);
       });
     }
-    while (this.pool.length > 0 && !proc) {
-      const candidate = await this.pool.shift()!.catch(() => undefined);
-      if (candidate && !candidate.dead) proc = candidate;
-    }
-    this.refill();
+    proc ??= await this.pool.take();
     proc ??= await this.startProcess().catch((err: Error) => {
       throw new Error(`SubprocessRuntime: cannot start ${this.python}: ${err.message}`);
     });
@@ -111,17 +101,9 @@ export class SubprocessRuntime implements Runtime {
   /** Closes every REPL and the pool's idle processes. */
   async close(): Promise<void> {
     this.closed = true;
-    const idle = this.pool;
-    this.pool = [];
-    await Promise.all([
-      ...[...this.live].map((r) => r.close()),
-      ...idle.map((p) =>
-        p.then(
-          (proc) => void proc.control.kill(),
-          () => {},
-        ),
-      ),
-    ]);
+    const idle = await this.pool.drain();
+    for (const proc of idle) proc.control.kill();
+    await Promise.all([...this.live].map((r) => r.close()));
     this.live.clear();
     this.forkServer?.close();
   }
