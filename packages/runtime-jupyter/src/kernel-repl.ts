@@ -7,7 +7,9 @@
  * arrives as iopub stream messages), so printed text cannot pose as a call or a result.
  */
 import {
+  CellWatch,
   PROTOCOL_VERSION,
+  cellResultOf,
   parseReplMessage,
   type CellResult,
   type DisplayBlob,
@@ -194,67 +196,38 @@ export class KernelRepl implements Repl {
   private async run(start: HostMessage, host: HostCallHandler, options: ExecOptions): Promise<CellResult> {
     if (!this.alive) return { status: 'crashed', output: '', outputChars: 0, message: 'the kernel is not running' };
     const side = new SideOutput(this.maxOutputChars);
-    let timedOut = false;
-    let timeoutWhy = '';
-    let killed = false;
-    let killTimer: NodeJS.Timeout | undefined;
-    const interrupt = (why: string) => {
-      if (timedOut) return;
-      timedOut = true;
-      timeoutWhy = why;
-      void interruptKernel(this.kernel.server, this.kernelId);
-      killTimer = setTimeout(() => {
-        killed = true;
-        void this.close();
-      }, this.grace);
-    };
-    const timer = setTimeout(() => interrupt(`the cell ran past its ${options.timeoutMs} ms timeout`), options.timeoutMs);
-    const onAbort = () => interrupt('the run was cancelled');
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const watch = new CellWatch(options, {
+      interrupt: () => void interruptKernel(this.kernel.server, this.kernelId),
+      kill: () => void this.close(),
+      graceMs: this.grace,
+    });
     let hostFailure: Error | null = null;
     try {
       const answer = await this.send(start, host, side, (err) => {
         hostFailure = err;
-        interrupt('the host could not answer a call');
+        watch.interrupt('the host could not answer a call');
       });
       if (hostFailure) throw hostFailure;
       const sideText = side.render();
-      if (answer.kind === 'died') {
+      const crashed = async (message: string): Promise<CellResult> => {
         await this.close();
-        const message = killed
-          ? `${timeoutWhy}; it did not stop on interrupt, so the kernel was shut down (its variables are lost)`
-          : timedOut
-            ? `${timeoutWhy}; ${answer.message}`
-            : answer.message;
-        return { status: timedOut ? 'timeout' : 'crashed', output: sideText, outputChars: side.chars, message };
+        return { status: 'crashed', output: sideText, outputChars: side.chars, message };
+      };
+      if (answer.kind === 'died') {
+        const result = await crashed(watch.deathMessage(watch.killed ? 'the kernel was shut down' : answer.message));
+        if (watch.interrupted) result.status = 'timeout';
+        return result;
       }
       let msg;
       try {
         msg = parseReplMessage(answer.text);
       } catch (err) {
-        await this.close();
-        return { status: 'crashed', output: sideText, outputChars: side.chars, message: (err as Error).message };
+        return crashed((err as Error).message);
       }
-      if (msg.type !== 'cell_end') {
-        await this.close();
-        return { status: 'crashed', output: sideText, outputChars: side.chars, message: msg.type === 'fatal' ? msg.message : `unexpected ${msg.type}` };
-      }
-      const result: CellResult = {
-        status: timedOut && msg.status !== 'done' ? 'timeout' : msg.status,
-        output: msg.output + sideText,
-        outputChars: msg.outputChars + side.chars,
-      };
-      if (result.status === 'timeout') result.message = timeoutWhy || 'the cell was interrupted';
-      if (msg.result !== undefined) result.result = msg.result;
-      if (msg.awaiting) result.awaiting = msg.awaiting;
-      if (msg.error && result.status === 'error') result.error = msg.error;
-      const displays = [...displaysOf(answer.text), ...side.displays];
-      if (displays.length > 0) result.displays = displays;
-      return result;
+      if (msg.type !== 'cell_end') return crashed(msg.type === 'fatal' ? msg.message : `unexpected ${msg.type}`);
+      return cellResultOf(msg, watch, { text: sideText, chars: side.chars, displays: [...displaysOf(answer.text), ...side.displays] });
     } finally {
-      clearTimeout(timer);
-      clearTimeout(killTimer);
-      options.signal?.removeEventListener('abort', onAbort);
+      watch.dispose();
     }
   }
 

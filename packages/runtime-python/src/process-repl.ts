@@ -7,7 +7,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import {
+  CellWatch,
   PROTOCOL_VERSION,
+  cellResultOf,
   parseReplMessage,
   type CellResult,
   type ExecOptions,
@@ -213,64 +215,38 @@ export class ProcessRepl implements Repl {
   private async run(start: HostMessage, host: HostCallHandler, options: ExecOptions): Promise<CellResult> {
     if (!this.alive) return { status: 'crashed', output: '', outputChars: 0, message: 'the REPL is not running' };
     this.proc.takeStderr();
-    let timedOut = false;
-    let killTimer: NodeJS.Timeout | undefined;
-    const interrupt = (why: string) => {
-      if (timedOut) return;
-      timedOut = true;
-      timeoutWhy = why;
-      this.proc.control.interrupt();
-      killTimer = setTimeout(() => this.proc.control.kill(), this.grace);
-    };
-    let timeoutWhy = '';
-    const timer = setTimeout(() => interrupt(`the cell ran past its ${options.timeoutMs} ms timeout`), options.timeoutMs);
-    const onAbort = () => interrupt('the run was cancelled');
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const control = this.proc.control;
+    const watch = new CellWatch(options, { interrupt: () => control.interrupt(), kill: () => control.kill(), graceMs: this.grace });
     let hostFailure: Error | null = null;
     try {
       this.proc.send(start);
       for (;;) {
         const msg = await this.proc.next();
         if (msg.type === 'call') {
-          if (timedOut) continue;
+          if (watch.interrupted) continue;
           let answer;
           try {
             answer = await host({ name: msg.name, args: msg.args } as HostCallRequest);
           } catch (err) {
             // The host cannot answer (e.g. replay diverged): stop the cell and report why.
             hostFailure = err as Error;
-            interrupt('the host could not answer a call');
+            watch.interrupt('the host could not answer a call');
             continue;
           }
-          if (!timedOut) this.proc.send({ type: 'answer', id: msg.id, ...answer });
+          if (!watch.interrupted) this.proc.send({ type: 'answer', id: msg.id, ...answer });
           continue;
         }
         if (hostFailure) throw hostFailure;
         const stderr = this.proc.takeStderr();
         if (msg.type === 'exit' || msg.type === 'fatal') {
           this.proc.control.kill();
-          const message = timedOut
-            ? `${timeoutWhy}; it did not stop on interrupt, so the REPL was killed (its variables are lost)`
-            : `${msg.message}${stderr.trim() ? `; stderr: ${stderr.trim().slice(-1000)}` : ''}`;
-          return { status: timedOut ? 'timeout' : 'crashed', output: stderr, outputChars: stderr.length, message };
+          const what = watch.killed ? 'the REPL was killed' : `${msg.message}${stderr.trim() ? `; stderr: ${stderr.trim().slice(-1000)}` : ''}`;
+          return { status: watch.interrupted ? 'timeout' : 'crashed', output: stderr, outputChars: stderr.length, message: watch.deathMessage(what) };
         }
-        if (msg.type !== 'cell_end') continue;
-        const output = msg.output + stderr;
-        const result: CellResult = {
-          status: timedOut && msg.status !== 'done' ? 'timeout' : msg.status,
-          output,
-          outputChars: msg.outputChars + stderr.length,
-        };
-        if (result.status === 'timeout') result.message = timeoutWhy || 'the cell was interrupted';
-        if (msg.result !== undefined) result.result = msg.result;
-        if (msg.awaiting) result.awaiting = msg.awaiting;
-        if (msg.error && result.status === 'error') result.error = msg.error;
-        return result;
+        if (msg.type === 'cell_end') return cellResultOf(msg, watch, { text: stderr, chars: stderr.length });
       }
     } finally {
-      clearTimeout(timer);
-      clearTimeout(killTimer);
-      options.signal?.removeEventListener('abort', onAbort);
+      watch.dispose();
     }
   }
 

@@ -1,0 +1,89 @@
+/**
+ * The deadline of one running cell, the same for every runtime: after `timeoutMs` (or when the
+ * run is aborted, or the host gives up) the cell is interrupted once; if it has not stopped
+ * `graceMs` later, it is killed. Also maps the prelude's `cell_end` to a `CellResult`.
+ */
+import type { ReplMessage } from './protocol.ts';
+import type { CellResult, DisplayBlob, ExecOptions } from './runtime.ts';
+
+/** How a runtime interrupts a cell and kills its REPL. */
+export interface CellWatchHooks {
+  /** Raise KeyboardInterrupt in the cell (SIGINT, a kernel interrupt). */
+  interrupt(): void;
+  /** Kill the REPL for good. */
+  kill(): void;
+  /** Time between the interrupt and the kill (ms). */
+  graceMs: number;
+}
+
+/** Watches one cell; call `dispose()` when it ends. */
+export class CellWatch {
+  /** True once the cell was interrupted (timeout, abort, host failure). */
+  interrupted = false;
+  /** True once the grace period ran out and the REPL was killed. */
+  killed = false;
+  /** Why the cell was interrupted, e.g. "the cell ran past its 800 ms timeout". */
+  why = '';
+  private readonly timer: NodeJS.Timeout;
+  private killTimer: NodeJS.Timeout | undefined;
+  private readonly onAbort: () => void;
+  private readonly options: ExecOptions;
+  private readonly hooks: CellWatchHooks;
+
+  /** Starts the deadline of `options.timeoutMs` and listens to `options.signal`. */
+  constructor(options: ExecOptions, hooks: CellWatchHooks) {
+    this.options = options;
+    this.hooks = hooks;
+    this.timer = setTimeout(() => this.interrupt(`the cell ran past its ${options.timeoutMs} ms timeout`), options.timeoutMs);
+    this.onAbort = () => this.interrupt('the run was cancelled');
+    options.signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  /** Interrupts the cell now (once), then kills the REPL if it does not stop in time. */
+  interrupt(why: string): void {
+    if (this.interrupted) return;
+    this.interrupted = true;
+    this.why = why;
+    this.hooks.interrupt();
+    this.killTimer = setTimeout(() => {
+      this.killed = true;
+      this.hooks.kill();
+    }, this.hooks.graceMs);
+  }
+
+  /** The message for a REPL that died while this cell ran: why it was stopped, or what happened. */
+  deathMessage(what: string): string {
+    if (this.killed) return `${this.why}; it did not stop on interrupt, so ${what} (its variables are lost)`;
+    return this.interrupted ? `${this.why}; ${what}` : what;
+  }
+
+  /** Stops the timers and the abort listener. */
+  dispose(): void {
+    clearTimeout(this.timer);
+    clearTimeout(this.killTimer);
+    this.options.signal?.removeEventListener('abort', this.onAbort);
+  }
+}
+
+/**
+ * The `CellResult` for a `cell_end`, with `extra` output (raw stderr, kernel stream messages)
+ * appended. A cell interrupted by the watch reports `timeout` unless it had already finished
+ * with `done`.
+ */
+export function cellResultOf(
+  end: Extract<ReplMessage, { type: 'cell_end' }>,
+  watch: CellWatch,
+  extra: { text: string; chars: number; displays?: DisplayBlob[] } = { text: '', chars: 0 },
+): CellResult {
+  const result: CellResult = {
+    status: watch.interrupted && end.status !== 'done' ? 'timeout' : end.status,
+    output: end.output + extra.text,
+    outputChars: end.outputChars + extra.chars,
+  };
+  if (result.status === 'timeout') result.message = watch.why || 'the cell was interrupted';
+  if (end.result !== undefined) result.result = end.result;
+  if (end.awaiting) result.awaiting = end.awaiting;
+  if (end.error && result.status === 'error') result.error = end.error;
+  if (extra.displays?.length) result.displays = extra.displays;
+  return result;
+}
