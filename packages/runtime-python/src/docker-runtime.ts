@@ -14,7 +14,8 @@ import { WarmPool, type Repl, type ReplOptions, type Runtime } from '@rlmtree/co
 import { dockerCli } from './docker-cli.ts';
 import { containerName, explainStartFailure, SharedContainer } from './docker-container.ts';
 import { isolationArgs, replCommand, resolveDockerOptions, type DockerRuntimeOptions, type ResolvedDockerOptions } from './docker-options.ts';
-import { ProcessRepl, StartedProcess, type ProcessControl } from './process-repl.ts';
+import { StartedProcess, type ProcessControl } from './process-repl.ts';
+import { ProcessReplSet } from './repl-set.ts';
 
 export { defaultDockerImage, type ContainerPer, type DockerMount, type DockerRuntimeOptions } from './docker-options.ts';
 
@@ -25,7 +26,7 @@ export class DockerRuntime implements Runtime {
   readonly options: ResolvedDockerOptions;
   private container: Promise<SharedContainer> | null = null;
   private readonly pool: WarmPool<StartedProcess>;
-  private readonly live = new Set<ProcessRepl>();
+  private readonly repls: ProcessReplSet;
   private readonly removals = new Set<Promise<unknown>>();
   private closed = false;
 
@@ -36,6 +37,7 @@ export class DockerRuntime implements Runtime {
    */
   constructor(options: DockerRuntimeOptions = {}) {
     this.options = resolveDockerOptions(options);
+    this.repls = new ProcessReplSet(this.options.interruptGraceMs);
     this.pool = new WarmPool({ size: this.options.poolSize, start: () => this.startProcess(), usable: (proc) => !proc.dead });
   }
 
@@ -121,12 +123,7 @@ export class DockerRuntime implements Runtime {
   async open(options: ReplOptions): Promise<Repl> {
     if (this.closed) throw new Error('DockerRuntime: open() after close()');
     const proc = (await this.pool.take()) ?? (await this.startProcess());
-    const repl: ProcessRepl = ProcessRepl.init(proc, options, {
-      interruptGraceMs: this.options.interruptGraceMs,
-      onExit: () => this.live.delete(repl),
-    });
-    this.live.add(repl);
-    return repl;
+    return this.repls.bind(proc, options);
   }
 
   /** Closes every REPL, the pool's idle processes and the container(s). Never rejects. */
@@ -135,8 +132,7 @@ export class DockerRuntime implements Runtime {
     this.closed = true;
     const idle = await this.pool.drain();
     for (const proc of idle) proc.control.kill();
-    await Promise.all([...this.live].map((r) => r.close()));
-    this.live.clear();
+    await this.repls.closeAll();
     const container = this.container;
     this.container = null;
     await container?.then((c) => c.close(), () => {});

@@ -7,7 +7,8 @@ import { spawn } from 'node:child_process';
 import { WarmPool, type Repl, type ReplOptions, type Runtime } from '@rlmtree/core';
 import { PRELUDE_PATH } from './prelude-path.ts';
 import { ForkServer } from './fork-server.ts';
-import { ProcessRepl, StartedProcess } from './process-repl.ts';
+import { StartedProcess } from './process-repl.ts';
+import { ProcessReplSet } from './repl-set.ts';
 
 /** Options of the subprocess runtime. */
 export interface SubprocessRuntimeOptions {
@@ -34,7 +35,7 @@ export class SubprocessRuntime implements Runtime {
   readonly name = 'subprocess';
   private readonly python: string;
   private readonly pool: WarmPool<StartedProcess>;
-  private readonly live = new Set<ProcessRepl>();
+  private readonly repls: ProcessReplSet;
   private readonly forkServer: ForkServer | null;
   private closed = false;
 
@@ -43,6 +44,7 @@ export class SubprocessRuntime implements Runtime {
   /** Fills the pool right away (processes start in the background). */
   constructor(options: SubprocessRuntimeOptions = {}) {
     this.options = options;
+    this.repls = new ProcessReplSet(options.interruptGraceMs);
     this.python = options.python ?? process.env.RLMTREE_PYTHON ?? 'python3';
     const fork = options.fork ?? process.platform !== 'win32';
     this.forkServer = fork ? new ForkServer(this.python, this.env(), options.cwd) : null;
@@ -90,12 +92,7 @@ export class SubprocessRuntime implements Runtime {
     proc ??= await this.startProcess().catch((err: Error) => {
       throw new Error(`SubprocessRuntime: cannot start ${this.python}: ${err.message}`);
     });
-    const repl: ProcessRepl = ProcessRepl.init(proc, options, {
-      interruptGraceMs: this.options.interruptGraceMs,
-      onExit: () => this.live.delete(repl),
-    });
-    this.live.add(repl);
-    return repl;
+    return this.repls.bind(proc, options);
   }
 
   /** Closes every REPL and the pool's idle processes. */
@@ -103,8 +100,7 @@ export class SubprocessRuntime implements Runtime {
     this.closed = true;
     const idle = await this.pool.drain();
     for (const proc of idle) proc.control.kill();
-    await Promise.all([...this.live].map((r) => r.close()));
-    this.live.clear();
+    await this.repls.closeAll();
     this.forkServer?.close();
   }
 }
