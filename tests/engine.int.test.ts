@@ -135,7 +135,7 @@ describe('engine with a real python3 REPL', () => {
     const failing: LLMClient = {
       name: 'broken',
       complete: async () => {
-        throw new LLMError('http', 'HTTP 500 from the provider', { status: 500 });
+        throw new LLMError('http', 'broken: HTTP 500 from the provider', { status: 500 });
       },
     };
     const engine = new Engine({

@@ -67,7 +67,12 @@ export class RLM implements LLMClient {
         ...(this.options.limits ? { limits: this.options.limits } : {}),
         ...(this.options.onStep ? { onStep: this.options.onStep } : {}),
       });
-      return { answer: answerOf(state), state };
+      try {
+        return { answer: answerOf(state), state };
+      } catch (err) {
+        const e = err as LLMError;
+        throw new LLMError(e.kind, `${this.name}: ${e.message}`, { cause: state });
+      }
     } finally {
       await engine.close();
     }

@@ -7,7 +7,7 @@
 import pLimit from 'p-limit';
 import { createRun, type CreateRunOptions } from '../create.ts';
 import { checkTreeLimits, totalUsage } from '../limits.ts';
-import type { LLMClient } from '../llm/client.ts';
+import { LLMError, type LLMClient } from '../llm/client.ts';
 import { isFinished, plan, type Effect } from '../plan.ts';
 import { reduceAll } from '../reduce.ts';
 import type { CellResult, Repl, Runtime } from '../runtime/runtime.ts';
@@ -191,10 +191,10 @@ export class Engine {
         return { type: 'llm_replied', agentId: node.id, text: reply.text, usage: reply.usage, ...(reply.model ? { model: reply.model } : {}) };
       } catch (err) {
         this.options.signal?.throwIfAborted();
+        // An LLMError names its client and model itself (it is also what a sub-call raises in
+        // Python, where nothing else would); any other error gets the client's name here.
         const text = (err as Error).message ?? String(err);
-        const name = client.name ?? 'model';
-        // Clients' errors usually name the client already; say it once.
-        const message = text.startsWith(name) ? text : `${name}: ${text}`;
+        const message = err instanceof LLMError ? text : `${client.name ?? 'model'}: ${text}`;
         this.events.emit({ type: 'llm_call_finished', ...at, durationMs: performance.now() - started, usage: null, model: client.name, error: message });
         return { type: 'llm_failed', agentId: node.id, message };
       }

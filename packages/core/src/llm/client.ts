@@ -48,7 +48,9 @@ export interface LLMClient {
 /**
  * A model call failed. `kind` says how: `http` (a provider status), `timeout`, `aborted`,
  * `malformed` (a reply that is empty or not in the expected shape), `script` (a ScriptedLLM
- * had no reply), `replay` (a ReplayLLM had no recorded reply), `other`.
+ * had no reply), `replay` (a ReplayLLM had no recorded reply), `other`. Its message names the
+ * client and model (e.g. `openai:gpt-5: HTTP 429 ...`): it is shown to the parent agent, or raised
+ * in Python for a sub-call, as is.
  */
 export class LLMError extends Error {
   /** How the call failed. */

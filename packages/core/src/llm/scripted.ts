@@ -88,18 +88,18 @@ export class ScriptedLLM implements LLMClient {
     const s = this.script;
     if (typeof s === 'function') return s(request, { turn, call });
     if (Array.isArray(s)) {
-      if (call >= s.length) throw new LLMError('script', `scripted: the script has ${s.length} replies, call ${call + 1} has none`);
+      if (call >= s.length) throw new LLMError('script', `${this.name}: the script has ${s.length} replies, call ${call + 1} has none`);
       return s[call]!;
     }
     for (const rule of this.rules!) {
       if (rule.rx.test(promptText(request.messages, rule.on))) {
         const reply = rule.replies[turn];
-        if (reply === undefined) throw new LLMError('script', `scripted: rule /${rule.rx.source}/ has ${rule.replies.length} replies, turn ${turn} has none`);
+        if (reply === undefined) throw new LLMError('script', `${this.name}: rule /${rule.rx.source}/ has ${rule.replies.length} replies, turn ${turn} has none`);
         return reply;
       }
     }
     const first = promptText(request.messages, 'first').slice(0, 80);
-    throw new LLMError('script', `scripted: no rule matches the prompt ${JSON.stringify(first)}`);
+    throw new LLMError('script', `${this.name}: no rule matches the prompt ${JSON.stringify(first)}`);
   }
 }
 
