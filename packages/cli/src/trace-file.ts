@@ -1,5 +1,5 @@
 /** Trace files from the command line: `run --trace`, `replay`, `resume`. */
-import { TraceFormatError, TraceWriter, readTrace, type Json, type RunState, type Trace } from '@rlmtree/core';
+import { TraceFormatError, TraceReplayError, TraceWriter, readTrace, replay, type Json, type RunState, type Trace } from '@rlmtree/core';
 import { CliError } from './errors.ts';
 
 /** What the CLI stores in a trace header to resume the run later. */
@@ -37,6 +37,17 @@ export async function loadTrace(path: string): Promise<Trace> {
   }
   for (const w of trace.warnings) process.stderr.write(`warning: ${w}\n`);
   return trace;
+}
+
+/** Reads a trace and replays it: every state from its first step to its last. @throws CliError */
+export async function loadStates(path: string): Promise<{ trace: Trace; states: RunState[] }> {
+  const trace = await loadTrace(path);
+  try {
+    return { trace, states: replay(trace) };
+  } catch (err) {
+    if (err instanceof TraceReplayError) throw new CliError(`trace ${path}: ${err.message}`);
+    throw err;
+  }
 }
 
 /** A one-line CliError for a file system error on `path`. */

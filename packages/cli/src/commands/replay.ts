@@ -1,8 +1,8 @@
 /** `rlmtree replay <trace> [--step N]`: the agent tree at each recorded step, with no model and no runtime. */
 import type { Command } from 'commander';
-import { renderTree, replay, totalUsage, TraceReplayError, type RunState } from '@rlmtree/core';
+import { renderTree, totalUsage } from '@rlmtree/core';
 import { CliError } from '../errors.ts';
-import { loadTrace } from '../trace-file.ts';
+import { loadStates } from '../trace-file.ts';
 import { intOption } from './run.ts';
 
 /** Options of `rlmtree replay`. */
@@ -13,14 +13,7 @@ export interface ReplayCommandOptions {
 
 /** Prints the tree at one or every step of a trace to stdout; returns the exit code. */
 export async function replayCommand(path: string, opts: ReplayCommandOptions): Promise<number> {
-  const trace = await loadTrace(path);
-  let states: RunState[];
-  try {
-    states = replay(trace);
-  } catch (err) {
-    if (err instanceof TraceReplayError) throw new CliError(`trace ${path}: ${err.message}`);
-    throw err;
-  }
+  const { states } = await loadStates(path);
   const first = states[0]!.step;
   const last = states.at(-1)!.step;
   if (opts.step !== undefined && (opts.step < first || opts.step > last)) {

@@ -5,13 +5,12 @@
  */
 import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import { Engine, forkTrace, isFinished, replay, TraceFormatError, TraceWriter, totalUsage, type LLMClient, type RunState } from '@rlmtree/core';
+import { forkTrace, isFinished, replay, TraceFormatError, TraceWriter, type LLMClient, type RunState } from '@rlmtree/core';
 import { CliError } from '../errors.ts';
-import { lineView, ttyView } from '../live-view.ts';
+import { driveRun, reportRun } from '../drive.ts';
 import { modelFromSpec } from '../models.ts';
 import { runtimeFromSpec } from '../runtimes.ts';
 import { fileError, loadTrace } from '../trace-file.ts';
-import { usageReport } from '../usage-report.ts';
 import { intOption } from './run.ts';
 
 /** Options of `rlmtree resume`, as parsed. */
@@ -66,51 +65,16 @@ export async function resumeCommand(path: string, opts: ResumeCommandOptions): P
     process.stderr.write(`forked ${path} at step ${opts.from} into ${out} (run ${start.runId})\n`);
   }
 
-  let state = start;
-  if (!isFinished(start)) {
-    const llm = await modelFromSpec(modelSpec);
-    const subLlm: LLMClient | undefined = subSpec ? await modelFromSpec(subSpec) : undefined;
-    const runtime = await runtimeFromSpec(runtimeSpec);
-    const engine = new Engine({ llm, ...(subLlm ? { subLlm } : {}), runtime });
-    const view = opts.live && process.stderr.isTTY ? ttyView(engine) : lineView(engine);
-    try {
-      const record = writer.follow(start);
-      let previous = start;
-      view.start?.(previous);
-      state = await engine.runFrom(start, {
-        onStep: (step) => {
-          record(step);
-          view.update(step, previous);
-          previous = step.state;
-        },
-      });
-      view.finish(state);
-    } finally {
-      writer.close();
-      await engine.close();
-      await runtime.close();
-    }
-  } else {
+  if (isFinished(start)) {
     writer.close();
     process.stderr.write(`the run had already finished at step ${start.step}\n`);
+    return reportRun(start, opts.json ?? false);
   }
-  return report(state, opts.json ?? false);
-}
-
-function report(state: RunState, json: boolean): number {
-  const root = state.nodes[state.rootId]!;
-  process.stderr.write(`usage and cost (USD):\n${usageReport(state).map((l) => `  ${l}\n`).join('')}`);
-  if (json) {
-    const usage = totalUsage(state);
-    process.stdout.write(`${JSON.stringify({ answer: root.result, error: root.error, usage, steps: state.step, agents: Object.keys(state.nodes).length, runId: state.runId }, null, 2)}\n`);
-  } else if (!root.error) {
-    process.stdout.write(`${typeof root.result === 'string' ? root.result : JSON.stringify(root.result, null, 2)}\n`);
-  }
-  if (root.error) {
-    process.stderr.write(`rlmtree: the run ended without an answer: ${root.error.kind}: ${root.error.message}\n`);
-    return 3;
-  }
-  return 0;
+  const llm = await modelFromSpec(modelSpec);
+  const subLlm: LLMClient | undefined = subSpec ? await modelFromSpec(subSpec) : undefined;
+  const runtime = await runtimeFromSpec(runtimeSpec);
+  const state = await driveRun(start, { llm, ...(subLlm ? { subLlm } : {}), runtime, live: opts.live, trace: writer });
+  return reportRun(state, opts.json ?? false);
 }
 
 /** Adds `resume` to the program. */

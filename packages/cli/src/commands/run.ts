@@ -1,13 +1,12 @@
 /** `rlmtree run "<query>" --context <file|dir|-> --model <spec>`: run an RLM and print its answer. */
 import { Option, type Command } from 'commander';
-import { Engine, totalUsage, type LLMClient, type Limits, type RunState, type TraceWriter } from '@rlmtree/core';
+import { createRun, type LLMClient, type Limits } from '@rlmtree/core';
 import { loadContext } from '../context.ts';
 import { CliError } from '../errors.ts';
-import { lineView, ttyView } from '../live-view.ts';
+import { driveRun, reportRun } from '../drive.ts';
 import { modelFromSpec } from '../models.ts';
 import { runtimeFromSpec } from '../runtimes.ts';
 import { startTrace, traceConfig } from '../trace-file.ts';
-import { usageReport } from '../usage-report.ts';
 
 /** Options of `rlmtree run`, as parsed. */
 export interface RunCommandOptions {
@@ -36,41 +35,12 @@ export async function runCommand(query: string, opts: RunCommandOptions): Promis
   if (opts.maxDepth !== undefined) limits.maxDepth = opts.maxDepth;
   if (opts.maxIterations !== undefined) limits.maxIterations = opts.maxIterations;
   if (opts.cellTimeout !== undefined) limits.cellTimeoutMs = Math.round(opts.cellTimeout * 1000);
+  const start = createRun(query, context, { limits });
+  const trace = opts.trace ? startTrace(opts.trace, start, traceConfig(opts)) : undefined;
+  // Started last: from here on, driveRun closes it whatever happens.
   const runtime = await runtimeFromSpec(opts.runtime);
-  const engine = new Engine({ llm, ...(subLlm ? { subLlm } : {}), runtime });
-  const view = opts.live && process.stderr.isTTY ? ttyView(engine) : lineView(engine);
-  let state: RunState;
-  let trace: TraceWriter | undefined;
-  try {
-    let previous = engine.init(query, context, { limits });
-    trace = opts.trace ? startTrace(opts.trace, previous, traceConfig(opts)) : undefined;
-    view.start?.(previous);
-    state = await engine.runFrom(previous, {
-      onStep: (step) => {
-        trace?.record(step, previous);
-        view.update(step, previous);
-        previous = step.state;
-      },
-    });
-    view.finish(state);
-  } finally {
-    trace?.close();
-    await engine.close();
-    await runtime.close();
-  }
-  const root = state.nodes[state.rootId]!;
-  const usage = totalUsage(state);
-  process.stderr.write(`usage and cost (USD):\n${usageReport(state).map((l) => `  ${l}\n`).join('')}`);
-  if (opts.json) {
-    process.stdout.write(`${JSON.stringify({ answer: root.result, error: root.error, usage, steps: state.step, agents: Object.keys(state.nodes).length }, null, 2)}\n`);
-  } else if (!root.error) {
-    process.stdout.write(`${typeof root.result === 'string' ? root.result : JSON.stringify(root.result, null, 2)}\n`);
-  }
-  if (root.error) {
-    process.stderr.write(`rlmtree: the run ended without an answer: ${root.error.kind}: ${root.error.message}\n`);
-    return 3;
-  }
-  return 0;
+  const state = await driveRun(start, { llm, ...(subLlm ? { subLlm } : {}), runtime, live: opts.live, ...(trace ? { trace } : {}) });
+  return reportRun(state, opts.json ?? false);
 }
 
 /** Parses a non-negative integer option. @throws CliError naming the option. */

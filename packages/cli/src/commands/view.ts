@@ -2,10 +2,9 @@
 import { writeFile } from 'node:fs/promises';
 import { basename, extname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { replay, TraceReplayError, type RunState } from '@rlmtree/core';
 import { viewerHtml } from '@rlmtree/viewer';
 import { CliError } from '../errors.ts';
-import { loadTrace } from '../trace-file.ts';
+import { loadStates } from '../trace-file.ts';
 
 /** Options of `rlmtree view`. */
 export interface ViewCommandOptions {
@@ -26,14 +25,7 @@ export function defaultHtmlPath(trace: string): string {
  * @throws CliError when the trace cannot be read or replayed, or the page cannot be written.
  */
 export async function viewCommand(path: string, opts: ViewCommandOptions): Promise<number> {
-  const trace = await loadTrace(path);
-  let states: RunState[];
-  try {
-    states = replay(trace);
-  } catch (err) {
-    if (err instanceof TraceReplayError) throw new CliError(`trace ${path}: ${err.message}`);
-    throw err;
-  }
+  const { trace, states } = await loadStates(path);
   const html = await viewerHtml({ states, events: trace.steps.map((s) => s.events) });
   const out = opts.output ? resolve(opts.output) : defaultHtmlPath(path);
   try {
