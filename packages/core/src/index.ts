@@ -39,3 +39,4 @@ export { MemoryCheckpointStore } from './checkpoint/memory-store.ts';
 export { FileCheckpointStore } from './checkpoint/file-store.ts';
 export { SqliteCheckpointStore } from './checkpoint/sqlite-store.ts';
 export { WarmPool, type WarmPoolOptions } from './runtime/warm-pool.ts';
+export { CellWatch, cellResultOf, type CellWatchHooks } from './runtime/cell-watch.ts';

@@ -4,13 +4,12 @@
  * agents are shared between consecutive states.
  */
 import { produce, type Draft } from 'immer';
-import { addUsage } from './llm/client.ts';
+import { addUsage, zeroUsage } from './llm/client.ts';
 import { parseReply } from './prompts/parse.ts';
 import { cellFeedback, NO_CODE_MESSAGE, queryMessage, systemPrompt } from './prompts/system.ts';
 import type { CellOutcome, ChildSpec, RunEvent } from './schema/events.ts';
 import type { AgentError, AgentNode, Cell, HostCall, RunState } from './schema/state.ts';
 import { waitResults } from './wait.ts';
-import { zeroUsage } from './llm/client.ts';
 
 /** An event that does not fit the state it is applied to (wrong agent, wrong status). */
 export class InvalidEventError extends Error {
