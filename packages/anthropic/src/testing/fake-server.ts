@@ -5,31 +5,18 @@
  * the first time it is seen and "read" after that, and usage reports both, as the API does.
  * Binds to 127.0.0.1 only.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { estimateTokens, type ChatMessage, type LLMClient } from '@rlmtree/core';
+import { sendFault, sendJson, startFakeHttp, type FakeFault, type RecordedRequest } from '@rlmtree/core/testing';
 
-/** A canned response sent instead of a model reply (one per request, in queue order). */
-export interface FakeFault {
-  /** HTTP status (default 200). */
-  status?: number;
-  /** The body: an object is sent as JSON, a string verbatim (default: an Anthropic-style error). */
-  body?: string | object;
-  /** Extra response headers, e.g. `{'retry-after-ms': '10'}`. */
-  headers?: Record<string, string>;
-  /** Waits this long (ms) before answering. */
-  delayMs?: number;
+/** Anthropic's error body for a status (`rate_limit_error` for 429, `overloaded_error` for 529). */
+function errorBody(status: number, message: string): object {
+  const type =
+    status === 429 ? 'rate_limit_error' : status === 529 ? 'overloaded_error' : status === 404 ? 'not_found_error' : status < 500 ? 'invalid_request_error' : 'api_error';
+  return { type: 'error', error: { type, message } };
 }
 
-/** One request the server received. */
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  /** Header names lower-cased. */
-  headers: Record<string, string | string[] | undefined>;
-  /** The parsed JSON body (undefined when none or not JSON). */
-  body: any;
-}
+export type { FakeFault, RecordedRequest } from '@rlmtree/core/testing';
 
 /** Options of `startFakeAnthropic`. */
 export interface FakeAnthropicOptions {
@@ -66,13 +53,11 @@ function hasCacheControl(content: unknown): boolean {
 
 /** Starts the server on a free loopback port. Tokens are estimated at 4 characters each. */
 export async function startFakeAnthropic(options: FakeAnthropicOptions): Promise<FakeAnthropicServer> {
-  const requests: RecordedRequest[] = [];
-  const faults: FakeFault[] = [];
   const cache = new Set<string>();
 
   const messagesRoute = async (req: RecordedRequest, res: ServerResponse): Promise<void> => {
-    const fault = faults.shift();
-    if (fault) return sendFault(res, fault);
+    const fault = http.faults.shift();
+    if (fault) return sendFault(res, fault, errorBody);
     const body = req.body;
     if (!body || typeof body.model !== 'string' || !Array.isArray(body.messages) || typeof body.max_tokens !== 'number') {
       return sendJson(res, 400, { type: 'error', error: { type: 'invalid_request_error', message: 'model, messages and max_tokens are required' } });
@@ -110,7 +95,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions): Promise
       output_tokens: estimateTokens(text),
     };
     const message = {
-      id: `msg_fake_${requests.length}`,
+      id: `msg_fake_${http.requests.length}`,
       type: 'message',
       role: 'assistant',
       model: body.model,
@@ -132,58 +117,17 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions): Promise
     res.end();
   };
 
-  const server: Server = createServer((req, res) => {
-    readBody(req).then(async (raw) => {
-      let body: any;
-      try {
-        body = raw ? JSON.parse(raw) : undefined;
-      } catch {
-        body = undefined;
-      }
-      const recorded: RecordedRequest = { method: req.method ?? '', path: (req.url ?? '').split('?')[0]!, headers: req.headers, body };
-      requests.push(recorded);
-      if (recorded.method === 'POST' && recorded.path === '/v1/messages') return messagesRoute(recorded, res);
-      sendJson(res, 404, { type: 'error', error: { type: 'not_found_error', message: `no route ${recorded.method} ${recorded.path}` } });
-    }).catch((err: unknown) => {
-      if (!res.headersSent) sendJson(res, 500, { type: 'error', error: { type: 'api_error', message: String(err) } });
-      else res.destroy();
-    });
+  const http = await startFakeHttp({
+    errorBody,
+    handle: (req, res) => {
+      if (req.method === 'POST' && req.path === '/v1/messages') return messagesRoute(req, res);
+      sendJson(res, 404, errorBody(404, `no route ${req.method} ${req.path}`));
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    baseURL: `http://127.0.0.1:${port}`,
-    requests,
-    faults,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    baseURL: http.origin,
+    requests: http.requests,
+    faults: http.faults,
+    close: http.close,
   };
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  if (res.destroyed) return;
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(value));
-}
-
-async function sendFault(res: ServerResponse, fault: FakeFault): Promise<void> {
-  if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
-  if (res.destroyed) return;
-  const status = fault.status ?? 200;
-  const type = status === 429 ? 'rate_limit_error' : status === 529 ? 'overloaded_error' : 'api_error';
-  const body = fault.body ?? { type: 'error', error: { type, message: `fake fault ${status}` } };
-  res.writeHead(status, { 'content-type': 'application/json', ...fault.headers });
-  res.end(typeof body === 'string' ? body : JSON.stringify(body));
 }

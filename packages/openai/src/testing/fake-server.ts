@@ -5,31 +5,11 @@
  * malformed bodies) can be queued to exercise a client's failure handling. Not a sandbox: it
  * binds to 127.0.0.1 only.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { estimateTokens, type ChatMessage, type LLMClient } from '@rlmtree/core';
+import { sendFault, sendJson, startFakeHttp, type FakeFault, type RecordedRequest } from '@rlmtree/core/testing';
 
-/** A canned response sent instead of a model reply (one per request, in queue order). */
-export interface FakeFault {
-  /** HTTP status (default 200). */
-  status?: number;
-  /** The body: an object is sent as JSON, a string verbatim (default: an OpenAI-style error). */
-  body?: string | object;
-  /** Extra response headers, e.g. `{'retry-after-ms': '10'}`. */
-  headers?: Record<string, string>;
-  /** Waits this long (ms) before answering; a client that times out first never sees it. */
-  delayMs?: number;
-}
-
-/** One request the server received. */
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  /** Header names lower-cased. */
-  headers: Record<string, string | string[] | undefined>;
-  /** The parsed JSON body (undefined when none or not JSON). */
-  body: any;
-}
+export type { FakeFault, RecordedRequest } from '@rlmtree/core/testing';
 
 /** Options of `startFakeOpenAI`. */
 export interface FakeOpenAIOptions {
@@ -68,15 +48,16 @@ export interface FakeOpenAIServer {
  * automatic prefix caching.
  */
 export async function startFakeOpenAI(options: FakeOpenAIOptions): Promise<FakeOpenAIServer> {
-  const requests: RecordedRequest[] = [];
-  const faults: FakeFault[] = [];
+  const errorBody = (status: number, message: string) => ({
+    error: { message, type: status === 429 ? 'rate_limit_error' : status >= 500 ? 'server_error' : 'invalid_request_error', param: null, code: null },
+  });
   const seenPrefixes = new Set<string>();
   let inFlight = 0;
   let maxInFlight = 0;
 
   const completion = async (req: RecordedRequest, res: ServerResponse): Promise<void> => {
-    const fault = faults.shift();
-    if (fault) return sendFault(res, fault);
+    const fault = http.faults.shift();
+    if (fault) return sendFault(res, fault, errorBody);
     const body = req.body;
     if (!body || !Array.isArray(body.messages) || typeof body.model !== 'string') {
       return sendJson(res, 400, { error: { message: 'model and messages are required', type: 'invalid_request_error', param: null, code: null } });
@@ -106,7 +87,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions): Promise<FakeO
         prompt_tokens_details: { cached_tokens: cached },
         completion_tokens_details: { reasoning_tokens: 0 },
       };
-      const id = `chatcmpl-fake-${requests.length}`;
+      const id = `chatcmpl-fake-${http.requests.length}`;
       const created = Math.floor(Date.now() / 1000);
       if (body.stream) return sendStream(res, { id, created, model: body.model, text, usage: body.stream_options?.include_usage ? usage : null, chunkChars: options.chunkChars ?? 8 });
       sendJson(res, 200, {
@@ -122,32 +103,20 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions): Promise<FakeO
     }
   };
 
-  const server: Server = createServer((req, res) => {
-    readBody(req).then(async (raw) => {
-      let body: any;
-      try {
-        body = raw ? JSON.parse(raw) : undefined;
-      } catch {
-        body = undefined;
-      }
-      const recorded: RecordedRequest = { method: req.method ?? '', path: (req.url ?? '').split('?')[0]!, headers: req.headers, body };
-      requests.push(recorded);
-      if (recorded.method === 'POST' && recorded.path === '/v1/chat/completions') return completion(recorded, res);
-      if (recorded.method === 'GET' && recorded.path === '/v1/models') {
+  const http = await startFakeHttp({
+    errorBody,
+    handle: (req, res) => {
+      if (req.method === 'POST' && req.path === '/v1/chat/completions') return completion(req, res);
+      if (req.method === 'GET' && req.path === '/v1/models') {
         return sendJson(res, 200, { object: 'list', data: (options.models ?? ['fake-model']).map((id) => ({ id, object: 'model', created: 0, owned_by: 'fake' })) });
       }
-      sendJson(res, 404, { error: { message: `no route ${recorded.method} ${recorded.path}`, type: 'invalid_request_error', param: null, code: null } });
-    }).catch((err: unknown) => {
-      if (!res.headersSent) sendJson(res, 500, { error: { message: String(err), type: 'server_error', param: null, code: null } });
-      else res.destroy();
-    });
+      sendJson(res, 404, errorBody(404, `no route ${req.method} ${req.path}`));
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    baseURL: `http://127.0.0.1:${port}/v1`,
-    requests,
-    faults,
+    baseURL: `${http.origin}/v1`,
+    requests: http.requests,
+    faults: http.faults,
     get inFlight() {
       return inFlight;
     },
@@ -157,36 +126,8 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions): Promise<FakeO
     resetMaxInFlight() {
       maxInFlight = inFlight;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: http.close,
   };
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
-  if (res.destroyed) return;
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(JSON.stringify(value));
-}
-
-async function sendFault(res: ServerResponse, fault: FakeFault): Promise<void> {
-  if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
-  if (res.destroyed) return;
-  const status = fault.status ?? 200;
-  const body = fault.body ?? { error: { message: `fake fault ${status}`, type: status === 429 ? 'rate_limit_error' : 'server_error', param: null, code: null } };
-  res.writeHead(status, { 'content-type': 'application/json', ...fault.headers });
-  res.end(typeof body === 'string' ? body : JSON.stringify(body));
 }
 
 function sendStream(
