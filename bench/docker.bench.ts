@@ -13,29 +13,15 @@
  */
 import { Engine, ScriptedLLM, type Runtime } from '@rlmtree/core';
 import { DockerRuntime, SubprocessRuntime } from '@rlmtree/runtime-python';
+import { cellRoundTrips, type Stats } from './lib/cells.ts';
 
 const CHILDREN = 50;
 const CELLS = 300;
 const WARMUP = 30;
 const block = (code: string) => '```repl\n' + code + '\n```';
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-async function roundTrip(runtime: Runtime): Promise<{ p50: number; p99: number }> {
-  const repl = await runtime.open({ agentId: 'root', context: '', tools: [], maxOutputChars: 1000 });
-  const host = async () => ({ ok: false as const, error: 'no host calls here' });
-  const times: number[] = [];
-  for (let i = 0; i < WARMUP + CELLS; i++) {
-    const t0 = performance.now();
-    const r = await repl.execute('x = 1', host, { cell: i, timeoutMs: 30_000 });
-    if (r.status !== 'ok') throw new Error(`cell ${i}: ${r.status} ${r.message ?? ''}`);
-    if (i >= WARMUP) times.push(performance.now() - t0);
-  }
-  await repl.close();
-  times.sort((a, b) => a - b);
-  return { p50: percentile(times, 50), p99: percentile(times, 99) };
+async function roundTrip(runtime: Runtime): Promise<Stats> {
+  return (await cellRoundTrips(runtime, WARMUP, CELLS)).stats;
 }
 
 async function delegate50(runtime: Runtime): Promise<number> {

@@ -15,6 +15,7 @@ import { createInterface } from 'node:readline';
 import { Engine, ScriptedLLM, type RunState } from '@rlmtree/core';
 import { SubprocessRuntime } from '@rlmtree/runtime-python';
 import { FakeRuntime } from './fake-runtime.ts';
+import { cellRoundTrips, percentile } from './lib/cells.ts';
 
 const block = (code: string) => '```repl\n' + code + '\n```';
 
@@ -59,9 +60,6 @@ async function one(n: number, mode: 'fake' | 'subprocess'): Promise<void> {
   );
 }
 
-function pct(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 /** Round trips discarded before measuring, so both sides run JIT-warm code. */
 const WARMUP = 1000;
@@ -79,15 +77,8 @@ async function roundTrips(iterations: number): Promise<{ cell: number[]; echo: n
     echoTimes.push(performance.now() - t);
   }
   echo.kill();
-  const runtime = new SubprocessRuntime({ poolSize: 0 });
-  const repl = await runtime.open({ agentId: 'bench', context: '', tools: [], maxOutputChars: 1000 });
-  const noHost = async () => ({ ok: false as const, error: 'none' });
-  const cellTimes: number[] = [];
-  for (let i = 0; i < iterations; i++) {
-    const t = performance.now();
-    await repl.execute('x = 1', noHost, { cell: i, timeoutMs: 10_000 });
-    cellTimes.push(performance.now() - t);
-  }
+  const runtime = new SubprocessRuntime();
+  const { times: cellTimes } = await cellRoundTrips(runtime, 0, iterations);
   await runtime.close();
   return { cell: cellTimes.slice(WARMUP), echo: echoTimes.slice(WARMUP) };
 }
@@ -127,9 +118,9 @@ async function cells(): Promise<void> {
   console.log(`\nTrivial cell round trip (2,000 after ${WARMUP} warm-up):\n`);
   console.log('| what | p50 (ms) | p99 (ms) |');
   console.log('|---|---|---|');
-  console.log(`| subprocess runtime, \`x = 1\` | ${pct(sc, 50).toFixed(3)} | ${pct(sc, 99).toFixed(3)} |`);
-  console.log(`| bare JSON-lines echo to python3 | ${pct(se, 50).toFixed(3)} | ${pct(se, 99).toFixed(3)} |`);
-  const ratio = pct(sc, 50) / pct(se, 50);
+  console.log(`| subprocess runtime, \`x = 1\` | ${percentile(sc, 50).toFixed(3)} | ${percentile(sc, 99).toFixed(3)} |`);
+  console.log(`| bare JSON-lines echo to python3 | ${percentile(se, 50).toFixed(3)} | ${percentile(se, 99).toFixed(3)} |`);
+  const ratio = percentile(sc, 50) / percentile(se, 50);
   console.log(`| ratio (p50) | ${ratio.toFixed(2)}x | target <= 3x: ${ratio <= 3 ? 'met' : 'NOT met'} |`);
 }
 

@@ -18,19 +18,12 @@ import { Engine, ScriptedLLM, type Runtime } from '@rlmtree/core';
 import { KernelManager, ServerConnection } from '@jupyterlab/services';
 import WebSocket from 'ws';
 import { JupyterRuntime, LocalJupyterServer } from '@rlmtree/runtime-jupyter';
+import { cellRoundTrips, stats, type Stats } from './lib/cells.ts';
 
 const CELLS = 300;
 const WARMUP = 30;
 const CHILDREN = 20;
 const block = (code: string) => '```repl\n' + code + '\n```';
-
-type Stats = { p50: number; p99: number };
-
-function stats(times: number[]): Stats {
-  const sorted = [...times].sort((a, b) => a - b);
-  const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-  return { p50: pct(50), p99: pct(99) };
-}
 
 /** jupyter_client over ZMQ: execute, then wait for the reply and the idle status. */
 function jupyterClient(): Stats {
@@ -78,17 +71,7 @@ async function plainServices(server: LocalJupyterServer): Promise<Stats> {
 }
 
 async function runtimeRoundTrip(runtime: Runtime): Promise<Stats> {
-  const repl = await runtime.open({ agentId: 'root', context: '', tools: [], maxOutputChars: 1000 });
-  const host = async () => ({ ok: false as const, error: 'no host calls here' });
-  const times: number[] = [];
-  for (let i = 0; i < WARMUP + CELLS; i++) {
-    const t0 = performance.now();
-    const r = await repl.execute('x = 1', host, { cell: i, timeoutMs: 30_000 });
-    if (r.status !== 'ok') throw new Error(`cell ${i}: ${r.status} ${r.message ?? ''}`);
-    if (i >= WARMUP) times.push(performance.now() - t0);
-  }
-  await repl.close();
-  return stats(times);
+  return (await cellRoundTrips(runtime, WARMUP, CELLS)).stats;
 }
 
 async function delegate20(runtime: JupyterRuntime): Promise<number> {
