@@ -3,30 +3,18 @@
  * Python REPLs, real sub-calls and delegation, scored answers, traces that replay to the answer,
  * and the root prompt flat for the RLM while the baseline's grows with the context.
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { readTrace, replay, ScriptedLLM } from '@rlmtree/core';
 import { baselineModel, parsePairs, rootPolicy, subModel } from '@rlmtree/bench';
 import { startFakeOpenAI } from '@rlmtree/openai/testing';
+import { runCli } from './helpers/cli.ts';
 
-const run = promisify(execFile);
-const ROOT = join(import.meta.dirname, '..');
-const BIN = join(ROOT, 'packages/cli/bin/rlmtree.js');
 
-async function cli(args: string[], env: NodeJS.ProcessEnv = process.env) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: ROOT, env, maxBuffer: 32 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = (args: string[], env: NodeJS.ProcessEnv = process.env) => runCli(args, { env });
 
 interface Result {
   instance: string;

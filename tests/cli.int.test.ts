@@ -1,32 +1,17 @@
 /** The `rlmtree` command end to end: the main job on real text, and bad input. */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { topSpeaker } from './speakers.ts';
+import { runCli } from './helpers/cli.ts';
 
-const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..');
-const BIN = join(ROOT, 'packages/cli/bin/rlmtree.js');
 const CORPUS = join(ROOT, 'examples/data/tinyshakespeare.txt');
 const POLICY = join(ROOT, 'examples/speakers/policy.mjs');
 const QUERY = 'Which speaker has the most speeches in this text, and how many?';
 
-async function cli(args: string[], input?: string) {
-  const child = run(process.execPath, [BIN, ...args], { cwd: ROOT, maxBuffer: 32 << 20 });
-  if (input !== undefined) {
-    child.child.stdin!.end(input);
-  }
-  try {
-    const { stdout, stderr } = await child;
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = (args: string[], input?: string) => runCli(args, input === undefined ? {} : { input });
 
 describe('rlmtree run', () => {
   it('answers the main job over tinyshakespeare, matching an independent count', async () => {

@@ -2,18 +2,15 @@
  * The real model path end to end: `rlmtree run --model openai:<model>` drives the real `openai`
  * SDK against a local OpenAI-compatible server whose replies are the main-job policy's.
  */
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ScriptedLLM, parseScript } from '@rlmtree/core';
 import { startFakeOpenAI, type FakeOpenAIServer } from '@rlmtree/openai/testing';
 import { topSpeaker } from './speakers.ts';
+import { runCli } from './helpers/cli.ts';
 
-const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..');
-const BIN = join(ROOT, 'packages/cli/bin/rlmtree.js');
 const CORPUS = join(ROOT, 'examples/data/tinyshakespeare.txt');
 const QUERY = 'Which speaker has the most speeches in this text, and how many?';
 
@@ -28,16 +25,10 @@ beforeEach(() => {
   server.requests.length = 0;
 });
 
-async function cli(args: string[]) {
+function cli(args: string[]) {
   const env: NodeJS.ProcessEnv = { ...process.env, OPENAI_BASE_URL: server.baseURL };
   delete env.OPENAI_API_KEY;
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: ROOT, env, maxBuffer: 32 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+  return runCli(args, { env });
 }
 
 /** The total cost in USD from the summary's `total` line. */

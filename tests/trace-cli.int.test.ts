@@ -2,13 +2,13 @@
  * `rlmtree run --trace`, `replay` and `resume` end to end: a run SIGKILLed mid-way resumes from
  * its trace with no step lost or repeated (REPLs rebuilt from the record), and forks at a step.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { readTrace, replay, type RunEvent } from '@rlmtree/core';
+import { runCli } from './helpers/cli.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'packages/cli/bin/rlmtree.js');
@@ -17,15 +17,7 @@ const dir = mkdtempSync(join(tmpdir(), 'rlmtree-trace-cli-'));
 const CONTEXT = join(dir, 'context.txt');
 writeFileSync(CONTEXT, 'some text\n'.repeat(1000));
 
-async function cli(args: string[]) {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], { cwd: ROOT, maxBuffer: 32 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = (args: string[]) => runCli(args);
 
 const stepLines = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((l) => l.startsWith('{"kind":"step"')).length : 0);
 const replies = (events: RunEvent[], agent: string) => events.filter((e) => e.type === 'llm_replied' && e.agentId === agent).length;

@@ -2,28 +2,17 @@
  * `rlmtree view` end to end: the demo run recorded with --trace becomes one HTML file holding
  * every step of that trace and nothing fetched from elsewhere; bad input is a one-line error.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { readTrace, replay } from '@rlmtree/core';
 import type { ViewerData } from '@rlmtree/viewer';
+import { runCli } from '../helpers/cli.ts';
 
-const ROOT = join(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'packages/cli/bin/rlmtree.js');
 const dir = mkdtempSync(join(tmpdir(), 'rlmtree-view-cli-'));
 
-async function cli(args: string[]) {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], { cwd: ROOT, maxBuffer: 32 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = (args: string[]) => runCli(args);
 
 describe('rlmtree view', () => {
   it('writes a self-contained page with every step of the trace', async () => {
