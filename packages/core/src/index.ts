@@ -40,3 +40,6 @@ export { FileCheckpointStore } from './checkpoint/file-store.ts';
 export { SqliteCheckpointStore } from './checkpoint/sqlite-store.ts';
 export { WarmPool, type WarmPoolOptions } from './runtime/warm-pool.ts';
 export { CellWatch, cellResultOf, type CellWatchHooks } from './runtime/cell-watch.ts';
+export { runSummary, agentSubCalls, subCallCountsOf, type RunSummary, type SubCallCounts, type VariableSummary } from './summary.ts';
+export { MemorySubCallCache, subCallKey, type SubCallCache, type CachedReply, type SubCallKeyParts, type MemorySubCallCacheOptions } from './llm/subcall-cache.ts';
+export { SqliteSubCallCache, type SqliteSubCallCacheOptions } from './llm/sqlite-subcall-cache.ts';

@@ -7,7 +7,7 @@ import { produce, type Draft } from 'immer';
 import { addUsage, zeroUsage } from './llm/client.ts';
 import { parseReply } from './prompts/parse.ts';
 import { cellFeedback, NO_CODE_MESSAGE, queryMessage, systemPrompt } from './prompts/system.ts';
-import type { CellOutcome, ChildSpec, RunEvent } from './schema/events.ts';
+import type { CellOutcome, CellRan, ChildSpec, RunEvent } from './schema/events.ts';
 import type { AgentError, AgentNode, Cell, HostCall, RunState } from './schema/state.ts';
 import { waitResults } from './wait.ts';
 
@@ -85,6 +85,7 @@ function apply(draft: Draft<RunState>, event: RunEvent): void {
         if (call.usage) node.usage = addUsage(node.usage, call.usage);
       }
       if (event.displays?.length) cell.displays = [...(cell.displays ?? []), ...event.displays];
+      if (event.bound) cell.bound = mergeBound(cell.bound, event.bound);
       for (const spec of event.delegated) addChild(draft, node, spec);
       cell.status = event.outcome.status;
       cell.error = event.outcome.status === 'error' ? event.outcome.error : null;
@@ -117,6 +118,13 @@ function apply(draft: Draft<RunState>, event: RunEvent): void {
       }
     }
   }
+}
+
+/** A resumed segment's bound names update the cell's: the latest fingerprint of each name wins, first-bound order kept. */
+function mergeBound(before: Draft<Cell>['bound'], after: NonNullable<CellRan['bound']>): Draft<Cell>['bound'] {
+  const byName = new Map((before ?? []).map((b) => [b.name, b]));
+  for (const b of after) byName.set(b.name, b);
+  return [...byName.values()];
 }
 
 function expect(draft: Draft<RunState>, id: string, statuses: AgentNode['status'][] | null, type: string): Draft<AgentNode> {

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import {
   AgentErrorSchema,
+  BoundNameSchema,
   CellErrorSchema,
   ChatMessageSchema,
   ContextSchema,
@@ -68,6 +69,8 @@ export const CellRanSchema = z.object({
   displays: z.array(DisplaySchema).optional(),
   delegated: z.array(ChildSpecSchema),
   outcome: CellOutcomeSchema,
+  /** Names this segment bound, with fingerprints, when the runtime reports them (see `BoundName`). */
+  bound: z.array(BoundNameSchema).optional(),
 });
 
 /**

@@ -103,6 +103,10 @@ export const HostCallSchema = z.object({
   answer: HostAnswerSchema.nullable(),
   /** Tokens and cost the call spent (sub-LLM calls). */
   usage: UsageSchema.optional(),
+  /** Sub-calls only: prompts of this call answered from the sub-call cache (free, not counted against budgets). */
+  cacheHits: z.number().int().nonnegative().optional(),
+  /** Sub-calls only: prompts of this call a sub-call budget refused before they were sent. */
+  refused: z.number().int().nonnegative().optional(),
 });
 /** One recorded host call. */
 export type HostCall = z.infer<typeof HostCallSchema>;
@@ -127,6 +131,22 @@ export const DisplaySchema = z.object({
 /** Rich output a cell displayed. */
 export type Display = z.infer<typeof DisplaySchema>;
 
+/**
+ * One name a cell bound in the REPL's namespace, as the REPL reported it at the cell's end: the
+ * fingerprint a rebuilt REPL is compared against (issue 14) and the variables a `RunSummary` lists.
+ */
+export const BoundNameSchema = z.object({
+  name: z.string(),
+  /** The Python type name, e.g. `int`, `DataFrame`. */
+  type: z.string(),
+  /** sha256 (hex) of the value's repr cut to a bounded length: cheap, and equal for equal values. */
+  hash: z.string(),
+  /** The repr cut to about 80 characters, for summaries and viewers. */
+  repr: z.string(),
+});
+/** One name a cell bound. */
+export type BoundName = z.infer<typeof BoundNameSchema>;
+
 /** One executed cell of an agent, with every host call it made. */
 export const CellSchema = z.object({
   /** 0-based position in the agent's cells. */
@@ -141,6 +161,8 @@ export const CellSchema = z.object({
   displays: z.array(DisplaySchema).optional(),
   status: CellStatusSchema,
   error: CellErrorSchema.nullable(),
+  /** Names the cell bound (or rebound), with their fingerprints; absent when the runtime did not report them. */
+  bound: z.array(BoundNameSchema).optional(),
 });
 /** One executed cell. */
 export type Cell = z.infer<typeof CellSchema>;

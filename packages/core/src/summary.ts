@@ -1,0 +1,116 @@
+/**
+ * `runSummary(state)`: what a run did, in one small JSON object — the answer, model calls per
+ * agent, sub-calls (sent, served from the cache, refused by a budget), tokens, cost, wall time and
+ * the root REPL's variables. Pure: it reads only the state, so it works on any step of a live run,
+ * a replayed trace or a checkpoint. The same object is printed by `rlmtree run --json` and sent
+ * in `serve`'s usage extension.
+ */
+import { totalUsage } from './limits.ts';
+import type { AgentError, AgentNode, HostCall, Json, RunState, Usage } from './schema/state.ts';
+
+/** Sub-call counts of one agent or of the whole tree. */
+export interface SubCallCounts {
+  /** Prompts sent to the sub-call model (one per `llm_query`, one per prompt of a batch). */
+  sent: number;
+  /** Prompts answered from the sub-call cache: free, and not counted against sub-call budgets. */
+  cacheHits: number;
+  /** Prompts a sub-call budget refused before they were sent. */
+  refused: number;
+}
+
+/** One variable of a REPL as its last cell reported it (see `Cell.bound`). */
+export interface VariableSummary {
+  name: string;
+  /** The Python type name, e.g. `DataFrame`, `dict`. */
+  type: string;
+  /** A short repr (at most about 80 characters), as the REPL reported it. */
+  repr: string;
+}
+
+/** What a run did. Units: tokens, USD, ms. */
+export interface RunSummary {
+  runId: string;
+  /** Steps taken. */
+  step: number;
+  /** True when the root agent has finished (with an answer or an error). */
+  finished: boolean;
+  /** The root's `done(...)` value, or null. */
+  answer: Json;
+  /** Why the root has no answer, or null. */
+  error: AgentError | null;
+  /** Agents in the tree. */
+  agents: number;
+  /** Model replies: the tree's total and per agent id. */
+  iterations: { total: number; perAgent: Record<string, number> };
+  /** Sub-calls of the whole tree. */
+  subCalls: SubCallCounts;
+  /** Tokens (input, output, cached), cost (USD) and model calls of the whole tree. */
+  usage: Usage;
+  /** Wall time spent inside steps (ms). */
+  elapsedMs: number;
+  /** The root REPL's variables after its last cell, when the runtime reported them; otherwise empty. */
+  variables: VariableSummary[];
+}
+
+/** Sub-call counts of one recorded host call. */
+export function subCallCountsOf(call: HostCall): SubCallCounts {
+  if (call.name !== 'llm_query' && call.name !== 'llm_query_batched') return { sent: 0, cacheHits: 0, refused: 0 };
+  const prompts = call.name === 'llm_query' ? 1 : promptCount(call.args);
+  const cacheHits = call.cacheHits ?? 0;
+  const refused = call.refused ?? 0;
+  return { sent: Math.max(0, prompts - cacheHits - refused), cacheHits, refused };
+}
+
+/** Sub-call counts of one agent's recorded cells. */
+export function agentSubCalls(node: AgentNode): SubCallCounts {
+  const sum: SubCallCounts = { sent: 0, cacheHits: 0, refused: 0 };
+  for (const cell of node.cells) {
+    for (const call of cell.calls) {
+      const c = subCallCountsOf(call);
+      sum.sent += c.sent;
+      sum.cacheHits += c.cacheHits;
+      sum.refused += c.refused;
+    }
+  }
+  return sum;
+}
+
+/** The summary of `state` (see `RunSummary`). Pure. */
+export function runSummary(state: RunState): RunSummary {
+  const root = state.nodes[state.rootId];
+  const perAgent: Record<string, number> = {};
+  const subCalls: SubCallCounts = { sent: 0, cacheHits: 0, refused: 0 };
+  let total = 0;
+  for (const node of Object.values(state.nodes)) {
+    perAgent[node.id] = node.iteration;
+    total += node.iteration;
+    const c = agentSubCalls(node);
+    subCalls.sent += c.sent;
+    subCalls.cacheHits += c.cacheHits;
+    subCalls.refused += c.refused;
+  }
+  const lastCell = root?.cells.at(-1);
+  return {
+    runId: state.runId,
+    step: state.step,
+    finished: root?.status === 'FINISHED',
+    answer: root?.result ?? null,
+    error: root?.error ?? null,
+    agents: Object.keys(state.nodes).length,
+    iterations: { total, perAgent },
+    subCalls,
+    usage: totalUsage(state),
+    elapsedMs: state.elapsedMs,
+    variables: (lastCell?.bound ?? []).map((v) => ({ name: v.name, type: v.type, repr: v.repr })),
+  };
+}
+
+function promptCount(args: Json): number {
+  if (args && typeof args === 'object' && !Array.isArray(args)) {
+    const prompts = (args as Record<string, Json>).prompts;
+    if (Array.isArray(prompts)) return prompts.length;
+    const count = (args as Record<string, Json>).count;
+    if (typeof count === 'number') return count;
+  }
+  return 0;
+}
