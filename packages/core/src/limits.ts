@@ -5,7 +5,7 @@ import { addUsage, zeroUsage } from './llm/client.ts';
 
 /**
  * Defaults: depth 2 (root, children, grandchildren), 20 model replies per agent, 120 s per cell,
- * 10,000 output characters shown, tree-wide limits off.
+ * 10,000 output characters shown, tree-wide limits and sub-call budgets off.
  */
 export const DEFAULT_LIMITS: Limits = Object.freeze({
   maxDepth: 2,
@@ -15,6 +15,10 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   maxTotalTokens: null,
   maxCostUsd: null,
   maxWallClockMs: null,
+  maxSubCalls: null,
+  maxSubCallsPerAgent: null,
+  maxSubCallTokens: null,
+  maxSubCallInputChars: null,
 });
 
 /** Usage of the whole tree (every agent's own calls and sub-calls). Pure. */
@@ -38,10 +42,12 @@ export function checkTreeLimits(state: RunState): RunEvent | null {
   });
   const tokens = usage.inputTokens + usage.outputTokens;
   if (limits.maxTotalTokens !== null && tokens >= limits.maxTotalTokens) {
-    return fail('token_limit', `the tree used ${tokens} tokens, the limit is ${limits.maxTotalTokens}`);
+    const over = tokens - limits.maxTotalTokens;
+    return fail('token_limit', `the tree used ${tokens} tokens, the limit is ${limits.maxTotalTokens}` + (over > 0 ? ` (${over} over: the last step's replies were larger than the estimate checked before sending them)` : ''));
   }
   if (limits.maxCostUsd !== null && usage.costUsd >= limits.maxCostUsd) {
-    return fail('cost_limit', `the tree cost $${usage.costUsd.toFixed(4)}, the limit is $${limits.maxCostUsd}`);
+    const over = usage.costUsd - limits.maxCostUsd;
+    return fail('cost_limit', `the tree cost $${usage.costUsd.toFixed(4)}, the limit is $${limits.maxCostUsd}` + (over > 0 ? ` ($${over.toFixed(4)} over: the last step's calls cost more than the estimate checked before sending them)` : ''));
   }
   if (limits.maxWallClockMs !== null && state.elapsedMs >= limits.maxWallClockMs) {
     return fail('wall_clock_limit', `the run took ${Math.round(state.elapsedMs)} ms, the limit is ${limits.maxWallClockMs} ms`);

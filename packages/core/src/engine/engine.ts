@@ -16,6 +16,7 @@ import type { AgentNode, Cell, Context, RunState } from '../schema/state.ts';
 import { waitResults } from '../wait.ts';
 import { recordingHandler, type Tool } from './host-calls.ts';
 import { restoreRepl } from './restore.ts';
+import { refuseOverLimit } from './budget.ts';
 import type { Tracer } from '@opentelemetry/api';
 import { EngineEmitter, type EngineEventType, type EngineListener } from './events.ts';
 import { attachTelemetry } from './telemetry.ts';
@@ -116,10 +117,14 @@ export class Engine {
     } else {
       const effects = plan(state);
       if (effects.length === 0) throw new Error(`step ${state.step}: no agent can advance but the root has not finished`);
-      this.events.emit({ type: 'step_started', runId: state.runId, step: state.step, effects: effects.length });
-      const produced = await Promise.all(effects.map((e) => this.limit(() => this.runEffect(state, e))));
-      // Fixed fold order (effects are sorted by agent id), whatever order they finished in.
-      events.push(...produced);
+      const refused = refuseOverLimit(state, effects, (node) => this.clientFor(node));
+      this.events.emit({ type: 'step_started', runId: state.runId, step: state.step, effects: refused ? 0 : effects.length });
+      if (refused) events.push(refused);
+      else {
+        const produced = await Promise.all(effects.map((e) => this.limit(() => this.runEffect(state, e))));
+        // Fixed fold order (effects are sorted by agent id), whatever order they finished in.
+        events.push(...produced);
+      }
     }
     this.options.signal?.throwIfAborted();
     events.push({ type: 'step_ended', durationMs: performance.now() - started });

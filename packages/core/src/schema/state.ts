@@ -55,6 +55,18 @@ export const LimitsSchema = z.object({
   maxCostUsd: z.number().positive().nullable(),
   /** Total wall time of the run's steps (ms). */
   maxWallClockMs: z.number().int().positive().nullable(),
+  /**
+   * Sub-call prompts (`llm_query`, one per prompt of `llm_query_batched`) the whole tree may send;
+   * cache hits are free and not counted. `0` is the RLM paper's "no sub-calls" ablation: the
+   * functions are left out of the REPL and the prompt. Absent (older records) or null: no budget.
+   */
+  maxSubCalls: z.number().int().nonnegative().nullable().optional(),
+  /** Sub-call prompts one agent may send. Absent or null: no budget. */
+  maxSubCallsPerAgent: z.number().int().positive().nullable().optional(),
+  /** Tokens (input + output) the tree's sub-calls may spend in all. Absent or null: no budget. */
+  maxSubCallTokens: z.number().int().positive().nullable().optional(),
+  /** Characters of one sub-call's prompt; a longer prompt is refused unsent. Absent or null: no bound. */
+  maxSubCallInputChars: z.number().int().positive().nullable().optional(),
 });
 /** Hard limits of a run. */
 export type Limits = z.infer<typeof LimitsSchema>;
