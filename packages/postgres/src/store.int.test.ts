@@ -1,0 +1,68 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { produce } from 'immer';
+import { createRun, type RunEvent } from '@rlmtree/core';
+import { describeCheckpointStoreConformance } from '../../core/src/checkpoint/conformance.ts';
+import { PostgresCheckpointStore, StepConflictError } from './store.ts';
+import { SchemaVersionError } from './schema.ts';
+import { PostgresUnreachableError } from './connect.ts';
+import { postgresMissing, startCluster, type PostgresCluster } from './testing/index.ts';
+
+const missing = postgresMissing();
+let cluster: Promise<PostgresCluster> | undefined;
+const db = () => (cluster ??= startCluster());
+afterAll(async () => void (await (await cluster)?.destroy()));
+let schemas = 0;
+/** A store on a fresh schema of the file's one cluster. */
+const fresh = async (schema = `t${++schemas}`) => PostgresCheckpointStore.open((await db()).url, { schema, max: 4 });
+
+describe.skipIf(missing)(`postgres store${missing ? ` (skipped: ${missing})` : ''}`, () => {
+  describeCheckpointStoreConformance('postgres', async () => {
+    const store = await fresh();
+    return { store, corrupt: async (r, s) => void (await store.pool.query(`UPDATE ${store.schema}.checkpoints SET doc = 'not json' WHERE run_id = $1 AND step = $2`, [r, s])) };
+  });
+
+  const ended: RunEvent[] = [{ type: 'step_ended', durationMs: 1 }];
+
+  it('appends steps in order and refuses a second writer of a step (optimistic check on the step number)', async () => {
+    const store = await fresh();
+    const s0 = createRun('q', 'c', { runId: 'r' });
+    const at = (n: number, tag = '') => produce(s0, (d) => { d.step = n; d.elapsedMs = n + tag.length; });
+    await store.appendStep(s0, []);
+    await store.appendStep(at(1), ended, { writer: 'w1' });
+    // Four writers race for step 2: exactly one lands.
+    const results = await Promise.allSettled([1, 2, 3, 4].map((w) => store.appendStep(at(2, 'x'.repeat(w)), ended, { writer: `w${w}` })));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(StepConflictError);
+    // A stale writer (started from step 0) cannot add step 1 again, nor skip ahead.
+    await expect(store.appendStep(at(1), ended)).rejects.toThrow(/step 1 was not written: the run's latest stored step is 2/);
+    await expect(store.appendStep(at(4), ended)).rejects.toThrow(StepConflictError);
+    const steps = await store.steps('r');
+    expect(steps.map((s) => s.step)).toEqual([0, 1, 2]);
+    expect(steps[1]!.events).toEqual(ended);
+    expect(steps[1]!.writer).toBe('w1');
+    await store.close();
+  });
+
+  it('stores a big context once and re-hashes blobs on read', async () => {
+    const store = await fresh();
+    const base = createRun('q', 'y'.repeat(300_000), { runId: 'big' });
+    for (let step = 0; step < 20; step++) await store.put(produce(base, (d) => void (d.step = step)));
+    const { rows } = await store.pool.query(`SELECT count(*)::int AS n FROM ${store.schema}.blobs`);
+    expect(rows[0].n).toBe(1);
+    await store.pool.query(`UPDATE ${store.schema}.blobs SET text = '"' || repeat('y', 299999) || 'z"'`);
+    const other = new PostgresCheckpointStore(store.pool, { schema: store.schema.replaceAll('"', '') }); // no cached blob
+    await expect(other.get('big', 3)).rejects.toThrow(/run "big" step 3, blob [0-9a-f]{64}: its text does not hash to its name/);
+    await store.close();
+  });
+
+  it('refuses a schema of another version, and names an unreachable server', async () => {
+    const store = await fresh('newer');
+    await store.pool.query(`UPDATE newer.meta SET value = '99' WHERE key = 'schema_version'`);
+    await store.close();
+    await expect(fresh('newer')).rejects.toThrow(SchemaVersionError);
+    await expect(fresh('newer')).rejects.toThrow(/schema "newer" is at rlmtree schema version 99, this @rlmtree\/postgres uses version 1: it was written by a newer release/);
+    const url = (await db()).url.replace(/:\d+\//, ':1/');
+    await expect(PostgresCheckpointStore.open(url)).rejects.toThrow(PostgresUnreachableError);
+    await expect(PostgresCheckpointStore.open(url)).rejects.toThrow(/cannot reach PostgreSQL at 127\.0\.0\.1:1\/postgres \(ECONNREFUSED\)/);
+  });
+});
