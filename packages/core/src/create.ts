@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_LIMITS } from './limits.ts';
 import { newAgent } from './reduce.ts';
-import { LimitsSchema, STATE_FORMAT_VERSION, type Context, type Limits, type RunState } from './schema/state.ts';
+import { LimitsSchema, STATE_FORMAT_VERSION, type Context, type Json, type Limits, type RunState } from './schema/state.ts';
 import { freeze } from 'immer';
 
 /** Options of `createRun`. */
@@ -11,6 +11,8 @@ export interface CreateRunOptions {
   limits?: Partial<Limits>;
   /** Host tools (names and one-line descriptions) to announce to agents. */
   tools?: readonly { name: string; description: string }[];
+  /** JSON Schema the root's `done()` value must match (see `recordResultSchema`). */
+  resultSchema?: Json;
   /** Run id (default: a random UUID). */
   runId?: string;
 }
@@ -27,7 +29,8 @@ export function createRun(query: string, context: Context, options: CreateRunOpt
   }
   const limits = parsed.data;
   const tools = (options.tools ?? []).map((t) => ({ name: t.name, description: t.description }));
-  const root = newAgent({ id: 'root', name: 'root', parentId: null, depth: 0, query, context, limits, tools });
+  const resultSchema = options.resultSchema;
+  const root = newAgent({ id: 'root', name: 'root', parentId: null, depth: 0, query, context, limits, tools, ...(resultSchema !== undefined ? { resultSchema } : {}) });
   return freeze(
     {
       format: 'rlmtree.state',
@@ -37,6 +40,7 @@ export function createRun(query: string, context: Context, options: CreateRunOpt
       elapsedMs: 0,
       limits,
       tools,
+      ...(resultSchema !== undefined ? { resultSchema } : {}),
       rootId: 'root',
       nodes: { root },
     },

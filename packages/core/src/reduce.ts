@@ -210,6 +210,8 @@ export function newAgent(a: {
   context: AgentNode['context'];
   limits: RunState['limits'];
   tools: RunState['tools'];
+  /** The run's result schema (JSON Schema), told to the root only. */
+  resultSchema?: RunState['resultSchema'];
 }): AgentNode {
   return {
     id: a.id,
@@ -221,7 +223,7 @@ export function newAgent(a: {
     status: 'READY',
     iteration: 0,
     messages: [
-      { role: 'system', content: systemPrompt({ depth: a.depth, limits: a.limits, context: a.context, tools: a.tools }) },
+      { role: 'system', content: systemPrompt({ depth: a.depth, limits: a.limits, context: a.context, tools: a.tools, ...(a.resultSchema !== undefined ? { resultSchema: a.resultSchema } : {}) }) },
       { role: 'user', content: queryMessage(a.query, a.context) },
     ],
     pendingCode: null,

@@ -7,6 +7,7 @@
 import { Engine, type EngineOptions, type RunOptions } from './engine/engine.ts';
 import { totalUsage } from './limits.ts';
 import { LLMError, type Completion, type CompletionRequest, type LLMClient } from './llm/client.ts';
+import { resultOf, type ResultOf, type ResultSchema, type TypedRunState } from './result.ts';
 import type { ChatMessage, Context, Limits, RunState } from './schema/state.ts';
 
 /** Options of an RLM: the engine's, plus limits and a per-step callback for every run. */
@@ -19,11 +20,21 @@ export interface RLMOptions extends EngineOptions {
   name?: string;
 }
 
-/** The outcome of `RLM.run`: the answer text and the final state. */
-export interface RLMRun {
+/** The outcome of `RLM.run`: the answer as text and as a value, and the final state. */
+export interface RLMRun<T = ResultOf<undefined>> {
   /** The root's result as text (JSON for non-string results). */
   answer: string;
-  state: RunState;
+  /** The root's result as a value: the result schema's output type when one was given. */
+  result: T;
+  state: TypedRunState<T>;
+}
+
+/** Options of one `RLM.run`. */
+export interface RLMRunOptions<S extends ResultSchema | undefined = undefined> {
+  /** A zod schema the answer must satisfy (see `InitOptions.result`). */
+  result?: S;
+  /** Cancels the run. */
+  signal?: AbortSignal;
 }
 
 /** The root's result as text, or the LLMError saying why there is none. */
@@ -59,16 +70,22 @@ export class RLM implements LLMClient {
     this.name = options.name ?? `rlm(${options.llm.name ?? 'model'})`;
   }
 
-  /** Runs one tree for `query` over `context`. */
-  async run(query: string, context: Context, signal?: AbortSignal): Promise<RLMRun> {
+  /**
+   * Runs one tree for `query` over `context`. With `options.result` the answer is checked against
+   * that schema and `result` has its type.
+   * @throws LLMError when the root ends without an answer (a limit, a model failure).
+   */
+  async run<S extends ResultSchema | undefined = undefined>(query: string, context: Context, options: RLMRunOptions<S> = {}): Promise<RLMRun<ResultOf<S>>> {
+    const { signal, result } = options;
     const engine = new Engine({ ...this.options, ...(signal ? { signal } : {}) });
     try {
       const state = await engine.run(query, context, {
         ...(this.options.limits ? { limits: this.options.limits } : {}),
         ...(this.options.onStep ? { onStep: this.options.onStep } : {}),
+        ...(result ? { result } : {}),
       });
       try {
-        return { answer: answerOf(state), state };
+        return { answer: answerOf(state), result: resultOf(state) as ResultOf<S>, state };
       } catch (err) {
         const e = err as LLMError;
         throw new LLMError(e.kind, `${this.name}: ${e.message}`, { cause: state });
@@ -80,12 +97,16 @@ export class RLM implements LLMClient {
 
   /**
    * Runs a tree over the conversation (see `conversationToTask`) and returns the root's answer.
-   * Usage is the whole tree's.
+   * Usage is the whole tree's. With `request.result` the answer is checked against that schema
+   * (wrong shapes are refused back to the model) and the text is the value as JSON.
    * @throws LLMError when the root ends without an answer (a limit, a model failure).
    */
   async complete(request: CompletionRequest): Promise<Completion> {
     const { query, context } = conversationToTask(request.messages);
-    const { answer, state } = await this.run(query, context, request.signal);
+    const { answer, state } = await this.run(query, context, {
+      ...(request.signal ? { signal: request.signal } : {}),
+      ...(request.result ? { result: request.result } : {}),
+    });
     request.onToken?.(answer);
     return { text: answer, usage: totalUsage(state), model: this.name };
   }

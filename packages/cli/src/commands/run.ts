@@ -2,6 +2,7 @@
 import { Option, type Command } from 'commander';
 import { createRun, type LLMClient, type Limits } from '@rlmtree/core';
 import { loadContext } from '../context.ts';
+import { loadResultSchema } from '../result-schema.ts';
 import { CliError } from '../errors.ts';
 import { driveRun, reportRun } from '../drive.ts';
 import { modelFromSpec } from '../models.ts';
@@ -21,11 +22,14 @@ export interface RunCommandOptions {
   live: boolean;
   /** Record every step to this JSONL trace file (see docs/traces.md). */
   trace?: string;
+  /** A JSON Schema file the answer must match (`done()` values that do not are refused). */
+  resultSchema?: string;
 }
 
 /** Runs the command; returns the exit code (0 answered, 3 ended without an answer). */
 export async function runCommand(query: string, opts: RunCommandOptions): Promise<number> {
   const context = await loadContext(opts.context);
+  const resultSchema = opts.resultSchema !== undefined ? await loadResultSchema(opts.resultSchema) : undefined;
   const llm = await modelFromSpec(opts.model);
   const subLlm: LLMClient | undefined = opts.subModel ? await modelFromSpec(opts.subModel) : undefined;
   if (llm.name?.startsWith('scripted:')) {
@@ -35,7 +39,7 @@ export async function runCommand(query: string, opts: RunCommandOptions): Promis
   if (opts.maxDepth !== undefined) limits.maxDepth = opts.maxDepth;
   if (opts.maxIterations !== undefined) limits.maxIterations = opts.maxIterations;
   if (opts.cellTimeout !== undefined) limits.cellTimeoutMs = Math.round(opts.cellTimeout * 1000);
-  const start = createRun(query, context, { limits });
+  const start = createRun(query, context, { limits, ...(resultSchema !== undefined ? { resultSchema } : {}) });
   const trace = opts.trace ? startTrace(opts.trace, start, traceConfig(opts)) : undefined;
   // Started last: from here on, driveRun closes it whatever happens.
   const runtime = await runtimeFromSpec(opts.runtime);
@@ -67,6 +71,7 @@ export function registerRun(cli: Command): void {
     .option('--json', 'print the answer, usage and run facts as JSON')
     .option('--no-live', 'plain progress lines even on a terminal')
     .option('--trace <file>', 'record every step to a JSONL trace (for replay, resume, view)')
+    .option('--result-schema <file>', 'a JSON Schema file the answer must match; done() with another value is refused back to the model')
     .action(async (query: string, opts) => {
       process.exitCode = await runCommand(query, opts);
     });

@@ -20,6 +20,7 @@ import { refuseOverLimit } from './budget.ts';
 import type { Tracer } from '@opentelemetry/api';
 import { EngineEmitter, type EngineEventType, type EngineListener } from './events.ts';
 import { attachTelemetry } from './telemetry.ts';
+import { checkResult, recordResultSchema, RESULT_ERROR_TYPE, schemaFromRecord, type ResultOf, type ResultSchema, type TypedRunState } from '../result.ts';
 import { emitStepOutcome } from './step-events.ts';
 
 /** Options of an `Engine`. */
@@ -52,8 +53,18 @@ export interface StepResult {
   events: RunEvent[];
 }
 
+/** Options of `Engine.init`: `createRun`'s, plus a typed result. */
+export interface InitOptions<S extends ResultSchema | undefined = ResultSchema | undefined> extends CreateRunOptions {
+  /**
+   * A zod schema the root's `done(value)` must satisfy; a value that does not is refused, the
+   * model is told the schema's message and keeps going (see `result.ts`). Recorded in the state as
+   * JSON Schema (`RunState.resultSchema`), which wins over `resultSchema` when both are given.
+   */
+  result?: S;
+}
+
 /** Options of `Engine.run` / `Engine.runFrom`. */
-export interface RunOptions extends CreateRunOptions {
+export interface RunOptions<S extends ResultSchema | undefined = ResultSchema | undefined> extends InitOptions<S> {
   /** Called after every step with its result (for live views and trace writers). */
   onStep?: (step: StepResult) => void | Promise<void>;
 }
@@ -68,6 +79,8 @@ interface ReplEntry {
 export class Engine {
   private readonly repls = new Map<string, ReplEntry>();
   private readonly limit: ReturnType<typeof pLimit>;
+  /** The zod result schema each run was started with, by run id (a state read from a file has none here). */
+  private readonly resultSchemas = new Map<string, ResultSchema>();
 
   /** Models, runtime, tools and concurrency bounds. */
   readonly options: EngineOptions;
@@ -89,10 +102,16 @@ export class Engine {
     return this.events.on(type, listener);
   }
 
-  /** The state of a new run (step 0) for `query` over `context`. See `createRun`. */
-  init(query: string, context: Context, options: CreateRunOptions = {}): RunState {
+  /**
+   * The state of a new run (step 0) for `query` over `context`. See `createRun`; `result` types
+   * the answer (see `InitOptions.result`).
+   */
+  init<S extends ResultSchema | undefined = undefined>(query: string, context: Context, options: InitOptions<S> = {}): TypedRunState<ResultOf<S>> {
     const tools = Object.entries(this.options.tools ?? {}).map(([name, t]) => ({ name, description: t.description }));
-    return createRun(query, context, { ...options, tools: options.tools ?? tools });
+    const { result, ...rest } = options;
+    const state = createRun(query, context, { ...rest, tools: options.tools ?? tools, ...(result ? { resultSchema: recordResultSchema(result) } : {}) });
+    if (result) this.resultSchemas.set(state.runId, result);
+    return state;
   }
 
   /**
@@ -135,7 +154,7 @@ export class Engine {
   }
 
   /** Steps `state` until the root finishes; returns the final state. */
-  async runFrom(state: RunState, options: Pick<RunOptions, 'onStep'> = {}): Promise<RunState> {
+  async runFrom<T>(state: TypedRunState<T>, options: Pick<RunOptions, 'onStep'> = {}): Promise<TypedRunState<T>> {
     let current = state;
     const started = performance.now();
     this.events.emit({ type: 'run_started', runId: state.runId, step: state.step, rootId: state.rootId });
@@ -162,8 +181,11 @@ export class Engine {
     }
   }
 
-  /** Starts a run for `query` over `context` and steps it to the end. */
-  run(query: string, context: Context, options: RunOptions = {}): Promise<RunState> {
+  /**
+   * Starts a run for `query` over `context` and steps it to the end. With `options.result` the
+   * returned state is typed by that schema: `resultOf(state)` is the schema's output type.
+   */
+  run<S extends ResultSchema | undefined = undefined>(query: string, context: Context, options: RunOptions<S> = {}): Promise<TypedRunState<ResultOf<S>>> {
     return this.runFrom(this.init(query, context, options), options);
   }
 
@@ -258,8 +280,22 @@ export class Engine {
       outputChars: result.outputChars,
       ...(result.displays?.length ? { displays: result.displays } : {}),
       delegated: rec.delegated,
-      outcome: outcomeOf(result),
+      outcome: this.checkedOutcome(state, node, outcomeOf(result)),
     };
+  }
+
+  /**
+   * A root's `done(value)` checked against the run's result schema: a value that does not match
+   * becomes a `ResultSchemaError` outcome (the model is told why and goes on); a matching one is
+   * replaced by the schema's output. Other agents and outcomes pass through.
+   */
+  private checkedOutcome(state: RunState, node: AgentNode, outcome: CellOutcome): CellOutcome {
+    if (outcome.status !== 'done' || node.id !== state.rootId) return outcome;
+    const schema = this.resultSchemas.get(state.runId) ?? (state.resultSchema !== undefined ? schemaFromRecord(state.resultSchema) : undefined);
+    if (!schema) return outcome;
+    const check = checkResult(schema, outcome.result);
+    if (check.ok) return { status: 'done', result: check.value };
+    return { status: 'error', error: { type: RESULT_ERROR_TYPE, message: check.message, traceback: `${RESULT_ERROR_TYPE}: ${check.message}` } };
   }
 
   /** The REPL matching `node`'s recorded cells: the live one, or a fresh one rebuilt from the record. */

@@ -4,6 +4,7 @@
  * Every model rlmtree talks to (OpenAI, Anthropic, scripted, replayed, and an RLM itself) is an
  * `LLMClient`, so they can be swapped and nested freely.
  */
+import type { z } from 'zod';
 import type { ChatMessage, Usage } from '../schema/state.ts';
 
 /** One request to a model. */
@@ -19,6 +20,12 @@ export interface CompletionRequest {
    * `Completion.text` is still the whole reply. Clients that cannot stream never call it.
    */
   onToken?: (fragment: string) => void;
+  /**
+   * The reply must be a JSON value matching this zod schema. An `RLM` checks its root's `done()`
+   * value against it (refusing wrong shapes back to its model) and answers with that value as JSON
+   * text; clients without structured output ignore it, so callers still validate the text.
+   */
+  result?: z.ZodType;
 }
 
 /** A model's reply. */

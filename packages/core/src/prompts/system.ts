@@ -5,7 +5,7 @@
  * Models" (arXiv 2512.24601); the wording is rlmtree's own.
  */
 import type { CellOutcome } from '../schema/events.ts';
-import type { AgentNode, Context, Limits } from '../schema/state.ts';
+import type { AgentNode, Context, Json, Limits } from '../schema/state.ts';
 
 /** What the system prompt needs to know about the agent. */
 export interface PromptFacts {
@@ -14,6 +14,8 @@ export interface PromptFacts {
   context: Context;
   /** Host tools available as Python functions. */
   tools: readonly { name: string; description: string }[];
+  /** JSON Schema the agent's `done()` value must match (the root of a typed run). */
+  resultSchema?: Json;
 }
 
 /** A sentence saying what CONTEXT holds and how big it is (characters). */
@@ -44,10 +46,16 @@ ${
     ? `- delegate(name, query, context=None) -> handle: start a child agent like you, with its own REPL whose CONTEXT is \`context\` (yours when None). Then \`results = yield wait(h1, h2, ...)\` (or \`yield wait(handles)\`) pauses this cell until those children finish; results come in handle order, an AgentFailure (falsy, with .kind and .message) for a child that ended without an answer.`
     : `- delegate(...) is not available: you are at the deepest level allowed (depth ${depth} of ${limits.maxDepth}). Use llm_query / llm_query_batched instead.`
 }
-- done(result): finish with your answer (any JSON-like value). Call it only when you are sure.
-${toolLines}
+- done(result): finish with your answer (${facts.resultSchema === undefined ? 'any JSON-like value' : 'a value matching the result schema below'}). Call it only when you are sure.
+${toolLines}${resultLines(facts.resultSchema)}
 Variables persist between cells. Reply with exactly one code block per turn, fenced as \`\`\`repl ... \`\`\`; you will then see its output. Anything you write after the block is ignored.
 You are at depth ${depth} (the root is 0; children may go to depth ${limits.maxDepth}). You have at most ${limits.maxIterations} turns; a cell may run ${Math.round(limits.cellTimeoutMs / 1000)} s.`;
+}
+
+function resultLines(schema: Json | undefined): string {
+  if (schema === undefined) return '';
+  const { $schema: _, ...shown } = (typeof schema === 'object' && schema !== null && !Array.isArray(schema) ? schema : { schema }) as Record<string, Json>;
+  return `\nThe answer must match this JSON Schema; done() with any other value is refused and you are told why:\n${JSON.stringify(shown)}\n`;
 }
 
 /** The first user message: the query, and a nudge to look before answering. Pure. */

@@ -229,6 +229,11 @@ export const RunStateSchema = z.object({
   limits: LimitsSchema,
   /** Host tools agent code can call (their functions live in the engine, not in the state). */
   tools: z.array(z.object({ name: z.string(), description: z.string() })),
+  /**
+   * JSON Schema (draft 2020-12) the root's `done()` value must match, when the run was given a
+   * result schema (see `result.ts`); absent: any JSON value is an answer.
+   */
+  resultSchema: JsonSchema.optional(),
   rootId: z.string(),
   /** Every agent, by id. */
   nodes: z.record(z.string(), AgentNodeSchema),
