@@ -6,15 +6,18 @@
  * stepped (that forks the run).
  */
 import { reduce } from './reduce.ts';
-import type { Intervened } from './schema/events.ts';
+import type { Intervened, TurnStarted } from './schema/events.ts';
 import { LimitsSchema, type ChatMessage, type Json, type Limits, type RunState } from './schema/state.ts';
 
-/** The interventions made since the last step, and the state they were made on. */
+/** An event folded between steps: an intervention, or a new turn of a session. */
+export type BetweenStepsEvent = Intervened | TurnStarted;
+
+/** The interventions (and new turns) made since the last step, and the state they were made on. */
 export interface PendingInterventions {
   /** The state before the first intervention. */
   base: RunState;
-  /** The interventions, in order. */
-  events: Intervened[];
+  /** The interventions and turns, in order. */
+  events: BetweenStepsEvent[];
 }
 
 // Which interventions a state carries: keyed by the (frozen, immutable) state object, so the
@@ -36,12 +39,12 @@ export class ControlError extends Error {
 }
 
 /**
- * Applies one intervention event and remembers it for the trace. Pure.
+ * Applies one intervention event (or a `turn_started`) and remembers it for the trace. Pure.
  * @throws ControlError when the agent does not exist.
  */
-export function intervene(state: RunState, event: Intervened): RunState {
+export function intervene(state: RunState, event: BetweenStepsEvent): RunState {
   if (!state.nodes[event.agentId]) {
-    throw new ControlError(`${event.action}: no agent ${JSON.stringify(event.agentId)} in run ${state.runId} (agents: ${Object.keys(state.nodes).slice(0, 8).join(', ')})`);
+    throw new ControlError(`${event.type === 'turn_started' ? event.type : event.action}: no agent ${JSON.stringify(event.agentId)} in run ${state.runId} (agents: ${Object.keys(state.nodes).slice(0, 8).join(', ')})`);
   }
   const next = reduce(state, event);
   const before = pending.get(state);

@@ -44,3 +44,10 @@ export { CellWatch, cellResultOf, type CellWatchHooks } from './runtime/cell-wat
 export { runSummary, agentSubCalls, subCallCountsOf, type RunSummary, type SubCallCounts, type VariableSummary } from './summary.ts';
 export { MemorySubCallCache, subCallKey, type SubCallCache, type CachedReply, type SubCallKeyParts, type MemorySubCallCacheOptions } from './llm/subcall-cache.ts';
 export { SqliteSubCallCache, type SqliteSubCallCacheOptions } from './llm/sqlite-subcall-cache.ts';
+export { Session, SessionBusyError, TurnCancelledError, TurnFailedError, type SessionOptions, type SendOptions, type TurnResult, type SessionPoint } from './session/session.ts';
+export { createSession, DEFAULT_COMPACTION, type CreateSessionOptions } from './session/create.ts';
+export { modelMessages, cutMessage } from './session/compact.ts';
+export { turnBindingCode } from './session/bind.ts';
+export { turnMessage } from './prompts/session.ts';
+export { SESSION_PROMPT_SECTION } from './prompts/system.ts';
+export { type BetweenStepsEvent } from './control.ts';

@@ -7,7 +7,8 @@ import { produce, type Draft } from 'immer';
 import { addUsage, zeroUsage } from './llm/client.ts';
 import { parseReply } from './prompts/parse.ts';
 import { cellFeedback, NO_CODE_MESSAGE, queryMessage, systemPrompt } from './prompts/system.ts';
-import type { CellOutcome, CellRan, ChildSpec, RunEvent } from './schema/events.ts';
+import type { CellOutcome, CellRan, ChildSpec, RunEvent, TurnStarted } from './schema/events.ts';
+import { turnMessage } from './prompts/session.ts';
 import type { AgentError, AgentNode, Cell, HostCall, RunState } from './schema/state.ts';
 import { waitResults } from './wait.ts';
 
@@ -97,6 +98,9 @@ function apply(draft: Draft<RunState>, event: RunEvent): void {
       if (node.status !== 'FINISHED') finish(draft, node, { error: event.error });
       return;
     }
+    case 'turn_started':
+      startTurn(draft, event);
+      return;
     case 'intervened': {
       const node = expect(draft, event.agentId, null, event.type);
       switch (event.action) {
@@ -107,6 +111,8 @@ function apply(draft: Draft<RunState>, event: RunEvent): void {
           if (node.status === 'FINISHED') {
             node.result = event.result;
             node.error = null;
+            const turn = node.turns?.[node.turns.length - 1];
+            if (turn) Object.assign(turn, { result: event.result, error: null });
           } else finish(draft, node, { result: event.result });
           return;
         case 'cancel':
@@ -163,6 +169,33 @@ function afterCell(draft: Draft<RunState>, node: Draft<AgentNode>, cell: Draft<C
   }
 }
 
+/**
+ * A new turn: the finished agent of a session takes another query with the same REPL and
+ * conversation. Its iteration count starts again (the limit is per turn).
+ */
+function startTurn(draft: Draft<RunState>, event: TurnStarted): void {
+  const node = expect(draft, event.agentId, ['FINISHED'], event.type);
+  if (!node.turns?.length) throw new InvalidEventError(`turn_started: agent ${node.id} does not take turns (the run is not a session)`);
+  const previous = node.turns[node.turns.length - 1]!;
+  const context = event.context ?? previous.context;
+  const index = node.turns.length;
+  node.turns.push({
+    index,
+    query: event.query,
+    context: context as AgentNode['context'],
+    messageStart: node.messages.length,
+    cellStart: node.cells.length,
+    startStep: draft.step,
+    result: null,
+    error: null,
+  });
+  node.messages.push({ role: 'user', content: turnMessage(index, event.query, context as AgentNode['context'], event.context === null) });
+  node.status = 'READY';
+  node.iteration = 0;
+  node.result = null;
+  node.error = null;
+}
+
 /** Finishes an agent with a result or a structured error, and ends its unfinished descendants. */
 function finish(draft: Draft<RunState>, node: Draft<AgentNode>, end: { result: unknown } | { error: AgentError }): void {
   node.status = 'FINISHED';
@@ -174,6 +207,11 @@ function finish(draft: Draft<RunState>, node: Draft<AgentNode>, end: { result: u
   } else {
     node.result = end.result as Draft<AgentNode>['result'];
     node.error = null;
+  }
+  const turn = node.turns?.[node.turns.length - 1];
+  if (turn) {
+    turn.result = node.result;
+    turn.error = node.error;
   }
   for (const childId of node.children) {
     const child = draft.nodes[childId];
@@ -212,6 +250,8 @@ export function newAgent(a: {
   tools: RunState['tools'];
   /** The run's result schema (JSON Schema), told to the root only. */
   resultSchema?: RunState['resultSchema'];
+  /** The agent takes several turns: its system prompt says so. */
+  session?: boolean;
 }): AgentNode {
   return {
     id: a.id,
@@ -223,7 +263,7 @@ export function newAgent(a: {
     status: 'READY',
     iteration: 0,
     messages: [
-      { role: 'system', content: systemPrompt({ depth: a.depth, limits: a.limits, context: a.context, tools: a.tools, ...(a.resultSchema !== undefined ? { resultSchema: a.resultSchema } : {}) }) },
+      { role: 'system', content: systemPrompt({ depth: a.depth, limits: a.limits, context: a.context, tools: a.tools, ...(a.resultSchema !== undefined ? { resultSchema: a.resultSchema } : {}), ...(a.session ? { session: true } : {}) }) },
       { role: 'user', content: queryMessage(a.query, a.context) },
     ],
     pendingCode: null,

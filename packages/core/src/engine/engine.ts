@@ -15,8 +15,9 @@ import type { CellOutcome, RunEvent } from '../schema/events.ts';
 import type { AgentNode, Cell, Context, RunState } from '../schema/state.ts';
 import { waitResults } from '../wait.ts';
 import { recordingHandler, type Tool } from './host-calls.ts';
-import { restoreRepl } from './restore.ts';
 import { refuseOverLimit } from './budget.ts';
+import { bindTurns, rebuildRepl } from './turns.ts';
+import { modelMessages } from '../session/compact.ts';
 import type { Tracer } from '@opentelemetry/api';
 import { EngineEmitter, type EngineEventType, type EngineListener } from './events.ts';
 import { attachTelemetry } from './telemetry.ts';
@@ -67,12 +68,16 @@ export interface InitOptions<S extends ResultSchema | undefined = ResultSchema |
 export interface RunOptions<S extends ResultSchema | undefined = ResultSchema | undefined> extends InitOptions<S> {
   /** Called after every step with its result (for live views and trace writers). */
   onStep?: (step: StepResult) => void | Promise<void>;
+  /** Cancels this run (e.g. one turn of a session), on top of the engine's own `signal`. */
+  signal?: AbortSignal;
 }
 
 interface ReplEntry {
   repl: Repl;
   /** The agent's cells this REPL has run: the same array object as in the state it matches. */
   cells: readonly Cell[];
+  /** The last of the agent's turns bound in this REPL (-1: none; agents without turns). */
+  turn: number;
 }
 
 /** Drives runs: one engine can step any number of states, forks included. */
@@ -81,6 +86,8 @@ export class Engine {
   private readonly limit: ReturnType<typeof pLimit>;
   /** The zod result schema each run was started with, by run id (a state read from a file has none here). */
   private readonly resultSchemas = new Map<string, ResultSchema>();
+  /** The running `runFrom`'s signal (joined with the engine's), if it has one. */
+  private runSignal: AbortSignal | undefined;
 
   /** Models, runtime, tools and concurrency bounds. */
   readonly options: EngineOptions;
@@ -126,7 +133,7 @@ export class Engine {
   /** Like `step`, also returning the events folded (what a trace records). */
   async stepWithEvents(state: RunState): Promise<StepResult> {
     if (isFinished(state)) return { state, events: [] };
-    this.options.signal?.throwIfAborted();
+    this.signal?.throwIfAborted();
     const started = performance.now();
     const events: RunEvent[] = [];
     const limitEvent = checkTreeLimits(state);
@@ -145,7 +152,7 @@ export class Engine {
         events.push(...produced);
       }
     }
-    this.options.signal?.throwIfAborted();
+    this.signal?.throwIfAborted();
     events.push({ type: 'step_ended', durationMs: performance.now() - started });
     const next = reduceAll(state, events);
     await this.sync(next, events);
@@ -154,9 +161,12 @@ export class Engine {
   }
 
   /** Steps `state` until the root finishes; returns the final state. */
-  async runFrom<T>(state: TypedRunState<T>, options: Pick<RunOptions, 'onStep'> = {}): Promise<TypedRunState<T>> {
+  async runFrom<T>(state: TypedRunState<T>, options: Pick<RunOptions, 'onStep' | 'signal'> = {}): Promise<TypedRunState<T>> {
     let current = state;
     const started = performance.now();
+    const outer = this.runSignal;
+    const own = this.options.signal;
+    this.runSignal = options.signal && own ? AbortSignal.any([own, options.signal]) : options.signal;
     this.events.emit({ type: 'run_started', runId: state.runId, step: state.step, rootId: state.rootId });
     try {
       while (!isFinished(current)) {
@@ -166,6 +176,7 @@ export class Engine {
       }
       return current;
     } finally {
+      this.runSignal = outer;
       const root = current.nodes[current.rootId];
       this.events.emit({
         type: 'run_finished',
@@ -196,6 +207,11 @@ export class Engine {
     await Promise.all(entries.map((e) => e.repl.close()));
   }
 
+  /** What cancels the current work: the engine's signal and the running run's, whichever fires. */
+  private get signal(): AbortSignal | undefined {
+    return this.runSignal ?? this.options.signal;
+  }
+
   private clientFor(node: AgentNode): LLMClient {
     return node.depth === 0 ? this.options.llm : (this.options.subLlm ?? this.options.llm);
   }
@@ -213,11 +229,11 @@ export class Engine {
       // Only the root's tokens are streamed out, and only when someone listens for them.
       const onToken = node.depth === 0 && this.events.has('token') ? (fragment: string) => this.events.emit({ type: 'token', ...at, fragment }) : undefined;
       try {
-        const reply = await client.complete({ messages: node.messages, ...(this.options.signal ? { signal: this.options.signal } : {}), ...(onToken ? { onToken } : {}) });
+        const reply = await client.complete({ messages: modelMessages(node, state.session?.compaction), ...(this.signal ? { signal: this.signal } : {}), ...(onToken ? { onToken } : {}) });
         this.events.emit({ type: 'llm_call_finished', ...at, durationMs: performance.now() - started, usage: reply.usage, model: reply.model ?? client.name, error: null });
         return { type: 'llm_replied', agentId: node.id, text: reply.text, usage: reply.usage, ...(reply.model ? { model: reply.model } : {}) };
       } catch (err) {
-        this.options.signal?.throwIfAborted();
+        this.signal?.throwIfAborted();
         // An LLMError names its client and model itself (it is also what a sub-call raises in
         // Python, where nothing else would); any other error gets the client's name here.
         const text = (err as Error).message ?? String(err);
@@ -265,9 +281,9 @@ export class Engine {
       subLlm: this.options.subLlm ?? this.options.llm,
       tools: this.options.tools ?? {},
       subCallConcurrency: this.options.subCallConcurrency ?? 8,
-      ...(this.options.signal ? { signal: this.options.signal } : {}),
+      ...(this.signal ? { signal: this.signal } : {}),
     });
-    const options = { cell: resumed ? node.cells.length - 1 : node.cells.length, timeoutMs, ...(this.options.signal ? { signal: this.options.signal } : {}) };
+    const options = { cell: resumed ? node.cells.length - 1 : node.cells.length, timeoutMs, ...(this.signal ? { signal: this.signal } : {}) };
     const result = resumed
       ? await repl.resume(waitResults(state, node), rec.handler, options)
       : await repl.execute(node.pendingCode ?? '', rec.handler, options);
@@ -301,7 +317,11 @@ export class Engine {
   /** The REPL matching `node`'s recorded cells: the live one, or a fresh one rebuilt from the record. */
   private async replFor(state: RunState, node: AgentNode): Promise<Repl> {
     const entry = this.repls.get(node.id);
-    if (entry && entry.repl.alive && entry.cells === node.cells) return entry.repl;
+    if (entry && entry.repl.alive && entry.cells === node.cells) {
+      // A later turn since this REPL last ran: bind its input before the turn's first cell.
+      if (node.turns && entry.turn < node.turns.length - 1) entry.turn = await bindTurns(entry.repl, node, entry.turn + 1, state.limits.cellTimeoutMs);
+      return entry.repl;
+    }
     if (entry) {
       this.repls.delete(node.id);
       await entry.repl.close();
@@ -312,27 +332,29 @@ export class Engine {
       tools: state.tools,
       maxOutputChars: state.limits.maxOutputChars,
     });
+    let turn: number;
     try {
-      await restoreRepl(repl, node, state.limits.cellTimeoutMs);
+      turn = await rebuildRepl(repl, node, state.limits.cellTimeoutMs);
     } catch (err) {
       await repl.close();
       throw err;
     }
-    this.repls.set(node.id, { repl, cells: node.cells });
+    this.repls.set(node.id, { repl, cells: node.cells, turn });
     return repl;
   }
 
   /**
    * After a step: the REPLs that ran a cell now match the new state's cells (REPLs of agents that
    * did not run keep the cells they matched, so a fork stepped later is still told apart);
-   * REPLs of finished or dead agents are closed.
+   * REPLs of finished or dead agents are closed, except a session's root, which takes the next turn.
    */
   private async sync(next: RunState, events: readonly RunEvent[]): Promise<void> {
     const ran = new Set(events.flatMap((e) => (e.type === 'cell_ran' ? [e.agentId] : [])));
     const closing: Promise<void>[] = [];
     for (const [id, entry] of this.repls) {
       const node = next.nodes[id];
-      if (!node || node.status === 'FINISHED' || !entry.repl.alive) {
+      const nextTurn = next.session !== undefined && id === next.rootId;
+      if (!node || (node.status === 'FINISHED' && !nextTurn) || !entry.repl.alive) {
         this.repls.delete(id);
         closing.push(entry.repl.close());
       } else if (ran.has(id)) entry.cells = node.cells;

@@ -16,6 +16,8 @@ export interface PromptFacts {
   tools: readonly { name: string; description: string }[];
   /** JSON Schema the agent's `done()` value must match (the root of a typed run). */
   resultSchema?: Json;
+  /** The agent takes several turns (a session): the prompt names `CONTEXTS`, `ANSWERS`, `HISTORY`. */
+  session?: boolean;
 }
 
 /** A sentence saying what CONTEXT holds and how big it is (characters). */
@@ -24,6 +26,16 @@ export function describeContext(context: Context): string {
   const total = context.reduce((n, d) => n + d.length, 0);
   return `a list of ${context.length.toLocaleString('en-US')} str documents, ${total.toLocaleString('en-US')} characters in all`;
 }
+
+/**
+ * The system-prompt section of an agent that takes several turns. The names follow the official
+ * RLM's persistent mode (versioned contexts) and the versioned answers its users asked for.
+ */
+export const SESSION_PROMPT_SECTION = `
+This is a session: after you call done(), the user may send another turn. The REPL keeps every variable, import and function between turns, so reuse what you computed instead of recomputing it.
+- CONTEXT: the current turn's input. CONTEXTS[i]: the input of turn i (turns count from 0). ANSWERS[i]: your answer (the value given to done()) of turn i, None when it had none.
+- HISTORY: the whole conversation before the current turn, uncut, as a list of {"role", "content"} dicts; HISTORY[k] is message k. Earlier turns' outputs are cut short in this conversation; read them there.
+`;
 
 /** The system prompt of an agent. Pure. */
 export function systemPrompt(facts: PromptFacts): string {
@@ -47,7 +59,7 @@ ${
     : `- delegate(...) is not available: you are at the deepest level allowed (depth ${depth} of ${limits.maxDepth}). Use llm_query / llm_query_batched instead.`
 }
 - done(result): finish with your answer (${facts.resultSchema === undefined ? 'any JSON-like value' : 'a value matching the result schema below'}). Call it only when you are sure.
-${toolLines}${resultLines(facts.resultSchema)}
+${toolLines}${resultLines(facts.resultSchema)}${facts.session ? SESSION_PROMPT_SECTION : ''}
 Variables persist between cells. Reply with exactly one code block per turn, fenced as \`\`\`repl ... \`\`\`; you will then see its output. Anything you write after the block is ignored.
 You are at depth ${depth} (the root is 0; children may go to depth ${limits.maxDepth}). You have at most ${limits.maxIterations} turns; a cell may run ${Math.round(limits.cellTimeoutMs / 1000)} s.`;
 }

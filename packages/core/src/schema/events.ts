@@ -91,6 +91,18 @@ export const IntervenedSchema = z.discriminatedUnion('action', [
   z.object({ type: z.literal('intervened'), action: z.literal('set_limits'), agentId: z.string(), limits: LimitsSchema.partial() }),
 ]);
 
+/**
+ * A new turn of a session: the agent (the root; later a persistent child) takes another query,
+ * keeping its REPL and conversation. Folded before the step that runs the turn, like an
+ * intervention. `context: null` keeps the previous turn's input.
+ */
+export const TurnStartedSchema = z.object({
+  type: z.literal('turn_started'),
+  agentId: z.string(),
+  query: z.string(),
+  context: ContextSchema.nullable(),
+});
+
 /** A step ended; `durationMs` is its wall time. */
 export const StepEndedSchema = z.object({
   type: z.literal('step_ended'),
@@ -104,6 +116,7 @@ export const RunEventSchema = z.union([
   CellRanSchema,
   AgentFailedSchema,
   IntervenedSchema,
+  TurnStartedSchema,
   StepEndedSchema,
 ]);
 /** Every event `reduce` understands. */
@@ -112,5 +125,7 @@ export type RunEvent = z.infer<typeof RunEventSchema>;
 export type LlmReplied = z.infer<typeof LlmRepliedSchema>;
 /** A cell ran up to its next stop. */
 export type CellRan = z.infer<typeof CellRanSchema>;
+/** A new turn of a session. */
+export type TurnStarted = z.infer<typeof TurnStartedSchema>;
 /** A change made between steps by a person or script. */
 export type Intervened = z.infer<typeof IntervenedSchema>;

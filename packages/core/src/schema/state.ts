@@ -179,6 +179,59 @@ export const CellSchema = z.object({
 /** One executed cell. */
 export type Cell = z.infer<typeof CellSchema>;
 
+/**
+ * One turn of a session (or one task of a persistent agent): a query and its input given to an
+ * agent that goes on with the same REPL and conversation. `messageStart` and `cellStart` say
+ * where the turn begins in the agent's `messages` and `cells`, so earlier turns can be compacted
+ * in prompts and the REPL rebuilt turn by turn.
+ */
+export const TurnSchema = z.object({
+  /** 0-based position in the agent's turns. */
+  index: z.number().int().nonnegative(),
+  query: z.string(),
+  /** Bound to `CONTEXT` during the turn (and to `CONTEXTS[index]`). */
+  context: ContextSchema,
+  /** Index in `messages` of the turn's first user message. */
+  messageStart: z.number().int().nonnegative(),
+  /** Index in `cells` of the turn's first cell. */
+  cellStart: z.number().int().nonnegative(),
+  /** The step of the run at which the turn began. */
+  startStep: z.number().int().nonnegative(),
+  /** The turn's answer (what `done()` got), null until it finished with one. */
+  result: JsonSchema.nullable(),
+  /** Why the turn ended without an answer. */
+  error: AgentErrorSchema.nullable(),
+});
+/** One turn of a session. */
+export type Turn = z.infer<typeof TurnSchema>;
+
+/**
+ * How earlier turns are cut in the messages sent to the model (the state keeps them whole, and so
+ * does the REPL's `HISTORY`). Defaults follow openrlm's 20 lines / 1 KB per cell output.
+ */
+export const CompactionSchema = z.object({
+  /** Off: every message of every turn is sent as it is. */
+  enabled: z.boolean(),
+  /** Lines of an earlier turn's cell-output message kept (head). */
+  maxLines: z.number().int().positive(),
+  /** UTF-8 bytes of an earlier turn's cell-output message kept. */
+  maxBytes: z.number().int().positive(),
+  /**
+   * Estimated tokens (chars / 4) of earlier turns' messages sent at most; the oldest are dropped
+   * first (replaced by one note pointing at `HISTORY`). null: no token budget.
+   */
+  historyTokens: z.number().int().positive().nullable(),
+});
+/** How earlier turns are cut in prompts. */
+export type Compaction = z.infer<typeof CompactionSchema>;
+
+/** What makes a run a session: it takes further turns after its root finishes. */
+export const SessionConfigSchema = z.object({
+  compaction: CompactionSchema,
+});
+/** What makes a run a session. */
+export type SessionConfig = z.infer<typeof SessionConfigSchema>;
+
 /** The four states of an agent (DESIGN.md section 1). */
 export const AgentStatusSchema = z.enum(['READY', 'EXECUTING', 'SUPERVISING', 'FINISHED']);
 /** The four states of an agent. */
@@ -210,6 +263,8 @@ export const AgentNodeSchema = z.object({
   error: AgentErrorSchema.nullable(),
   /** This agent's own model calls and sub-calls (children not included). */
   usage: UsageSchema,
+  /** Turns (tasks) of an agent that goes on after it finished; absent for a one-task agent. */
+  turns: z.array(TurnSchema).optional(),
 });
 /** One agent of the tree. */
 export type AgentNode = z.infer<typeof AgentNodeSchema>;
@@ -237,6 +292,8 @@ export const RunStateSchema = z.object({
   rootId: z.string(),
   /** Every agent, by id. */
   nodes: z.record(z.string(), AgentNodeSchema),
+  /** Present when the run is a session: the root takes further turns (`turn_started`). */
+  session: SessionConfigSchema.optional(),
 });
 /** A whole run at one step boundary. */
 export type RunState = z.infer<typeof RunStateSchema>;

@@ -41,12 +41,19 @@ export class TraceWriter {
   private readonly threshold: number;
   private readonly fsync: boolean;
   private lastStep: number;
+  /** Bytes in the file so far. */
+  private size: number;
+  /** The file's size right after each step line this writer wrote (and the step it opened at). */
+  private readonly ends = new Map<number, number>();
+  /** The step whose line first needed each blob this writer wrote (for `truncate`). */
+  private readonly blobSteps = new Map<string, number>();
 
-  private constructor(path: string, fd: number, blobs: Set<string>, lastStep: number, options: TraceWriterOptions) {
+  private constructor(path: string, fd: number, blobs: Set<string>, lastStep: number, size: number, options: TraceWriterOptions) {
     this.path = path;
     this.fd = fd;
     this.blobs = blobs;
     this.lastStep = lastStep;
+    this.size = size;
     this.threshold = options.blobThreshold ?? DEFAULT_BLOB_THRESHOLD;
     this.fsync = options.fsync ?? false;
   }
@@ -57,7 +64,7 @@ export class TraceWriter {
    */
   static create(path: string, initial: RunState, options: TraceWriterOptions = {}): TraceWriter {
     const fd = openSync(path, options.overwrite ? 'w' : 'wx');
-    const writer = new TraceWriter(path, fd, new Set(), initial.step, options);
+    const writer = new TraceWriter(path, fd, new Set(), initial.step, 0, options);
     const { lines, encoded } = writer.encode(initial);
     const header = {
       kind: 'header',
@@ -70,6 +77,7 @@ export class TraceWriter {
     };
     // The header goes first (so line 1 says what the file is); its blobs follow it.
     writer.write([JSON.stringify(header), ...lines]);
+    writer.ends.set(initial.step, writer.size);
     return writer;
   }
 
@@ -103,7 +111,8 @@ export class TraceWriter {
     const keep = bytes.lastIndexOf(10) + 1;
     if (keep < bytes.length) ftruncateSync(fd, keep);
     closeSync(fd);
-    const writer = new TraceWriter(path, openSync(path, 'a'), trace.blobHashes, states.at(-1)!.step, options);
+    const writer = new TraceWriter(path, openSync(path, 'a'), trace.blobHashes, states.at(-1)!.step, keep, options);
+    writer.ends.set(writer.lastStep, keep);
     return { writer, trace, states };
   }
 
@@ -146,9 +155,36 @@ export class TraceWriter {
    */
   writeStep(step: number, events: readonly RunEvent[]): void {
     if (step !== this.lastStep + 1) throw new Error(`trace ${this.path}: step ${step} does not follow step ${this.lastStep}`);
-    const { lines, encoded } = this.encode(events);
+    const { lines, encoded, added } = this.encode(events);
     lines.push(JSON.stringify({ kind: 'step', step, events: encoded }));
     this.write(lines);
+    for (const sha of added) this.blobSteps.set(sha, step);
+    this.lastStep = step;
+    this.ends.set(step, this.size);
+  }
+
+  /**
+   * Cuts the file back to just after step `step` (its later steps and the blobs only they
+   * needed are removed), e.g. when a session's cancelled turn is rolled back. The steps before
+   * are untouched, so the trace replays to the state at `step`.
+   * @throws RangeError when `step` is not a step this writer wrote or opened at, or is ahead of the
+   *   last one; Error after `close`.
+   */
+  truncate(step: number): void {
+    if (this.fd === null) throw new Error(`trace ${this.path}: truncated after close()`);
+    const end = this.ends.get(step);
+    if (end === undefined || step > this.lastStep) {
+      throw new RangeError(`trace ${this.path}: cannot cut back to step ${step} (this writer can cut back to steps ${Math.min(...this.ends.keys())}..${this.lastStep})`);
+    }
+    ftruncateSync(this.fd, end);
+    this.size = end;
+    for (const s of [...this.ends.keys()]) if (s > step) this.ends.delete(s);
+    for (const [sha, s] of this.blobSteps) {
+      if (s > step) {
+        this.blobSteps.delete(sha);
+        this.blobs.delete(sha);
+      }
+    }
     this.lastStep = step;
   }
 
@@ -159,25 +195,29 @@ export class TraceWriter {
     this.fd = null;
   }
 
-  private encode(value: unknown): { lines: string[]; encoded: unknown } {
+  private encode(value: unknown): { lines: string[]; encoded: unknown; added: string[] } {
     const lines: string[] = [];
+    const added: string[] = [];
     const encoded = encodeValue(
       value,
       (sha256, text) => {
         if (this.blobs.has(sha256)) return;
         this.blobs.add(sha256);
+        added.push(sha256);
         lines.push(JSON.stringify({ kind: 'blob', sha256, chars: text.length, text }));
       },
       this.threshold,
     );
-    return { lines, encoded };
+    return { lines, encoded, added };
   }
 
   private write(lines: string[]): void {
     if (this.fd === null) throw new Error(`trace ${this.path}: written after close()`);
     const buf = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
     let off = 0;
-    while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
+    // Explicit positions: after `truncate` the file offset of a non-append fd is past the end.
+    while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off, this.size + off);
+    this.size += buf.length;
     if (this.fsync) fdatasyncSync(this.fd);
   }
 }

@@ -1,0 +1,34 @@
+/** Making the initial state of a session: a run whose root takes further turns. */
+import { produce } from 'immer';
+import { createRun, type CreateRunOptions } from '../create.ts';
+import { systemPrompt } from '../prompts/system.ts';
+import { CompactionSchema, type Compaction, type Context, type RunState } from '../schema/state.ts';
+
+/** Compaction defaults: openrlm's 20 lines / 1 KB per earlier cell output; no token budget. */
+export const DEFAULT_COMPACTION: Compaction = Object.freeze({ enabled: true, maxLines: 20, maxBytes: 1024, historyTokens: null });
+
+/** Options of `createSession`. */
+export interface CreateSessionOptions extends CreateRunOptions {
+  /** Overrides of `DEFAULT_COMPACTION`. */
+  compaction?: Partial<Compaction>;
+}
+
+/**
+ * The state of a new session at step 0: `createRun`'s state whose root holds turn 0 (`query`
+ * over `context`) and says in its system prompt that more turns may follow.
+ * @throws Error naming the option when a limit or a compaction setting is out of range.
+ */
+export function createSession(query: string, context: Context, options: CreateSessionOptions = {}): RunState {
+  const parsed = CompactionSchema.safeParse({ ...DEFAULT_COMPACTION, ...options.compaction });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`createSession: bad compaction.${issue.path.join('.')}: ${issue.message}`);
+  }
+  const run = createRun(query, context, options);
+  return produce(run, (d) => {
+    d.session = { compaction: parsed.data };
+    const root = d.nodes[d.rootId]!;
+    root.messages[0]!.content = systemPrompt({ depth: 0, limits: d.limits, context, tools: d.tools, session: true });
+    root.turns = [{ index: 0, query, context, messageStart: 1, cellStart: 0, startStep: 0, result: null, error: null }];
+  });
+}
