@@ -5,15 +5,18 @@
  * <dir>/runs/<run id, escaped>/<step, 12 digits>.json   the state document
  * <dir>/blobs/<sha256>.json                             each big string, once, as a JSON string
  * ```
- * Every file is written to a temp file and renamed (write-file-atomic), so a reader or a killed
- * writer never sees half a file, and writers of different runs (or processes) do not collide.
+ * Every file is written to a temp file first, so a reader or a killed writer never sees half a
+ * file. A state document is then hard-linked to its name, which fails when the name exists, and
+ * the writer checks afterwards that no other step appeared after the one it chained to: of two
+ * processes writing one run (`CheckpointStore.put`), the later is refused and removes its file.
  */
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import type { RunState } from '../schema/state.ts';
-import { checkStep, decodeCheckpoint, encodeCheckpoint, type CheckpointStore } from './store.ts';
+import { checkStep, CheckpointConflictError, CheckpointHeads, decodeCheckpoint, encodeCheckpoint, linkOf, type ChainLink, type CheckpointStore, type PredecessorRow } from './store.ts';
 
 const STEP_FILE = /^(\d{12})\.json$/;
 
@@ -21,6 +24,7 @@ const STEP_FILE = /^(\d{12})\.json$/;
 export class FileCheckpointStore implements CheckpointStore {
   /** The folder. */
   readonly dir: string;
+  private readonly heads = new CheckpointHeads();
 
   /** @param dir the folder holding `runs/` and `blobs/`. */
   constructor(dir: string) {
@@ -34,30 +38,37 @@ export class FileCheckpointStore implements CheckpointStore {
 
   async put(state: RunState): Promise<void> {
     checkStep(state.step);
-    const { doc, blobs } = encodeCheckpoint(state);
+    const { runId, step } = state;
+    const latest = await this.row(runId, Infinity);
+    const prev = this.heads.admit(this.dir, runId, step, latest && linkOf(latest.doc, latest.step));
+    const { doc, blobs, link } = encodeCheckpoint(state, prev);
     const blobDir = join(this.dir, 'blobs');
     await mkdir(blobDir, { recursive: true });
     for (const [hash, text] of blobs) {
       const file = join(blobDir, `${hash}.json`);
-      // Content-addressed: a file that exists already holds this text.
+      // Content-addressed: a file that exists already holds this text (its hash is checked on read).
       // JSON-encoded: a lone surrogate survives (raw UTF-8 would replace it).
       if (!(await exists(file))) await writeFileAtomic(file, JSON.stringify(text), 'utf8');
     }
-    await mkdir(this.runDir(state.runId), { recursive: true });
-    await writeFileAtomic(this.pathOf(state.runId, state.step), doc, 'utf8');
+    await mkdir(this.runDir(runId), { recursive: true });
+    const target = this.pathOf(runId, step);
+    if (!linkNew(target, doc)) throw this.conflict(runId, step, prev, 'another writer saved this step first');
+    // The optimistic check again, now that the file is in place: only this step may follow prev.
+    const after = (await this.list(runId)).filter((s) => s > (prev?.step ?? -1));
+    if (after.length !== 1 || after[0] !== step) {
+      unlinkSync(target);
+      throw this.conflict(runId, step, prev, `another writer saved step${after.length > 2 ? 's' : ''} ${after.filter((s) => s !== step).join(', ')} of this run at the same time`);
+    }
+    this.heads.saw(runId, link);
   }
 
   async get(runId: string, step?: number): Promise<RunState | undefined> {
-    const at = step ?? (await this.list(runId)).at(-1);
-    if (at === undefined) return undefined;
-    let doc: string;
-    try {
-      doc = readFileSync(this.pathOf(runId, at), 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
-    return decodeCheckpoint(doc, (hash) => this.blob(hash), { store: this.dir, runId, step: at });
+    const row = step === undefined ? await this.row(runId, Infinity) : this.read(runId, step);
+    if (!row) return undefined;
+    const where = { store: this.dir, runId, step: row.step };
+    const state = decodeCheckpoint(row.doc, (hash) => this.blob(hash), where, await this.row(runId, row.step));
+    if (step === undefined) this.heads.saw(runId, linkOf(row.doc, row.step));
+    return state;
   }
 
   async list(runId: string): Promise<number[]> {
@@ -84,6 +95,8 @@ export class FileCheckpointStore implements CheckpointStore {
   async delete(runId: string, step?: number): Promise<void> {
     if (step === undefined) await rm(this.runDir(runId), { recursive: true, force: true });
     else await rm(this.pathOf(runId, step), { force: true });
+    const latest = await this.row(runId, Infinity);
+    this.heads.saw(runId, latest && linkOf(latest.doc, latest.step));
   }
 
   async close(): Promise<void> {}
@@ -94,6 +107,29 @@ export class FileCheckpointStore implements CheckpointStore {
     return join(this.dir, 'runs', encodeURIComponent(runId).replaceAll('.', '%2E'));
   }
 
+  /** The stored row with the highest step below `below`. */
+  private async row(runId: string, below: number): Promise<PredecessorRow | undefined> {
+    const steps = (await this.list(runId)).filter((s) => s < below);
+    for (let i = steps.length - 1; i >= 0; i--) {
+      const row = this.read(runId, steps[i]!);
+      if (row) return row; // else deleted since the listing
+    }
+    return undefined;
+  }
+
+  private read(runId: string, step: number): PredecessorRow | undefined {
+    try {
+      return { step, doc: readFileSync(this.pathOf(runId, step), 'utf8') };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  private conflict(runId: string, step: number, prev: ChainLink | null, detail: string): CheckpointConflictError {
+    return new CheckpointConflictError(this.dir, runId, step, prev?.step ?? -1, `${detail}; read the latest with get(runId) to continue from it, or fork under a new run id`);
+  }
+
   private blob(hash: string): string | undefined {
     try {
       const text: unknown = JSON.parse(readFileSync(join(this.dir, 'blobs', `${hash}.json`), 'utf8'));
@@ -101,6 +137,32 @@ export class FileCheckpointStore implements CheckpointStore {
     } catch {
       return undefined; // reported by the decoder as a missing blob of the field that needs it
     }
+  }
+}
+
+/**
+ * Writes `text` to a temp file beside `target` (flushed to disk), then hard-links it to
+ * `target`: false, and nothing written, when `target` exists.
+ */
+function linkNew(target: string, text: string): boolean {
+  const tmp = `${target}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  const fd = openSync(tmp, 'wx');
+  try {
+    const buf = Buffer.from(text, 'utf8');
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(tmp, target);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    unlinkSync(tmp);
   }
 }
 

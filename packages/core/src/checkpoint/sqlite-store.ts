@@ -2,10 +2,12 @@
  * `SqliteCheckpointStore`: checkpoints in one SQLite file through `node:sqlite` (built into
  * Node 22, no native build). Two tables: `checkpoints(run_id, step, doc)` and
  * `blobs(sha256, text)` (text JSON-encoded); WAL mode and a busy timeout let several processes share the file.
+ * A put's optimistic check (`CheckpointStore.put`) runs inside its `BEGIN IMMEDIATE` transaction,
+ * so two processes writing one run cannot both pass it.
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { RunState } from '../schema/state.ts';
-import { checkStep, decodeCheckpoint, encodeCheckpoint, type CheckpointStore } from './store.ts';
+import { checkStep, CheckpointHeads, decodeCheckpoint, encodeCheckpoint, linkOf, type CheckpointStore } from './store.ts';
 
 /** Checkpoints in a SQLite database file (or `:memory:`). */
 export class SqliteCheckpointStore implements CheckpointStore {
@@ -13,7 +15,8 @@ export class SqliteCheckpointStore implements CheckpointStore {
   readonly path: string;
   /** The open database (exposed for inspection and tests). */
   readonly db: DatabaseSync;
-  private readonly q: Record<'putBlob' | 'put' | 'get' | 'latest' | 'list' | 'runs' | 'del' | 'delRun' | 'blob', StatementSync>;
+  private readonly q: Record<'putBlob' | 'put' | 'get' | 'latest' | 'before' | 'list' | 'runs' | 'del' | 'delRun' | 'blob', StatementSync>;
+  private readonly heads = new CheckpointHeads();
 
   private constructor(path: string, db: DatabaseSync) {
     this.path = path;
@@ -28,9 +31,10 @@ export class SqliteCheckpointStore implements CheckpointStore {
       );`);
     this.q = {
       putBlob: db.prepare('INSERT OR IGNORE INTO blobs (sha256, text) VALUES (?, ?)'),
-      put: db.prepare('INSERT OR REPLACE INTO checkpoints (run_id, step, doc) VALUES (?, ?, ?)'),
+      put: db.prepare('INSERT INTO checkpoints (run_id, step, doc) VALUES (?, ?, ?)'),
       get: db.prepare('SELECT doc FROM checkpoints WHERE run_id = ? AND step = ?'),
       latest: db.prepare('SELECT step, doc FROM checkpoints WHERE run_id = ? ORDER BY step DESC LIMIT 1'),
+      before: db.prepare('SELECT step, doc FROM checkpoints WHERE run_id = ? AND step < ? ORDER BY step DESC LIMIT 1'),
       list: db.prepare('SELECT step FROM checkpoints WHERE run_id = ? ORDER BY step'),
       runs: db.prepare('SELECT DISTINCT run_id FROM checkpoints ORDER BY run_id'),
       del: db.prepare('DELETE FROM checkpoints WHERE run_id = ? AND step = ?'),
@@ -51,13 +55,16 @@ export class SqliteCheckpointStore implements CheckpointStore {
 
   async put(state: RunState): Promise<void> {
     checkStep(state.step);
-    const { doc, blobs } = encodeCheckpoint(state);
     this.db.exec('BEGIN IMMEDIATE');
     try {
+      const latest = this.q.latest.get(state.runId) as { step: number; doc: string } | undefined;
+      const prev = this.heads.admit(this.path, state.runId, state.step, latest && linkOf(String(latest.doc), Number(latest.step)));
+      const { doc, blobs, link } = encodeCheckpoint(state, prev);
       // JSON-encoded: a lone surrogate survives (SQLite TEXT is UTF-8).
       for (const [hash, text] of blobs) this.q.putBlob.run(hash, JSON.stringify(text));
       this.q.put.run(state.runId, state.step, doc);
       this.db.exec('COMMIT');
+      this.heads.saw(state.runId, link);
     } catch (err) {
       this.db.exec('ROLLBACK');
       throw err;
@@ -68,7 +75,10 @@ export class SqliteCheckpointStore implements CheckpointStore {
     const row = (step === undefined ? this.q.latest.get(runId) : this.q.get.get(runId, step)) as { step?: number; doc: string } | undefined;
     if (!row) return undefined;
     const at = step ?? Number(row.step);
-    return decodeCheckpoint(String(row.doc), (hash) => this.blob(hash), { store: this.path, runId, step: at });
+    const before = this.q.before.get(runId, at) as { step: number; doc: string } | undefined;
+    const state = decodeCheckpoint(String(row.doc), (hash) => this.blob(hash), { store: this.path, runId, step: at }, before && { step: Number(before.step), doc: String(before.doc) });
+    if (step === undefined) this.heads.saw(runId, linkOf(String(row.doc), at));
+    return state;
   }
 
   private blob(hash: string): string | undefined {
@@ -93,6 +103,8 @@ export class SqliteCheckpointStore implements CheckpointStore {
   async delete(runId: string, step?: number): Promise<void> {
     if (step === undefined) this.q.delRun.run(runId);
     else this.q.del.run(runId, step);
+    const latest = this.q.latest.get(runId) as { step: number; doc: string } | undefined;
+    this.heads.saw(runId, latest && linkOf(String(latest.doc), Number(latest.step)));
   }
 
   async close(): Promise<void> {

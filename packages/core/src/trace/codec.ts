@@ -94,12 +94,29 @@ function outline(v: unknown, sink: BlobSink, threshold: number): unknown {
 }
 
 /**
- * Decodes what `encodeValue` made, taking blobs from `source`.
- * @throws DecodeError naming the field when a blob is missing or a reference is malformed.
+ * Decodes what `encodeValue` made, taking blobs from `source`. With `verify`, every blob's text
+ * is hashed again and must match its reference (what a store read from disk or a database).
+ * @throws DecodeError naming the field when a blob is missing, does not hash to its reference,
+ *   or a reference is malformed.
  */
-export function decodeValue<T = unknown>(encoded: EncodedValue, source: BlobSource): T {
-  const json = inline(encoded.json, source, '');
+export function decodeValue<T = unknown>(encoded: EncodedValue, source: BlobSource, options: { verify?: boolean } = {}): T {
+  const checked = options.verify ? verified(source) : source;
+  const json = inline(encoded.json, checked, '');
   return superjson.deserialize<T>({ json, meta: encoded.meta } as Parameters<typeof superjson.deserialize>[0]);
+}
+
+/** Thrown by a verifying source; `inline` turns it into a DecodeError at the field. */
+class BlobHashMismatch extends Error {}
+
+function verified(source: BlobSource): BlobSource {
+  const ok = new Set<string>();
+  return (hash) => {
+    const text = source(hash);
+    if (text === undefined || ok.has(hash)) return text;
+    if (sha256(text) !== hash) throw new BlobHashMismatch(hash);
+    ok.add(hash);
+    return text;
+  };
 }
 
 function inline(v: unknown, source: BlobSource, path: string): unknown {
@@ -108,7 +125,13 @@ function inline(v: unknown, source: BlobSource, path: string): unknown {
     if (v.startsWith(REF)) {
       const hash = v.slice(REF.length);
       if (!HEX64.test(hash)) throw new DecodeError(path, `malformed blob reference ${JSON.stringify(v.slice(1, 90))}`);
-      const text = source(hash);
+      let text: string | undefined;
+      try {
+        text = source(hash);
+      } catch (err) {
+        if (err instanceof BlobHashMismatch) throw new DecodeError(path, `blob sha256:${hash} does not hash to its name (its text was changed or damaged)`);
+        throw err;
+      }
       if (text === undefined) throw new DecodeError(path, `blob sha256:${hash} is missing`);
       return text;
     }
