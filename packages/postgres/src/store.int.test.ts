@@ -18,7 +18,17 @@ const fresh = async (schema = `t${++schemas}`) => PostgresCheckpointStore.open((
 describe.skipIf(missing)(`postgres store${missing ? ` (skipped: ${missing})` : ''}`, () => {
   describeCheckpointStoreConformance('postgres', async () => {
     const store = await fresh();
-    return { store, corrupt: async (r, s) => void (await store.pool.query(`UPDATE ${store.schema}.checkpoints SET doc = 'not json' WHERE run_id = $1 AND step = $2`, [r, s])) };
+    const q = store.schema;
+    return {
+      store,
+      writer: async () => new PostgresCheckpointStore(store.pool, { schema: q.replaceAll('"', '') }),
+      raw: {
+        doc: async (r, s) => (await store.pool.query(`SELECT doc FROM ${q}.checkpoints WHERE run_id = $1 AND step = $2`, [r, s])).rows[0]?.doc,
+        setDoc: async (r, s, doc) => !doc.includes('\u0000') && void (await store.pool.query(`INSERT INTO ${q}.checkpoints (run_id, step, doc) VALUES ($1, $2, $3) ON CONFLICT (run_id, step) DO UPDATE SET doc = EXCLUDED.doc`, [r, s, doc])),
+        blob: async (h) => (await store.pool.query(`SELECT text FROM ${q}.blobs WHERE sha256 = $1`, [h])).rows[0]?.text,
+        setBlob: async (h, text) => !text.includes('\u0000') && void (await store.pool.query(`UPDATE ${q}.blobs SET text = $2 WHERE sha256 = $1`, [h, text])),
+      },
+    };
   });
 
   const ended: RunEvent[] = [{ type: 'step_ended', durationMs: 1 }];

@@ -7,7 +7,9 @@
  */
 import {
   CheckpointCorruptError,
+  CheckpointHeads,
   decodeCheckpoint,
+  linkOf,
   decodeValue,
   encodeCheckpoint,
   encodeValue,
@@ -64,6 +66,7 @@ export class PostgresCheckpointStore implements CheckpointStore {
   /** Where the store is, for error messages (no credentials). */
   readonly where: string;
   private readonly ownsPool: boolean;
+  private readonly heads = new CheckpointHeads();
   // Blobs already verified, by hash: a worker reads the same context at every step.
   private readonly cache = new Map<string, string>();
   private cachedChars = 0;
@@ -108,44 +111,33 @@ export class PostgresCheckpointStore implements CheckpointStore {
 
   private async write(state: RunState, events: readonly RunEvent[] | null, writer: string | null, mode: 'replace' | 'append', within?: (client: pg.PoolClient) => Promise<void>): Promise<void> {
     if (!Number.isInteger(state.step) || state.step < 0) throw new RangeError(`checkpoint step must be a whole number >= 0, got ${state.step}`);
-    const { doc, blobs } = encodeCheckpoint(state);
-    let eventsText: string | null = null;
-    if (events) eventsText = JSON.stringify(encodeValue(events, (h, t) => blobs.set(h, t)));
     const s = this.schema;
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
+      // One writer of a run at a time inside this transaction: the optimistic check below and the
+      // insert see the same latest row (plain row locks would not stop a concurrent insert).
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${s}:${state.runId}`]);
+      const latest = (await client.query<{ step: number; doc: string }>(`SELECT step, doc FROM ${s}.checkpoints WHERE run_id = $1 ORDER BY step DESC LIMIT 1`, [state.runId])).rows[0];
+      const latestLink = latest && linkOf(latest.doc, latest.step);
+      let prev;
+      if (mode === 'replace') prev = this.heads.admit(this.where, state.runId, state.step, latestLink);
+      else {
+        // appendStep: the step number is the check: the run's latest step must be the one before.
+        if (latest && latest.step !== state.step - 1) throw new StepConflictError(state.runId, state.step, latest.step);
+        prev = latestLink ?? null;
+      }
+      const { doc, blobs, link } = encodeCheckpoint(state, prev);
+      let eventsText: string | null = null;
+      if (events) eventsText = JSON.stringify(encodeValue(events, (h, t) => blobs.set(h, t)));
       if (blobs.size > 0) {
         const hashes = [...blobs.keys()];
         await client.query(`INSERT INTO ${s}.blobs (sha256, text) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (sha256) DO NOTHING`, [hashes, hashes.map((h) => JSON.stringify(blobs.get(h)!))]);
       }
-      if (mode === 'replace') {
-        await client.query(
-          `INSERT INTO ${s}.checkpoints (run_id, step, doc, events, writer) VALUES ($1, $2, $3, $4, $5)
-           ON CONFLICT (run_id, step) DO UPDATE SET doc = EXCLUDED.doc, events = EXCLUDED.events, writer = EXCLUDED.writer, written_at = now()`,
-          [state.runId, state.step, doc, eventsText, writer],
-        );
-      } else {
-        // The optimistic check: the row goes in only when the run's latest step is the one before
-        // it; the primary key refuses a second writer of the same step that raced past the check.
-        const inserted = await client
-          .query(
-            `INSERT INTO ${s}.checkpoints (run_id, step, doc, events, writer)
-             SELECT $1, $2, $3, $4, $5
-             WHERE COALESCE((SELECT max(step) FROM ${s}.checkpoints WHERE run_id = $1), $2 - 1) = $2 - 1`,
-            [state.runId, state.step, doc, eventsText, writer],
-          )
-          .catch((err: { code?: string }) => {
-            if (err.code === '23505') return { rowCount: 0 };
-            throw err;
-          });
-        if (inserted.rowCount !== 1) {
-          await client.query('ROLLBACK');
-          throw new StepConflictError(state.runId, state.step, await this.latestStep(state.runId));
-        }
-      }
+      await client.query(`INSERT INTO ${s}.checkpoints (run_id, step, doc, events, writer) VALUES ($1, $2, $3, $4, $5)`, [state.runId, state.step, doc, eventsText, writer]);
       await within?.(client);
       await client.query('COMMIT');
+      this.heads.saw(state.runId, link);
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
@@ -163,8 +155,11 @@ export class PostgresCheckpointStore implements CheckpointStore {
     const row = rows[0];
     if (!row) return undefined;
     const where = { store: this.where, runId, step: row.step };
+    const before = (await this.pool.query<{ step: number; doc: string }>(`SELECT step, doc FROM ${s}.checkpoints WHERE run_id = $1 AND step < $2 ORDER BY step DESC LIMIT 1`, [runId, row.step])).rows[0];
     const blobs = await this.blobs([...row.doc.matchAll(BLOB_REF)].map((m) => m[1]!), where);
-    return decodeCheckpoint(row.doc, (h) => blobs.get(h), where);
+    const state = decodeCheckpoint(row.doc, (h) => blobs.get(h), where, before);
+    if (step === undefined) this.heads.saw(runId, linkOf(row.doc, row.step));
+    return state;
   }
 
   /**
@@ -247,6 +242,8 @@ export class PostgresCheckpointStore implements CheckpointStore {
   async delete(runId: string, step?: number): Promise<void> {
     if (step === undefined) await this.pool.query(`DELETE FROM ${this.schema}.checkpoints WHERE run_id = $1`, [runId]);
     else await this.pool.query(`DELETE FROM ${this.schema}.checkpoints WHERE run_id = $1 AND step = $2`, [runId, step]);
+    const latest = (await this.pool.query<{ step: number; doc: string }>(`SELECT step, doc FROM ${this.schema}.checkpoints WHERE run_id = $1 ORDER BY step DESC LIMIT 1`, [runId])).rows[0];
+    this.heads.saw(runId, latest && linkOf(latest.doc, latest.step));
   }
 
   async close(): Promise<void> {
