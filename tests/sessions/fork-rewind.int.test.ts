@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTrace, replay, ScriptedLLM, Session, SessionBusyError, TurnCancelledError, type CompletionRequest } from '@rlmtree/core';
 import { SubprocessRuntime } from '@rlmtree/runtime-python';
+import { z } from 'zod';
 import { turnOf } from './shakespeare-session.ts';
 
 const block = (code: string) => '```repl\n' + code + '\n```';
@@ -45,6 +46,7 @@ const SCRIPT = {
   halve: [block('done(total / 2)')],
   slow: [block('import time\nxs.append(1000)\ntime.sleep(30)\ndone("never")')],
   count: [block('done([len(xs), len(CONTEXTS), ANSWERS])')],
+  typed: [block('done("not an object")'), block('done({"n": len(xs)})')],
 };
 
 describe('fork, rewind, trace replay and cancel of a session', () => {
@@ -100,6 +102,17 @@ describe('fork, rewind, trace replay and cancel of a session', () => {
     const next = await session.send('count');
     expect(next.result).toEqual([3, 2, [3]]);
     expect(replay(await readTrace(path)).at(-1)).toEqual(session.state);
+    await session.close();
+  });
+
+  it('types a turn with `result`: a done() value that does not match is refused back to the model', async () => {
+    const { llm, calls } = model(SCRIPT);
+    const session = Session.create({ llm, runtime });
+    await session.send('start', { context: '1 2' });
+    const typed = await session.send('typed', { result: z.object({ n: z.number() }) });
+    expect(typed.result.n).toBe(2);
+    expect(calls.filter((c) => c === 'typed')).toHaveLength(2);
+    expect(session.turns[1]!.resultSchema).toMatchObject({ type: 'object' });
     await session.close();
   });
 });

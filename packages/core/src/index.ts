@@ -52,3 +52,4 @@ export { turnBindingCode } from './session/bind.ts';
 export { turnMessage } from './prompts/session.ts';
 export { SESSION_PROMPT_SECTION } from './prompts/system.ts';
 export { type BetweenStepsEvent } from './control.ts';
+export { continuation, type Continuation } from './session/conversation.ts';

@@ -188,8 +188,9 @@ function startTurn(draft: Draft<RunState>, event: TurnStarted): void {
     startStep: draft.step,
     result: null,
     error: null,
+    ...(event.resultSchema !== undefined ? { resultSchema: event.resultSchema } : {}),
   });
-  node.messages.push({ role: 'user', content: turnMessage(index, event.query, context as AgentNode['context'], event.context === null) });
+  node.messages.push({ role: 'user', content: turnMessage(index, event.query, context as AgentNode['context'], event.context === null, event.resultSchema) });
   node.status = 'READY';
   node.iteration = 0;
   node.result = null;

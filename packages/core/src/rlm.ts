@@ -8,7 +8,9 @@ import { Engine, type EngineOptions, type RunOptions } from './engine/engine.ts'
 import { totalUsage } from './limits.ts';
 import { LLMError, type Completion, type CompletionRequest, type LLMClient } from './llm/client.ts';
 import { resultOf, type ResultOf, type ResultSchema, type TypedRunState } from './result.ts';
-import type { ChatMessage, Context, Limits, RunState } from './schema/state.ts';
+import type { ChatMessage, Compaction, Context, Limits, RunState } from './schema/state.ts';
+import { Session, TurnFailedError } from './session/session.ts';
+import { continuation } from './session/conversation.ts';
 
 /** Options of an RLM: the engine's, plus limits and a per-step callback for every run. */
 export interface RLMOptions extends EngineOptions {
@@ -18,6 +20,13 @@ export interface RLMOptions extends EngineOptions {
   onStep?: RunOptions['onStep'];
   /** Name in logs (default `rlm(<root model name>)`). */
   name?: string;
+  /**
+   * Keep a session across `complete` calls: a request that repeats the previous conversation
+   * and its answer and adds a user message is the session's next turn (same REPL, same tree);
+   * any other request starts a new session. `true`, or the compaction settings to use.
+   * `close()` closes the session's REPLs.
+   */
+  session?: boolean | { compaction?: Partial<Compaction> };
 }
 
 /** The outcome of `RLM.run`: the answer as text and as a value, and the final state. */
@@ -102,6 +111,7 @@ export class RLM implements LLMClient {
    * @throws LLMError when the root ends without an answer (a limit, a model failure).
    */
   async complete(request: CompletionRequest): Promise<Completion> {
+    if (this.options.session) return this.completeInSession(request);
     const { query, context } = conversationToTask(request.messages);
     const { answer, state } = await this.run(query, context, {
       ...(request.signal ? { signal: request.signal } : {}),
@@ -109,5 +119,46 @@ export class RLM implements LLMClient {
     });
     request.onToken?.(answer);
     return { text: answer, usage: totalUsage(state), model: this.name };
+  }
+
+  /** The session of session mode (null before the first `complete` or after `close`). */
+  get session(): Session | null {
+    return this.current?.session ?? null;
+  }
+
+  /** Closes the session of session mode (its REPLs), if any. Never rejects. */
+  async close(): Promise<void> {
+    const current = this.current;
+    this.current = null;
+    await current?.session.close();
+  }
+
+  private current: { session: Session; conversation: ChatMessage[] } | null = null;
+
+  private async completeInSession(request: CompletionRequest): Promise<Completion> {
+    const next = this.current ? continuation(this.current.conversation, request.messages) : null;
+    if (!next) await this.close();
+    const compaction = typeof this.options.session === 'object' ? this.options.session.compaction : undefined;
+    const session =
+      this.current?.session ??
+      Session.create({ ...this.options, ...(compaction ? { compaction } : {}) });
+    const task = next ?? conversationToTask(request.messages);
+    try {
+      const turn = await session.send(task.query, {
+        ...(task.context !== null ? { context: task.context } : {}),
+        ...(request.signal ? { signal: request.signal } : {}),
+        ...(request.result ? { result: request.result } : {}),
+      });
+      this.current = { session, conversation: [...request.messages, { role: 'assistant', content: turn.answer }] };
+      request.onToken?.(turn.answer);
+      return { text: turn.answer, usage: turn.usage, model: this.name };
+    } catch (err) {
+      if (err instanceof TurnFailedError) {
+        this.current = { session, conversation: [...request.messages] };
+        throw new LLMError('other', `${this.name}: the RLM ended without an answer: ${err.error.kind}: ${err.error.message}`, { cause: err.state });
+      }
+      if (!this.current) await session.close();
+      throw err;
+    }
   }
 }

@@ -86,6 +86,8 @@ export class Engine {
   private readonly limit: ReturnType<typeof pLimit>;
   /** The zod result schema each run was started with, by run id (a state read from a file has none here). */
   private readonly resultSchemas = new Map<string, ResultSchema>();
+  /** Result schemas of session turns, made from their record once per (frozen) turn object. */
+  private readonly turnSchemas = new WeakMap<object, ResultSchema>();
   /** The running `runFrom`'s signal (joined with the engine's), if it has one. */
   private runSignal: AbortSignal | undefined;
 
@@ -307,11 +309,20 @@ export class Engine {
    */
   private checkedOutcome(state: RunState, node: AgentNode, outcome: CellOutcome): CellOutcome {
     if (outcome.status !== 'done' || node.id !== state.rootId) return outcome;
-    const schema = this.resultSchemas.get(state.runId) ?? (state.resultSchema !== undefined ? schemaFromRecord(state.resultSchema) : undefined);
+    const schema = this.turnSchema(node) ?? this.resultSchemas.get(state.runId) ?? (state.resultSchema !== undefined ? schemaFromRecord(state.resultSchema) : undefined);
     if (!schema) return outcome;
     const check = checkResult(schema, outcome.result);
     if (check.ok) return { status: 'done', result: check.value };
     return { status: 'error', error: { type: RESULT_ERROR_TYPE, message: check.message, traceback: `${RESULT_ERROR_TYPE}: ${check.message}` } };
+  }
+
+  /** The result schema of a session agent's current turn, when it has one (made once per turn). */
+  private turnSchema(node: AgentNode): ResultSchema | undefined {
+    const turn = node.turns?.at(-1);
+    if (turn?.resultSchema === undefined) return undefined;
+    let schema = this.turnSchemas.get(turn);
+    if (!schema) this.turnSchemas.set(turn, (schema = schemaFromRecord(turn.resultSchema)));
+    return schema;
   }
 
   /** The REPL matching `node`'s recorded cells: the live one, or a fresh one rebuilt from the record. */

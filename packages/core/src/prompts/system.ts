@@ -64,7 +64,8 @@ Variables persist between cells. Reply with exactly one code block per turn, fen
 You are at depth ${depth} (the root is 0; children may go to depth ${limits.maxDepth}). You have at most ${limits.maxIterations} turns; a cell may run ${Math.round(limits.cellTimeoutMs / 1000)} s.`;
 }
 
-function resultLines(schema: Json | undefined): string {
+/** The prompt lines that state a result schema ('' for none). Pure. */
+export function resultLines(schema: Json | undefined): string {
   if (schema === undefined) return '';
   const { $schema: _, ...shown } = (typeof schema === 'object' && schema !== null && !Array.isArray(schema) ? schema : { schema }) as Record<string, Json>;
   return `\nThe answer must match this JSON Schema; done() with any other value is refused and you are told why:\n${JSON.stringify(shown)}\n`;

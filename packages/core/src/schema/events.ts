@@ -101,6 +101,8 @@ export const TurnStartedSchema = z.object({
   agentId: z.string(),
   query: z.string(),
   context: ContextSchema.nullable(),
+  /** JSON Schema the turn's answer must match (see `recordResultSchema`). */
+  resultSchema: JsonSchema.optional(),
 });
 
 /** A step ended; `durationMs` is its wall time. */

@@ -201,6 +201,8 @@ export const TurnSchema = z.object({
   result: JsonSchema.nullable(),
   /** Why the turn ended without an answer. */
   error: AgentErrorSchema.nullable(),
+  /** JSON Schema the turn's `done()` value must match (a typed turn); absent: any value. */
+  resultSchema: JsonSchema.optional(),
 });
 /** One turn of a session. */
 export type Turn = z.infer<typeof TurnSchema>;

@@ -1,16 +1,18 @@
 /** Making the initial state of a session: a run whose root takes further turns. */
 import { produce } from 'immer';
 import { createRun, type CreateRunOptions } from '../create.ts';
-import { systemPrompt } from '../prompts/system.ts';
-import { CompactionSchema, type Compaction, type Context, type RunState } from '../schema/state.ts';
+import { resultLines, systemPrompt } from '../prompts/system.ts';
+import { CompactionSchema, type Compaction, type Context, type Json, type RunState } from '../schema/state.ts';
 
 /** Compaction defaults: openrlm's 20 lines / 1 KB per earlier cell output; no token budget. */
 export const DEFAULT_COMPACTION: Compaction = Object.freeze({ enabled: true, maxLines: 20, maxBytes: 1024, historyTokens: null });
 
 /** Options of `createSession`. */
-export interface CreateSessionOptions extends CreateRunOptions {
+export interface CreateSessionOptions extends Omit<CreateRunOptions, 'resultSchema'> {
   /** Overrides of `DEFAULT_COMPACTION`. */
   compaction?: Partial<Compaction>;
+  /** JSON Schema turn 0's answer must match (each later turn gives its own in `turn_started`). */
+  turnResultSchema?: Json;
 }
 
 /**
@@ -24,11 +26,13 @@ export function createSession(query: string, context: Context, options: CreateSe
     const issue = parsed.error.issues[0]!;
     throw new Error(`createSession: bad compaction.${issue.path.join('.')}: ${issue.message}`);
   }
-  const run = createRun(query, context, options);
+  const { turnResultSchema, compaction: _c, ...runOptions } = options;
+  const run = createRun(query, context, runOptions);
   return produce(run, (d) => {
     d.session = { compaction: parsed.data };
     const root = d.nodes[d.rootId]!;
     root.messages[0]!.content = systemPrompt({ depth: 0, limits: d.limits, context, tools: d.tools, session: true });
-    root.turns = [{ index: 0, query, context, messageStart: 1, cellStart: 0, startStep: 0, result: null, error: null }];
+    root.turns = [{ index: 0, query, context, messageStart: 1, cellStart: 0, startStep: 0, result: null, error: null, ...(turnResultSchema !== undefined ? { resultSchema: turnResultSchema } : {}) }];
+    if (turnResultSchema !== undefined) root.messages[1]!.content += resultLines(turnResultSchema);
   });
 }

@@ -16,6 +16,7 @@ import type { AgentError, Compaction, Context, Json, Limits, RunState, Turn, Usa
 import { TRACE_FORMAT, TRACE_FORMAT_VERSION, type Trace, type TraceStep } from '../trace/format.ts';
 import { TraceWriter, type TraceWriterOptions } from '../trace/writer.ts';
 import { createSession } from './create.ts';
+import { recordResultSchema, type ResultOf, type ResultSchema } from '../result.ts';
 
 /** Options of a `Session`: the engine's (models, runtime, tools), plus limits and compaction. */
 export interface SessionOptions extends Omit<EngineOptions, 'signal'> {
@@ -39,21 +40,26 @@ export interface SessionOptions extends Omit<EngineOptions, 'signal'> {
 }
 
 /** Options of one `send`. */
-export interface SendOptions {
+export interface SendOptions<S extends ResultSchema | undefined = undefined> {
   /** The turn's input, bound to `CONTEXT` (default: the previous turn's input). */
   context?: Context;
   /** Cancels the turn: the session goes back to the state before it. */
   signal?: AbortSignal;
+  /**
+   * A zod schema the turn's answer must match: recorded in the turn as JSON Schema and told to
+   * the model; a `done()` value that does not match is refused back to it (see `result.ts`).
+   */
+  result?: S;
 }
 
-/** What a finished turn gave. */
-export interface TurnResult {
+/** What a finished turn gave; `result` is typed by the turn's result schema when it had one. */
+export interface TurnResult<T = Json> {
   /** 0-based turn index. */
   turn: number;
   /** The answer as text (JSON for non-string results). */
   answer: string;
-  /** The value the root gave `done()`. */
-  result: Json;
+  /** The value the root gave `done()` (checked against the turn's result schema). */
+  result: T;
   /** The session's state at the end of the turn. */
   state: RunState;
   /** Tokens, cost (USD) and model calls of this turn alone (the whole tree). */
@@ -194,7 +200,8 @@ export class Session {
    *   session is rolled back); TurnFailedError when the turn ended without an answer (the turn
    *   stays); Error when the session is closed or its last turn has not finished (call `resume`).
    */
-  async send(message: string, options: SendOptions = {}): Promise<TurnResult> {
+  async send<S extends ResultSchema | undefined = undefined>(message: string, options: SendOptions<S> = {}): Promise<TurnResult<ResultOf<S>>> {
+    const resultSchema = options.result ? recordResultSchema(options.result) : undefined;
     const before = this.state;
     if (before && !isFinished(before)) {
       const turn = this.turns.length - 1;
@@ -206,14 +213,15 @@ export class Session {
           ...(this.options.limits ? { limits: this.options.limits } : {}),
           ...(this.options.compaction ? { compaction: this.options.compaction } : {}),
           ...(this.options.runId ? { runId: this.options.runId } : {}),
+          ...(resultSchema !== undefined ? { turnResultSchema: resultSchema } : {}),
           tools: Object.entries(this.options.tools ?? {}).map(([name, t]) => ({ name, description: t.description })),
         });
         this.history.push(start);
         if (typeof this.options.trace === 'string') this.writer = TraceWriter.create(this.options.trace, start, this.options.traceOptions ?? {});
         return start;
       }
-      return intervene(before, { type: 'turn_started', agentId: before.rootId, query: message, context: options.context ?? null });
-    });
+      return intervene(before, { type: 'turn_started', agentId: before.rootId, query: message, context: options.context ?? null, ...(resultSchema !== undefined ? { resultSchema } : {}) });
+    }) as Promise<TurnResult<ResultOf<S>>>;
   }
 
   /**
