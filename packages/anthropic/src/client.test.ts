@@ -55,6 +55,11 @@ describe('AnthropicClient request', () => {
     });
   });
 
+  it('sends a call\'s own max_tokens (over the client default) and temperature', async () => {
+    await client({ maxTokens: 1234 }).complete({ messages: conversation, maxTokens: 9, temperature: 0.5 });
+    expect(server.requests[0]!.body).toMatchObject({ max_tokens: 9, temperature: 0.5 });
+  });
+
   it('sends no key header when no key is set, and no cache marks when caching is off', async () => {
     await client({ apiKey: undefined, promptCaching: false }).complete({ messages: conversation });
     const req = server.requests[0]!;

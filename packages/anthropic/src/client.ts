@@ -95,7 +95,8 @@ export class AnthropicClient implements LLMClient {
     const body: MessageCreateParamsNonStreaming = {
       ...this.options.extraBody,
       model,
-      max_tokens: this.options.maxTokens ?? 8192,
+      max_tokens: request.maxTokens ?? this.options.maxTokens ?? 8192,
+      ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
       ...toAnthropicMessages(request.messages, this.options.promptCaching ?? true),
       ...(this.options.thinkingBudgetTokens ? { thinking: { type: 'enabled', budget_tokens: this.options.thinkingBudgetTokens } } : {}),
     };

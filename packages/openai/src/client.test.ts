@@ -55,6 +55,11 @@ describe('OpenAIClient request', () => {
     expect(req.headers.authorization).toBeUndefined();
   });
 
+  it('sends a call\'s own max_tokens (over the client default) and temperature', async () => {
+    await client({ maxCompletionTokens: 500 }).complete({ messages: [{ role: 'user', content: 'hi' }], maxTokens: 7, temperature: 0.2 });
+    expect(server.requests[0]!.body).toMatchObject({ max_completion_tokens: 7, temperature: 0.2 });
+  });
+
   it('takes the key from the option or OPENAI_API_KEY, and the base URL from OPENAI_BASE_URL', async () => {
     await client({ apiKey: 'sk-option' }).complete({ messages: [{ role: 'user', content: 'a' }] });
     expect(server.requests[0]!.headers.authorization).toBe('Bearer sk-option');

@@ -68,7 +68,8 @@ export class OpenAIClient implements LLMClient {
       model,
       messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
       ...(this.options.reasoningEffort ? { reasoning_effort: this.options.reasoningEffort } : {}),
-      ...(this.options.maxCompletionTokens ? { max_completion_tokens: this.options.maxCompletionTokens } : {}),
+      ...(request.maxTokens ?? this.options.maxCompletionTokens ? { max_completion_tokens: request.maxTokens ?? this.options.maxCompletionTokens } : {}),
+      ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
     };
     const signal = request.signal;
     try {

@@ -13,6 +13,14 @@ export interface CompletionRequest {
   messages: readonly ChatMessage[];
   /** Model name override for this call (clients that serve several models use it). */
   model?: string;
+  /**
+   * Most output tokens of this reply (e.g. `llm_query(prompt, max_tokens=...)`); overrides the
+   * client's own default. Clients map it to their provider's field (`max_completion_tokens`,
+   * `max_tokens`); clients that cannot bound output ignore it.
+   */
+  maxTokens?: number;
+  /** Sampling temperature of this reply (0–2 for OpenAI, 0–1 for Anthropic); the provider's default when absent. */
+  temperature?: number;
   /** Aborts the call; the client rejects with an `AbortError`-named error. */
   signal?: AbortSignal;
   /**
