@@ -8,9 +8,13 @@ import { registerReplay } from './commands/replay.ts';
 import { registerResume } from './commands/resume.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerBench } from './commands/bench.ts';
+import { registerWorker } from './commands/worker.ts';
+import { registerSubmit } from './commands/submit.ts';
+import { registerStatus } from './commands/status.ts';
+import { registerResult } from './commands/result.ts';
 
 /** Each command lives in its own file under commands/ and adds itself to the program. */
-const COMMANDS: ((cli: Command) => void)[] = [registerRun, registerBench, registerServe, registerReplay, registerResume, registerView];
+const COMMANDS: ((cli: Command) => void)[] = [registerRun, registerBench, registerServe, registerReplay, registerResume, registerView, registerWorker, registerSubmit, registerStatus, registerResult];
 
 /** Builds the command tree. */
 export function program(): Command {

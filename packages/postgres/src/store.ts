@@ -109,32 +109,19 @@ export class PostgresCheckpointStore implements CheckpointStore {
     await this.write(state, events, options.writer ?? null, 'append', options.within);
   }
 
+  /**
+   * `appendStep` inside a transaction the caller holds on `client` (a queue submitting a run with
+   * its row and job). @throws StepConflictError like `appendStep`; the caller rolls back.
+   */
+  async appendStepWith(client: pg.PoolClient, state: RunState, events: readonly RunEvent[], writer: string | null = null): Promise<void> {
+    await this.writeRow(client, state, events, writer, 'append');
+  }
+
   private async write(state: RunState, events: readonly RunEvent[] | null, writer: string | null, mode: 'replace' | 'append', within?: (client: pg.PoolClient) => Promise<void>): Promise<void> {
-    if (!Number.isInteger(state.step) || state.step < 0) throw new RangeError(`checkpoint step must be a whole number >= 0, got ${state.step}`);
-    const s = this.schema;
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      // One writer of a run at a time inside this transaction: the optimistic check below and the
-      // insert see the same latest row (plain row locks would not stop a concurrent insert).
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${s}:${state.runId}`]);
-      const latest = (await client.query<{ step: number; doc: string }>(`SELECT step, doc FROM ${s}.checkpoints WHERE run_id = $1 ORDER BY step DESC LIMIT 1`, [state.runId])).rows[0];
-      const latestLink = latest && linkOf(latest.doc, latest.step);
-      let prev;
-      if (mode === 'replace') prev = this.heads.admit(this.where, state.runId, state.step, latestLink);
-      else {
-        // appendStep: the step number is the check: the run's latest step must be the one before.
-        if (latest && latest.step !== state.step - 1) throw new StepConflictError(state.runId, state.step, latest.step);
-        prev = latestLink ?? null;
-      }
-      const { doc, blobs, link } = encodeCheckpoint(state, prev);
-      let eventsText: string | null = null;
-      if (events) eventsText = JSON.stringify(encodeValue(events, (h, t) => blobs.set(h, t)));
-      if (blobs.size > 0) {
-        const hashes = [...blobs.keys()];
-        await client.query(`INSERT INTO ${s}.blobs (sha256, text) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (sha256) DO NOTHING`, [hashes, hashes.map((h) => JSON.stringify(blobs.get(h)!))]);
-      }
-      await client.query(`INSERT INTO ${s}.checkpoints (run_id, step, doc, events, writer) VALUES ($1, $2, $3, $4, $5)`, [state.runId, state.step, doc, eventsText, writer]);
+      const link = await this.writeRow(client, state, events, writer, mode);
       await within?.(client);
       await client.query('COMMIT');
       this.heads.saw(state.runId, link);
@@ -144,6 +131,33 @@ export class PostgresCheckpointStore implements CheckpointStore {
     } finally {
       client.release();
     }
+  }
+
+  /** Writes one checkpoint row (and its blobs) inside the caller's transaction; returns the new chain link. */
+  private async writeRow(client: pg.PoolClient, state: RunState, events: readonly RunEvent[] | null, writer: string | null, mode: 'replace' | 'append') {
+    if (!Number.isInteger(state.step) || state.step < 0) throw new RangeError(`checkpoint step must be a whole number >= 0, got ${state.step}`);
+    const s = this.schema;
+    // One writer of a run at a time inside this transaction: the optimistic check below and the
+    // insert see the same latest row (plain row locks would not stop a concurrent insert).
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${s}:${state.runId}`]);
+    const latest = (await client.query<{ step: number; doc: string }>(`SELECT step, doc FROM ${s}.checkpoints WHERE run_id = $1 ORDER BY step DESC LIMIT 1`, [state.runId])).rows[0];
+    const latestLink = latest && linkOf(latest.doc, latest.step);
+    let prev;
+    if (mode === 'replace') prev = this.heads.admit(this.where, state.runId, state.step, latestLink);
+    else {
+      // appendStep: the step number is the check: the run's latest step must be the one before.
+      if (latest && latest.step !== state.step - 1) throw new StepConflictError(state.runId, state.step, latest.step);
+      prev = latestLink ?? null;
+    }
+    const { doc, blobs, link } = encodeCheckpoint(state, prev);
+    let eventsText: string | null = null;
+    if (events) eventsText = JSON.stringify(encodeValue(events, (h, t) => blobs.set(h, t)));
+    if (blobs.size > 0) {
+      const hashes = [...blobs.keys()];
+      await client.query(`INSERT INTO ${s}.blobs (sha256, text) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (sha256) DO NOTHING`, [hashes, hashes.map((h) => JSON.stringify(blobs.get(h)!))]);
+    }
+    await client.query(`INSERT INTO ${s}.checkpoints (run_id, step, doc, events, writer) VALUES ($1, $2, $3, $4, $5)`, [state.runId, state.step, doc, eventsText, writer]);
+    return link;
   }
 
   async get(runId: string, step?: number): Promise<RunState | undefined> {

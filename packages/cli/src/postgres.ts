@@ -1,0 +1,41 @@
+/**
+ * The `--postgres <url>` option shared by `worker`, `submit`, `status` and `result`, and opening
+ * the run queue with one-line errors (unreachable server, schema of another version).
+ */
+import { Option, type Command } from 'commander';
+import { PostgresUnreachableError, RunQueue, SchemaVersionError } from '@rlmtree/postgres';
+import { CliError } from './errors.ts';
+
+/** What the postgres options parse to. */
+export interface PostgresCliOptions {
+  postgres?: string;
+  schema?: string;
+}
+
+/** Adds `--postgres <url>` (default $RLMTREE_POSTGRES_URL) and `--schema <name>` to `command`. */
+export function postgresOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--postgres <url>', 'PostgreSQL connection string, e.g. postgres://user:pass@host:5432/db').env('RLMTREE_POSTGRES_URL'))
+    .option('--schema <name>', 'Postgres schema holding rlmtree\'s tables (pg-boss uses <name>_boss)', 'rlmtree');
+}
+
+/** The connection string. @throws CliError when none was given. */
+export function postgresUrl(opts: PostgresCliOptions): string {
+  if (!opts.postgres) throw new CliError('no PostgreSQL given: pass --postgres <url> or set RLMTREE_POSTGRES_URL');
+  return opts.postgres;
+}
+
+/** Turns the errors of opening a database into one-line CLI errors; others pass through. */
+export function postgresError(err: unknown): unknown {
+  if (err instanceof PostgresUnreachableError || err instanceof SchemaVersionError) return new CliError(err.message);
+  return err;
+}
+
+/** Opens the run queue. @throws CliError when the server is unreachable or its schema is of another version. */
+export async function openQueue(opts: PostgresCliOptions): Promise<RunQueue> {
+  try {
+    return await RunQueue.open(postgresUrl(opts), { ...(opts.schema ? { schema: opts.schema } : {}) });
+  } catch (err) {
+    throw postgresError(err);
+  }
+}
