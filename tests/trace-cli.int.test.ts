@@ -79,6 +79,6 @@ describe('rlmtree run --trace / resume / replay', () => {
     writeFileSync(join(dir, 'bad.jsonl'), readFileSync(trace, 'utf8').replace('"kind":"step","step":3', '"kind":"step","step":4'));
     const bad = await cli(['replay', join(dir, 'bad.jsonl')]);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/^rlmtree: trace .*bad\.jsonl, line \d+, step: is 4, expected 3/);
+    expect(bad.stderr).toMatch(/^rlmtree: trace .*bad\.jsonl, line \d+, chain: does not follow line \d+: the line was edited/);
   });
 });

@@ -2,11 +2,15 @@
  * The trace file format (JSONL, one JSON object per line):
  *
  * ```
- * {"kind":"header","format":"rlmtree.trace","version":1,"createdAt":"…","config":{…},"initial":<encoded RunState>}
- * {"kind":"blob","sha256":"<hex>","chars":104857600,"text":"…"}      (before the first line using it)
- * {"kind":"step","step":1,"events":<encoded RunEvent[]>}
+ * {"kind":"header","format":"rlmtree.trace","version":2,"runId":"…","createdAt":"…","config":{…},"initial":<encoded RunState>,"chain":"<hex>"}
+ * {"kind":"blob","sha256":"<hex>","chars":104857600,"text":"…","chain":"<hex>"}      (before the first line using it)
+ * {"kind":"step","step":1,"events":<encoded RunEvent[]>,"chain":"<hex>"}
  * …
+ * {"kind":"end","step":7,"chain":"<hex>"}                                   (written when the writer closes)
  * ```
+ * Every line ends with its `chain` (integrity/chain.ts): sha256 of the chain before it and the
+ * line's own text, the header's seeded by the run id, so an edited, moved, repeated, dropped or
+ * spliced line is found on read. Version 1 traces (no chain, no end line) are still read.
  * `<encoded …>` is `codec.ts`'s `{json, meta}`: superjson with big strings replaced by blob
  * references. Each step line holds every event folded by that step (interventions made before
  * it come first), so `reduceAll(states[i], steps[i].events)` gives `states[i + 1]`.
@@ -18,8 +22,12 @@ import { fieldPath } from './codec.ts';
 
 /** The `format` string of a trace header. */
 export const TRACE_FORMAT = 'rlmtree.trace';
-/** Version of the trace format this code writes and reads. */
-export const TRACE_FORMAT_VERSION = 1;
+/** Version of the trace format this code writes (2: chained lines); it reads 1 and 2. */
+export const TRACE_FORMAT_VERSION = 2;
+/** Trace format versions this code reads. */
+export const TRACE_FORMAT_VERSIONS_READ = [1, 2] as const;
+/** A trace format version this code reads. */
+export type TraceFormatVersion = (typeof TRACE_FORMAT_VERSIONS_READ)[number];
 
 const EncodedSchema = z.object({ json: z.unknown(), meta: z.unknown().optional() });
 
@@ -27,7 +35,9 @@ const EncodedSchema = z.object({ json: z.unknown(), meta: z.unknown().optional()
 export const HeaderLineSchema = z.object({
   kind: z.literal('header'),
   format: z.literal(TRACE_FORMAT),
-  version: z.literal(TRACE_FORMAT_VERSION),
+  version: z.union([z.literal(1), z.literal(2)]),
+  /** The run's id (version 2): the chain is seeded by it, and it must be the initial state's. */
+  runId: z.string().optional(),
   /** ISO 8601 time the trace was started. */
   createdAt: z.string(),
   /** Free-form facts about how the run was made (CLI: model spec, runtime), JSON only. */
@@ -54,13 +64,20 @@ export const StepLineSchema = z.object({
   events: EncodedSchema,
 });
 
+/** The last line of a trace whose writer closed it (version 2): the last step recorded. */
+export const EndLineSchema = z.object({
+  kind: z.literal('end'),
+  step: z.number().int().nonnegative(),
+});
+
 /** Any line after the header. */
-export const TraceLineSchema = z.discriminatedUnion('kind', [BlobLineSchema, StepLineSchema]);
+export const TraceLineSchema = z.discriminatedUnion('kind', [BlobLineSchema, StepLineSchema, EndLineSchema]);
 
 /** A trace's header, decoded. */
 export interface TraceHeader {
   format: typeof TRACE_FORMAT;
-  version: typeof TRACE_FORMAT_VERSION;
+  /** The version the file was written in (a trace written now: `TRACE_FORMAT_VERSION`). */
+  version: TraceFormatVersion;
   /** ISO 8601. */
   createdAt: string;
   config: Record<string, Json>;

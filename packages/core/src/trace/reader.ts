@@ -1,21 +1,26 @@
 /**
  * Reading trace files: `readTrace(path) -> {header, steps, warnings}`. Every line is checked
  * (JSON, then the line's zod schema, then the decoded state / events against the run schemas).
- * A last line without its newline is what a killed writer leaves: it is reported in `warnings`
- * and ignored, so every completed step still loads. Anything else malformed throws a
- * `TraceFormatError` naming the file, the line and the field.
+ * Each line's integrity chain (version 2) is checked too, so an edited, moved, repeated, dropped
+ * or spliced line is a `TraceFormatError` naming it. A last line without its newline is what a
+ * killed writer leaves: it is reported in `warnings` and ignored, so every completed step still
+ * loads; a trace without its end line (the writer was killed, or the file was cut after a line)
+ * loads with a warning saying so. Anything else malformed throws a `TraceFormatError` naming the
+ * file, the line and the field.
  */
 import { readFile } from 'node:fs/promises';
 import { freeze } from 'immer';
 import { DecodeError, decodeValue, fieldPath, sha256 } from './codec.ts';
+import { chainSeed, checkSeal, unseal } from '../integrity/chain.ts';
 import {
   BlobLineSchema,
+  EndLineSchema,
   checkEvents,
   checkState,
   HeaderLineSchema,
   StepLineSchema,
   TRACE_FORMAT,
-  TRACE_FORMAT_VERSION,
+  TRACE_FORMAT_VERSIONS_READ,
   TraceFormatError,
   type Trace,
   type TraceHeader,
@@ -28,6 +33,12 @@ export interface ParsedTrace extends Trace {
   blobHashes: Set<string>;
   /** True when the last line was cut short (and ignored). */
   truncated: boolean;
+  /** True when the trace carries an integrity chain (version 2). */
+  chained: boolean;
+  /** The chain after the last step's line and its blobs (where a writer appending goes on); '' when unchained. */
+  chain: string;
+  /** True when the trace ends with its end line (its writer closed it). */
+  ended: boolean;
 }
 
 /**
@@ -51,11 +62,16 @@ export function parseTrace(text: string, path = '<memory>'): ParsedTrace {
   let head: HeaderLine | undefined;
   let header: TraceHeader | undefined;
   let truncated = false;
+  let ended = false;
+  let chained = false;
+  let chain = '';
+  let lastChain = '';
   let pos = 0;
   let line = 0;
   while (pos < text.length) {
     line += 1;
     const nl = text.indexOf('\n', pos);
+    if (ended) throw new TraceFormatError(path, line, '', 'a line after the end line (lines appended to a closed trace, or spliced in)');
     if (nl === -1) {
       if (!head) throw new TraceFormatError(path, line, '', 'the header line is truncated (no newline at its end)');
       truncated = true;
@@ -73,8 +89,15 @@ export function parseTrace(text: string, path = '<memory>'): ParsedTrace {
     }
     if (!head) {
       head = parseHeader(value, fail);
+      chained = head.version >= 2;
+      if (chained) {
+        if (head.runId === undefined) throw fail('runId', 'missing (a version 2 header names its run)');
+        chain = checked(raw, chainSeed(TRACE_FORMAT, head.runId), fail, 'the header does not hash to its chain: it was edited, or it is not the header of this run');
+      } else warnings.push(`trace ${path}: format version ${head.version} carries no integrity chain, so edits, reordered or spliced lines in it cannot be detected (traces written now carry one)`);
+      lastChain = chain;
       continue;
     }
+    if (chained) chain = checked(raw, chain, fail, `does not follow line ${line - 1}: the line was edited, or lines were reordered, repeated, dropped or spliced in from another trace`);
     const kind = (value as { kind?: unknown } | null)?.kind;
     if (kind === 'blob') {
       const blob = parsed(BlobLineSchema, value, fail);
@@ -89,15 +112,36 @@ export function parseTrace(text: string, path = '<memory>'): ParsedTrace {
       if (step.step !== expected) throw fail('step', `is ${step.step}, expected ${expected} (a step is missing or repeated)`);
       const events = checkEvents(decoded(step.events, blobs, 'events', fail), 'events', fail);
       steps.push({ step: step.step, events: freeze(events, true) });
+    } else if (kind === 'end' && chained) {
+      const end = parsed(EndLineSchema, value, fail);
+      header ??= resolveHeader(head, blobs, (f, d) => new TraceFormatError(path, 1, f, d));
+      const last = header.initial.step + steps.length;
+      if (end.step !== last) throw fail('step', `the end line says step ${end.step} but the trace's last step is ${last}`);
+      ended = true;
+      continue; // the chain an appending writer continues is the one before the end line
     } else if (kind === 'header') {
       throw fail('kind', 'a second header');
     } else {
-      throw fail('kind', `unknown line kind ${JSON.stringify(kind)} (expected blob or step)`);
+      throw fail('kind', `unknown line kind ${JSON.stringify(kind)} (expected blob or step${chained ? ' or end' : ''})`);
     }
+    lastChain = chain;
   }
   if (!head) throw new TraceFormatError(path, 1, '', 'the file is empty: no header');
   header ??= resolveHeader(head, blobs, (f, d) => new TraceFormatError(path, 1, f, d));
-  return { header, steps, warnings, blobHashes: new Set(blobs.keys()), truncated };
+  if (header.initial.runId !== (head.runId ?? header.initial.runId)) {
+    throw new TraceFormatError(path, 1, 'runId', `the header names run ${JSON.stringify(head.runId)} but its initial state is run ${JSON.stringify(header.initial.runId)}`);
+  }
+  if (chained && !ended) {
+    warnings.push(`trace ${path}: no end line after step ${header.initial.step + steps.length}: its writer did not close it (killed, or still running) or the file was cut after a line; the ${steps.length} steps recorded so far are loaded`);
+  }
+  return { header, steps, warnings, blobHashes: new Set(blobs.keys()), truncated, chained, chain: chained ? lastChain : '', ended };
+}
+
+/** The line's chain when its seal checks after `prev`; else the error `fail` makes. */
+function checked(raw: string, prev: string, fail: Fail, mismatch: string): string {
+  const bad = checkSeal(raw, prev);
+  if (bad) throw fail('chain', bad.problem === 'unsealed' ? 'missing: every line of a version 2 trace ends with its chain' : mismatch);
+  return unseal(raw)!.chain;
 }
 
 type Fail = (field: string, detail: string) => TraceFormatError;
@@ -106,8 +150,8 @@ type HeaderLine = ReturnType<typeof HeaderLineSchema.parse>;
 
 function parseHeader(value: unknown, fail: Fail): HeaderLine {
   const v = value as { format?: unknown; version?: unknown } | null;
-  if (v?.format === TRACE_FORMAT && v.version !== TRACE_FORMAT_VERSION) {
-    throw fail('version', `trace format version ${JSON.stringify(v.version)} is not supported (this reader reads ${TRACE_FORMAT_VERSION})`);
+  if (v?.format === TRACE_FORMAT && !(TRACE_FORMAT_VERSIONS_READ as readonly unknown[]).includes(v.version)) {
+    throw fail('version', `trace format version ${JSON.stringify(v.version)} is not supported (this reader reads ${TRACE_FORMAT_VERSIONS_READ.join(' and ')})`);
   }
   if (v?.format !== TRACE_FORMAT) throw fail('format', `not an rlmtree trace (expected "${TRACE_FORMAT}" on the first line)`);
   return parsed(HeaderLineSchema, value, fail);

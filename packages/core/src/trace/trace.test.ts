@@ -14,6 +14,20 @@ import { parseTrace, readTrace } from './reader.ts';
 import { forkTrace, replay, rewindTrace } from './replay.ts';
 import { ReplayLLM } from './replay-llm.ts';
 import { TraceWriter } from './writer.ts';
+import { chainSeed, seal, unseal } from '../integrity/chain.ts';
+
+/** `lines` with every line from `from` on sealed again after the one before it. */
+function rechain(lines: string[], from: number): string[] {
+  const out = [...lines];
+  let prev = from === 0 ? chainSeed('rlmtree.trace', JSON.parse(lines[0]!).runId) : unseal(out[from - 1]!)!.chain;
+  for (let i = from; i < out.length; i++) {
+    if (!out[i]) continue;
+    const next = seal(prev, unseal(out[i]!)?.content ?? out[i]!);
+    out[i] = next.text;
+    prev = next.chain;
+  }
+  return out;
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'rlmtree-trace-'));
 let n = 0;
@@ -65,12 +79,13 @@ describe('trace files', () => {
     const path = tmp();
     const states = record(path);
     const full = readFileSync(path, 'utf8');
-    const cut = full.slice(0, full.length - 30); // the last step line loses its end
+    const cut = full.slice(0, full.lastIndexOf('{"kind":"step"') + 40); // the last step line loses its end
     writeFileSync(path, cut);
     const trace = await readTrace(path);
     expect(trace.steps).toHaveLength(5);
-    expect(trace.warnings).toHaveLength(1);
+    expect(trace.warnings).toHaveLength(2);
     expect(trace.warnings[0]).toMatch(/line \d+: the last line is truncated/);
+    expect(trace.warnings[1]).toMatch(/no end line after step 5: its writer did not close it/);
     expect(replay(trace)).toEqual(states.slice(0, 6));
 
     const { writer, states: loaded } = TraceWriter.append(path);
@@ -88,17 +103,31 @@ describe('trace files', () => {
     record(path);
     const lines = readFileSync(path, 'utf8').split('\n');
     const stepLine = lines.findIndex((l) => l.startsWith('{"kind":"step","step":2'));
-    const bad = (edit: (l: string) => string, at = stepLine) => lines.map((l, i) => (i === at ? edit(l) : l)).join('\n');
+    // An edit sealed again from that line on, as a buggy writer would have written it: what the
+    // chain cannot catch, the schema and step checks still do.
+    const bad = (edit: (l: string) => string, at = stepLine) => rechain(lines.map((l, i) => (i === at ? edit(unseal(l)?.content ?? l) : l)), at).join('\n');
+    const unsealedEdit = (edit: (l: string) => string, at = stepLine) => lines.map((l, i) => (i === at ? edit(l) : l)).join('\n');
+    expect(() => parseTrace(unsealedEdit((l) => l.replace('"durationMs":1.25', '"durationMs":1.26')), 'a.jsonl')).toThrow(
+      new RegExp(`line ${stepLine + 1}, chain: does not follow line ${stepLine}: the line was edited`),
+    );
+    const swapped = [...lines];
+    [swapped[stepLine], swapped[stepLine + 1]] = [swapped[stepLine + 1]!, swapped[stepLine]!];
+    expect(() => parseTrace(swapped.join('\n'), 'a.jsonl')).toThrow(new RegExp(`line ${stepLine + 1}, chain: does not follow`));
+    const other = readFileSync((record(tmp(), createRun('q', CONTEXT, { runId: 'run-other' })), join(dir, `t${n - 1}.jsonl`)), 'utf8').split('\n');
+    const spliced = [...lines.slice(0, stepLine), ...other.slice(stepLine)].join('\n');
+    expect(() => parseTrace(spliced, 'a.jsonl')).toThrow(new RegExp(`line ${stepLine + 1}, chain: does not follow`));
+    expect(() => parseTrace([lines[0], ...lines].join('\n'), 'a.jsonl')).toThrow(/line 2, chain: does not follow line 1/);
+    expect(() => parseTrace(`${lines.join('\n')}${lines.at(-2)}\n`, 'a.jsonl')).toThrow(/a line after the end line/);
 
     expect(() => parseTrace(bad((l) => l.replace('"status":"ok"', '"status":"fine"')), 'a.jsonl')).toThrow(
       /trace a\.jsonl, line \d+, events\.0\.outcome\.status: Invalid discriminator value/,
     );
-    expect(() => parseTrace(bad((l) => l.slice(0, 20)), 'a.jsonl')).toThrow(new RegExp(`line ${stepLine + 1}: not JSON`));
+    expect(() => parseTrace(unsealedEdit((l) => l.slice(0, 20)), 'a.jsonl')).toThrow(new RegExp(`line ${stepLine + 1}: not JSON`));
     expect(() => parseTrace(bad((l) => l.replace('"step":2', '"step":3')), 'a.jsonl')).toThrow(/step: is 3, expected 2 \(a step is missing or repeated\)/);
     const blobLine = lines.findIndex((l) => l.startsWith('{"kind":"blob"'));
     expect(() => parseTrace(bad((l) => l.replace('the long context', 'the LONG context'), blobLine), 'a.jsonl')).toThrow(/line \d+, text: does not hash to sha256/);
-    expect(() => parseTrace(bad(() => '', blobLine), 'a.jsonl')).toThrow(/not JSON/);
-    expect(() => parseTrace(bad((l) => l.replace('"version":1', '"version":9'), 0), 'a.jsonl')).toThrow(/line 1, version: trace format version 9 is not supported/);
+    expect(() => parseTrace(unsealedEdit(() => '', blobLine), 'a.jsonl')).toThrow(/not JSON/);
+    expect(() => parseTrace(bad((l) => l.replace('"version":2', '"version":9'), 0), 'a.jsonl')).toThrow(/line 1, version: trace format version 9 is not supported/);
     expect(() => parseTrace('', 'a.jsonl')).toThrow(/the file is empty/);
     expect(() => parseTrace('{"hello":1}\n', 'a.jsonl')).toThrow(/line 1, format: not an rlmtree trace/);
     try {
@@ -107,6 +136,32 @@ describe('trace files', () => {
       expect(err).toBeInstanceOf(TraceFormatError);
       expect((err as TraceFormatError).line).toBe(stepLine + 1);
     }
+  });
+
+  it('reads a version 1 trace (no chain) with a note saying so, and appends to it in version 1', async () => {
+    const path = tmp();
+    const states = record(path);
+    const v1 = readFileSync(path, 'utf8').split('\n').filter((l) => l && !l.startsWith('{"kind":"end"')).map((l, i) => {
+      const value = JSON.parse(unseal(l)!.content);
+      if (i === 0) {
+        value.version = 1;
+        delete value.runId;
+      }
+      return JSON.stringify(value);
+    });
+    const old = tmp();
+    writeFileSync(old, `${v1.slice(0, -1).join('\n')}\n`);
+    const trace = await readTrace(old);
+    expect(trace.header.version).toBe(1);
+    expect(trace.warnings).toEqual([expect.stringMatching(/format version 1 carries no integrity chain, so edits, reordered or spliced lines in it cannot be detected/)]);
+    expect(replay(trace)).toEqual(states.slice(0, -1));
+    const { writer, states: loaded } = TraceWriter.append(old);
+    const events = stepsOf()[5]!;
+    writer.record({ state: reduceAll(loaded.at(-1)!, events), events }, loaded.at(-1));
+    writer.close();
+    const text = readFileSync(old, 'utf8');
+    expect(text).not.toMatch(/"chain"|"kind":"end"/);
+    expect(replay(await readTrace(old))).toEqual(states);
   });
 
   it('records interventions made on the stepped state, so replay folds them', async () => {

@@ -11,6 +11,7 @@ import { pendingInterventions } from '../control.ts';
 import type { RunEvent } from '../schema/events.ts';
 import type { Json, RunState } from '../schema/state.ts';
 import { DEFAULT_BLOB_THRESHOLD, encodeValue } from './codec.ts';
+import { chainSeed, seal } from '../integrity/chain.ts';
 import { TRACE_FORMAT, TRACE_FORMAT_VERSION, type Trace } from './format.ts';
 import { parseTrace, type ParsedTrace } from './reader.ts';
 import { replay } from './replay.ts';
@@ -47,13 +48,19 @@ export class TraceWriter {
   private readonly ends = new Map<number, number>();
   /** The step whose line first needed each blob this writer wrote (for `truncate`). */
   private readonly blobSteps = new Map<string, number>();
+  /** The integrity chain after the last line written; null when continuing a version 1 (unchained) trace. */
+  private chain: string | null;
+  /** The chain right after each step line this writer wrote (and the step it opened at), for `truncate`. */
+  private readonly chains = new Map<number, string | null>();
 
-  private constructor(path: string, fd: number, blobs: Set<string>, lastStep: number, size: number, options: TraceWriterOptions) {
+  private constructor(path: string, fd: number, blobs: Set<string>, lastStep: number, size: number, chain: string | null, options: TraceWriterOptions) {
     this.path = path;
     this.fd = fd;
     this.blobs = blobs;
     this.lastStep = lastStep;
     this.size = size;
+    this.chain = chain;
+    this.chains.set(lastStep, chain);
     this.threshold = options.blobThreshold ?? DEFAULT_BLOB_THRESHOLD;
     this.fsync = options.fsync ?? false;
   }
@@ -64,12 +71,14 @@ export class TraceWriter {
    */
   static create(path: string, initial: RunState, options: TraceWriterOptions = {}): TraceWriter {
     const fd = openSync(path, options.overwrite ? 'w' : 'wx');
-    const writer = new TraceWriter(path, fd, new Set(), initial.step, 0, options);
+    // The header's chain is seeded by the run id: it commits the whole file to this run.
+    const writer = new TraceWriter(path, fd, new Set(), initial.step, 0, chainSeed(TRACE_FORMAT, initial.runId), options);
     const { lines, encoded } = writer.encode(initial);
     const header = {
       kind: 'header',
       format: TRACE_FORMAT,
       version: TRACE_FORMAT_VERSION,
+      runId: initial.runId,
       createdAt: new Date().toISOString(),
       config: options.config ?? {},
       ...(options.forkedFrom ? { forkedFrom: options.forkedFrom } : {}),
@@ -78,6 +87,7 @@ export class TraceWriter {
     // The header goes first (so line 1 says what the file is); its blobs follow it.
     writer.write([JSON.stringify(header), ...lines]);
     writer.ends.set(initial.step, writer.size);
+    writer.chains.set(initial.step, writer.chain);
     return writer;
   }
 
@@ -98,8 +108,9 @@ export class TraceWriter {
   }
 
   /**
-   * Opens an existing trace to continue it: reads and checks it, cuts off a truncated last line,
-   * and returns the writer with the trace and its replayed states (the last is where to go on).
+   * Opens an existing trace to continue it: reads and checks it, cuts off a truncated last line
+   * and the end line, and returns the writer with the trace and its replayed states (the last is
+   * where to go on). A version 1 trace is continued in version 1 (no chain).
    * @throws TraceFormatError when the file is malformed (other than a truncated last line).
    */
   static append(path: string, options: Omit<TraceWriterOptions, 'config' | 'overwrite' | 'forkedFrom'> = {}): { writer: TraceWriter; trace: ParsedTrace; states: RunState[] } {
@@ -107,11 +118,13 @@ export class TraceWriter {
     const trace = parseTrace(bytes.toString('utf8'), path);
     const states = replay(trace);
     const fd = openSync(path, 'r+');
-    // Complete lines end with '\n'; whatever follows the last one is a cut-short write.
-    const keep = bytes.lastIndexOf(10) + 1;
+    // Complete lines end with '\n'; whatever follows the last one is a cut-short write. The end
+    // line (the last complete one when the trace was closed) goes too: the run goes on.
+    let keep = bytes.lastIndexOf(10) + 1;
+    if (trace.ended) keep = bytes.lastIndexOf(10, keep - 2) + 1;
     if (keep < bytes.length) ftruncateSync(fd, keep);
     closeSync(fd);
-    const writer = new TraceWriter(path, openSync(path, 'a'), trace.blobHashes, states.at(-1)!.step, keep, options);
+    const writer = new TraceWriter(path, openSync(path, 'a'), trace.blobHashes, states.at(-1)!.step, keep, trace.chained ? trace.chain : null, options);
     writer.ends.set(writer.lastStep, keep);
     return { writer, trace, states };
   }
@@ -161,6 +174,7 @@ export class TraceWriter {
     for (const sha of added) this.blobSteps.set(sha, step);
     this.lastStep = step;
     this.ends.set(step, this.size);
+    this.chains.set(step, this.chain);
   }
 
   /**
@@ -178,7 +192,9 @@ export class TraceWriter {
     }
     ftruncateSync(this.fd, end);
     this.size = end;
+    this.chain = this.chains.get(step) ?? null;
     for (const s of [...this.ends.keys()]) if (s > step) this.ends.delete(s);
+    for (const s of [...this.chains.keys()]) if (s > step) this.chains.delete(s);
     for (const [sha, s] of this.blobSteps) {
       if (s > step) {
         this.blobSteps.delete(sha);
@@ -188,9 +204,19 @@ export class TraceWriter {
     this.lastStep = step;
   }
 
-  /** Closes the file. Safe to call twice. */
+  /**
+   * Writes the end line (a chained trace: it says the writer closed the file at this step, so a
+   * reader can tell a complete trace from one cut after a line) and closes the file. Safe to
+   * call twice; never throws for the end line (a full disk leaves a trace without one, which
+   * reads as one whose writer was killed).
+   */
   close(): void {
     if (this.fd === null) return;
+    try {
+      if (this.chain !== null) this.write([JSON.stringify({ kind: 'end', step: this.lastStep })]);
+    } catch {
+      // see above: the trace reads as unclosed
+    }
     closeSync(this.fd);
     this.fd = null;
   }
@@ -213,11 +239,19 @@ export class TraceWriter {
 
   private write(lines: string[]): void {
     if (this.fd === null) throw new Error(`trace ${this.path}: written after close()`);
-    const buf = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
+    // Each line is sealed after the one before it (integrity/chain.ts) before anything is written.
+    let chain = this.chain;
+    const sealed = chain === null ? lines : lines.map((l) => {
+      const next = seal(chain!, l);
+      chain = next.chain;
+      return next.text;
+    });
+    const buf = Buffer.from(`${sealed.join('\n')}\n`, 'utf8');
     let off = 0;
     // Explicit positions: after `truncate` the file offset of a non-append fd is past the end.
     while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off, this.size + off);
     this.size += buf.length;
+    this.chain = chain;
     if (this.fsync) fdatasyncSync(this.fd);
   }
 }
