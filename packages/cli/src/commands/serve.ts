@@ -5,11 +5,14 @@
  */
 import { serve, type ServerType } from '@hono/node-server';
 import { Option, type Command } from 'commander';
-import { RLM, type Limits, type LLMClient } from '@rlmtree/core';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Limits, LLMClient } from '@rlmtree/core';
 import { CliError } from '../errors.ts';
 import { modelFromSpec } from '../models.ts';
 import { runtimeFromSpec } from '../runtimes.ts';
-import { createServeApp } from '../serve/app.ts';
+import { createServeApp, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENT_RUNS, DEFAULT_RETRY_AFTER_S } from '../serve/app.ts';
+import { ServeRunner } from '../serve/runner.ts';
 import { intOption } from './run.ts';
 
 /** Options of `rlmtree serve`, as parsed. */
@@ -27,6 +30,14 @@ export interface ServeCommandOptions {
   maxTokens?: number;
   maxCost?: number;
   maxWallClock?: number;
+  maxBodySize: number;
+  maxConcurrentRuns: number;
+  retryAfter: number;
+  /** `--cors` alone: any origin (`true`); `--cors <origins>`: a comma-separated list. */
+  cors?: string | boolean;
+  traceDir?: string;
+  /** `--no-log`: no request log lines. */
+  log: boolean;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -52,9 +63,35 @@ export async function startServe(opts: ServeCommandOptions): Promise<RunningServ
   if (opts.maxCost !== undefined) limits.maxCostUsd = opts.maxCost;
   if (opts.maxWallClock !== undefined) limits.maxWallClockMs = Math.round(opts.maxWallClock * 1000);
   const runtime = await runtimeFromSpec(opts.runtime);
-  const rlm = new RLM({ llm, ...(subLlm ? { subLlm } : {}), runtime, limits, name: opts.servedModelName });
+  let traceDir: string | undefined;
+  if (opts.traceDir) {
+    traceDir = resolve(opts.traceDir);
+    try {
+      mkdirSync(traceDir, { recursive: true });
+    } catch (err) {
+      await runtime.close();
+      throw new CliError(`--trace-dir ${opts.traceDir}: ${(err as Error).message}`);
+    }
+  }
+  const runner = new ServeRunner({
+    llm,
+    ...(subLlm ? { subLlm } : {}),
+    runtime,
+    limits,
+    ...(traceDir ? { traceDir, traceConfig: { model: opts.model, ...(opts.subModel ? { subModel: opts.subModel } : {}), runtime: opts.runtime } } : {}),
+  });
   const token = opts.token ?? process.env.RLMTREE_SERVE_TOKEN;
-  const app = createServeApp({ client: rlm, modelName: opts.servedModelName, ...(token ? { token } : {}) });
+  const corsOrigins = opts.cors === true ? ['*'] : typeof opts.cors === 'string' ? opts.cors.split(',').map((o) => o.trim()).filter(Boolean) : undefined;
+  const app = createServeApp({
+    runner,
+    modelName: opts.servedModelName,
+    ...(token ? { token } : {}),
+    ...(corsOrigins ? { corsOrigins } : {}),
+    maxBodyBytes: opts.maxBodySize,
+    maxConcurrentRuns: opts.maxConcurrentRuns,
+    retryAfterS: opts.retryAfter,
+    ...(opts.log ? {} : { log: false as const }),
+  });
   if (!LOOPBACK.has(opts.host) && !token) {
     process.stderr.write(`warning: serving on ${opts.host} with no --token: anyone who can reach it can run code through the model\n`);
   }
@@ -87,7 +124,7 @@ function positiveNumber(name: string): (value: string) => number {
 export function registerServe(cli: Command): void {
   cli
     .command('serve')
-    .description('serve an RLM as an OpenAI-compatible API: POST /v1/chat/completions, GET /v1/models')
+    .description('serve an RLM as an OpenAI-compatible API: POST /v1/chat/completions, POST /v1/responses, GET /v1/models, GET /health')
     .requiredOption('-m, --model <spec>', 'root model: scripted:<file>, openai:<model>, anthropic:<model>')
     .option('--sub-model <spec>', 'model for llm_query sub-calls and child agents (default: --model)')
     .option('--runtime <name>', 'where agent code runs', 'subprocess')
@@ -101,6 +138,12 @@ export function registerServe(cli: Command): void {
     .addOption(new Option('--max-cost <usd>', 'USD one request may spend across its whole tree').argParser(positiveNumber('--max-cost')))
     .addOption(new Option('--max-wall-clock <seconds>', 'time one request may take').argParser(positiveNumber('--max-wall-clock')))
     .addOption(new Option('--cell-timeout <seconds>', 'time one cell may run').argParser(positiveNumber('--cell-timeout')))
+    .option('--max-body-size <bytes>', 'largest request body accepted; larger ones get 413', intOption('--max-body-size'), DEFAULT_MAX_BODY_BYTES)
+    .option('--max-concurrent-runs <n>', 'agent trees run at once; a request past it gets 429 with Retry-After', intOption('--max-concurrent-runs'), DEFAULT_MAX_CONCURRENT_RUNS)
+    .option('--retry-after <seconds>', 'the Retry-After of a 429', intOption('--retry-after'), DEFAULT_RETRY_AFTER_S)
+    .option('--cors [origins]', 'send CORS headers: for any origin, or for a comma-separated list of origins')
+    .option('--trace-dir <dir>', 'record each request as a trace file <dir>/<request id>.jsonl (rlmtree replay / view read it)')
+    .option('--no-log', 'no request log line on stderr')
     .action(async (opts: ServeCommandOptions) => {
       const running = await startServe(opts);
       process.stderr.write(`rlmtree serve: listening on ${running.url} (model ${opts.servedModelName})\n`);

@@ -277,6 +277,9 @@ export class Engine {
       const kind = (err as Error).name === 'ReplayDivergedError' ? 'replay_diverged' : 'runtime_error';
       return { type: 'agent_failed', agentId: node.id, error: { kind, message: (err as Error).message } };
     }
+    // The REPL may take a while to start: a run cancelled meanwhile must not start the cell
+    // (its watch would never see an abort that happened before it existed).
+    this.options.signal?.throwIfAborted();
     const rec = recordingHandler({
       node,
       limits: state.limits,

@@ -1,0 +1,92 @@
+/**
+ * Runs one `serve` request as one agent tree: the conversation becomes the query and `CONTEXT`
+ * (`conversationToTask`), the tree runs on a fresh engine over the shared runtime, progress goes
+ * to the route as engine events, and an optional trace file records every step.
+ */
+import { join } from 'node:path';
+import { Engine, answerOf, conversationToTask, totalUsage, TraceWriter, type ChatMessage, type EngineEvent, type Json, type Limits, type LLMClient, type RunState, type Runtime, type Tool, type Usage } from '@rlmtree/core';
+import { RunFailedError } from './errors.ts';
+import type { OutputSpec } from './output.ts';
+
+/** What every request's tree runs with: the models, the runtime, tools and limits. */
+export interface ServeRunnerOptions {
+  /** The root agent's model. */
+  llm: LLMClient;
+  /** Model for sub-calls and child agents (default: `llm`). */
+  subLlm?: LLMClient;
+  /** Hosts every request's REPLs; its owner (the serve command) closes it. */
+  runtime: Runtime;
+  /** Host functions agent code can call. */
+  tools?: Readonly<Record<string, Tool>>;
+  /** Limits of each request's run (defaults: `DEFAULT_LIMITS`). */
+  limits?: Partial<Limits>;
+  /** When set, each request's run is recorded to `<traceDir>/<request id>.jsonl`. */
+  traceDir?: string;
+  /** Header facts of those traces (model spec, runtime), so `rlmtree replay` / `resume` can use them. */
+  traceConfig?: Record<string, Json>;
+}
+
+/** One request to run. */
+export interface RunRequest {
+  /** The request id (`chatcmpl-…` / `resp_…`); names the trace file. */
+  id: string;
+  messages: readonly ChatMessage[];
+  /** The client's connection: aborting it cancels the run. */
+  signal: AbortSignal;
+  /** Text or a typed result (see `output.ts`). */
+  output: OutputSpec;
+  /** Called with every engine event while the tree runs (for streamed progress). */
+  onEvent?: (event: EngineEvent) => void;
+}
+
+/** What a finished run gives the route. */
+export interface RunOutcome {
+  /** The answer as text: the result itself when it is a string, else its JSON. */
+  text: string;
+  /** The whole tree's usage. */
+  usage: Usage;
+  state: RunState;
+  /** The trace file written, when `traceDir` is set. */
+  tracePath?: string;
+}
+
+/** Runs request trees; one per server. */
+export class ServeRunner {
+  /** The models, runtime, tools, limits and trace folder of every request. */
+  readonly options: ServeRunnerOptions;
+  /** @param options the models, runtime, tools, limits and trace folder of every request. */
+  constructor(options: ServeRunnerOptions) {
+    this.options = options;
+  }
+
+  /**
+   * Runs the tree for `request` to its end.
+   * @throws RunFailedError when the root ends without an answer (a limit, a model failure).
+   * @throws LLMError (`malformed`) when the messages hold no user message.
+   * @throws the abort reason when the client hung up.
+   */
+  async run(request: RunRequest): Promise<RunOutcome> {
+    const { query, context } = conversationToTask(request.messages);
+    const o = this.options;
+    const engine = new Engine({ llm: o.llm, ...(o.subLlm ? { subLlm: o.subLlm } : {}), runtime: o.runtime, ...(o.tools ? { tools: o.tools } : {}), signal: request.signal });
+    const unsubscribe = request.onEvent ? engine.on('*', request.onEvent) : () => {};
+    const start = engine.init(query, context, { ...(o.limits ? { limits: o.limits } : {}) });
+    const trace = o.traceDir ? TraceWriter.create(join(o.traceDir, `${request.id}.jsonl`), start, { config: { ...o.traceConfig, request: request.id } }) : undefined;
+    try {
+      const record = trace?.follow(start);
+      const state = await engine.runFrom(start, record ? { onStep: record } : {});
+      let text: string;
+      try {
+        text = answerOf(state);
+      } catch {
+        const error = state.nodes[state.rootId]!.error!;
+        throw new RunFailedError(error.kind, `the run ended without an answer: ${error.kind}: ${error.message}`);
+      }
+      return { text, usage: totalUsage(state), state, ...(trace ? { tracePath: trace.path } : {}) };
+    } finally {
+      unsubscribe();
+      trace?.close();
+      await engine.close();
+    }
+  }
+}

@@ -1,0 +1,46 @@
+/** Starts `rlmtree serve` as a real process for the client tests: one per test file. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { BIN, ROOT } from './cli.ts';
+
+/** The scripted model the serve client tests use (see the file for its questions). */
+export const SERVE_POLICY = join(ROOT, 'tests/fixtures/serve-policy.mjs');
+
+/** A running `rlmtree serve`. */
+export interface ServeProcess {
+  /** Its base URL, ending in `/v1`. */
+  baseURL: string;
+  /** Everything it wrote to stderr so far (the listening line, request log lines). */
+  stderr(): string;
+  /** Request log lines so far for `path` (e.g. `/v1/chat/completions`). */
+  logLines(path: string): string[];
+  /** Stops it (SIGTERM) and waits for it to exit. */
+  stop(): Promise<void>;
+  child: ChildProcess;
+}
+
+/** Spawns `rlmtree serve --port 0 <args>` and resolves once it listens (rejects if it exits first). */
+export async function startServeProcess(args: string[]): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  const baseURL = await new Promise<string>((resolve, reject) => {
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(stderr);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited with ${code}:\n${stderr}`)));
+  });
+  return {
+    baseURL,
+    child,
+    stderr: () => stderr,
+    logLines: (path) => stderr.split('\n').filter((l) => l.includes(` ${path} `)),
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
