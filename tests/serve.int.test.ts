@@ -129,6 +129,17 @@ describe('rlmtree serve: Chat Completions through the openai SDK', () => {
       response_format: { type: 'json_schema', json_schema: { name: 'top_speaker', schema, strict: true } },
     });
     expect(JSON.parse(res.choices[0]!.message.content!)).toEqual(topSpeaker(corpus));
+    // The schema is enforced on done(): a value without a required field is refused back to the
+    // model, which (scripted) has nothing else to say, so the run ends without an answer.
+    const strict = { ...schema, properties: { ...schema.properties, play: { type: 'string' } }, required: [...schema.required, 'play'] };
+    const refused = await client().chat.completions
+      .create({
+        model: MODEL,
+        messages: [{ role: 'system', content: corpus }, { role: 'user', content: 'Who has the most speeches, as JSON?' }],
+        response_format: { type: 'json_schema', json_schema: { name: 'top_speaker', schema: strict } },
+      })
+      .catch((e: unknown) => e);
+    expect(refused).toMatchObject({ status: 400, type: 'run_error' });
   });
 
   it('refuses tools, n > 1 and an unknown response_format type with a 400 naming the parameter', async () => {

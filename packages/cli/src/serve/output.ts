@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { RequestError } from './errors.ts';
 
-/** The answer a request asks for. `json` without a client schema accepts any JSON value. */
+/** The answer a request asks for: text, or a JSON value checked by `schema` (any object for `json_object`). */
 export type OutputSpec = { type: 'text' } | { type: 'json'; schema: z.ZodType; name: string };
 
 const TEXT: OutputSpec = { type: 'text' };
@@ -32,7 +32,8 @@ function parseFormat(format: unknown, param: string, schemaAt: (f: Record<string
     case 'text':
       return TEXT;
     case 'json_object':
-      return { type: 'json', schema: z.json(), name: 'json_object' };
+      // OpenAI's JSON mode promises an object, not any JSON value.
+      return { type: 'json', schema: z.record(z.string(), z.json()), name: 'json_object' };
     case 'json_schema': {
       const { schema, name, where } = schemaAt(f);
       return { type: 'json', schema: schemaOf(schema, `${param}.${where}`), name: typeof name === 'string' && name ? name : 'response' };

@@ -70,7 +70,7 @@ export class ServeRunner {
     const o = this.options;
     const engine = new Engine({ llm: o.llm, ...(o.subLlm ? { subLlm: o.subLlm } : {}), runtime: o.runtime, ...(o.tools ? { tools: o.tools } : {}), signal: request.signal });
     const unsubscribe = request.onEvent ? engine.on('*', request.onEvent) : () => {};
-    const start = engine.init(query, context, { ...(o.limits ? { limits: o.limits } : {}) });
+    const start = engine.init(query, context, { ...(o.limits ? { limits: o.limits } : {}), ...(request.output.type === 'json' ? { result: request.output.schema } : {}) });
     const trace = o.traceDir ? TraceWriter.create(join(o.traceDir, `${request.id}.jsonl`), start, { config: { ...o.traceConfig, request: request.id } }) : undefined;
     try {
       const record = trace?.follow(start);

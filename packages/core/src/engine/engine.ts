@@ -279,7 +279,7 @@ export class Engine {
     }
     // The REPL may take a while to start: a run cancelled meanwhile must not start the cell
     // (its watch would never see an abort that happened before it existed).
-    this.options.signal?.throwIfAborted();
+    this.signal?.throwIfAborted();
     const rec = recordingHandler({
       node,
       limits: state.limits,
