@@ -12,9 +12,10 @@ import { registerWorker } from './commands/worker.ts';
 import { registerSubmit } from './commands/submit.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerResult } from './commands/result.ts';
+import { registerChat } from './commands/chat.ts';
 
 /** Each command lives in its own file under commands/ and adds itself to the program. */
-const COMMANDS: ((cli: Command) => void)[] = [registerRun, registerBench, registerServe, registerReplay, registerResume, registerView, registerWorker, registerSubmit, registerStatus, registerResult];
+const COMMANDS: ((cli: Command) => void)[] = [registerRun, registerChat, registerBench, registerServe, registerReplay, registerResume, registerView, registerWorker, registerSubmit, registerStatus, registerResult];
 
 /** Builds the command tree. */
 export function program(): Command {

@@ -1,6 +1,6 @@
 /** `rlmtree run "<query>" --context <file|dir|-> --model <spec>`: run an RLM and print its answer. */
 import { Option, type Command } from 'commander';
-import { createRun, type LLMClient, type Limits } from '@rlmtree/core';
+import { createSession, type LLMClient, type Limits } from '@rlmtree/core';
 import { loadContext } from '../context.ts';
 import { loadResultSchema } from '../result-schema.ts';
 import { CliError } from '../errors.ts';
@@ -39,7 +39,8 @@ export async function runCommand(query: string, opts: RunCommandOptions): Promis
   if (opts.maxDepth !== undefined) limits.maxDepth = opts.maxDepth;
   if (opts.maxIterations !== undefined) limits.maxIterations = opts.maxIterations;
   if (opts.cellTimeout !== undefined) limits.cellTimeoutMs = Math.round(opts.cellTimeout * 1000);
-  const start = createRun(query, context, { limits, ...(resultSchema !== undefined ? { resultSchema } : {}) });
+  // A one-turn session: `rlmtree chat --resume <trace>` can go on with it.
+  const start = createSession(query, context, { limits, ...(resultSchema !== undefined ? { resultSchema } : {}) });
   const trace = opts.trace ? startTrace(opts.trace, start, traceConfig(opts)) : undefined;
   // Started last: from here on, driveRun closes it whatever happens.
   const runtime = await runtimeFromSpec(opts.runtime);

@@ -224,7 +224,7 @@ export class Engine {
     if (effect.kind === 'llm') {
       const client = this.clientFor(node);
       if (node.iteration === 0) {
-        this.events.emit({ type: 'agent_started', ...at, parentId: node.parentId, depth: node.depth, name: node.name, query: node.query });
+        this.events.emit({ type: 'agent_started', ...at, parentId: node.parentId, depth: node.depth, name: node.name, query: node.turns?.at(-1)?.query ?? node.query });
       }
       this.events.emit({ type: 'llm_call_started', ...at, iteration: node.iteration, model: client.name });
       const started = performance.now();

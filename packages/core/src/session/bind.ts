@@ -17,23 +17,15 @@ export function turnBindingCode(node: Pick<AgentNode, 'id' | 'turns' | 'messages
   const turns = node.turns ?? [];
   const turn = turns[index];
   if (!turn) throw new RangeError(`turnBindingCode: agent ${node.id} has no turn ${index} (it has ${turns.length})`);
-  if (index === 0) return 'CONTEXTS = [CONTEXT]\nANSWERS = []\nHISTORY = []\n';
-  const previous = turns[index - 1]!;
-  // HISTORY[k] is message k: turn 1 brings messages 0.., later turns the previous turn's messages.
-  const from = index === 1 ? 0 : previous.messageStart;
-  const payload: Json = {
-    context: turn.context,
-    answer: previous.result,
-    history: node.messages.slice(from, turn.messageStart).map((m) => ({ role: m.role, content: m.content })),
-  };
-  return [
-    'import json as _rlmtree_json',
-    `_rlmtree_turn = _rlmtree_json.loads(${JSON.stringify(JSON.stringify(payload))})`,
-    'CONTEXTS.append(_rlmtree_turn["context"])',
-    'ANSWERS.append(_rlmtree_turn["answer"])',
-    'HISTORY.extend(_rlmtree_turn["history"])',
-    'CONTEXT = CONTEXTS[-1]',
-    'del _rlmtree_turn, _rlmtree_json',
-    '',
-  ].join('\n');
+  // HISTORY[k] is message k: turn 0 brings the messages before its query (the system prompt and
+  // any seeded history), each later turn the previous turn's messages.
+  const previous = turns[index - 1];
+  const from = previous ? previous.messageStart : 0;
+  const history = node.messages.slice(from, turn.messageStart).map((m) => ({ role: m.role, content: m.content }));
+  const payload: Json = previous ? { context: turn.context, answer: previous.result, history } : { history };
+  const load = ['import json as _rlmtree_json', `_rlmtree_turn = _rlmtree_json.loads(${JSON.stringify(JSON.stringify(payload))})`];
+  const bind = previous
+    ? ['CONTEXTS.append(_rlmtree_turn["context"])', 'ANSWERS.append(_rlmtree_turn["answer"])', 'HISTORY.extend(_rlmtree_turn["history"])', 'CONTEXT = CONTEXTS[-1]']
+    : ['CONTEXTS = [CONTEXT]', 'ANSWERS = []', 'HISTORY = _rlmtree_turn["history"]'];
+  return [...load, ...bind, 'del _rlmtree_turn, _rlmtree_json', ''].join('\n');
 }

@@ -2,17 +2,22 @@
 import { produce } from 'immer';
 import { createRun, type CreateRunOptions } from '../create.ts';
 import { resultLines, systemPrompt } from '../prompts/system.ts';
-import { CompactionSchema, type Compaction, type Context, type Json, type RunState } from '../schema/state.ts';
+import { CompactionSchema, type ChatMessage, type Compaction, type Context, type Json, type RunState } from '../schema/state.ts';
 
 /** Compaction defaults: openrlm's 20 lines / 1 KB per earlier cell output; no token budget. */
 export const DEFAULT_COMPACTION: Compaction = Object.freeze({ enabled: true, maxLines: 20, maxBytes: 1024, historyTokens: null });
 
 /** Options of `createSession`. */
-export interface CreateSessionOptions extends Omit<CreateRunOptions, 'resultSchema'> {
+export interface CreateSessionOptions extends CreateRunOptions {
   /** Overrides of `DEFAULT_COMPACTION`. */
   compaction?: Partial<Compaction>;
   /** JSON Schema turn 0's answer must match (each later turn gives its own in `turn_started`). */
   turnResultSchema?: Json;
+  /**
+   * Earlier user/assistant messages the conversation starts with (e.g. `rlmtree chat --history`):
+   * they sit between the system prompt and turn 0's query, and are in `HISTORY` from turn 0.
+   */
+  history?: readonly ChatMessage[];
 }
 
 /**
@@ -26,13 +31,14 @@ export function createSession(query: string, context: Context, options: CreateSe
     const issue = parsed.error.issues[0]!;
     throw new Error(`createSession: bad compaction.${issue.path.join('.')}: ${issue.message}`);
   }
-  const { turnResultSchema, compaction: _c, ...runOptions } = options;
+  const { turnResultSchema, compaction: _c, history = [], ...runOptions } = options;
   const run = createRun(query, context, runOptions);
   return produce(run, (d) => {
     d.session = { compaction: parsed.data };
     const root = d.nodes[d.rootId]!;
     root.messages[0]!.content = systemPrompt({ depth: 0, limits: d.limits, context, tools: d.tools, session: true });
-    root.turns = [{ index: 0, query, context, messageStart: 1, cellStart: 0, startStep: 0, result: null, error: null, ...(turnResultSchema !== undefined ? { resultSchema: turnResultSchema } : {}) }];
-    if (turnResultSchema !== undefined) root.messages[1]!.content += resultLines(turnResultSchema);
+    root.messages.splice(1, 0, ...history.map((m) => ({ role: m.role, content: m.content })));
+    root.turns = [{ index: 0, query, context, messageStart: 1 + history.length, cellStart: 0, startStep: 0, result: null, error: null, ...(turnResultSchema !== undefined ? { resultSchema: turnResultSchema } : {}) }];
+    if (turnResultSchema !== undefined) root.messages[1 + history.length]!.content += resultLines(turnResultSchema);
   });
 }

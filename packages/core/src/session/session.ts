@@ -12,7 +12,7 @@ import { Engine, type EngineOptions, type StepResult } from '../engine/engine.ts
 import { isFinished } from '../plan.ts';
 import { totalUsage } from '../limits.ts';
 import { zeroUsage } from '../llm/client.ts';
-import type { AgentError, Compaction, Context, Json, Limits, RunState, Turn, Usage } from '../schema/state.ts';
+import type { AgentError, ChatMessage, Compaction, Context, Json, Limits, RunState, Turn, Usage } from '../schema/state.ts';
 import { TRACE_FORMAT, TRACE_FORMAT_VERSION, type Trace, type TraceStep } from '../trace/format.ts';
 import { TraceWriter, type TraceWriterOptions } from '../trace/writer.ts';
 import { createSession } from './create.ts';
@@ -26,6 +26,8 @@ export interface SessionOptions extends Omit<EngineOptions, 'signal'> {
   compaction?: Partial<Compaction>;
   /** Input of the first turn when `send` gives none (default: the empty string). */
   context?: Context;
+  /** Earlier user/assistant messages the conversation starts with (see `CreateSessionOptions.history`). */
+  history?: readonly ChatMessage[];
   /**
    * Where to record the session: a path (a new trace file is created at the first turn; an
    * existing file is an error) or an open `TraceWriter` at the session's current step.
@@ -128,7 +130,7 @@ function answerText(result: Json): string {
  */
 export class Session {
   private readonly options: SessionOptions;
-  private readonly engine: Engine;
+  private readonly engine_: Engine;
   private readonly history: RunState[];
   private readonly steps: TraceStep[];
   private writer: TraceWriter | undefined;
@@ -137,7 +139,7 @@ export class Session {
 
   private constructor(options: SessionOptions, states: RunState[], steps: TraceStep[]) {
     this.options = options;
-    this.engine = new Engine(options);
+    this.engine_ = new Engine(options);
     this.history = states;
     this.steps = steps;
     if (options.trace instanceof TraceWriter) this.writer = options.trace;
@@ -163,6 +165,14 @@ export class Session {
     const steps = record.steps ? record.steps.slice(0, states.length - 1) : [];
     if (record.states && steps.length !== states.length - 1) throw new Error(`Session.from: ${states.length} states need ${states.length - 1} steps, got ${steps.length}`);
     return new Session(options, states, steps);
+  }
+
+  /**
+   * The engine that runs the session's turns: subscribe to what it does with `engine.on` (live
+   * views). Stepping states with it directly bypasses the session's record.
+   */
+  get engine(): Engine {
+    return this.engine_;
   }
 
   /** The session's current state (null before the first turn). Immutable. */
@@ -214,6 +224,7 @@ export class Session {
           ...(this.options.compaction ? { compaction: this.options.compaction } : {}),
           ...(this.options.runId ? { runId: this.options.runId } : {}),
           ...(resultSchema !== undefined ? { turnResultSchema: resultSchema } : {}),
+          ...(this.options.history ? { history: this.options.history } : {}),
           tools: Object.entries(this.options.tools ?? {}).map(([name, t]) => ({ name, description: t.description })),
         });
         this.history.push(start);
@@ -244,7 +255,7 @@ export class Session {
     try {
       const start = begin();
       let from = start;
-      const final = await this.engine.runFrom(start, {
+      const final = await this.engine_.runFrom(start, {
         ...(signal ? { signal } : {}),
         onStep: async (result) => {
           const pending = pendingInterventions(from);
@@ -282,7 +293,7 @@ export class Session {
       }
     }
     // The REPLs ran (part of) the turn; the next turn rebuilds them from the record.
-    await this.engine.close();
+    await this.engine_.close();
   }
 
   /** The state at a step or at the end of a turn. @throws RangeError when the session does not hold it. */
@@ -312,7 +323,7 @@ export class Session {
     this.writer?.truncate(state.step);
     this.history.length = state.step - first + 1;
     this.steps.length = this.history.length - 1;
-    await this.engine.close();
+    await this.engine_.close();
     return state;
   }
 
@@ -345,6 +356,6 @@ export class Session {
   async close(): Promise<void> {
     this.closed = true;
     this.writer?.close();
-    await this.engine.close();
+    await this.engine_.close();
   }
 }

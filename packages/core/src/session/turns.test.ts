@@ -48,8 +48,9 @@ describe('turn_started', () => {
     const payload = JSON.parse(JSON.parse(literal));
     expect(payload.context).toBe('c1 "quoted" \\ é');
     expect(payload.answer).toBe('"a"');
-    expect(payload.history).toHaveLength(3);
+    expect(payload.history).toHaveLength(2);
     expect(turnBindingCode(s.nodes.root!, 0)).toContain('CONTEXTS = [CONTEXT]');
+    expect(JSON.parse(JSON.parse(/loads\((".*")\)/.exec(turnBindingCode(s.nodes.root!, 0))![1]!)).history).toHaveLength(1);
     expect(() => turnBindingCode(s.nodes.root!, 2)).toThrow(RangeError);
   });
 });
