@@ -12,21 +12,19 @@ import { LimitsSchema, type ChatMessage, type Json, type Limits, type RunState }
 /** An event folded between steps: an intervention, or a new turn of a session. */
 export type BetweenStepsEvent = Intervened | TurnStarted;
 
-/** The interventions (and new turns) made since the last step, and the state they were made on. */
+/** The interventions (and new turns) made since the last step. */
 export interface PendingInterventions {
-  /** The state before the first intervention. */
-  base: RunState;
   /** The interventions and turns, in order. */
   events: BetweenStepsEvent[];
 }
 
-// Which interventions a state carries: keyed by the (frozen, immutable) state object, so the
-// RunState schema stays free of bookkeeping and the record goes away with the state.
-const pending = new WeakMap<RunState, PendingInterventions>();
-
-/** The interventions that made `state` from the last stepped state, if any. */
+/**
+ * The interventions (and new turns) folded into `state` since its last step, if any. They live
+ * in the state itself (`state.pending`), so a checkpoint or state file round trip keeps them and
+ * the trace of the next step records them.
+ */
 export function pendingInterventions(state: RunState): PendingInterventions | undefined {
-  return pending.get(state);
+  return state.pending?.length ? { events: state.pending as BetweenStepsEvent[] } : undefined;
 }
 
 /** An error about a control call: names the helper, the agent and the reason. */
@@ -39,17 +37,15 @@ export class ControlError extends Error {
 }
 
 /**
- * Applies one intervention event (or a `turn_started`) and remembers it for the trace. Pure.
+ * Applies one intervention event (or a `turn_started`); the new state carries it in
+ * `state.pending` until the next step, whose trace line records it. Pure.
  * @throws ControlError when the agent does not exist.
  */
 export function intervene(state: RunState, event: BetweenStepsEvent): RunState {
   if (!state.nodes[event.agentId]) {
     throw new ControlError(`${event.type === 'turn_started' ? event.type : event.action}: no agent ${JSON.stringify(event.agentId)} in run ${state.runId} (agents: ${Object.keys(state.nodes).slice(0, 8).join(', ')})`);
   }
-  const next = reduce(state, event);
-  const before = pending.get(state);
-  pending.set(next, { base: before?.base ?? state, events: [...(before?.events ?? []), event] });
-  return next;
+  return reduce(state, event);
 }
 
 /**

@@ -37,10 +37,15 @@ export function reduceAll(state: RunState, events: readonly RunEvent[]): RunStat
 }
 
 function apply(draft: Draft<RunState>, event: RunEvent): void {
+  // Between-steps events stay in the state until the next step records them (state.pending).
+  if (event.type === 'intervened' || event.type === 'turn_started') {
+    (draft.pending ??= []).push(event as Draft<NonNullable<RunState['pending']>[number]>);
+  }
   switch (event.type) {
     case 'step_ended':
       draft.step += 1;
       draft.elapsedMs += event.durationMs;
+      delete draft.pending; // recorded with this step: no longer pending
       return;
     case 'llm_replied': {
       const node = expect(draft, event.agentId, ['READY'], event.type);

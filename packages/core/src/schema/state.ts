@@ -296,6 +296,13 @@ export const RunStateSchema = z.object({
   nodes: z.record(z.string(), AgentNodeSchema),
   /** Present when the run is a session: the root takes further turns (`turn_started`). */
   session: SessionConfigSchema.optional(),
+  /**
+   * Events folded between steps since the last step (interventions, a session's new turn), in
+   * order: kept in the state so they survive any round trip (a checkpoint, a state file) and a
+   * trace writer records them at the start of the next step's line. Cleared by `step_ended`;
+   * absent when none. Each entry is checked against the event schemas on read (`checkState`).
+   */
+  pending: z.array(z.looseObject({ type: z.enum(['intervened', 'turn_started']), agentId: z.string() })).optional(),
 });
 /** A whole run at one step boundary. */
 export type RunState = z.infer<typeof RunStateSchema>;

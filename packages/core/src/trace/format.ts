@@ -131,6 +131,9 @@ export function checkState(value: unknown, prefix: string, fail: (field: string,
     const issue = deepest(parsed.error.issues[0]!);
     throw fail(fieldPath(prefix, issue.path), issue.message);
   }
+  const pending = (value as RunState).pending;
+  // The state schema cannot name the event schemas (they import it); the entries are checked here.
+  if (pending) checkEvents(pending, fieldPath(prefix, ['pending']), fail);
   return value as RunState;
 }
 

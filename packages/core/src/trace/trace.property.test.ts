@@ -15,12 +15,12 @@ import { createRun } from '../create.ts';
 import { Engine } from '../engine/engine.ts';
 import { ScriptedLLM } from '../llm/scripted.ts';
 import { isFinished } from '../plan.ts';
-import type { CellResult, HostCallHandler, Repl, Runtime } from '../runtime/runtime.ts';
 import type { AgentNode, Json, RunState } from '../schema/state.ts';
 import { parseState, serializeState } from './state-file.ts';
 import { readTrace } from './reader.ts';
 import { replay } from './replay.ts';
 import { TraceWriter } from './writer.ts';
+import { directive, fakeRuntime } from '../testing/fake-runtime.ts';
 
 // Any UTF-16 string (lone surrogates and U+0000 included), sometimes long enough to be a blob.
 const text = fc.oneof(
@@ -133,54 +133,3 @@ describe('properties', () => {
   });
 });
 
-/** What the fake REPL does with a cell: print, make sub-calls, delegate and wait, then end. */
-interface Directive {
-  out: string;
-  sub: string[];
-  del: string[];
-  end: 'ok' | 'done' | 'error';
-}
-const directive: fc.Arbitrary<Directive | null> = fc.option(
-  fc.record({
-    out: fc.oneof(fc.string({ unit: 'binary', maxLength: 20 }), fc.string({ maxLength: 3 }).map((s) => `${s}!`.repeat(40))),
-    sub: fc.array(fc.string({ maxLength: 8 }), { maxLength: 2 }),
-    del: fc.array(fc.constantFrom('a', 'b', 'c'), { maxLength: 2 }),
-    end: fc.constantFrom('ok', 'done', 'error'),
-  }),
-  { freq: 5 },
-);
-
-const fakeRuntime: Runtime = {
-  name: 'fake',
-  async open(): Promise<Repl> {
-    return {
-      alive: true,
-      async execute(code: string, host: HostCallHandler): Promise<CellResult> {
-        const d = JSON.parse(code) as Directive;
-        let output = d.out;
-        for (const p of d.sub) {
-          const a = await host({ name: 'llm_query', args: { prompt: p, model: null } });
-          output += a.ok ? String(a.value) : a.error;
-        }
-        const handles: string[] = [];
-        for (const name of d.del) {
-          const a = await host({ name: 'delegate', args: { name, query: `sub ${name}`, context: null } });
-          if (a.ok) handles.push(String(a.value));
-        }
-        if (handles.length) return { status: 'suspended', awaiting: handles, output, outputChars: output.length };
-        return end(d.end, output);
-      },
-      async resume(results): Promise<CellResult> {
-        return end('done', `resumed with ${JSON.stringify(results)}`);
-      },
-      async close() {},
-    };
-  },
-  async close() {},
-};
-
-function end(kind: Directive['end'], output: string): CellResult {
-  if (kind === 'done') return { status: 'done', result: output.length, output, outputChars: output.length };
-  if (kind === 'error') return { status: 'error', error: { type: 'ValueError', message: 'bad', traceback: 'Traceback: ValueError: bad' }, output, outputChars: output.length };
-  return { status: 'ok', output, outputChars: output.length };
-}
