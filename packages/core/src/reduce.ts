@@ -93,9 +93,10 @@ function apply(draft: Draft<RunState>, event: RunEvent): void {
       if (event.displays?.length) cell.displays = [...(cell.displays ?? []), ...event.displays];
       if (event.bound) cell.bound = mergeBound(cell.bound, event.bound);
       for (const spec of event.delegated) addChild(draft, node, spec);
-      cell.status = event.outcome.status;
-      cell.error = event.outcome.status === 'error' ? event.outcome.error : null;
-      afterCell(draft, node, cell, event.outcome);
+      const outcome = checkedWait(draft, node, cell, event.outcome);
+      cell.status = outcome.status;
+      cell.error = outcome.status === 'error' ? outcome.error : null;
+      afterCell(draft, node, cell, outcome);
       return;
     }
     case 'agent_failed': {
@@ -152,6 +153,31 @@ function iterationLimit(draft: Draft<RunState>): AgentError {
     kind: 'iteration_limit',
     message: `reached the limit of ${draft.limits.maxIterations} model replies without calling done()`,
   };
+}
+
+/**
+ * A cell may only wait for children of its own agent. Agent code can forge a handle (or reach
+ * the prelude's internals) and suspend on anything: itself, an ancestor, another agent's child,
+ * an id that does not exist, which would leave the run with no agent able to advance. Such a
+ * wait is refused here, in the pure reducer, so a live run, a replay and a resume of an old
+ * trace all give the same answer: the wait is recorded with an error answer, and the cell ends
+ * with a `DelegateError` the model is shown (the REPL drops the suspended block when it runs
+ * the next cell).
+ */
+function checkedWait(draft: Draft<RunState>, node: Draft<AgentNode>, cell: Draft<Cell>, outcome: CellOutcome): CellOutcome {
+  if (outcome.status !== 'suspended') return outcome;
+  const bad = outcome.awaiting.find((id) => !node.children.includes(id));
+  if (bad === undefined) return outcome;
+  const owner = draft.nodes[bad];
+  const why =
+    bad === node.id
+      ? `${JSON.stringify(bad)} is this agent itself`
+      : owner
+        ? `${JSON.stringify(bad)} is not a child of agent ${node.id}${owner.parentId ? ` (it is agent ${owner.parentId}'s)` : ' (it is the root)'}`
+        : `no agent ${JSON.stringify(bad)} was delegated by agent ${node.id}`;
+  const message = `wait(): ${why}; wait takes the handles this agent's delegate() returned`;
+  cell.calls.push({ name: 'wait', args: { handles: [...outcome.awaiting] }, answer: { ok: false, error: message } });
+  return { status: 'error', error: { type: 'DelegateError', message, traceback: `DelegateError: ${message}` } };
 }
 
 function afterCell(draft: Draft<RunState>, node: Draft<AgentNode>, cell: Draft<Cell>, outcome: CellOutcome): void {

@@ -144,8 +144,10 @@ export class Engine {
       events.push(limitEvent);
     } else {
       const effects = plan(state);
-      if (effects.length === 0) throw new Error(`step ${state.step}: no agent can advance but the root has not finished`);
-      const refused = refuseOverLimit(state, effects, (node) => this.clientFor(node));
+      // A stuck tree (a state edited by hand, a record from an older release) ends its root with a
+      // structured error instead of throwing: nothing a run's own content holds crashes the engine.
+      const stuck = effects.length === 0 ? stuckTree(state) : null;
+      const refused = stuck ?? refuseOverLimit(state, effects, (node) => this.clientFor(node));
       this.events.emit({ type: 'step_started', runId: state.runId, step: state.step, effects: refused ? 0 : effects.length });
       if (refused) events.push(refused);
       else {
@@ -375,6 +377,15 @@ export class Engine {
     }
     await Promise.all(closing);
   }
+}
+
+/** The event that ends a tree in which no agent can advance (see `stepWithEvents`). */
+function stuckTree(state: RunState): RunEvent {
+  const waiting = Object.values(state.nodes)
+    .filter((n) => n.status === 'SUPERVISING')
+    .map((n) => `${n.id} waits for ${n.awaiting.join(', ') || 'nothing'}`);
+  const message = `step ${state.step}: no agent can advance but the root has not finished${waiting.length ? ` (${waiting.slice(0, 4).join('; ')})` : ''}`;
+  return { type: 'agent_failed', agentId: state.rootId, error: { kind: 'runtime_error', message } };
 }
 
 function outcomeOf(result: CellResult): CellOutcome {
