@@ -14,7 +14,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { Engine, ScriptedLLM, type RunState } from '@rlmtree/core';
 import { SubprocessRuntime } from '@rlmtree/runtime-python';
-import { FakeRuntime } from './fake-runtime.ts';
+import { FakeRuntime } from '@rlmtree/core/testing';
 import { cellRoundTrips, percentile } from './lib/cells.ts';
 
 const block = (code: string) => '```repl\n' + code + '\n```';

@@ -16,7 +16,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Engine, readTrace, replay, ScriptedLLM, serializeState, TraceWriter, type RunState } from '@rlmtree/core';
-import { FakeRuntime } from './fake-runtime.ts';
+import { FakeRuntime } from '@rlmtree/core/testing';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;

@@ -1,5 +1,5 @@
 import { DockerRuntime } from '@rlmtree/runtime-python';
-import { describeRuntimeConformance } from './runtime-conformance.ts';
+import { describeRuntimeConformance } from '@rlmtree/kit';
 
 // Against the real daemon (scripts/ci/40-docker.sh starts one and builds the image).
 describeRuntimeConformance('docker', () => new DockerRuntime({ interruptGraceMs: 1000 }));

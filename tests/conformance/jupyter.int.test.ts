@@ -1,5 +1,5 @@
 import { JupyterRuntime } from '@rlmtree/runtime-jupyter';
-import { describeRuntimeConformance } from './runtime-conformance.ts';
+import { describeRuntimeConformance } from '@rlmtree/kit';
 
 // A real local jupyter-server with ipykernel (scripts/ci/30-jupyter.sh installs them).
 describeRuntimeConformance('jupyter', () => new JupyterRuntime({ poolSize: 2, interruptGraceMs: 1000 }));

@@ -1,4 +1,4 @@
 import { SubprocessRuntime } from '@rlmtree/runtime-python';
-import { describeRuntimeConformance } from './runtime-conformance.ts';
+import { describeRuntimeConformance } from '@rlmtree/kit';
 
 describeRuntimeConformance('subprocess', () => new SubprocessRuntime({ interruptGraceMs: 1000 }));

@@ -16,7 +16,7 @@ import { Engine } from './engine/engine.ts';
 import { ScriptedLLM } from './llm/scripted.ts';
 import { isFinished } from './plan.ts';
 import type { RunState } from './schema/state.ts';
-import { directive, fakeRuntime } from './testing/fake-runtime.ts';
+import { directive, fakeRuntime } from './testing/directive-runtime.ts';
 import { readTrace } from './trace/reader.ts';
 import { replay } from './trace/replay.ts';
 import { parseState, serializeState } from './trace/state-file.ts';

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { produce } from 'immer';
 import { createRun, type RunEvent } from '@rlmtree/core';
-import { describeCheckpointStoreConformance } from '../../core/src/checkpoint/conformance.ts';
+import { describeCheckpointStoreConformance } from '@rlmtree/kit';
 import { PostgresCheckpointStore, StepConflictError } from './store.ts';
 import { SchemaVersionError } from './schema.ts';
 import { PostgresUnreachableError } from './connect.ts';

@@ -90,7 +90,9 @@ export class LocalJupyterServer {
       // watchdog then stops the server cleanly.
       detached: true,
       // The token goes by environment, not argv, so other users cannot read it from `ps`.
-      env: { ...process.env, ...options.env, JUPYTER_TOKEN: token },
+      // PYTHONHASHSEED=0: kernels iterate sets alike when a REPL is rebuilt from its record (as the
+      // subprocess and docker runtimes do).
+      env: { ...process.env, PYTHONHASHSEED: '0', ...options.env, JUPYTER_TOKEN: token },
     });
     let stderr = '';
     const onStderr = (chunk: Buffer) => {

@@ -4,3 +4,4 @@ export { ProcessRepl, StartedProcess, type ProcessControl, type ProcessLike, typ
 export { SubprocessRuntime, type SubprocessRuntimeOptions } from './subprocess-runtime.ts';
 export { DockerRuntime, defaultDockerImage, type ContainerPer, type DockerMount, type DockerRuntimeOptions } from './docker-runtime.ts';
 export { ForkServer } from './fork-server.ts';
+export { ProcessReplSet } from './repl-set.ts';

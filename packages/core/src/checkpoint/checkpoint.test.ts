@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { produce } from 'immer';
 import { createRun } from '../create.ts';
-import { describeCheckpointStoreConformance } from './conformance.ts';
+import { describeCheckpointStoreConformance } from '@rlmtree/kit';
 import { FileCheckpointStore } from './file-store.ts';
 import { MemoryCheckpointStore } from './memory-store.ts';
 import { SqliteCheckpointStore } from './sqlite-store.ts';

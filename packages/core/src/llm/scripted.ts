@@ -77,9 +77,10 @@ export class ScriptedLLM implements LLMClient {
   async complete(request: CompletionRequest): Promise<Completion> {
     const call = this.calls++;
     const turn = request.messages.filter((m) => m.role === 'assistant').length;
-    if (this.options.latencyMs) await sleep(this.options.latencyMs, request.signal);
-    request.signal?.throwIfAborted();
-    const text = await this.reply(request, turn, call);
+    const signal = request.signal;
+    if (signal?.aborted) throw aborted(this.name);
+    if (this.options.latencyMs) await sleep(this.options.latencyMs, this.name, signal);
+    const text = await untilAborted(this.reply(request, turn, call), this.name, signal);
     request.onToken?.(text);
     return { text, usage: usageOf(request.messages, text), model: this.name };
   }
@@ -119,13 +120,26 @@ function usageOf(messages: readonly ChatMessage[], text: string): Usage {
   };
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+const aborted = (name: string) => new LLMError('aborted', `${name}: the call was aborted`);
+
+function sleep(ms: number, name: string, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(resolve, ms);
     signal?.addEventListener('abort', () => {
       clearTimeout(t);
-      reject(new LLMError('aborted', 'scripted: aborted'));
+      reject(aborted(name));
     }, { once: true });
+  });
+}
+
+/** `work`, or an `aborted` LLMError as soon as `signal` aborts (a slow script function included). */
+function untilAborted<T>(work: Promise<T>, name: string, signal?: AbortSignal): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(aborted(name));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
 }
 

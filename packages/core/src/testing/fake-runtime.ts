@@ -1,59 +1,101 @@
 /**
- * An in-memory fake REPL for core's unit and property tests: a cell's code is a JSON `Directive`
- * saying what to print, which sub-calls to make, whom to delegate and wait for, and how to end.
- * Real Python is exercised in tests/*.int.test.ts. Not exported from core.
+ * An in-memory `Runtime` with no Python, for benchmarks of the engine alone and for tests of
+ * code above the runtime (engine, CLI, a new LLM client in an engine loop). Each cell's code is
+ * read by a `FakeCellInterpreter`; the default one is a tiny command language:
+ *
+ * - `DELEGATE <n>` delegates n children (`c0`, `c1`, …) and waits for them (a resume then
+ *   finishes with `'all children done'`);
+ * - `QUERY <prompt>` makes one `llm_query` sub-call and prints its answer;
+ * - `DONE <json>` finishes the agent with that value;
+ * - `ERROR <message>` ends the cell with a `ValueError`;
+ * - anything else succeeds and prints `ok`.
+ *
+ * It isolates the engine's own cost (plan, reduce, bookkeeping) from the REPL's.
  */
-import fc from 'fast-check';
-import type { CellResult, HostCallHandler, Repl, Runtime } from '../runtime/runtime.ts';
+import type { CellResult, ExecOptions, HostCallHandler, Repl, ReplOptions, Runtime, WaitResult } from '../runtime/runtime.ts';
 
-/** What the fake REPL does with a cell: print, make sub-calls, delegate and wait, then end. */
-export interface Directive {
-  out: string;
-  sub: string[];
-  del: string[];
-  end: 'ok' | 'done' | 'error';
+/** Reads one cell (`execute`) or resumes a suspended one (`resume`) on a fake REPL. */
+export interface FakeCellInterpreter {
+  /** Runs `code`; the host answers its host calls. */
+  execute(code: string, host: HostCallHandler, options: ExecOptions, repl: ReplOptions): Promise<CellResult>;
+  /** Continues a cell that returned `suspended`, with the awaited children's results. */
+  resume(results: readonly WaitResult[], host: HostCallHandler, options: ExecOptions, repl: ReplOptions): Promise<CellResult>;
 }
-export const directive: fc.Arbitrary<Directive | null> = fc.option(
-  fc.record({
-    out: fc.oneof(fc.string({ unit: 'binary', maxLength: 20 }), fc.string({ maxLength: 3 }).map((s) => `${s}!`.repeat(40))),
-    sub: fc.array(fc.string({ maxLength: 8 }), { maxLength: 2 }),
-    del: fc.array(fc.constantFrom('a', 'b', 'c'), { maxLength: 2 }),
-    end: fc.constantFrom('ok', 'done', 'error'),
-  }),
-  { freq: 5 },
-);
 
-export const fakeRuntime: Runtime = {
-  name: 'fake',
-  async open(): Promise<Repl> {
-    return {
-      alive: true,
-      async execute(code: string, host: HostCallHandler): Promise<CellResult> {
-        const d = JSON.parse(code) as Directive;
-        let output = d.out;
-        for (const p of d.sub) {
-          const a = await host({ name: 'llm_query', args: { prompt: p, model: null } });
-          output += a.ok ? String(a.value) : a.error;
-        }
-        const handles: string[] = [];
-        for (const name of d.del) {
-          const a = await host({ name: 'delegate', args: { name, query: `sub ${name}`, context: null } });
-          if (a.ok) handles.push(String(a.value));
-        }
-        if (handles.length) return { status: 'suspended', awaiting: handles, output, outputChars: output.length };
-        return end(d.end, output);
-      },
-      async resume(results): Promise<CellResult> {
-        return end('done', `resumed with ${JSON.stringify(results)}`);
-      },
-      async close() {},
-    };
+const result = (output: string, extra: Partial<CellResult> & Pick<CellResult, 'status'>): CellResult => ({ output, outputChars: output.length, ...extra });
+
+/** The command language of the file comment. */
+export const fakeCommands: FakeCellInterpreter = {
+  async execute(code, host) {
+    const [cmd, arg = ''] = code.trim().split(/\s+(.*)/s);
+    if (cmd === 'DELEGATE') {
+      const handles: string[] = [];
+      for (let i = 0; i < Number(arg); i++) {
+        const a = await host({ name: 'delegate', args: { name: `c${i}`, query: 'child', context: null } });
+        if (a.ok) handles.push(a.value as string);
+      }
+      return result('', { status: 'suspended', awaiting: handles });
+    }
+    if (cmd === 'QUERY') {
+      const a = await host({ name: 'llm_query', args: { prompt: arg, model: null } });
+      return result(`${a.ok ? String(a.value) : `LLMError: ${a.error}`}\n`, { status: 'ok' });
+    }
+    if (cmd === 'DONE') return result('', { status: 'done', result: JSON.parse(arg) });
+    if (cmd === 'ERROR') return result('', { status: 'error', error: { type: 'ValueError', message: arg, traceback: `Traceback (most recent call last):\nValueError: ${arg}` } });
+    return result('ok\n', { status: 'ok' });
   },
-  async close() {},
+  async resume() {
+    return result('', { status: 'done', result: 'all children done' });
+  },
 };
 
-function end(kind: Directive['end'], output: string): CellResult {
-  if (kind === 'done') return { status: 'done', result: output.length, output, outputChars: output.length };
-  if (kind === 'error') return { status: 'error', error: { type: 'ValueError', message: 'bad', traceback: 'Traceback: ValueError: bad' }, output, outputChars: output.length };
-  return { status: 'ok', output, outputChars: output.length };
+class FakeRepl implements Repl {
+  private open = true;
+  private readonly interpreter: FakeCellInterpreter;
+  private readonly options: ReplOptions;
+
+  constructor(interpreter: FakeCellInterpreter, options: ReplOptions) {
+    this.interpreter = interpreter;
+    this.options = options;
+  }
+
+  get alive(): boolean {
+    return this.open;
+  }
+
+  execute(code: string, host: HostCallHandler, options: ExecOptions): Promise<CellResult> {
+    if (!this.open) return Promise.resolve(result('', { status: 'crashed', message: 'the fake REPL is closed' }));
+    return this.interpreter.execute(code, host, options, this.options);
+  }
+
+  resume(results: readonly WaitResult[], host: HostCallHandler, options: ExecOptions): Promise<CellResult> {
+    if (!this.open) return Promise.resolve(result('', { status: 'crashed', message: 'the fake REPL is closed' }));
+    return this.interpreter.resume(results, host, options, this.options);
+  }
+
+  async close(): Promise<void> {
+    this.open = false;
+  }
+}
+
+/** See the file comment. `opened` lists the options of every REPL opened, in order. */
+export class FakeRuntime implements Runtime {
+  readonly name = 'fake';
+  /** What each `open` was asked for (agent id, context, tools), oldest first. */
+  readonly opened: ReplOptions[] = [];
+  private readonly interpreter: FakeCellInterpreter;
+
+  /** @param interpreter reads the cells (default: `fakeCommands`). */
+  constructor(interpreter: FakeCellInterpreter = fakeCommands) {
+    this.interpreter = interpreter;
+  }
+
+  /** A fresh fake REPL. Never rejects. */
+  async open(options: ReplOptions): Promise<Repl> {
+    this.opened.push(options);
+    return new FakeRepl(this.interpreter, options);
+  }
+
+  /** Nothing to stop. Never rejects. */
+  async close(): Promise<void> {}
 }

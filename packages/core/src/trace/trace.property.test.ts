@@ -20,7 +20,7 @@ import { parseState, serializeState } from './state-file.ts';
 import { readTrace } from './reader.ts';
 import { replay } from './replay.ts';
 import { TraceWriter } from './writer.ts';
-import { directive, fakeRuntime } from '../testing/fake-runtime.ts';
+import { directive, fakeRuntime } from '../testing/directive-runtime.ts';
 
 // Any UTF-16 string (lone surrogates and U+0000 included), sometimes long enough to be a blob.
 const text = fc.oneof(

@@ -1,12 +1,15 @@
 /**
- * The runtime conformance suite: what every `Runtime` (subprocess, Jupyter, Docker) must do the
- * same way. Each runtime's integration test calls `describeRuntimeConformance` with a factory.
+ * The runtime conformance suite: what every `Runtime` (subprocess, Jupyter, Docker, Pyodide, and
+ * yours) must do the same way — the agent API in Python, host calls, suspension at
+ * `yield wait(...)`, done(), tracebacks, timeouts, aborts, a host that rejects, crashes, bounded
+ * output, protocol spoofing, a fixed string-hash seed, and a `close()` that never rejects. A
+ * runtime's integration test calls `describeRuntimeConformance` with a factory.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostCallHandler, HostCallRequest, Json, Repl, Runtime } from '@rlmtree/core';
 
 /** Options of the suite. */
-export interface ConformanceOptions {
+export interface RuntimeConformanceOptions {
   /** Per-cell timeout used by the timeout test (ms); generous runtimes may need more. */
   timeoutMs?: number;
   /** How long a normal cell may take in these tests (ms). */
@@ -41,7 +44,7 @@ function recordingHost() {
  * @param name shown in test names
  * @param makeRuntime makes the runtime once for the suite (closed after it)
  */
-export function describeRuntimeConformance(name: string, makeRuntime: () => Promise<Runtime> | Runtime, options: ConformanceOptions = {}): void {
+export function describeRuntimeConformance(name: string, makeRuntime: () => Promise<Runtime> | Runtime, options: RuntimeConformanceOptions = {}): void {
   const cellMs = options.cellMs ?? 30_000;
   const timeoutMs = options.timeoutMs ?? 1_500;
   describe(`runtime conformance: ${name}`, () => {
@@ -178,12 +181,58 @@ export function describeRuntimeConformance(name: string, makeRuntime: () => Prom
       expect(r.output).toMatch(/characters omitted; the output was \d+ characters in all/);
     });
 
+    it('interrupts a running cell when its signal aborts, and stays usable', async () => {
+      const repl = await open();
+      await run(repl, 'kept = "yes"');
+      const controller = new AbortController();
+      const started = Date.now();
+      const pending = repl.execute('import time\nwhile True:\n    time.sleep(0.05)', NO_HOST, { cell: cell++, timeoutMs: cellMs, signal: controller.signal });
+      setTimeout(() => controller.abort(), 200);
+      const r = await pending;
+      expect(r.status).toBe('timeout');
+      expect(r.message).toMatch(/cancelled/);
+      expect(Date.now() - started).toBeLessThan(cellMs / 2);
+      expect(await run(repl, 'print(kept)')).toMatchObject({ status: 'ok', output: 'yes\n' });
+    });
+
+    it('ends the cell with the error of a host handler that rejects, and stays usable', async () => {
+      const repl = await open();
+      const diverged = new Error('replay diverged at call 1');
+      const rejecting: HostCallHandler = async () => {
+        throw diverged;
+      };
+      await expect(run(repl, 'x = llm_query("hi")\nprint("never")', rejecting)).rejects.toBe(diverged);
+      expect(await run(repl, 'print("after")')).toMatchObject({ status: 'ok', output: 'after\n' });
+    });
+
+    it('gives fresh REPLs the same string-hash seed, so rebuilt REPLs iterate sets alike', async () => {
+      const code = 'print(hash("rlmtree"), list({"alpha", "beta", "gamma", "delta", "epsilon"}))';
+      const first = await run(await open(), code);
+      const second = await run(await open(), code);
+      expect(first.status).toBe('ok');
+      expect(second.output).toBe(first.output);
+    });
+
     it('reports a REPL that dies as crashed', async () => {
       const repl = await open();
       const r = await run(repl, 'import os\nos._exit(3)');
       expect(r.status).toBe('crashed');
       expect(r.message).toBeTruthy();
       expect(repl.alive).toBe(false);
+    });
+
+    it('never rejects close(): twice, during a running cell, and for the whole runtime twice', async () => {
+      const own = await makeRuntime();
+      const repl = await own.open({ agentId: 'root', context: 'x', tools: [], maxOutputChars: 400 });
+      const busy = repl.execute('import time\nwhile True:\n    time.sleep(0.05)', NO_HOST, { cell: 0, timeoutMs: cellMs });
+      await new Promise((r) => setTimeout(r, 100));
+      await expect(repl.close()).resolves.toBeUndefined();
+      await expect(repl.close()).resolves.toBeUndefined();
+      const ended = await busy;
+      expect(['crashed', 'timeout']).toContain(ended.status);
+      expect(repl.alive).toBe(false);
+      await expect(own.close()).resolves.toBeUndefined();
+      await expect(own.close()).resolves.toBeUndefined();
     });
 
     it('cannot be fooled by protocol text printed by agent code', async () => {

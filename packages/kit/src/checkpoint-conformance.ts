@@ -3,14 +3,13 @@
  * concurrent writers to different runs, a second writer of one run refused, a missing run, a
  * corrupted row, and the integrity fuzz (random damage to stored documents and blobs: every read
  * gives the original state or a `CheckpointCorruptError`). A new store calls
- * `describeCheckpointStoreConformance` from its own test file.
+ * `describeCheckpointStoreConformance` from its own test file; core's memory, file and SQLite
+ * stores pass it (packages/core/src/checkpoint/checkpoint.test.ts).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { produce } from 'immer';
-import { createRun } from '../create.ts';
-import type { RunState } from '../schema/state.ts';
-import { CheckpointConflictError, CheckpointCorruptError, type CheckpointStore } from './store.ts';
+import { CheckpointConflictError, CheckpointCorruptError, createRun, type CheckpointStore, type RunState } from '@rlmtree/core';
 
 /**
  * Raw access to what a store holds, to damage it the way a bad disk, a bug or a hand edit would.
