@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // Docker or a browser are *.int.test.ts; cross-package tests live in tests/.
 export default defineConfig({
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'tests/**/*.test.ts'],
+    include: ['packages/*/src/**/*.test.ts', 'tests/**/*.test.ts', 'examples/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -1,7 +1,7 @@
 /** The `rlmtree` command line (commander). */
 import { Command, CommanderError } from 'commander';
 import { CliError } from './errors.ts';
-import './providers.ts';
+import { loadPlugins } from './plugins.ts';
 import { registerRun } from './commands/run.ts';
 import { registerView } from './commands/view.ts';
 import { registerReplay } from './commands/replay.ts';
@@ -21,8 +21,11 @@ const COMMANDS: ((cli: Command) => void)[] = [registerRun, registerChat, registe
 export function program(): Command {
   const cli = new Command('rlmtree')
     .description('Recursive Language Model agents: long inputs live in a Python REPL, not in the prompt')
+    .option('--plugin <module>', 'load a plugin (package name or file) that adds runtimes or model providers; repeatable, also $RLMTREE_PLUGINS', (m: string, all: string[]) => [...all, m], [] as string[])
     .exitOverride()
     .showHelpAfterError();
+  // Plugins load before any command reads --runtime or --model (docs/extending.md).
+  cli.hook('preAction', async (root) => loadPlugins((root.opts() as { plugin: string[] }).plugin));
   for (const register of COMMANDS) register(cli);
   return cli;
 }

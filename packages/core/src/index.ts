@@ -53,3 +53,5 @@ export { turnMessage } from './prompts/session.ts';
 export { SESSION_PROMPT_SECTION } from './prompts/system.ts';
 export { type BetweenStepsEvent } from './control.ts';
 export { continuation, type Continuation } from './session/conversation.ts';
+export { definePlugin, PluginError, PluginRegistry, type ProviderDefinition, type RlmtreePlugin, type RuntimeDefinition } from './plugin.ts';
+export { checkStep } from './checkpoint/store.ts';

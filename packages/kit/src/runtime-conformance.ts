@@ -5,7 +5,7 @@
  * output, protocol spoofing, a fixed string-hash seed, and a `close()` that never rejects. A
  * runtime's integration test calls `describeRuntimeConformance` with a factory.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it as vitestIt } from 'vitest';
 import type { HostCallHandler, HostCallRequest, Json, Repl, Runtime } from '@rlmtree/core';
 
 /** Options of the suite. */
@@ -14,6 +14,8 @@ export interface RuntimeConformanceOptions {
   timeoutMs?: number;
   /** How long a normal cell may take in these tests (ms). */
   cellMs?: number;
+  /** How long one test may take (ms), REPL starts included (default: vitest's own). */
+  testMs?: number;
 }
 
 const NO_HOST: HostCallHandler = async (call) => {
@@ -47,6 +49,7 @@ function recordingHost() {
 export function describeRuntimeConformance(name: string, makeRuntime: () => Promise<Runtime> | Runtime, options: RuntimeConformanceOptions = {}): void {
   const cellMs = options.cellMs ?? 30_000;
   const timeoutMs = options.timeoutMs ?? 1_500;
+  const it = (title: string, fn: () => Promise<void>) => vitestIt(title, fn, options.testMs);
   describe(`runtime conformance: ${name}`, () => {
     let runtime: Runtime;
     const repls: Repl[] = [];
@@ -60,7 +63,7 @@ export function describeRuntimeConformance(name: string, makeRuntime: () => Prom
 
     beforeAll(async () => {
       runtime = await makeRuntime();
-    });
+    }, options.testMs);
     afterAll(async () => {
       await Promise.all(repls.map((r) => r.close()));
       await runtime?.close();

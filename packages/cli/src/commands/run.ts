@@ -65,7 +65,7 @@ export function registerRun(cli: Command): void {
     .requiredOption('-c, --context <path>', 'a file (one text), a folder (one document per file) or - (stdin)')
     .requiredOption('-m, --model <spec>', 'root model: scripted:<file>, openai:<model>, anthropic:<model>')
     .option('--sub-model <spec>', 'model for llm_query sub-calls and child agents (default: --model)')
-    .option('--runtime <name>', 'where agent code runs: subprocess', 'subprocess')
+    .option('--runtime <name>', 'where agent code runs: subprocess, docker[=<image>], jupyter[=<url>], pyodide, or a plugin\'s', 'subprocess')
     .option('--max-depth <n>', 'deepest level of delegated agents (root = 0)', intOption('--max-depth'))
     .option('--max-iterations <n>', 'model replies per agent', intOption('--max-iterations'))
     .addOption(new Option('--cell-timeout <seconds>', 'time one cell may run').argParser(Number))

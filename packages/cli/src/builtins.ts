@@ -1,0 +1,50 @@
+/**
+ * The runtimes and providers the `rlmtree` command ships with, as one plugin. Each `create`
+ * imports its package only when a run asks for it, so `--runtime subprocess` never loads the
+ * Jupyter client and `--model scripted:…` never loads an SDK.
+ */
+import { definePlugin } from '@rlmtree/core';
+import { loadScriptFile } from './script-file.ts';
+
+/** The built-in plugin (added first: a plugin may replace any of these by name). */
+export const builtins = definePlugin({
+  name: 'rlmtree (built in)',
+  runtimes: [
+    {
+      name: 'subprocess',
+      description: 'a python3 child process per agent (the default; not a sandbox)',
+      create: async () => new (await import('@rlmtree/runtime-python')).SubprocessRuntime(),
+    },
+    {
+      // `docker=<image>`; without one, $RLMTREE_DOCKER_IMAGE or rlmtree-python:latest (docs/docker-runtime.md).
+      name: 'docker',
+      description: 'python3 in a Docker container (docker=<image>)',
+      create: async (image) => new (await import('@rlmtree/runtime-python')).DockerRuntime(image ? { image } : {}),
+    },
+    {
+      // `jupyter` starts a local jupyter server; `jupyter=<url>` uses a running one, token from $JUPYTER_TOKEN (docs/jupyter.md).
+      name: 'jupyter',
+      description: 'a Jupyter kernel per agent (jupyter=<server url>, token from $JUPYTER_TOKEN)',
+      create: async (url) => new (await import('@rlmtree/runtime-jupyter')).JupyterRuntime(url ? { url } : {}),
+    },
+    {
+      name: 'pyodide',
+      description: 'CPython in WebAssembly in a worker thread per agent: no host files or network (docs/pyodide-runtime.md)',
+      create: async () => new (await import('@rlmtree/runtime-pyodide')).PyodideRuntime(),
+    },
+  ],
+  providers: [
+    { prefix: 'scripted', description: 'canned replies from a .json or .js script file (scripted:<file>)', create: (file) => loadScriptFile(file) },
+    {
+      // Key from OPENAI_API_KEY; OPENAI_BASE_URL for any OpenAI-compatible server (vLLM, Ollama, llama.cpp).
+      prefix: 'openai',
+      description: 'OpenAI or an OpenAI-compatible server (openai:<model>, $OPENAI_API_KEY, $OPENAI_BASE_URL)',
+      create: async (model) => new (await import('@rlmtree/openai')).OpenAIClient({ model }),
+    },
+    {
+      prefix: 'anthropic',
+      description: 'Anthropic Messages API (anthropic:<model>, $ANTHROPIC_API_KEY, $ANTHROPIC_BASE_URL)',
+      create: async (model) => new (await import('@rlmtree/anthropic')).AnthropicClient({ model }),
+    },
+  ],
+});
