@@ -155,7 +155,9 @@ export class Worker {
       while (!isFinished(state)) {
         if (this.stopping) {
           this.stats.handedBack += 1;
-          throw new HandBack(runId, state.step);
+          const back = new HandBack(runId, state.step);
+          this.options.log?.(back.message);
+          throw back;
         }
         const result = await engine.stepWithEvents(state);
         await this.write(result, signal);

@@ -27,6 +27,7 @@ export class Fleet {
   /** Every pid started, by slot. */
   readonly pids: number[][] = [];
   private readonly procs: (ChildProcess | undefined)[] = [];
+  private readonly logs = new Map<number, string>();
   private readonly started = Date.now();
   private readonly command: WorkerCommand;
   private readonly logDir: string;
@@ -45,9 +46,36 @@ export class Fleet {
   private spawn(slot: number): void {
     const { command, args, env } = this.command(slot);
     const child = spawn(command, args, { env: env ?? process.env, stdio: ['ignore', 'ignore', 'pipe'] });
-    child.stderr!.pipe(createWriteStream(join(this.logDir, `worker-${slot}-${child.pid}.log`)));
+    const file = join(this.logDir, `worker-${slot}-${child.pid}.log`);
+    child.stderr!.pipe(createWriteStream(file));
+    this.logs.set(child.pid!, file);
     (this.pids[slot] ??= []).push(child.pid!);
     this.procs[slot] = child;
+  }
+
+  /** Resolves when every current worker's log says `marker` (default: it is taking runs); fails after `ms`. */
+  async ready(marker = 'taking runs', ms = 120_000): Promise<void> {
+    const end = Date.now() + ms;
+    const has = (pid: number) => {
+      try {
+        return readFileSync(this.logs.get(pid)!, 'utf8').includes(marker);
+      } catch {
+        return false;
+      }
+    };
+    while (!this.procs.every((p) => p && has(p.pid!))) {
+      if (Date.now() > end) throw new Error(`workers not ready after ${ms} ms`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** The stderr of the process `pid` so far. */
+  log(pid: number): string {
+    try {
+      return readFileSync(this.logs.get(pid)!, 'utf8');
+    } catch {
+      return '';
+    }
   }
 
   /** SIGKILLs the worker in `slot` and starts a new one there. */
