@@ -5,6 +5,7 @@
  * another RLM.
  */
 import { Engine, type EngineOptions, type RunOptions } from './engine/engine.ts';
+import type { EngineListener } from './engine/events.ts';
 import { totalUsage } from './limits.ts';
 import { LLMError, type Completion, type CompletionRequest, type LLMClient } from './llm/client.ts';
 import { resultOf, type ResultOf, type ResultSchema, type TypedRunState } from './result.ts';
@@ -44,6 +45,8 @@ export interface RLMRunOptions<S extends ResultSchema | undefined = undefined> {
   result?: S;
   /** Cancels the run. */
   signal?: AbortSignal;
+  /** Called with every engine event of the run (progress for streamed answers, live views). */
+  onEvent?: EngineListener<'*'>;
 }
 
 /** The root's result as text, or the LLMError saying why there is none. */
@@ -85,8 +88,9 @@ export class RLM implements LLMClient {
    * @throws LLMError when the root ends without an answer (a limit, a model failure).
    */
   async run<S extends ResultSchema | undefined = undefined>(query: string, context: Context, options: RLMRunOptions<S> = {}): Promise<RLMRun<ResultOf<S>>> {
-    const { signal, result } = options;
+    const { signal, result, onEvent } = options;
     const engine = new Engine({ ...this.options, ...(signal ? { signal } : {}) });
+    if (onEvent) engine.on('*', onEvent);
     try {
       const state = await engine.run(query, context, {
         ...(this.options.limits ? { limits: this.options.limits } : {}),

@@ -7,10 +7,9 @@
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
-import type { ChatMessage, Usage } from '@rlmtree/core';
+import { progressLine, type ChatMessage, type Usage } from '@rlmtree/core';
 import { failure, RequestError } from './errors.ts';
 import { chatOutput } from './output.ts';
-import { progressLine } from './progress.ts';
 import { checkModel, refuseN, refuseTools, schemaIssue } from './request.ts';
 import { runSignal, type RouteContext } from './route.ts';
 

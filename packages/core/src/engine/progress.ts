@@ -1,10 +1,11 @@
 /**
- * Progress lines for streamed responses: what the agent tree is doing, one short line per engine
- * event worth showing, sent to clients as reasoning text (`reasoning_content` deltas in Chat
- * Completions, reasoning summary deltas in the Responses API) while the tree works, before the
- * answer. The lines are for people watching; nothing parses them.
+ * Progress lines: what an agent tree is doing, one short line per engine event worth showing. A
+ * streamed answer sends them as reasoning text while the tree works (`rlmtree serve`'s
+ * `reasoning_content` and reasoning summary deltas, `@rlmtree/ai-sdk`'s reasoning parts), before
+ * the answer. The lines are for people watching; nothing parses them.
  */
-import { preview, type EngineEvent } from '@rlmtree/core';
+import { preview } from '../util/truncate.ts';
+import type { EngineEvent } from './events.ts';
 
 /** Longest query or output excerpt shown in one line (chars). */
 const EXCERPT_CHARS = 120;
