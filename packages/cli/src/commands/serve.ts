@@ -13,6 +13,7 @@ import { modelFromSpec } from '../models.ts';
 import { runtimeFromSpec } from '../runtimes.ts';
 import { createServeApp, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENT_RUNS, DEFAULT_RETRY_AFTER_S } from '../serve/app.ts';
 import { ServeRunner } from '../serve/runner.ts';
+import { DEFAULT_SESSION_IDLE_MS, ServeSessions } from '../serve/sessions.ts';
 import { intOption } from './run.ts';
 
 /** Options of `rlmtree serve`, as parsed. */
@@ -38,6 +39,10 @@ export interface ServeCommandOptions {
   traceDir?: string;
   /** `--no-log`: no request log lines. */
   log: boolean;
+  /** Keep conversations as sessions (`--sessions`; default: one tree per request). */
+  sessions?: boolean;
+  /** Seconds an unused session is kept. */
+  sessionIdle: number;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -73,7 +78,9 @@ export async function startServe(opts: ServeCommandOptions): Promise<RunningServ
       throw new CliError(`--trace-dir ${opts.traceDir}: ${(err as Error).message}`);
     }
   }
+  const sessions = opts.sessions ? new ServeSessions({ idleMs: Math.round(opts.sessionIdle * 1000) }) : undefined;
   const runner = new ServeRunner({
+    ...(sessions ? { sessions } : {}),
     llm,
     ...(subLlm ? { subLlm } : {}),
     runtime,
@@ -106,6 +113,7 @@ export async function startServe(opts: ServeCommandOptions): Promise<RunningServ
     url: `http://${host}:${port}/v1`,
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await sessions?.close();
       await runtime.close();
     },
   };
@@ -144,6 +152,8 @@ export function registerServe(cli: Command): void {
     .option('--cors [origins]', 'send CORS headers: for any origin, or for a comma-separated list of origins')
     .option('--trace-dir <dir>', 'record each request as a trace file <dir>/<request id>.jsonl (rlmtree replay / view read it)')
     .option('--no-log', 'no request log line on stderr')
+    .option('--sessions', 'keep conversations: a request that continues an earlier one (same messages plus its answer, or the x-rlmtree-session header) continues its session and REPL instead of a fresh tree')
+    .addOption(new Option('--session-idle <seconds>', 'close a session (and its REPLs) unused this long').argParser(positiveNumber('--session-idle')).default(DEFAULT_SESSION_IDLE_MS / 1000))
     .action(async (opts: ServeCommandOptions) => {
       const running = await startServe(opts);
       process.stderr.write(`rlmtree serve: listening on ${running.url} (model ${opts.servedModelName})\n`);

@@ -12,6 +12,7 @@ import { failure, RequestError } from './errors.ts';
 import { chatOutput } from './output.ts';
 import { checkModel, refuseN, refuseTools, schemaIssue } from './request.ts';
 import { runSignal, type RouteContext } from './route.ts';
+import { SESSION_HEADER } from './sessions.ts';
 
 const ContentSchema = z.union([
   z.string(),
@@ -84,7 +85,9 @@ export async function chatCompletion(c: Context, r: RouteContext): Promise<Respo
   const release = r.acquire();
   if (!req.stream) {
     try {
-      const outcome = await r.runner.run({ id, messages, signal, output });
+      const sessionId = c.req.header(SESSION_HEADER);
+      const outcome = await r.runner.run({ id, messages, signal, output, ...(sessionId ? { sessionId } : {}) });
+      if (outcome.sessionId) c.header(SESSION_HEADER, outcome.sessionId);
       return c.json({
         id,
         object: 'chat.completion',
@@ -111,11 +114,13 @@ export async function chatCompletion(c: Context, r: RouteContext): Promise<Respo
     const stopKeepAlive = r.keepAlive(() => (writes = writes.then(() => stream.write(': keep-alive\n\n')).then(() => {}).catch(() => {})));
     try {
       await chunk({ role: 'assistant', content: '' }, null);
+      const sessionId = c.req.header(SESSION_HEADER);
       const outcome = await r.runner.run({
         id,
         messages,
         signal,
         output,
+        ...(sessionId ? { sessionId } : {}),
         onEvent: (event) => {
           const line = progressLine(event);
           if (line) void chunk({ reasoning_content: line }, null);

@@ -27,15 +27,15 @@ export function errorBody(message: string, type: ErrorType, param: string | null
 
 /** A request the server refuses: status and body, thrown by request parsing and caught by the routes. */
 export class RequestError extends Error {
-  /** HTTP status (400, 404, 413). */
-  readonly status: 400 | 404 | 413;
+  /** HTTP status (400, 404, 409, 413). */
+  readonly status: 400 | 404 | 409 | 413;
   /** The OpenAI-shaped body. */
   readonly body: ErrorBody;
   /**
    * @param param the request field at fault (dotted), or null for the whole body.
    * @param code a machine-readable code (e.g. `model_not_found`, `unsupported_parameter`).
    */
-  constructor(message: string, param: string | null = null, code: string | null = null, status: 400 | 404 | 413 = 400) {
+  constructor(message: string, param: string | null = null, code: string | null = null, status: 400 | 404 | 409 | 413 = 400) {
     super(message);
     this.name = 'RequestError';
     this.status = status;
@@ -59,7 +59,7 @@ export class RunFailedError extends Error {
 export const NO_RETRY_HEADERS = { 'x-should-retry': 'false' } as const;
 
 /** The status, body and headers for anything a route caught. */
-export function failure(err: unknown): { status: 400 | 404 | 413 | 500; body: ErrorBody; headers: Record<string, string> } {
+export function failure(err: unknown): { status: 400 | 404 | 409 | 413 | 500; body: ErrorBody; headers: Record<string, string> } {
   if (err instanceof RequestError) return { status: err.status, body: err.body, headers: {} };
   if (err instanceof RunFailedError) return { status: 400, body: errorBody(err.message, 'run_error', null, err.kind), headers: { ...NO_RETRY_HEADERS } };
   if (err instanceof LLMError && err.kind === 'malformed') return { status: 400, body: errorBody(err.message, 'invalid_request_error', 'messages'), headers: {} };

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Engine, answerOf, conversationToTask, totalUsage, TraceWriter, type ChatMessage, type EngineEvent, type Json, type Limits, type LLMClient, type RunState, type Runtime, type Tool, type Usage } from '@rlmtree/core';
 import { RunFailedError } from './errors.ts';
 import type { OutputSpec } from './output.ts';
+import type { ServeSessions } from './sessions.ts';
 
 /** What every request's tree runs with: the models, the runtime, tools and limits. */
 export interface ServeRunnerOptions {
@@ -24,6 +25,11 @@ export interface ServeRunnerOptions {
   traceDir?: string;
   /** Header facts of those traces (model spec, runtime), so `rlmtree replay` / `resume` can use them. */
   traceConfig?: Record<string, Json>;
+  /**
+   * Keep conversations: a request that continues an earlier one is the next turn of its session
+   * (see `sessions.ts`); its trace holds every turn, named after its first request. Absent: one tree per request.
+   */
+  sessions?: ServeSessions;
 }
 
 /** One request to run. */
@@ -37,6 +43,10 @@ export interface RunRequest {
   output: OutputSpec;
   /** Called with every engine event while the tree runs (for streamed progress). */
   onEvent?: (event: EngineEvent) => void;
+  /** The session to continue (the `x-rlmtree-session` header); with `sessions` only. */
+  sessionId?: string;
+  /** Continue the session of this earlier request id (e.g. `previous_response_id`); with `sessions` only. */
+  continueFrom?: string;
 }
 
 /** What a finished run gives the route. */
@@ -48,6 +58,8 @@ export interface RunOutcome {
   state: RunState;
   /** The trace file written, when `traceDir` is set. */
   tracePath?: string;
+  /** The session the request was a turn of, when the runner keeps sessions. */
+  sessionId?: string;
 }
 
 /** Runs request trees; one per server. */
@@ -66,8 +78,9 @@ export class ServeRunner {
    * @throws the abort reason when the client hung up.
    */
   async run(request: RunRequest): Promise<RunOutcome> {
-    const { query, context } = conversationToTask(request.messages);
     const o = this.options;
+    if (o.sessions) return o.sessions.run(o, request);
+    const { query, context } = conversationToTask(request.messages);
     const engine = new Engine({ llm: o.llm, ...(o.subLlm ? { subLlm: o.subLlm } : {}), runtime: o.runtime, ...(o.tools ? { tools: o.tools } : {}), signal: request.signal });
     const unsubscribe = request.onEvent ? engine.on('*', request.onEvent) : () => {};
     const start = engine.init(query, context, { ...(o.limits ? { limits: o.limits } : {}), ...(request.output.type === 'json' ? { result: request.output.schema } : {}) });
