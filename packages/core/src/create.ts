@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_LIMITS } from './limits.ts';
 import { newAgent } from './reduce.ts';
+import { promptConfig, type PromptOptions } from './prompts/config.ts';
 import { LimitsSchema, STATE_FORMAT_VERSION, type Context, type Json, type Limits, type RunState } from './schema/state.ts';
 import { freeze } from 'immer';
 
@@ -11,6 +12,11 @@ export interface CreateRunOptions {
   limits?: Partial<Limits>;
   /** Host tools (names and one-line descriptions) to announce to agents. */
   tools?: readonly { name: string; description: string }[];
+  /**
+   * How agents are prompted: a built-in variant, a custom template with slots, per-depth prompts
+   * (see `prompts/config.ts`). Recorded in the state with the current `PROMPT_VERSION`.
+   */
+  prompt?: PromptOptions;
   /** JSON Schema the root's `done()` value must match (see `recordResultSchema`). */
   resultSchema?: Json;
   /** Run id (default: a random UUID). */
@@ -20,6 +26,7 @@ export interface CreateRunOptions {
 /**
  * The state of a new run at step 0: one READY root agent holding `query` and `context`.
  * @throws Error when a limit is out of range (e.g. `maxIterations: 0`), naming it.
+ * @throws PromptConfigError when the prompt options are malformed (an unknown variant or slot).
  */
 export function createRun(query: string, context: Context, options: CreateRunOptions = {}): RunState {
   const parsed = LimitsSchema.safeParse({ ...DEFAULT_LIMITS, ...options.limits });
@@ -30,7 +37,8 @@ export function createRun(query: string, context: Context, options: CreateRunOpt
   const limits = parsed.data;
   const tools = (options.tools ?? []).map((t) => ({ name: t.name, description: t.description }));
   const resultSchema = options.resultSchema;
-  const root = newAgent({ id: 'root', name: 'root', parentId: null, depth: 0, query, context, limits, tools, ...(resultSchema !== undefined ? { resultSchema } : {}) });
+  const prompt = promptConfig(options.prompt);
+  const root = newAgent({ id: 'root', name: 'root', parentId: null, depth: 0, query, context, limits, tools, prompt, ...(resultSchema !== undefined ? { resultSchema } : {}) });
   return freeze(
     {
       format: 'rlmtree.state',
@@ -41,6 +49,7 @@ export function createRun(query: string, context: Context, options: CreateRunOpt
       limits,
       tools,
       ...(resultSchema !== undefined ? { resultSchema } : {}),
+      prompt,
       rootId: 'root',
       nodes: { root },
     },

@@ -22,8 +22,12 @@ export { LLMError, zeroUsage, addUsage, type LLMClient, type CompletionRequest, 
 export { PriceTable, prices, DEFAULT_PRICES, type ModelPrice } from './llm/pricing.ts';
 export { ScriptedLLM, parseScript, ScriptFileSchema, estimateTokens, type Script, type ScriptRule, type ScriptFunction, type ScriptedLLMOptions, type MatchOn } from './llm/scripted.ts';
 export { RLM, answerOf, conversationToTask, type RLMOptions, type RLMRun, type RLMRunOptions } from './rlm.ts';
-export { parseReply, type ParsedReply } from './prompts/parse.ts';
-export { systemPrompt, queryMessage, cellFeedback, describeContext, NO_CODE_MESSAGE, type PromptFacts } from './prompts/system.ts';
+export { parseReply, cleanReply, finalCode, type ParsedReply, type FinalMarker } from './prompts/parse.ts';
+export { type PromptFacts, type PromptSet, type FeedbackCell } from './prompts/set.ts';
+export { PROMPT_VERSION, PromptVariantSchema, PromptSpecSchema, PromptConfigSchema, PROMPT_SLOTS, PromptConfigError, promptConfig, specFor, fillTemplate, templateSlots, type PromptVariant, type PromptSpec, type PromptConfig, type PromptOptions, type PromptSlot } from './prompts/config.ts';
+export { promptSetFor, promptVersionOf, PromptVersionError, KNOWN_PROMPT_VERSIONS } from './prompts/versions.ts';
+export { describeContext, PROMPTS_V2 } from './prompts/v2.ts';
+export { PROMPTS_V1 } from './prompts/v1.ts';
 export { renderTree, nodeLine } from './tree-text.ts';
 export { truncateMiddle, preview } from './util/truncate.ts';
 export * from './runtime/runtime.ts';
@@ -50,8 +54,6 @@ export { Session, SessionBusyError, TurnCancelledError, TurnFailedError, type Se
 export { createSession, DEFAULT_COMPACTION, type CreateSessionOptions } from './session/create.ts';
 export { modelMessages, cutMessage } from './session/compact.ts';
 export { turnBindingCode } from './session/bind.ts';
-export { turnMessage } from './prompts/session.ts';
-export { SESSION_PROMPT_SECTION } from './prompts/system.ts';
 export { type BetweenStepsEvent } from './control.ts';
 export { continuation, type Continuation } from './session/conversation.ts';
 export { definePlugin, PluginError, PluginRegistry, type ProviderDefinition, type RlmtreePlugin, type RuntimeDefinition } from './plugin.ts';

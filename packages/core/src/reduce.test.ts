@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createRun } from './create.ts';
 import { plan } from './plan.ts';
 import { InvalidEventError, reduce, reduceAll } from './reduce.ts';
-import { NO_CODE_MESSAGE } from './prompts/system.ts';
+import { PROMPTS_V2 } from './prompts/v2.ts';
 import type { RunEvent } from './schema/events.ts';
 import { RunStateSchema, type RunState } from './schema/state.ts';
 import { ran, replied } from './testing/fixtures.ts';
@@ -66,7 +66,7 @@ describe('reduce', () => {
     const root = s.nodes.root!;
     expect(root.status).toBe('READY');
     expect(root.iteration).toBe(1);
-    expect(root.messages.at(-1)).toEqual({ role: 'user', content: NO_CODE_MESSAGE });
+    expect(root.messages.at(-1)).toEqual({ role: 'user', content: PROMPTS_V2.noCode({}) });
   });
 
   it('EXECUTING -> READY after a cell, with its output shown to the model', () => {

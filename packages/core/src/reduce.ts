@@ -5,10 +5,9 @@
  */
 import { produce, type Draft } from 'immer';
 import { addUsage, zeroUsage } from './llm/client.ts';
-import { parseReply } from './prompts/parse.ts';
-import { cellFeedback, NO_CODE_MESSAGE, queryMessage, systemPrompt } from './prompts/system.ts';
+import { specFor } from './prompts/config.ts';
+import { promptSetFor } from './prompts/versions.ts';
 import type { CellOutcome, CellRan, ChildSpec, RunEvent, TurnStarted } from './schema/events.ts';
-import { turnMessage } from './prompts/session.ts';
 import type { AgentError, AgentNode, Cell, HostCall, RunState } from './schema/state.ts';
 import { waitResults } from './wait.ts';
 
@@ -49,7 +48,8 @@ function apply(draft: Draft<RunState>, event: RunEvent): void {
       return;
     case 'llm_replied': {
       const node = expect(draft, event.agentId, ['READY'], event.type);
-      const { kept, code } = parseReply(event.text);
+      const prompts = promptSetFor(draft.prompt);
+      const { kept, code } = prompts.parse(event.text);
       node.messages.push({ role: 'assistant', content: kept });
       node.iteration += 1;
       node.usage = addUsage(node.usage, event.usage);
@@ -59,7 +59,7 @@ function apply(draft: Draft<RunState>, event: RunEvent): void {
       } else if (node.iteration >= draft.limits.maxIterations) {
         finish(draft, node, { error: iterationLimit(draft) });
       } else {
-        node.messages.push({ role: 'user', content: NO_CODE_MESSAGE });
+        node.messages.push({ role: 'user', content: prompts.noCode(specFor(draft.prompt, node.depth)) });
       }
       return;
     }
@@ -196,7 +196,7 @@ function afterCell(draft: Draft<RunState>, node: Draft<AgentNode>, cell: Draft<C
         return;
       }
       node.status = 'READY';
-      node.messages.push({ role: 'user', content: cellFeedback(node, draft.limits, cell, outcome) });
+      node.messages.push({ role: 'user', content: promptSetFor(draft.prompt).cellFeedback(node, draft.limits, cell, outcome, specFor(draft.prompt, node.depth)) });
   }
 }
 
@@ -221,7 +221,7 @@ function startTurn(draft: Draft<RunState>, event: TurnStarted): void {
     error: null,
     ...(event.resultSchema !== undefined ? { resultSchema: event.resultSchema } : {}),
   });
-  node.messages.push({ role: 'user', content: turnMessage(index, event.query, context as AgentNode['context'], event.context === null, event.resultSchema) });
+  node.messages.push({ role: 'user', content: promptSetFor(draft.prompt).turn(index, event.query, context as AgentNode['context'], event.context === null, event.resultSchema, specFor(draft.prompt, node.depth)) });
   node.status = 'READY';
   node.iteration = 0;
   node.result = null;
@@ -266,11 +266,17 @@ function addChild(draft: Draft<RunState>, parent: Draft<AgentNode>, spec: ChildS
     context: context as AgentNode['context'],
     limits: draft.limits,
     tools: draft.tools,
+    ...(draft.prompt ? { prompt: draft.prompt as RunState['prompt'] } : {}),
   }) as Draft<AgentNode>;
   parent.children.push(spec.id);
 }
 
-/** A fresh READY agent with its system prompt and query message. Pure. */
+/**
+ * A fresh READY agent with its system prompt and query message, worded by the run's prompt
+ * config (absent: prompt version 1, as states made before prompts were versioned). Pure.
+ * @throws PromptVersionError when this rlmtree does not have the config's version.
+ * @throws PromptConfigError when a custom template names an unknown slot.
+ */
 export function newAgent(a: {
   id: string;
   name: string;
@@ -284,7 +290,11 @@ export function newAgent(a: {
   resultSchema?: RunState['resultSchema'];
   /** The agent takes several turns: its system prompt says so. */
   session?: boolean;
+  /** The run's prompt config (`RunState.prompt`). */
+  prompt?: RunState['prompt'];
 }): AgentNode {
+  const prompts = promptSetFor(a.prompt);
+  const spec = specFor(a.prompt, a.depth);
   return {
     id: a.id,
     name: a.name,
@@ -295,8 +305,8 @@ export function newAgent(a: {
     status: 'READY',
     iteration: 0,
     messages: [
-      { role: 'system', content: systemPrompt({ depth: a.depth, limits: a.limits, context: a.context, tools: a.tools, ...(a.resultSchema !== undefined ? { resultSchema: a.resultSchema } : {}), ...(a.session ? { session: true } : {}) }) },
-      { role: 'user', content: queryMessage(a.query, a.context) },
+      { role: 'system', content: prompts.system({ depth: a.depth, limits: a.limits, context: a.context, tools: a.tools, ...(a.resultSchema !== undefined ? { resultSchema: a.resultSchema } : {}), ...(a.session ? { session: true } : {}) }, spec) },
+      { role: 'user', content: prompts.query(a.query, a.context, spec) },
     ],
     pendingCode: null,
     cells: [],

@@ -8,6 +8,7 @@ import { Engine, type EngineOptions, type RunOptions } from './engine/engine.ts'
 import type { EngineListener } from './engine/events.ts';
 import { totalUsage } from './limits.ts';
 import { LLMError, type Completion, type CompletionRequest, type LLMClient } from './llm/client.ts';
+import type { PromptOptions } from './prompts/config.ts';
 import { resultOf, type ResultOf, type ResultSchema, type TypedRunState } from './result.ts';
 import type { ChatMessage, Compaction, Context, Limits, RunState } from './schema/state.ts';
 import { Session, TurnFailedError } from './session/session.ts';
@@ -17,6 +18,8 @@ import { continuation } from './session/conversation.ts';
 export interface RLMOptions extends EngineOptions {
   /** Limits of each run (defaults: `DEFAULT_LIMITS`). */
   limits?: Partial<Limits>;
+  /** How each run's agents are prompted (variant, template, per-depth; see `prompts/config.ts`). */
+  prompt?: PromptOptions;
   /** Called after every step of every run. */
   onStep?: RunOptions['onStep'];
   /** Name in logs (default `rlm(<root model name>)`). */
@@ -94,6 +97,7 @@ export class RLM implements LLMClient {
     try {
       const state = await engine.run(query, context, {
         ...(this.options.limits ? { limits: this.options.limits } : {}),
+        ...(this.options.prompt ? { prompt: this.options.prompt } : {}),
         ...(this.options.onStep ? { onStep: this.options.onStep } : {}),
         ...(result ? { result } : {}),
       });

@@ -3,6 +3,7 @@ import { Option, type Command } from 'commander';
 import { createSession, type LLMClient, type Limits } from '@rlmtree/core';
 import { loadContext } from '../context.ts';
 import { loadResultSchema } from '../result-schema.ts';
+import { loadPromptOptions } from '../prompt-options.ts';
 import { CliError } from '../errors.ts';
 import { driveRun, reportRun } from '../drive.ts';
 import { modelFromSpec } from '../models.ts';
@@ -24,12 +25,17 @@ export interface RunCommandOptions {
   trace?: string;
   /** A JSON Schema file the answer must match (`done()` values that do not are refused). */
   resultSchema?: string;
+  /** A built-in prompt variant (default, minimal, cost-warning, compat). */
+  prompt?: string;
+  /** A custom system prompt template file (or a `.json` prompt config). */
+  systemPrompt?: string;
 }
 
 /** Runs the command; returns the exit code (0 answered, 3 ended without an answer). */
 export async function runCommand(query: string, opts: RunCommandOptions): Promise<number> {
   const context = await loadContext(opts.context);
   const resultSchema = opts.resultSchema !== undefined ? await loadResultSchema(opts.resultSchema) : undefined;
+  const prompt = await loadPromptOptions(opts.prompt, opts.systemPrompt);
   const llm = await modelFromSpec(opts.model);
   const subLlm: LLMClient | undefined = opts.subModel ? await modelFromSpec(opts.subModel) : undefined;
   if (llm.name?.startsWith('scripted:')) {
@@ -40,7 +46,7 @@ export async function runCommand(query: string, opts: RunCommandOptions): Promis
   if (opts.maxIterations !== undefined) limits.maxIterations = opts.maxIterations;
   if (opts.cellTimeout !== undefined) limits.cellTimeoutMs = Math.round(opts.cellTimeout * 1000);
   // A one-turn session: `rlmtree chat --resume <trace>` can go on with it.
-  const start = createSession(query, context, { limits, ...(resultSchema !== undefined ? { resultSchema } : {}) });
+  const start = createSession(query, context, { limits, ...(resultSchema !== undefined ? { resultSchema } : {}), ...(prompt ? { prompt } : {}) });
   const trace = opts.trace ? startTrace(opts.trace, start, traceConfig(opts)) : undefined;
   // Started last: from here on, driveRun closes it whatever happens.
   const runtime = await runtimeFromSpec(opts.runtime);
@@ -72,6 +78,8 @@ export function registerRun(cli: Command): void {
     .option('--json', 'print the answer, usage and run facts as JSON')
     .option('--no-live', 'plain progress lines even on a terminal')
     .option('--trace <file>', 'record every step to a JSONL trace (for replay, resume, view)')
+    .option('--prompt <variant>', 'built-in system prompt: default, minimal, cost-warning, compat (the official RLM\'s context / FINAL / FINAL_VAR)')
+    .option('--system-prompt <file>', 'a custom system prompt template with {{slots}} (see docs/prompts.md), or a .json prompt config with per-depth prompts')
     .option('--result-schema <file>', 'a JSON Schema file the answer must match; done() with another value is refused back to the model')
     .action(async (query: string, opts) => {
       process.exitCode = await runCommand(query, opts);

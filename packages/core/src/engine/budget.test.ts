@@ -11,7 +11,7 @@ const scripted = () => ({ name: 'scripted', complete: async () => { throw new Er
 
 describe('limits checked before a model call is sent', () => {
   it('refuses the call whose estimated input would cross maxTotalTokens, naming the agent and the numbers', () => {
-    const s0 = createRun('q', 'x'.repeat(100), { limits: { maxTotalTokens: 1000 } });
+    const s0 = createRun('q', 'x'.repeat(100), { limits: { maxTotalTokens: 5000 } });
     const est = estimateRequestTokens(s0.nodes.root!);
     expect(est).toBeGreaterThan(10);
     expect(refuseOverLimit(s0, plan(s0), scripted)).toBeNull();

@@ -3,6 +3,7 @@
  * are inferred from these schemas, so the schema is the one source of truth for both.
  */
 import { z } from 'zod';
+import { PromptConfigSchema } from './prompt.ts';
 
 /** Any JSON value (what crosses between the REPL and the host). */
 export const JsonSchema = z.json();
@@ -291,6 +292,12 @@ export const RunStateSchema = z.object({
    * result schema (see `result.ts`); absent: any JSON value is an answer.
    */
   resultSchema: JsonSchema.optional(),
+  /**
+   * Which prompt version, variant and custom template the run's agents are prompted with; every
+   * text the reducer adds to a conversation is derived from it. Absent: version 1 (states made
+   * before prompts were versioned).
+   */
+  prompt: PromptConfigSchema.optional(),
   rootId: z.string(),
   /** Every agent, by id. */
   nodes: z.record(z.string(), AgentNodeSchema),

@@ -1,7 +1,8 @@
 /** Making the initial state of a session: a run whose root takes further turns. */
 import { produce } from 'immer';
 import { createRun, type CreateRunOptions } from '../create.ts';
-import { resultLines, systemPrompt } from '../prompts/system.ts';
+import { specFor } from '../prompts/config.ts';
+import { promptSetFor } from '../prompts/versions.ts';
 import { CompactionSchema, type ChatMessage, type Compaction, type Context, type Json, type RunState } from '../schema/state.ts';
 
 /** Compaction defaults: openrlm's 20 lines / 1 KB per earlier cell output; no token budget. */
@@ -36,9 +37,10 @@ export function createSession(query: string, context: Context, options: CreateSe
   return produce(run, (d) => {
     d.session = { compaction: parsed.data };
     const root = d.nodes[d.rootId]!;
-    root.messages[0]!.content = systemPrompt({ depth: 0, limits: d.limits, context, tools: d.tools, session: true });
+    const prompts = promptSetFor(run.prompt);
+    root.messages[0]!.content = prompts.system({ depth: 0, limits: d.limits, context, tools: d.tools, session: true }, specFor(run.prompt, 0));
     root.messages.splice(1, 0, ...history.map((m) => ({ role: m.role, content: m.content })));
     root.turns = [{ index: 0, query, context, messageStart: 1 + history.length, cellStart: 0, startStep: 0, result: null, error: null, ...(turnResultSchema !== undefined ? { resultSchema: turnResultSchema } : {}) }];
-    if (turnResultSchema !== undefined) root.messages[1 + history.length]!.content += resultLines(turnResultSchema);
+    if (turnResultSchema !== undefined) root.messages[1 + history.length]!.content += prompts.resultNote(turnResultSchema);
   });
 }

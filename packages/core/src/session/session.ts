@@ -5,6 +5,7 @@
  * step; `fork`, `rewind` and checkpoints work at any step of any turn, and its trace (turn events
  * included) replays exactly. A cancelled turn rolls the session back to the state before it.
  */
+import { promptVersionOf } from '../prompts/versions.ts';
 import { unlinkSync } from 'node:fs';
 import { produce } from 'immer';
 import { intervene, pendingInterventions } from '../control.ts';
@@ -189,7 +190,7 @@ export class Session {
   get trace(): Pick<Trace, 'header' | 'steps'> | null {
     const initial = this.history[0];
     if (!initial) return null;
-    const header = { format: TRACE_FORMAT, version: TRACE_FORMAT_VERSION, createdAt: new Date().toISOString(), config: this.options.traceOptions?.config ?? {}, initial } as const;
+    const header = { format: TRACE_FORMAT, version: TRACE_FORMAT_VERSION, createdAt: new Date().toISOString(), config: this.options.traceOptions?.config ?? {}, promptVersion: promptVersionOf(initial.prompt), initial } as const;
     return { header, steps: [...this.steps] };
   }
 

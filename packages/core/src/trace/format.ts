@@ -42,6 +42,11 @@ export const HeaderLineSchema = z.object({
   createdAt: z.string(),
   /** Free-form facts about how the run was made (CLI: model spec, runtime), JSON only. */
   config: z.record(z.string(), JsonSchema),
+  /**
+   * The prompt version the run's wording and reply rules come from (`RunState.prompt`); absent in
+   * traces written before prompts were versioned (version 1). A reader without it refuses the trace.
+   */
+  promptVersion: z.number().int().positive().optional(),
   /** When this trace is a fork: the trace, run and step it was forked from. */
   forkedFrom: z.object({ runId: z.string(), step: z.number().int().nonnegative(), path: z.string().optional() }).optional(),
   initial: EncodedSchema,
@@ -81,6 +86,8 @@ export interface TraceHeader {
   /** ISO 8601. */
   createdAt: string;
   config: Record<string, Json>;
+  /** The prompt version the run was recorded with (1 for traces from before prompts were versioned). */
+  promptVersion: number;
   forkedFrom?: { runId: string; step: number; path?: string };
   /** The state before the first step (`step` 0 for a new run). */
   initial: RunState;

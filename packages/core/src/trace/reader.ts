@@ -8,6 +8,7 @@
  * loads with a warning saying so. Anything else malformed throws a `TraceFormatError` naming the
  * file, the line and the field.
  */
+import { promptSetFor, promptVersionOf, PromptVersionError } from '../prompts/versions.ts';
 import { readFile } from 'node:fs/promises';
 import { freeze } from 'immer';
 import { DecodeError, decodeValue, fieldPath, sha256 } from './codec.ts';
@@ -154,17 +155,35 @@ function parseHeader(value: unknown, fail: Fail): HeaderLine {
     throw fail('version', `trace format version ${JSON.stringify(v.version)} is not supported (this reader reads ${TRACE_FORMAT_VERSIONS_READ.join(' and ')})`);
   }
   if (v?.format !== TRACE_FORMAT) throw fail('format', `not an rlmtree trace (expected "${TRACE_FORMAT}" on the first line)`);
-  return parsed(HeaderLineSchema, value, fail);
+  const head = parsed(HeaderLineSchema, value, fail);
+  // Checked before the initial state is decoded: a newer release's state may not parse here at all.
+  if (head.promptVersion !== undefined) knownPromptVersion(head.promptVersion, 'promptVersion', fail);
+  return head;
+}
+
+function knownPromptVersion(version: number, field: string, fail: Fail): void {
+  try {
+    promptSetFor({ version }, 'this trace');
+  } catch (err) {
+    if (err instanceof PromptVersionError) throw fail(field, err.message.replace(/^this trace: /, ''));
+    throw err;
+  }
 }
 
 /** Decodes the header's initial state once the blob lines that follow the header are read. */
 function resolveHeader(head: HeaderLine, blobs: Map<string, string>, fail: Fail): TraceHeader {
   const initial = freeze(checkState(decoded(head.initial, blobs, 'initial', fail), 'initial', fail), true);
+  const promptVersion = promptVersionOf(initial.prompt);
+  knownPromptVersion(promptVersion, 'initial.prompt.version', fail);
+  if (head.promptVersion !== undefined && head.promptVersion !== promptVersion) {
+    throw fail('promptVersion', `the header names prompt version ${head.promptVersion} but its initial state was made with version ${promptVersion}`);
+  }
   return {
     format: head.format,
     version: head.version,
     createdAt: head.createdAt,
     config: head.config,
+    promptVersion,
     ...(head.forkedFrom ? { forkedFrom: head.forkedFrom } : {}),
     initial,
   };

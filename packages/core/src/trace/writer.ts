@@ -5,6 +5,7 @@
  * worst the last line is cut short, which `readTrace` reports and ignores and
  * `TraceWriter.append` cuts off before it appends.
  */
+import { promptVersionOf } from '../prompts/versions.ts';
 import { closeSync, fdatasyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import type { StepResult } from '../engine/engine.ts';
 import { pendingInterventions } from '../control.ts';
@@ -81,6 +82,7 @@ export class TraceWriter {
       runId: initial.runId,
       createdAt: new Date().toISOString(),
       config: options.config ?? {},
+      promptVersion: promptVersionOf(initial.prompt),
       ...(options.forkedFrom ? { forkedFrom: options.forkedFrom } : {}),
       initial: encoded,
     };

@@ -1,27 +1,15 @@
 /**
- * The prompts that teach a model the REPL: the system prompt, the first user message, and the
- * messages that report a cell's output back. The approach (the long input as a REPL variable,
- * sub-LLM calls from code, recursion) follows Zhang, Kraska & Khattab, "Recursive Language
- * Models" (arXiv 2512.24601); the wording is rlmtree's own.
+ * Prompt version 1, frozen: the wording of runs made before prompts were versioned (states without
+ * `prompt`), sessions included. Traces recorded then fold with exactly these texts; never edit
+ * them — new wording is a new version (see `config.ts`). Version 1 has no variants or templates.
  */
 import type { CellOutcome } from '../schema/events.ts';
 import type { AgentNode, Context, Json, Limits } from '../schema/state.ts';
-
-/** What the system prompt needs to know about the agent. */
-export interface PromptFacts {
-  depth: number;
-  limits: Limits;
-  context: Context;
-  /** Host tools available as Python functions. */
-  tools: readonly { name: string; description: string }[];
-  /** JSON Schema the agent's `done()` value must match (the root of a typed run). */
-  resultSchema?: Json;
-  /** The agent takes several turns (a session): the prompt names `CONTEXTS`, `ANSWERS`, `HISTORY`. */
-  session?: boolean;
-}
+import { parseReplyV1 } from './parse-v1.ts';
+import type { PromptFacts, PromptSet } from './set.ts';
 
 /** A sentence saying what CONTEXT holds and how big it is (characters). */
-export function describeContext(context: Context): string {
+function describeContext(context: Context): string {
   if (typeof context === 'string') return `a str of ${context.length.toLocaleString('en-US')} characters`;
   const total = context.reduce((n, d) => n + d.length, 0);
   return `a list of ${context.length.toLocaleString('en-US')} str documents, ${total.toLocaleString('en-US')} characters in all`;
@@ -31,14 +19,14 @@ export function describeContext(context: Context): string {
  * The system-prompt section of an agent that takes several turns. The names follow the official
  * RLM's persistent mode (versioned contexts) and the versioned answers its users asked for.
  */
-export const SESSION_PROMPT_SECTION = `
+const SESSION_PROMPT_SECTION = `
 This is a session: after you call done(), the user may send another turn. The REPL keeps every variable, import and function between turns, so reuse what you computed instead of recomputing it.
 - CONTEXT: the current turn's input. CONTEXTS[i]: the input of turn i (turns count from 0). ANSWERS[i]: your answer (the value given to done()) of turn i, None when it had none.
 - HISTORY: the whole conversation before the current turn, uncut, as a list of {"role", "content"} dicts; HISTORY[k] is message k. Earlier turns' outputs are cut short in this conversation; read them there.
 `;
 
 /** The system prompt of an agent. Pure. */
-export function systemPrompt(facts: PromptFacts): string {
+function systemPrompt(facts: PromptFacts): string {
   const { depth, limits, tools } = facts;
   const canDelegate = depth < limits.maxDepth;
   const toolLines = tools.length
@@ -65,23 +53,23 @@ You are at depth ${depth} (the root is 0; children may go to depth ${limits.maxD
 }
 
 /** The prompt lines that state a result schema ('' for none). Pure. */
-export function resultLines(schema: Json | undefined): string {
+function resultLines(schema: Json | undefined): string {
   if (schema === undefined) return '';
   const { $schema: _, ...shown } = (typeof schema === 'object' && schema !== null && !Array.isArray(schema) ? schema : { schema }) as Record<string, Json>;
   return `\nThe answer must match this JSON Schema; done() with any other value is refused and you are told why:\n${JSON.stringify(shown)}\n`;
 }
 
 /** The first user message: the query, and a nudge to look before answering. Pure. */
-export function queryMessage(query: string, context: Context): string {
+function queryMessage(query: string, context: Context): string {
   return `Query: ${query}\n\nCONTEXT is ${describeContext(context)}. Start by looking at its size and shape with code; do not guess the answer.`;
 }
 
 /** Told to the model when its reply held no code block. */
-export const NO_CODE_MESSAGE =
+const NO_CODE_MESSAGE =
   'Your reply had no ```repl code block, so nothing ran. Reply with one ```repl block of Python; call done(result) in it when you have the answer.';
 
 /** The message reporting a finished cell back to the model. Pure. */
-export function cellFeedback(node: Pick<AgentNode, 'iteration'>, limits: Limits, cell: { index: number; output: string; outputChars: number }, outcome: CellOutcome): string {
+function cellFeedback(node: Pick<AgentNode, 'iteration'>, limits: Limits, cell: { index: number; output: string; outputChars: number }, outcome: CellOutcome): string {
   const parts: string[] = [];
   const size = cell.outputChars > cell.output.length ? `, ${cell.outputChars} characters in all, cut` : '';
   parts.push(cell.output.length ? `Output of cell ${cell.index}${size}:\n${cell.output}` : `Cell ${cell.index} ran and printed nothing.`);
@@ -92,3 +80,21 @@ export function cellFeedback(node: Pick<AgentNode, 'iteration'>, limits: Limits,
   parts.push(left > 0 ? `(${left} turn${left === 1 ? '' : 's'} left)` : '');
   return parts.filter(Boolean).join('\n\n');
 }
+
+/** The user message that opens turn `index` (1 or more) of a session. Pure. */
+function turnMessage(index: number, query: string, context: Context, sameInput: boolean, resultSchema?: Json): string {
+  const input = sameInput ? `CONTEXT is the same input as turn ${index - 1} (${describeContext(context)})` : `CONTEXT is now this turn's input: ${describeContext(context)}`;
+  return `Turn ${index} of this session. Query: ${query}\n\n${input}. CONTEXTS[0..${index}] hold every turn's input, ANSWERS[0..${index - 1}] your earlier answers, HISTORY the conversation so far. Variables from earlier turns are still defined.${resultLines(resultSchema)}`;
+}
+
+/** Prompt version 1. */
+export const PROMPTS_V1: PromptSet = {
+  version: 1,
+  system: (facts) => systemPrompt(facts),
+  query: (query, context) => queryMessage(query, context),
+  noCode: () => NO_CODE_MESSAGE,
+  cellFeedback: (node, limits, cell, outcome) => cellFeedback(node, limits, cell, outcome),
+  turn: (index, query, context, sameInput, resultSchema) => turnMessage(index, query, context, sameInput, resultSchema),
+  resultNote: (schema) => resultLines(schema),
+  parse: parseReplyV1,
+};
