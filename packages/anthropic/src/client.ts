@@ -4,7 +4,7 @@
  */
 import Anthropic, { APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
 import type { MessageCreateParamsNonStreaming, MessageParam, TextBlockParam } from '@anthropic-ai/sdk/resources/messages';
-import { LLMError, prices as defaultPrices, type ChatMessage, type Completion, type CompletionRequest, type LLMClient, type PriceTable, type Usage } from '@rlmtree/core';
+import { DEFAULT_MODEL_TIMEOUT_MS, LLMError, prices as defaultPrices, type ChatMessage, type Completion, type CompletionRequest, type LLMClient, type PriceTable, type Usage } from '@rlmtree/core';
 
 /** Options of an `AnthropicClient`. */
 export interface AnthropicClientOptions {
@@ -27,7 +27,7 @@ export interface AnthropicClientOptions {
   thinkingBudgetTokens?: number;
   /** Fields merged into every request body as they are (e.g. `temperature`). */
   extraBody?: Record<string, unknown>;
-  /** Time one HTTP attempt may take (ms, default 600,000). */
+  /** Time one HTTP attempt may take (ms, default core's `DEFAULT_MODEL_TIMEOUT_MS`, 120,000). */
   timeoutMs?: number;
   /** Retries after a timeout, connection error, 408, 409, 429 or 5xx, with the SDK's backoff (default 2). */
   maxRetries?: number;
@@ -84,7 +84,7 @@ export class AnthropicClient implements LLMClient {
       ...(apiKey ? {} : { defaultHeaders: { Authorization: null } }),
       baseURL: options.baseURL ?? process.env.ANTHROPIC_BASE_URL ?? 'https://api.anthropic.com',
       maxRetries: options.maxRetries ?? 2,
-      timeout: options.timeoutMs ?? 600_000,
+      timeout: options.timeoutMs ?? DEFAULT_MODEL_TIMEOUT_MS,
     });
   }
 

@@ -39,12 +39,12 @@ export const builtins = definePlugin({
       // Key from OPENAI_API_KEY; OPENAI_BASE_URL for any OpenAI-compatible server (vLLM, Ollama, llama.cpp).
       prefix: 'openai',
       description: 'OpenAI or an OpenAI-compatible server (openai:<model>, $OPENAI_API_KEY, $OPENAI_BASE_URL)',
-      create: async (model) => new (await import('@rlmtree/openai')).OpenAIClient({ model }),
+      create: async (model, options) => new (await import('@rlmtree/openai')).OpenAIClient({ model, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) }),
     },
     {
       prefix: 'anthropic',
       description: 'Anthropic Messages API (anthropic:<model>, $ANTHROPIC_API_KEY, $ANTHROPIC_BASE_URL)',
-      create: async (model) => new (await import('@rlmtree/anthropic')).AnthropicClient({ model }),
+      create: async (model, options) => new (await import('@rlmtree/anthropic')).AnthropicClient({ model, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) }),
     },
   ],
 });

@@ -77,6 +77,33 @@ export function cancelAgent(state: RunState, agentId: string, message = 'cancell
 }
 
 /**
+ * Makes an agent that ended on a model error (`llm_error`: the provider failed after its
+ * retries) READY again, so the next step calls its model again with the same conversation; its
+ * REPL and cells are kept. Children it had delegated that ended with it (`parent_finished`) stay
+ * ended.
+ * @throws ControlError for an unknown agent or one that did not end on a model error.
+ */
+export function retryAgent(state: RunState, agentId: string): RunState {
+  const node = state.nodes[agentId];
+  if (node && (node.status !== 'FINISHED' || node.error?.kind !== 'llm_error')) {
+    throw new ControlError(`retry: agent ${agentId} did not end on a model error (it is ${node.status}${node.error ? `, ${node.error.kind}: ${node.error.message}` : ''})`);
+  }
+  return intervene(state, { type: 'intervened', action: 'retry', agentId });
+}
+
+/**
+ * The agents `rlmtree resume --retry-failed` retries: those that ended on a model error and whose
+ * result is still awaited (the root, or a child its parent is still waiting for). Pure.
+ */
+export function failedOnModel(state: RunState): string[] {
+  return Object.values(state.nodes)
+    .filter((n) => n.status === 'FINISHED' && n.error?.kind === 'llm_error')
+    .filter((n) => n.id === state.rootId || (n.parentId !== null && state.nodes[n.parentId]?.status === 'SUPERVISING' && state.nodes[n.parentId]!.awaiting.includes(n.id)))
+    .map((n) => n.id)
+    .sort();
+}
+
+/**
  * Changes limits of the run (they apply to every agent from the next step).
  * @throws ControlError naming the limit when a value is out of range.
  */

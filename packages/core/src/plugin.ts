@@ -19,6 +19,12 @@ export interface RuntimeDefinition {
   create(arg: string): Runtime | Promise<Runtime>;
 }
 
+/** How the caller wants a provider's client set up (the CLI's flags); a provider may ignore what does not apply. */
+export interface ProviderOptions {
+  /** Time one HTTP attempt may take (ms); default `DEFAULT_MODEL_TIMEOUT_MS`. */
+  timeoutMs?: number;
+}
+
 /** A model provider a plugin offers. */
 export interface ProviderDefinition {
   /** The prefix before `:` in a model spec, e.g. `openai` in `openai:gpt-5`. */
@@ -26,7 +32,7 @@ export interface ProviderDefinition {
   /** One line for help and error messages. */
   description: string;
   /** Makes a client from the part of the spec after `prefix:`. May reject with a clear error. */
-  create(rest: string): LLMClient | Promise<LLMClient>;
+  create(rest: string, options: ProviderOptions): LLMClient | Promise<LLMClient>;
 }
 
 /** What a plugin module exports by default. */
@@ -103,10 +109,10 @@ export class PluginRegistry {
   }
 
   /**
-   * Makes the client of a model spec `<prefix>:<rest>`.
+   * Makes the client of a model spec `<prefix>:<rest>`, passing `options` to the provider.
    * @throws PluginError for a malformed spec or an unknown prefix, listing the known ones.
    */
-  async provider(spec: string): Promise<LLMClient> {
+  async provider(spec: string, options: ProviderOptions = {}): Promise<LLMClient> {
     const colon = spec.indexOf(':');
     if (colon <= 0 || colon === spec.length - 1) {
       throw new PluginError(`model spec ${JSON.stringify(spec)} is not <provider>:<model> (providers: ${this.providerPrefixes().join(', ')})`);
@@ -116,6 +122,6 @@ export class PluginRegistry {
     if (!def) {
       throw new PluginError(`unknown model provider ${JSON.stringify(prefix)} in ${JSON.stringify(spec)} (providers: ${this.providerPrefixes().join(', ')}; more come from plugins: --plugin <module>)`);
     }
-    return def.create(spec.slice(colon + 1));
+    return def.create(spec.slice(colon + 1), options);
   }
 }

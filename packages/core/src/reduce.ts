@@ -127,6 +127,13 @@ function apply(draft: Draft<RunState>, event: RunEvent): void {
         case 'set_limits':
           Object.assign(draft.limits, event.limits);
           return;
+        case 'retry':
+          if (node.status !== 'FINISHED' || node.error?.kind !== 'llm_error') {
+            throw new InvalidEventError(`intervened (retry): agent ${node.id} did not end on a model error (it is ${node.status}${node.error ? `, ${node.error.kind}` : ''})`);
+          }
+          node.status = 'READY';
+          node.error = null;
+          return;
       }
     }
   }

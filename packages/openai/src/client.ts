@@ -4,7 +4,7 @@
  */
 import OpenAI from 'openai';
 import type { ChatCompletionChunk, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
-import { LLMError, prices as defaultPrices, type Completion, type CompletionRequest, type LLMClient, type PriceTable, type Usage } from '@rlmtree/core';
+import { DEFAULT_MODEL_TIMEOUT_MS, LLMError, prices as defaultPrices, type Completion, type CompletionRequest, type LLMClient, type PriceTable, type Usage } from '@rlmtree/core';
 import { toLLMError } from './errors.ts';
 
 /** Options of an `OpenAIClient`. */
@@ -21,7 +21,7 @@ export interface OpenAIClientOptions {
   maxCompletionTokens?: number;
   /** Fields merged into every request body as they are (e.g. `temperature`, `verbosity`, a server's own options). */
   extraBody?: Record<string, unknown>;
-  /** Time one HTTP attempt may take (ms, default 600,000, the SDK's default). */
+  /** Time one HTTP attempt may take (ms, default core's `DEFAULT_MODEL_TIMEOUT_MS`, 120,000). */
   timeoutMs?: number;
   /** Retries after a timeout, connection error, 408, 409, 429 or 5xx, with the SDK's backoff (default 2). */
   maxRetries?: number;
@@ -55,7 +55,7 @@ export class OpenAIClient implements LLMClient {
       ...(apiKey ? {} : { defaultHeaders: { Authorization: null } }),
       baseURL: options.baseURL ?? process.env.OPENAI_BASE_URL ?? 'https://api.openai.com/v1',
       maxRetries: options.maxRetries ?? 2,
-      timeout: options.timeoutMs ?? 600_000,
+      timeout: options.timeoutMs ?? DEFAULT_MODEL_TIMEOUT_MS,
     });
   }
 

@@ -5,10 +5,10 @@
  */
 import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import { forkTrace, isFinished, replay, TraceFormatError, TraceWriter, type LLMClient, type RunState } from '@rlmtree/core';
+import { failedOnModel, forkTrace, isFinished, replay, retryAgent, TraceFormatError, TraceWriter, type LLMClient, type RunState } from '@rlmtree/core';
 import { CliError } from '../errors.ts';
 import { driveRun, reportRun } from '../drive.ts';
-import { modelFromSpec } from '../models.ts';
+import { MODEL_TIMEOUT_HELP, modelFromSpec, modelTimeoutOption } from '../models.ts';
 import { runtimeFromSpec } from '../runtimes.ts';
 import { fileError, loadTrace } from '../trace-file.ts';
 import { intOption } from './run.ts';
@@ -23,6 +23,10 @@ export interface ResumeCommandOptions {
   model?: string;
   subModel?: string;
   runtime?: string;
+  /** Time one model HTTP attempt may take (ms, parsed from seconds). */
+  modelTimeout?: number;
+  /** Make agents that ended on a model error READY again before going on (`retryAgent`). */
+  retryFailed?: boolean;
   json?: boolean;
   live: boolean;
 }
@@ -65,13 +69,22 @@ export async function resumeCommand(path: string, opts: ResumeCommandOptions): P
     process.stderr.write(`forked ${path} at step ${opts.from} into ${out} (run ${start.runId})\n`);
   }
 
+  if (opts.retryFailed) {
+    const failed = failedOnModel(start);
+    // Recorded: the retries are interventions on `start`, written with the next step.
+    for (const id of failed) start = retryAgent(start, id);
+    process.stderr.write(failed.length ? `retrying ${failed.join(', ')} (ended on a model error)\n` : 'no agent ended on a model error: nothing to retry\n');
+  }
   if (isFinished(start)) {
     writer.close();
-    process.stderr.write(`the run had already finished at step ${start.step}\n`);
+    const root = start.nodes[start.rootId]!;
+    const hint = root.error?.kind === 'llm_error' && !opts.retryFailed ? ' (it ended on a model error: --retry-failed calls the model again)' : '';
+    process.stderr.write(`the run had already finished at step ${start.step}${hint}\n`);
     return reportRun(start, opts.json ?? false);
   }
-  const llm = await modelFromSpec(modelSpec);
-  const subLlm: LLMClient | undefined = subSpec ? await modelFromSpec(subSpec) : undefined;
+  const modelOptions = opts.modelTimeout !== undefined ? { timeoutMs: opts.modelTimeout } : {};
+  const llm = await modelFromSpec(modelSpec, modelOptions);
+  const subLlm: LLMClient | undefined = subSpec ? await modelFromSpec(subSpec, modelOptions) : undefined;
   const runtime = await runtimeFromSpec(runtimeSpec);
   const state = await driveRun(start, { llm, ...(subLlm ? { subLlm } : {}), runtime, live: opts.live, trace: writer });
   return reportRun(state, opts.json ?? false);
@@ -88,6 +101,8 @@ export function registerResume(cli: Command): void {
     .option('-m, --model <spec>', 'root model (default: the one recorded in the trace)')
     .option('--sub-model <spec>', 'model for sub-calls and child agents')
     .option('--runtime <name>', 'where agent code runs (default: the one recorded)')
+    .option('--model-timeout <seconds>', MODEL_TIMEOUT_HELP, modelTimeoutOption)
+    .option('--retry-failed', 'call the model again for agents that ended on a model error (the root, or a child still awaited)')
     .option('--json', 'print the answer, usage and run facts as JSON')
     .option('--no-live', 'plain progress lines even on a terminal')
     .action(async (path: string, opts) => {

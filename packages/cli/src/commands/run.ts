@@ -6,7 +6,7 @@ import { loadResultSchema } from '../result-schema.ts';
 import { loadPromptOptions } from '../prompt-options.ts';
 import { CliError } from '../errors.ts';
 import { driveRun, reportRun } from '../drive.ts';
-import { modelFromSpec } from '../models.ts';
+import { MODEL_TIMEOUT_HELP, modelFromSpec, modelTimeoutOption } from '../models.ts';
 import { runtimeFromSpec } from '../runtimes.ts';
 import { startTrace, traceConfig } from '../trace-file.ts';
 
@@ -19,6 +19,8 @@ export interface RunCommandOptions {
   maxDepth?: number;
   maxIterations?: number;
   cellTimeout?: number;
+  /** Time one model HTTP attempt may take (ms, parsed from seconds). */
+  modelTimeout?: number;
   json?: boolean;
   live: boolean;
   /** Record every step to this JSONL trace file (see docs/traces.md). */
@@ -36,8 +38,9 @@ export async function runCommand(query: string, opts: RunCommandOptions): Promis
   const context = await loadContext(opts.context);
   const resultSchema = opts.resultSchema !== undefined ? await loadResultSchema(opts.resultSchema) : undefined;
   const prompt = await loadPromptOptions(opts.prompt, opts.systemPrompt);
-  const llm = await modelFromSpec(opts.model);
-  const subLlm: LLMClient | undefined = opts.subModel ? await modelFromSpec(opts.subModel) : undefined;
+  const modelOptions = opts.modelTimeout !== undefined ? { timeoutMs: opts.modelTimeout } : {};
+  const llm = await modelFromSpec(opts.model, modelOptions);
+  const subLlm: LLMClient | undefined = opts.subModel ? await modelFromSpec(opts.subModel, modelOptions) : undefined;
   if (llm.name?.startsWith('scripted:')) {
     process.stderr.write(`note: the model is SCRIPTED (${llm.name}): its replies are fixed code from that file, not a language model\n`);
   }
@@ -75,6 +78,7 @@ export function registerRun(cli: Command): void {
     .option('--max-depth <n>', 'deepest level of delegated agents (root = 0)', intOption('--max-depth'))
     .option('--max-iterations <n>', 'model replies per agent', intOption('--max-iterations'))
     .addOption(new Option('--cell-timeout <seconds>', 'time one cell may run').argParser(Number))
+    .option('--model-timeout <seconds>', MODEL_TIMEOUT_HELP, modelTimeoutOption)
     .option('--json', 'print the answer, usage and run facts as JSON')
     .option('--no-live', 'plain progress lines even on a terminal')
     .option('--trace <file>', 'record every step to a JSONL trace (for replay, resume, view)')

@@ -61,6 +61,14 @@ export interface LLMClient {
 }
 
 /**
+ * Time one model HTTP attempt may take before it is abandoned and retried (ms): 120 s. The SDKs'
+ * own default (600 s) with their 2 retries let a server that accepts and never answers hold a
+ * run for 30 minutes; 120 s still covers long non-streamed replies. The provider clients use it
+ * unless given `timeoutMs`; the CLI's `--model-timeout <seconds>` sets it.
+ */
+export const DEFAULT_MODEL_TIMEOUT_MS = 120_000;
+
+/**
  * A model call failed. `kind` says how: `http` (a provider status), `timeout`, `aborted`,
  * `malformed` (a reply that is empty or not in the expected shape), `script` (a ScriptedLLM
  * had no reply), `replay` (a ReplayLLM had no recorded reply), `other`. Its message names the

@@ -89,6 +89,8 @@ export const IntervenedSchema = z.discriminatedUnion('action', [
   z.object({ type: z.literal('intervened'), action: z.literal('set_result'), agentId: z.string(), result: JsonSchema }),
   z.object({ type: z.literal('intervened'), action: z.literal('cancel'), agentId: z.string(), message: z.string() }),
   z.object({ type: z.literal('intervened'), action: z.literal('set_limits'), agentId: z.string(), limits: LimitsSchema.partial() }),
+  /** An agent that ended on a model error (`llm_error`) is READY again: its next step calls the model again. */
+  z.object({ type: z.literal('intervened'), action: z.literal('retry'), agentId: z.string() }),
 ]);
 
 /**
