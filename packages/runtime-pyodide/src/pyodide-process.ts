@@ -24,7 +24,7 @@ const WORKER_URL = new URL(`./worker${extname(fileURLToPath(import.meta.url))}`,
 const SIGINT = 2;
 
 /** What a worker is started with (see `PyodideWorkerData`). */
-export type PyodideProcessOptions = Pick<PyodideWorkerData, 'files' | 'env' | 'mounts'>;
+export type PyodideProcessOptions = Pick<PyodideWorkerData, 'files' | 'env' | 'mounts' | 'snapshot'>;
 
 /** One worker thread running one REPL. */
 export class PyodideProcess extends EventEmitter {
@@ -74,7 +74,8 @@ export class PyodideProcess extends EventEmitter {
     });
     this.worker.on('message', (m: PyodideWorkerMessage) => {
       if ('line' in m) this.stdout.write(m.line);
-      else this.stderr.write(m.raw);
+      else if ('raw' in m) this.stderr.write(m.raw);
+      else this.emit('snapshot', m.snapshot);
     });
     this.worker.on('error', (err) => this.emit('error', err));
     this.worker.on('exit', (code) => {
@@ -94,6 +95,25 @@ export class PyodideProcess extends EventEmitter {
         void this.worker.terminate();
       },
     };
+  }
+
+  /**
+   * Starts a worker that loads Pyodide, imports the prelude and hands back a memory snapshot
+   * of the interpreter (in shared memory, so every REPL worker reads the same bytes).
+   * @throws Error when the worker fails or exits without one.
+   */
+  static snapshot(options: Omit<PyodideProcessOptions, 'snapshot'>): Promise<Uint8Array> {
+    const worker = new PyodideProcess({ ...options, snapshot: 'make' });
+    return new Promise((resolve, reject) => {
+      const failed = (err: Error) => reject(new Error(`cannot make a Pyodide snapshot: ${err.message}`));
+      worker.once('snapshot', (snap: Uint8Array) => {
+        const shared = new Uint8Array(new SharedArrayBuffer(snap.byteLength));
+        shared.set(snap);
+        resolve(shared);
+      });
+      worker.once('error', failed);
+      worker.once('exit', (code: number | null) => failed(new Error(`the worker exited with code ${code}`)));
+    });
   }
 
   /** This worker as the `ProcessLike` the cell driver takes. */

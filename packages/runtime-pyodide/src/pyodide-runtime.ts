@@ -35,6 +35,11 @@ export interface PyodideRuntimeOptions {
   env?: Record<string, string>;
   /** Host folders mounted read-write into every REPL (none by default: no host files at all). */
   mounts?: PyodideMount[];
+  /**
+   * Start REPLs from a memory snapshot of an interpreter that has loaded the prelude, made once
+   * per runtime (default true; about 3 times faster per REPL than loading Pyodide afresh).
+   */
+  snapshot?: boolean;
 }
 
 const TRANSPORT_PATH = new URL('../python/rlmtree_pyodide.py', import.meta.url);
@@ -46,6 +51,7 @@ export class PyodideRuntime implements Runtime {
   private readonly repls: ProcessReplSet;
   private readonly options: PyodideRuntimeOptions;
   private readonly files: Record<string, string>;
+  private snapshot: Promise<Uint8Array | undefined> | undefined;
   private closed = false;
 
   /**
@@ -62,13 +68,17 @@ export class PyodideRuntime implements Runtime {
     this.pool = new WarmPool({ size: options.poolSize ?? 2, start: () => this.startWorker(), usable: (proc) => !proc.dead });
   }
 
-  private startWorker(): Promise<StartedProcess> {
-    const worker = new PyodideProcess({
+  private async startWorker(): Promise<StartedProcess> {
+    const options = {
       files: this.files,
       // A fixed string-hash seed, as on the other runtimes: a rebuilt REPL iterates sets alike.
       env: { PYTHONHASHSEED: '0', PYTHONIOENCODING: 'utf-8', HOME: '/home/pyodide', ...this.options.env },
       mounts: (this.options.mounts ?? []).map((m) => ({ hostPath: resolve(m.hostPath), path: m.path })),
-    });
+    };
+    // One snapshot per runtime; if it cannot be made, REPLs load Pyodide afresh (slower, same REPL).
+    if (this.options.snapshot ?? true) this.snapshot ??= PyodideProcess.snapshot(options).catch(() => undefined);
+    const snapshot = await this.snapshot;
+    const worker = new PyodideProcess(snapshot ? { ...options, snapshot } : options);
     const started = StartedProcess.start(worker.asProcess(), worker.control);
     started.catch(() => worker.control.kill());
     return started;
