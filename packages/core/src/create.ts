@@ -19,6 +19,8 @@ export interface CreateRunOptions {
   prompt?: PromptOptions;
   /** JSON Schema the root's `done()` value must match (see `recordResultSchema`). */
   resultSchema?: Json;
+  /** Relative paths of the documents of a list context (a folder), parallel to it. */
+  contextPaths?: readonly string[];
   /** Run id (default: a random UUID). */
   runId?: string;
 }
@@ -38,7 +40,11 @@ export function createRun(query: string, context: Context, options: CreateRunOpt
   const tools = (options.tools ?? []).map((t) => ({ name: t.name, description: t.description }));
   const resultSchema = options.resultSchema;
   const prompt = promptConfig(options.prompt);
-  const root = newAgent({ id: 'root', name: 'root', parentId: null, depth: 0, query, context, limits, tools, prompt, ...(resultSchema !== undefined ? { resultSchema } : {}) });
+  const paths = options.contextPaths;
+  if (paths && (!Array.isArray(context) || paths.length !== context.length)) {
+    throw new Error(`createRun: contextPaths names ${paths.length} documents but the context is ${Array.isArray(context) ? `a list of ${context.length}` : 'one str'}`);
+  }
+  const root = newAgent({ id: 'root', name: 'root', parentId: null, depth: 0, query, context, limits, tools, prompt, ...(resultSchema !== undefined ? { resultSchema } : {}), ...(paths ? { contextPaths: [...paths] } : {}) });
   return freeze(
     {
       format: 'rlmtree.state',

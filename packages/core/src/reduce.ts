@@ -299,6 +299,8 @@ export function newAgent(a: {
   session?: boolean;
   /** The run's prompt config (`RunState.prompt`). */
   prompt?: RunState['prompt'];
+  /** Relative paths of a folder context's documents, parallel to `context`. */
+  contextPaths?: string[];
 }): AgentNode {
   const prompts = promptSetFor(a.prompt);
   const spec = specFor(a.prompt, a.depth);
@@ -309,10 +311,11 @@ export function newAgent(a: {
     depth: a.depth,
     query: a.query,
     context: a.context,
+    ...(a.contextPaths ? { contextPaths: a.contextPaths } : {}),
     status: 'READY',
     iteration: 0,
     messages: [
-      { role: 'system', content: prompts.system({ depth: a.depth, limits: a.limits, context: a.context, tools: a.tools, ...(a.resultSchema !== undefined ? { resultSchema: a.resultSchema } : {}), ...(a.session ? { session: true } : {}) }, spec) },
+      { role: 'system', content: prompts.system({ depth: a.depth, limits: a.limits, context: a.context, ...(a.contextPaths ? { contextPaths: a.contextPaths } : {}), tools: a.tools, ...(a.resultSchema !== undefined ? { resultSchema: a.resultSchema } : {}), ...(a.session ? { session: true } : {}) }, spec) },
       { role: 'user', content: prompts.query(a.query, a.context, spec) },
     ],
     pendingCode: null,

@@ -1,7 +1,7 @@
 /** `rlmtree run "<query>" --context <file|dir|-> --model <spec>`: run an RLM and print its answer. */
 import { Option, type Command } from 'commander';
 import { createSession, type LLMClient, type Limits } from '@rlmtree/core';
-import { loadContext } from '../context.ts';
+import { loadContextFiles, skippedReport } from '../context.ts';
 import { loadResultSchema } from '../result-schema.ts';
 import { loadPromptOptions } from '../prompt-options.ts';
 import { CliError } from '../errors.ts';
@@ -27,6 +27,8 @@ export interface RunCommandOptions {
   trace?: string;
   /** A JSON Schema file the answer must match (`done()` values that do not are refused). */
   resultSchema?: string;
+  /** Cap on a folder context's size (MB). */
+  maxContextMb?: number;
   /** A built-in prompt variant (default, minimal, cost-warning, compat). */
   prompt?: string;
   /** A custom system prompt template file (or a `.json` prompt config). */
@@ -35,7 +37,9 @@ export interface RunCommandOptions {
 
 /** Runs the command; returns the exit code (0 answered, 3 ended without an answer). */
 export async function runCommand(query: string, opts: RunCommandOptions): Promise<number> {
-  const context = await loadContext(opts.context);
+  const loaded = await loadContextFiles(opts.context, { ...(opts.maxContextMb !== undefined ? { maxBytes: opts.maxContextMb * 1024 * 1024 } : {}) });
+  for (const line of skippedReport(loaded.skipped)) process.stderr.write(`${line}\n`);
+  const { context, paths } = loaded;
   const resultSchema = opts.resultSchema !== undefined ? await loadResultSchema(opts.resultSchema) : undefined;
   const prompt = await loadPromptOptions(opts.prompt, opts.systemPrompt);
   const modelOptions = opts.modelTimeout !== undefined ? { timeoutMs: opts.modelTimeout } : {};
@@ -49,7 +53,7 @@ export async function runCommand(query: string, opts: RunCommandOptions): Promis
   if (opts.maxIterations !== undefined) limits.maxIterations = opts.maxIterations;
   if (opts.cellTimeout !== undefined) limits.cellTimeoutMs = Math.round(opts.cellTimeout * 1000);
   // A one-turn session: `rlmtree chat --resume <trace>` can go on with it.
-  const start = createSession(query, context, { limits, ...(resultSchema !== undefined ? { resultSchema } : {}), ...(prompt ? { prompt } : {}) });
+  const start = createSession(query, context, { limits, ...(paths ? { contextPaths: paths } : {}), ...(resultSchema !== undefined ? { resultSchema } : {}), ...(prompt ? { prompt } : {}) });
   const trace = opts.trace ? startTrace(opts.trace, start, traceConfig(opts)) : undefined;
   // Started last: from here on, driveRun closes it whatever happens.
   const runtime = await runtimeFromSpec(opts.runtime);
@@ -82,6 +86,7 @@ export function registerRun(cli: Command): void {
     .option('--json', 'print the answer, usage and run facts as JSON')
     .option('--no-live', 'plain progress lines even on a terminal')
     .option('--trace <file>', 'record every step to a JSONL trace (for replay, resume, view)')
+    .addOption(new Option('--max-context-mb <n>', 'cap on the size of a folder context (default 256)').argParser(Number))
     .option('--prompt <variant>', 'built-in system prompt: default, minimal, cost-warning, compat (the official RLM\'s context / FINAL / FINAL_VAR)')
     .option('--system-prompt <file>', 'a custom system prompt template with {{slots}} (see docs/prompts.md), or a .json prompt config with per-depth prompts')
     .option('--result-schema <file>', 'a JSON Schema file the answer must match; done() with another value is refused back to the model')

@@ -9,6 +9,8 @@ export interface PromptFacts {
   depth: number;
   limits: Limits;
   context: Context;
+  /** Relative paths of a folder context's documents, parallel to `context`. */
+  contextPaths?: readonly string[];
   /** Host tools available as Python functions. */
   tools: readonly { name: string; description: string }[];
   /** JSON Schema the agent's `done()` value must match (the root of a typed run). */

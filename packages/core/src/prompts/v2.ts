@@ -29,6 +29,19 @@ const compat = (spec: PromptSpec) => spec.variant === 'compat';
 /** The input's name as the variant teaches it. */
 const inputName = (spec: PromptSpec) => (compat(spec) ? 'context' : 'CONTEXT');
 
+/**
+ * For a folder context: how code reaches each document's path, and the first paths. Absent for
+ * other contexts, so runs without paths keep the wording they were recorded with.
+ */
+function pathLines(facts: PromptFacts, spec: PromptSpec): string {
+  const paths = facts.contextPaths;
+  if (!paths?.length) return '';
+  const v = inputName(spec);
+  const shown = paths.slice(0, 20).map((p, i) => `${i}: ${p} (${n(facts.context[i]?.length ?? 0)} chars)`);
+  const more = paths.length > 20 ? `\n… ${n(paths.length - 20)} more` : '';
+  return `The documents are files of a folder. ${v}[i].path (or PATHS[i]) is document i's path relative to it; a document is still a str. Name files by their path in your answer when it is about them.\n${shown.join('\n')}${more}`;
+}
+
 function api(facts: PromptFacts, spec: PromptSpec): string {
   const { depth, limits } = facts;
   const v = inputName(spec);
@@ -132,7 +145,7 @@ Every model call is paid for, yours and every sub-call and child agent's alike${
 function builtin(variant: PromptVariant, facts: PromptFacts, spec: PromptSpec): string {
   const v = inputName(spec);
   const intro = `You answer a query about an input too long to read at once, by writing Python in a persistent REPL. The input is never pasted into this conversation: it is the REPL variable ${v}, ${describeContext(facts.context)}.`;
-  const extra = [toolLines(facts), resultLines(facts.resultSchema), facts.session ? sessionLines(spec) : ''].filter(Boolean).join('\n\n');
+  const extra = [pathLines(facts, spec), toolLines(facts), resultLines(facts.resultSchema), facts.session ? sessionLines(spec) : ''].filter(Boolean).join('\n\n');
   const sections =
     variant === 'minimal'
       ? [intro, `In the REPL:\n${api(facts, spec)}`, extra, rules(facts, spec)]

@@ -250,6 +250,11 @@ export const AgentNodeSchema = z.object({
   depth: z.number().int().nonnegative(),
   query: z.string(),
   context: ContextSchema,
+  /**
+   * For a list context read from a folder: each document's relative path, parallel to `context`
+   * (bound in the REPL as `PATHS` and `CONTEXT[i].path`, and named in the prompt).
+   */
+  contextPaths: z.array(z.string()).optional(),
   status: AgentStatusSchema,
   /** Model replies received so far. */
   iteration: z.number().int().nonnegative(),
