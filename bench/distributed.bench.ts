@@ -37,6 +37,8 @@ const LATENCY = Number(args.latency);
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 
 const cluster = await startCluster();
+// Interrupted: still remove the throwaway cluster.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cluster.destroy().finally(() => process.exit(130)));
 const dir = mkdtempSync(join(tmpdir(), 'rlmtree-dist-bench-'));
 const runtime = new SubprocessRuntime();
 let schemas = 0;
@@ -64,23 +66,29 @@ async function viaWorkers(tasks: ReturnType<typeof treeTasks>, workers: number, 
   const ms = performance.now() - t0;
   const loadAfter = load();
   await fleet.stop();
-  return { queue, fleet, ms, loadBefore, loadAfter };
+  // Each worker prints its per-step split at shutdown: "per step: X ms stepping, Y ms writing".
+  const splits = fleet.pids.flat().flatMap((pid) => {
+    const m = /per step: ([\d.]+) ms stepping, ([\d.]+) ms writing/.exec(fleet.log(pid));
+    return m ? [[Number(m[1]), Number(m[2])]] : [];
+  });
+  const avg = (i: number) => (splits.length ? splits.reduce((a, x) => a + x[i]!, 0) / splits.length : NaN);
+  return { queue, fleet, ms, loadBefore, loadAfter, split: `${avg(0).toFixed(0)} / ${avg(1).toFixed(0)}` };
 }
 
 async function throughput(): Promise<void> {
   const tasks = treeTasks(Number(args.runs ?? 40), 'tp');
   const single = await referenceRun(tasks, runtime, { latencyMs: LATENCY, concurrency: 2 });
-  const rows: string[][] = [['single-process engine (2 runs at once)', (single.ms / 1000).toFixed(1), (tasks.length / (single.ms / 1000)).toFixed(2), '1.00', load()]];
+  const rows: string[][] = [['single-process engine (2 runs at once)', (single.ms / 1000).toFixed(1), (tasks.length / (single.ms / 1000)).toFixed(2), '1.00', '-', load()]];
   for (const workers of [1, 2, 4]) {
     const r = await viaWorkers(tasks, workers);
     const runs = await r.queue.status(tasks.map((t) => t.runId!));
     const wrong = runs.filter((x) => x.result !== single.answers.get(x.runId)).length;
     if (wrong) throw new Error(`${wrong} runs gave another answer than the single-process engine`);
-    rows.push([`${workers} worker${workers > 1 ? 's' : ''} x 2 runs at once`, (r.ms / 1000).toFixed(1), (tasks.length / (r.ms / 1000)).toFixed(2), (single.ms / r.ms).toFixed(2), `${r.loadBefore} -> ${r.loadAfter}`]);
+    rows.push([`${workers} worker${workers > 1 ? 's' : ''} x 2 runs at once`, (r.ms / 1000).toFixed(1), (tasks.length / (r.ms / 1000)).toFixed(2), (single.ms / r.ms).toFixed(2), r.split, `${r.loadBefore} -> ${r.loadAfter}`]);
     await r.queue.close();
   }
   console.log(`\nThroughput: ${tasks.length} runs (root + 2 children, 7 model calls of ${LATENCY} ms, 11 steps each), same answers everywhere`);
-  table(['configuration', 'wall s', 'runs/s', 'vs single', 'load average (1/5/15 min)'], rows);
+  table(['configuration', 'wall s', 'runs/s', 'vs single', 'worker ms/step: engine / write', 'load average (1/5/15 min)'], rows);
 }
 
 async function writeRate(): Promise<void> {

@@ -34,6 +34,17 @@ export const builtins = definePlugin({
     },
   ],
   providers: [
+    {
+      // For the workers of `rlmtree bench --workers` with `--model scripted`: the same policies.
+      prefix: 'bench',
+      description: "the bench's scripted policies: bench:<task> (root), bench:sub (sub-model), bench:baseline",
+      create: async (which) => {
+        const { scriptedModels, taskByName } = await import('@rlmtree/bench');
+        if (which === 'sub') return scriptedModels('s-niah').subLlm;
+        if (which === 'baseline') return scriptedModels('s-niah').baselineLlm;
+        return scriptedModels(taskByName(which).name).llm;
+      },
+    },
     { prefix: 'scripted', description: 'canned replies from a .json or .js script file (scripted:<file>)', create: (file) => loadScriptFile(file) },
     {
       // Key from OPENAI_API_KEY; OPENAI_BASE_URL for any OpenAI-compatible server (vLLM, Ollama, llama.cpp).

@@ -70,6 +70,8 @@ export class PostgresCheckpointStore implements CheckpointStore {
   // Blobs already verified, by hash: a worker reads the same context at every step.
   private readonly cache = new Map<string, string>();
   private cachedChars = 0;
+  // Hashes of blobs known to be in the table (written by a committed transaction here, or read).
+  private readonly known = new Set<string>();
 
   /** @param pool an open pool on a database whose schema `ensureSchema` has checked. */
   constructor(pool: pg.Pool, options: { schema?: string; where?: string; ownsPool?: boolean } = {}) {
@@ -121,10 +123,11 @@ export class PostgresCheckpointStore implements CheckpointStore {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      const link = await this.writeRow(client, state, events, writer, mode);
+      const { link, fresh } = await this.writeRow(client, state, events, writer, mode);
       await within?.(client);
       await client.query('COMMIT');
       this.heads.saw(state.runId, link);
+      for (const h of fresh) this.known.add(h);
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
@@ -133,7 +136,7 @@ export class PostgresCheckpointStore implements CheckpointStore {
     }
   }
 
-  /** Writes one checkpoint row (and its blobs) inside the caller's transaction; returns the new chain link. */
+  /** Writes one checkpoint row (and its new blobs) inside the caller's transaction; returns the new chain link and the blobs sent. */
   private async writeRow(client: pg.PoolClient, state: RunState, events: readonly RunEvent[] | null, writer: string | null, mode: 'replace' | 'append') {
     if (!Number.isInteger(state.step) || state.step < 0) throw new RangeError(`checkpoint step must be a whole number >= 0, got ${state.step}`);
     const s = this.schema;
@@ -152,12 +155,12 @@ export class PostgresCheckpointStore implements CheckpointStore {
     const { doc, blobs, link } = encodeCheckpoint(state, prev);
     let eventsText: string | null = null;
     if (events) eventsText = JSON.stringify(encodeValue(events, (h, t) => blobs.set(h, t)));
-    if (blobs.size > 0) {
-      const hashes = [...blobs.keys()];
-      await client.query(`INSERT INTO ${s}.blobs (sha256, text) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (sha256) DO NOTHING`, [hashes, hashes.map((h) => JSON.stringify(blobs.get(h)!))]);
-    }
+    // Blobs this store already wrote or read are not sent again (a 10 MB context at every step
+    // would dominate the write); blobs are never deleted, so a known one stays stored.
+    const fresh = [...blobs.keys()].filter((h) => !this.known.has(h));
+    for (const h of fresh) await client.query(`INSERT INTO ${s}.blobs (sha256, text) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING`, [h, JSON.stringify(blobs.get(h)!)]);
     await client.query(`INSERT INTO ${s}.checkpoints (run_id, step, doc, events, writer) VALUES ($1, $2, $3, $4, $5)`, [state.runId, state.step, doc, eventsText, writer]);
-    return link;
+    return { link, fresh };
   }
 
   async get(runId: string, step?: number): Promise<RunState | undefined> {
@@ -230,6 +233,7 @@ export class PostgresCheckpointStore implements CheckpointStore {
         throw new CheckpointCorruptError(where.store, where.runId, where.step, `blob ${row.sha256}`, 'its text does not hash to its name (the blob was changed)');
       }
       out.set(row.sha256, text);
+      this.known.add(row.sha256);
       if (text.length < BLOB_CACHE_CHARS / 4) {
         if (this.cachedChars + text.length > BLOB_CACHE_CHARS) {
           this.cache.clear();

@@ -50,6 +50,10 @@ export interface WorkerStats {
   handedBack: number;
   /** Times a database write or read waited for PostgreSQL to come back. */
   waits: number;
+  /** Time spent in the engine's steps (model calls, cells), ms. */
+  stepMs: number;
+  /** Time spent writing steps (waits for the database included), ms. */
+  writeMs: number;
 }
 
 /** Thrown inside a job to give the run back to the queue (shutdown); pg-boss retries it elsewhere. */
@@ -65,7 +69,7 @@ export class Worker {
   /** This worker's id (recorded as the writer of each step). */
   readonly id: string;
   /** Counters (live). */
-  readonly stats: WorkerStats = { steps: 0, finished: 0, handedBack: 0, waits: 0 };
+  readonly stats: WorkerStats = { steps: 0, finished: 0, handedBack: 0, waits: 0, stepMs: 0, writeMs: 0 };
   private readonly store: PostgresCheckpointStore;
   private readonly boss: PgBoss;
   private readonly options: WorkerOptions;
@@ -159,8 +163,12 @@ export class Worker {
           this.options.log?.(back.message);
           throw back;
         }
+        const t0 = performance.now();
         const result = await engine.stepWithEvents(state);
+        const t1 = performance.now();
         await this.write(result, signal);
+        this.stats.stepMs += t1 - t0;
+        this.stats.writeMs += performance.now() - t1;
         state = result.state;
       }
     } catch (err) {

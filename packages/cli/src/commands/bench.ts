@@ -22,7 +22,13 @@ import {
   taskByName,
   TASKS,
   type InstanceResult,
+  type TaskSpec,
+  instances,
+  runBaseline,
 } from '@rlmtree/bench';
+import { describeUrl } from '@rlmtree/postgres';
+import { runBenchOnWorkers } from '../bench-workers.ts';
+import { openQueue } from '../postgres.ts';
 import { CliError } from '../errors.ts';
 import { modelFromSpec } from '../models.ts';
 import { runtimeFromSpec } from '../runtimes.ts';
@@ -44,6 +50,9 @@ export interface BenchCommandOptions {
   maxDepth?: number;
   maxIterations?: number;
   cellTimeout?: number;
+  /** A PostgreSQL URL: the RLM runs go to `rlmtree worker` processes on that queue. */
+  workers?: string;
+  schema?: string;
 }
 
 /**
@@ -86,7 +95,8 @@ export async function benchCommand(taskName: string, opts: BenchCommandOptions):
   }
   const out = opts.out ?? join('bench-results', `${task.name}-${stamp()}`);
   const traceDir = join(out, 'traces');
-  mkdirSync(opts.traces ? traceDir : out, { recursive: true });
+  const traced = opts.traces && !opts.workers;
+  mkdirSync(traced ? traceDir : out, { recursive: true });
   const limits: Partial<Limits> = {};
   if (opts.maxDepth !== undefined) limits.maxDepth = opts.maxDepth;
   if (opts.maxIterations !== undefined) limits.maxIterations = opts.maxIterations;
@@ -95,32 +105,36 @@ export async function benchCommand(taskName: string, opts: BenchCommandOptions):
     limits.cellTimeoutMs = Math.round(opts.cellTimeout * 1000);
   }
 
-  const runtime = await runtimeFromSpec(opts.runtime);
   let results: InstanceResult[];
-  try {
-    results = await runBench({
-      task,
-      sizes,
-      n: opts.n,
-      seed: opts.seed,
-      llm,
-      ...(subLlm ? { subLlm } : {}),
-      ...(baselineLlm ? { baselineLlm } : {}),
-      windowTokens: opts.window,
-      runtime,
-      limits,
-      record: (instance, initial) => {
-        if (!opts.traces) return { onStep: () => {}, close: () => {} };
-        const writer = TraceWriter.create(join(traceDir, `${instance.id}.jsonl`), initial, {
-          overwrite: true,
-          config: { command: 'bench', task: task.name, instance: instance.id, seed: instance.seed, model: opts.model, gold: instance.gold },
-        });
-        return { onStep: writer.follow(initial), close: () => writer.close() };
-      },
-      onResult: (r) => process.stderr.write(progress(r)),
-    });
-  } finally {
-    await runtime.close();
+  if (opts.workers) {
+    results = await benchOnWorkers(task, sizes, limits, baselineLlm, opts);
+  } else {
+    const runtime = await runtimeFromSpec(opts.runtime);
+    try {
+      results = await runBench({
+        task,
+        sizes,
+        n: opts.n,
+        seed: opts.seed,
+        llm,
+        ...(subLlm ? { subLlm } : {}),
+        ...(baselineLlm ? { baselineLlm } : {}),
+        windowTokens: opts.window,
+        runtime,
+        limits,
+        record: (instance, initial) => {
+          if (!opts.traces) return { onStep: () => {}, close: () => {} };
+          const writer = TraceWriter.create(join(traceDir, `${instance.id}.jsonl`), initial, {
+            overwrite: true,
+            config: { command: 'bench', task: task.name, instance: instance.id, seed: instance.seed, model: opts.model, gold: instance.gold },
+          });
+          return { onStep: writer.follow(initial), close: () => writer.close() };
+        },
+        onResult: (r) => process.stderr.write(progress(r)),
+      });
+    } finally {
+      await runtime.close();
+    }
   }
 
   const summaries = summarize(results);
@@ -135,9 +149,34 @@ export async function benchCommand(taskName: string, opts: BenchCommandOptions):
   if (cut.length) {
     lines.push('', `note: the baseline's context was cut in the middle to fit its ${opts.window.toLocaleString('en-US')}-token window at ${cut.map((s) => `${sizeLabel(s.sizeTokens)} (${(s.contextInPrompt * 100).toFixed(0)}% kept)`).join(', ')}`);
   }
-  lines.push('', `results: ${join(out, 'results.json')}, ${join(out, 'results.csv')}${opts.traces ? `; traces: ${traceDir}/` : ''}`);
+  lines.push('', `results: ${join(out, 'results.json')}, ${join(out, 'results.csv')}${traced ? `; traces: ${traceDir}/` : ''}`);
   process.stdout.write(`${lines.join('\n')}\n`);
   return results.some((r) => r.error !== null) ? 3 : 0;
+}
+
+/**
+ * The RLM runs on the workers of the `--workers` queue (they must run the same models: for
+ * `--model scripted`, `rlmtree worker --model bench:<task> --sub-model bench:sub`); the baseline,
+ * when asked for, runs here. Traces are not written (the steps are in PostgreSQL).
+ */
+async function benchOnWorkers(task: TaskSpec, sizes: number[], limits: Partial<Limits>, baselineLlm: LLMClient | undefined, opts: BenchCommandOptions): Promise<InstanceResult[]> {
+  const queue = await openQueue({ postgres: opts.workers!, ...(opts.schema ? { schema: opts.schema } : {}) });
+  process.stderr.write(`bench: submitting the RLM runs to the workers of ${describeUrl(opts.workers!)}\n`);
+  try {
+    const rlm = await runBenchOnWorkers(queue, { task, sizes, n: opts.n, seed: opts.seed, limits, prefix: `bench-${stamp()}`, onResult: (r) => process.stderr.write(progress(r)) });
+    if (!baselineLlm) return rlm;
+    const results: InstanceResult[] = [];
+    const list = [...instances(task, sizes, opts.n, opts.seed)];
+    for (const [k, instance] of list.entries()) {
+      results.push(rlm[k]!);
+      const base = await runBaseline(instance, baselineLlm, opts.window);
+      process.stderr.write(progress(base));
+      results.push(base);
+    }
+    return results;
+  } finally {
+    await queue.close();
+  }
 }
 
 /** Adds `bench` to the program. */
@@ -160,6 +199,8 @@ export function registerBench(cli: Command): void {
     .option('--max-depth <n>', 'deepest level of delegated agents (root = 0)', intOption('--max-depth'))
     .option('--max-iterations <n>', 'model replies per agent', intOption('--max-iterations'))
     .addOption(new Option('--cell-timeout <seconds>', 'time one cell may run (default 120; large contexts with slow sub-calls need more)').argParser(Number))
+    .option('--workers <postgres-url>', 'spread the RLM runs over `rlmtree worker` processes on this PostgreSQL queue (docs/distributed.md)')
+    .option('--schema <name>', 'with --workers: the Postgres schema of the queue', 'rlmtree')
     .action(async (taskName: string, opts) => {
       process.exitCode = await benchCommand(taskName, opts);
     });

@@ -62,7 +62,8 @@ export async function workerCommand(opts: WorkerCommandOptions): Promise<number>
   await worker.stop({ graceful: true });
   await runtime.close();
   const s = worker.stats;
-  process.stderr.write(`rlmtree worker: stopped; ${s.steps} steps written, ${s.finished} runs finished, ${s.handedBack} handed back\n`);
+  const per = (ms: number) => (s.steps ? (ms / s.steps).toFixed(1) : '0');
+  process.stderr.write(`rlmtree worker: stopped; ${s.steps} steps written, ${s.finished} runs finished, ${s.handedBack} handed back (per step: ${per(s.stepMs)} ms stepping, ${per(s.writeMs)} ms writing)\n`);
   return 0;
 }
 
