@@ -43,6 +43,16 @@ describe('docker runtime isolation (defaults, small limits)', () => {
     await repl.close();
   });
 
+  it('has no /dev/shm (ipc none): the work folder and /tmp are the only writable places', async () => {
+    const repl = await open(runtime);
+    const r = await run(repl, `import errno, os\nfor p in ('/dev/shm/x', '/dev/x', '/run/x'):\n    try:\n        open(p, 'w').write('x')\n        print(p, 'writable')\n    except OSError as e:\n        print(p, 'refused', errno.errorcode[e.errno])\nprint('shm exists', os.path.exists('/dev/shm'))`);
+    expect(r.status).toBe('ok');
+    expect(r.output).not.toMatch(/writable/);
+    expect(r.output).toContain('/dev/shm/x refused');
+    expect(r.output).toContain('shm exists False');
+    await repl.close();
+  });
+
   it('cannot read a host path that is not mounted', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rlmtree-secret-'));
     const secret = `secret-${process.pid}-${Date.now()}`;

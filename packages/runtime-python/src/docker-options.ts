@@ -40,6 +40,12 @@ export interface DockerRuntimeOptions {
   pidsLimit?: number;
   /** `--read-only` root filesystem (default true). */
   readOnlyRoot?: boolean;
+  /**
+   * `--ipc`: `none` (default) mounts no `/dev/shm`, so the work folder and `/tmp` are the only
+   * writable places; `private` gives the container its own `/dev/shm` (64 MB), which Python's
+   * `multiprocessing` shared memory and semaphores need.
+   */
+  ipc?: 'none' | 'private';
   /** Writable tmpfs work folder, the REPLs' working directory (default `/work`). */
   workDir?: string;
   /** Size of the `workDir` tmpfs and of `/tmp` (default `256m`). */
@@ -89,6 +95,7 @@ export function resolveDockerOptions(options: DockerRuntimeOptions = {}): Resolv
     cpus: options.cpus ?? 1,
     pidsLimit: options.pidsLimit ?? 256,
     readOnlyRoot: options.readOnlyRoot ?? true,
+    ipc: options.ipc ?? 'none',
     workDir: options.workDir ?? '/work',
     tmpfsSize: options.tmpfsSize ?? '256m',
     user: options.user ?? '1000:1000',
@@ -103,6 +110,7 @@ export function resolveDockerOptions(options: DockerRuntimeOptions = {}): Resolv
   };
   const bad = (what: string, value: unknown, want: string) => new Error(`DockerRuntime: option ${what} is ${JSON.stringify(value)}; expected ${want}`);
   if (r.containerPer !== 'runtime' && r.containerPer !== 'agent') throw bad('containerPer', r.containerPer, '"runtime" or "agent"');
+  if (r.ipc !== 'none' && r.ipc !== 'private') throw bad('ipc', r.ipc, '"none" or "private"');
   if (!SIZE.test(r.memory)) throw bad('memory', r.memory, 'a size such as "512m" or "1g"');
   if (!SIZE.test(r.tmpfsSize)) throw bad('tmpfsSize', r.tmpfsSize, 'a size such as "256m"');
   if (!(r.cpus > 0)) throw bad('cpus', r.cpus, 'a number above 0');
@@ -121,6 +129,7 @@ export function resolveDockerOptions(options: DockerRuntimeOptions = {}): Resolv
 export function isolationArgs(o: ResolvedDockerOptions): string[] {
   const args = ['--network', o.network, '--memory', o.memory, '--memory-swap', o.memory, '--cpus', String(o.cpus), '--pids-limit', String(o.pidsLimit), '--user', o.user];
   if (o.readOnlyRoot) args.push('--read-only');
+  args.push('--ipc', o.ipc);
   // uid/gid of the tmpfs follow the user so a non-root agent can write its work folder.
   const [uid, gid = uid] = o.user.split(':');
   const owner = /^\d+$/.test(uid ?? '') && /^\d+$/.test(gid ?? '') ? `,uid=${uid},gid=${gid}` : '';
