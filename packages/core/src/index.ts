@@ -58,3 +58,4 @@ export { type BetweenStepsEvent } from './control.ts';
 export { continuation, type Continuation } from './session/conversation.ts';
 export { definePlugin, PluginError, PluginRegistry, type ProviderDefinition, type ProviderOptions, type RlmtreePlugin, type RuntimeDefinition } from './plugin.ts';
 export { checkStep } from './checkpoint/store.ts';
+export { taskHandle, parseTaskHandle, taskFinished, taskOutcome } from './session/tasks.ts';

@@ -8,7 +8,8 @@ import { addUsage, zeroUsage } from './llm/client.ts';
 import { specFor } from './prompts/config.ts';
 import { promptSetFor } from './prompts/versions.ts';
 import type { CellOutcome, CellRan, ChildSpec, RunEvent, TurnStarted } from './schema/events.ts';
-import type { AgentError, AgentNode, Cell, HostCall, RunState } from './schema/state.ts';
+import { askChild, beginTurn, parseTaskHandle, startQueued } from './session/tasks.ts';
+import type { AgentError, AgentNode, Cell, HostCall, Json, RunState } from './schema/state.ts';
 import { waitResults } from './wait.ts';
 
 /** An event that does not fit the state it is applied to (wrong agent, wrong status). */
@@ -93,6 +94,10 @@ function apply(draft: Draft<RunState>, event: RunEvent): void {
       if (event.displays?.length) cell.displays = [...(cell.displays ?? []), ...event.displays];
       if (event.bound) cell.bound = mergeBound(cell.bound, event.bound);
       for (const spec of event.delegated) addChild(draft, node, spec);
+      for (const spec of event.asked ?? []) {
+        const wrong = askChild(draft, node, spec);
+        if (wrong) throw new InvalidEventError(`cell_ran for ${node.id}: ${wrong}`);
+      }
       const outcome = checkedWait(draft, node, cell, event.outcome);
       cell.status = outcome.status;
       cell.error = outcome.status === 'error' ? outcome.error : null;
@@ -173,7 +178,7 @@ function iterationLimit(draft: Draft<RunState>): AgentError {
  */
 function checkedWait(draft: Draft<RunState>, node: Draft<AgentNode>, cell: Draft<Cell>, outcome: CellOutcome): CellOutcome {
   if (outcome.status !== 'suspended') return outcome;
-  const bad = outcome.awaiting.find((id) => !node.children.includes(id));
+  const bad = outcome.awaiting.find((handle) => !node.children.includes(parseTaskHandle(handle).agentId));
   if (bad === undefined) return outcome;
   const owner = draft.nodes[bad];
   const why =
@@ -215,24 +220,19 @@ function startTurn(draft: Draft<RunState>, event: TurnStarted): void {
   const node = expect(draft, event.agentId, ['FINISHED'], event.type);
   if (!node.turns?.length) throw new InvalidEventError(`turn_started: agent ${node.id} does not take turns (the run is not a session)`);
   const previous = node.turns[node.turns.length - 1]!;
-  const context = event.context ?? previous.context;
-  const index = node.turns.length;
   node.turns.push({
-    index,
+    index: node.turns.length,
     query: event.query,
-    context: context as AgentNode['context'],
+    context: (event.context ?? previous.context) as Draft<AgentNode>['context'],
     messageStart: node.messages.length,
     cellStart: node.cells.length,
     startStep: draft.step,
     result: null,
     error: null,
-    ...(event.resultSchema !== undefined ? { resultSchema: event.resultSchema } : {}),
+    ...(event.resultSchema !== undefined ? { resultSchema: event.resultSchema as Draft<Json> } : {}),
+    ...(previous.status !== undefined ? { status: 'queued' as const } : {}),
   });
-  node.messages.push({ role: 'user', content: promptSetFor(draft.prompt).turn(index, event.query, context as AgentNode['context'], event.context === null, event.resultSchema, specFor(draft.prompt, node.depth)) });
-  node.status = 'READY';
-  node.iteration = 0;
-  node.result = null;
-  node.error = null;
+  beginTurn(draft, node, node.turns[node.turns.length - 1]!, event.context === null);
 }
 
 /** Finishes an agent with a result or a structured error, and ends its unfinished descendants. */
@@ -247,10 +247,11 @@ function finish(draft: Draft<RunState>, node: Draft<AgentNode>, end: { result: u
     node.result = end.result as Draft<AgentNode>['result'];
     node.error = null;
   }
-  const turn = node.turns?.[node.turns.length - 1];
+  const turn = node.turns?.findLast((t) => t.status !== 'queued');
   if (turn) {
     turn.result = node.result;
     turn.error = node.error;
+    if (turn.status !== undefined) turn.status = 'finished';
   }
   for (const childId of node.children) {
     const child = draft.nodes[childId];
@@ -258,6 +259,8 @@ function finish(draft: Draft<RunState>, node: Draft<AgentNode>, end: { result: u
       finish(draft, child, { error: { kind: 'parent_finished', message: `its parent ${node.id} finished first` } });
     }
   }
+  // A persistent agent with another task waiting starts it (or drops it, when it was ended from outside).
+  startQueued(draft, node);
 }
 
 function addChild(draft: Draft<RunState>, parent: Draft<AgentNode>, spec: ChildSpec): void {
@@ -274,8 +277,14 @@ function addChild(draft: Draft<RunState>, parent: Draft<AgentNode>, spec: ChildS
     limits: draft.limits,
     tools: draft.tools,
     ...(draft.prompt ? { prompt: draft.prompt as RunState['prompt'] } : {}),
+    ...(spec.instructions ? { instructions: spec.instructions } : {}),
   }) as Draft<AgentNode>;
   parent.children.push(spec.id);
+}
+
+/** The system prompt with the parent's note for this child, when it gave one. */
+function withInstructions(prompt: string, instructions: string | undefined): string {
+  return instructions ? `${prompt}\n\nInstructions from the agent that delegated to you:\n${instructions}` : prompt;
 }
 
 /**
@@ -301,6 +310,8 @@ export function newAgent(a: {
   prompt?: RunState['prompt'];
   /** Relative paths of a folder context's documents, parallel to `context`. */
   contextPaths?: string[];
+  /** A note from the parent, added to the system prompt (`delegate(..., instructions=...)`). */
+  instructions?: string;
 }): AgentNode {
   const prompts = promptSetFor(a.prompt);
   const spec = specFor(a.prompt, a.depth);
@@ -315,7 +326,7 @@ export function newAgent(a: {
     status: 'READY',
     iteration: 0,
     messages: [
-      { role: 'system', content: prompts.system({ depth: a.depth, limits: a.limits, context: a.context, ...(a.contextPaths ? { contextPaths: a.contextPaths } : {}), tools: a.tools, ...(a.resultSchema !== undefined ? { resultSchema: a.resultSchema } : {}), ...(a.session ? { session: true } : {}) }, spec) },
+      { role: 'system', content: withInstructions(prompts.system({ depth: a.depth, limits: a.limits, context: a.context, ...(a.contextPaths ? { contextPaths: a.contextPaths } : {}), tools: a.tools, ...(a.resultSchema !== undefined ? { resultSchema: a.resultSchema } : {}), ...(a.session ? { session: true } : {}) }, spec), a.instructions) },
       { role: 'user', content: prompts.query(a.query, a.context, spec) },
     ],
     pendingCode: null,

@@ -22,9 +22,25 @@ export const ChildSpecSchema = z.object({
   name: z.string(),
   query: z.string(),
   context: ContextSchema.nullable(),
+  /** A note from the parent added to the child's system prompt (`delegate(..., instructions=...)`). */
+  instructions: z.string().optional(),
 });
 /** A child created by `delegate(...)`. */
 export type ChildSpec = z.infer<typeof ChildSpecSchema>;
+
+/**
+ * Another task given to a child during a cell (`ask(handle, query)`): a new turn of that child,
+ * started at once if it has finished its tasks, else queued. `handle` names the task for `wait`
+ * (`<child id>#<turn>`). `context: null` keeps the child's previous input.
+ */
+export const AskSpecSchema = z.object({
+  agentId: z.string(),
+  handle: z.string(),
+  query: z.string(),
+  context: ContextSchema.nullable(),
+});
+/** Another task given to a child. */
+export type AskSpec = z.infer<typeof AskSpecSchema>;
 
 /** How a cell (or the resumed rest of one) ended. */
 export const CellOutcomeSchema = z.discriminatedUnion('status', [
@@ -68,6 +84,8 @@ export const CellRanSchema = z.object({
   /** Rich displays of this segment (images), stored in the trace as blobs. */
   displays: z.array(DisplaySchema).optional(),
   delegated: z.array(ChildSpecSchema),
+  /** Tasks given to finished (or busy) children with `ask`; absent when none. */
+  asked: z.array(AskSpecSchema).optional(),
   outcome: CellOutcomeSchema,
   /** Names this segment bound, with fingerprints, when the runtime reports them (see `BoundName`). */
   bound: z.array(BoundNameSchema).optional(),

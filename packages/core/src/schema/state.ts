@@ -204,6 +204,11 @@ export const TurnSchema = z.object({
   error: AgentErrorSchema.nullable(),
   /** JSON Schema the turn's `done()` value must match (a typed turn); absent: any value. */
   resultSchema: JsonSchema.optional(),
+  /**
+   * `queued`: a task given to a busy agent, waiting its turn; `running`; `finished`. Absent in
+   * states written before tasks existed (the last turn then runs until the agent finishes).
+   */
+  status: z.enum(['queued', 'running', 'finished']).optional(),
 });
 /** One turn of a session. */
 export type Turn = z.infer<typeof TurnSchema>;
