@@ -101,8 +101,6 @@ export class PyodideRuntime implements Runtime {
   /** Terminates every REPL's worker and the pool's idle ones. Never rejects. */
   async close(): Promise<void> {
     this.closed = true;
-    const idle = await this.pool.drain();
-    for (const proc of idle) proc.control.kill();
-    await this.repls.closeAll();
+    await this.repls.closeAll(this.pool);
   }
 }

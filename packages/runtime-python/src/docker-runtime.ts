@@ -130,9 +130,7 @@ export class DockerRuntime implements Runtime {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const idle = await this.pool.drain();
-    for (const proc of idle) proc.control.kill();
-    await this.repls.closeAll();
+    await this.repls.closeAll(this.pool);
     const container = this.container;
     this.container = null;
     await container?.then((c) => c.close(), () => {});

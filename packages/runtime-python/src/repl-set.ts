@@ -1,5 +1,5 @@
 /** The live `ProcessRepl`s of one runtime: binds started processes to agents and closes them all. */
-import type { ReplOptions } from '@rlmtree/core';
+import type { ReplOptions, WarmPool } from '@rlmtree/core';
 import { ProcessRepl, type StartedProcess } from './process-repl.ts';
 
 /** Tracks the REPLs a runtime opened until they exit or the runtime closes. */
@@ -22,8 +22,13 @@ export class ProcessReplSet {
     return repl;
   }
 
-  /** Closes every tracked REPL. Never rejects. */
-  async closeAll(): Promise<void> {
+  /**
+   * Closes every tracked REPL; with `pool`, first stops it and kills the started processes it
+   * held (a runtime's close). Never rejects.
+   */
+  async closeAll(pool?: WarmPool<StartedProcess>): Promise<void> {
+    const idle = (await pool?.drain()) ?? [];
+    for (const proc of idle) proc.control.kill();
     const repls = [...this.live];
     this.live.clear();
     await Promise.all(repls.map((r) => r.close()));

@@ -98,9 +98,7 @@ export class SubprocessRuntime implements Runtime {
   /** Closes every REPL and the pool's idle processes. */
   async close(): Promise<void> {
     this.closed = true;
-    const idle = await this.pool.drain();
-    for (const proc of idle) proc.control.kill();
-    await this.repls.closeAll();
+    await this.repls.closeAll(this.pool);
     this.forkServer?.close();
   }
 }
