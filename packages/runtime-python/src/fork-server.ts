@@ -5,6 +5,7 @@
  * for trees of hundreds of agents. POSIX only.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { killGroup } from './kill-group.ts';
 import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
@@ -41,10 +42,13 @@ export class ForkServer {
   constructor(python: string, env: NodeJS.ProcessEnv, cwd?: string) {
     this.dir = mkdtempSync(join(tmpdir(), 'rlmtree-fork-'));
     this.socketPath = join(this.dir, 'repl.sock');
+    // Its own process group: the REPLs it forks, and whatever their code forks, inherit it, so
+    // `close` kills them all with the server instead of leaving them re-parented to pid 1.
     this.child = spawn(python, ['-X', 'utf8', '-u', PRELUDE_PATH, '--fork-server', this.socketPath], {
       stdio: ['pipe', 'pipe', 'inherit'],
       env,
       cwd,
+      detached: process.platform !== 'win32',
     });
     this.listening = new Promise((resolve, reject) => {
       const lines = createInterface({ input: this.child.stdout! });
@@ -90,10 +94,13 @@ export class ForkServer {
     return started;
   }
 
-  /** Stops the server (forked REPLs are stopped by their own `close`). */
+  /**
+   * Stops the server and its process group: every REPL it forked and every process their code
+   * started (the REPLs' own `close` comes first and ends them one by one).
+   */
   close(): void {
     this.child.stdin?.end();
-    this.child.kill('SIGKILL');
+    killGroup(this.child);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

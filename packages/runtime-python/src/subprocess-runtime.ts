@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { WarmPool, type Repl, type ReplOptions, type Runtime } from '@rlmtree/core';
 import { PRELUDE_PATH } from './prelude-path.ts';
 import { ForkServer } from './fork-server.ts';
+import { killGroup } from './kill-group.ts';
 import { StartedProcess } from './process-repl.ts';
 import { ProcessReplSet } from './repl-set.ts';
 
@@ -56,14 +57,17 @@ export class SubprocessRuntime implements Runtime {
   }
 
   private startProcess(): Promise<StartedProcess> {
+    // Its own process group (detached = setsid), so killing the REPL kills what its code forked
+    // (subprocess.Popen, os.fork) instead of leaving them re-parented to pid 1.
     const child = spawn(this.python, ['-X', 'utf8', '-u', PRELUDE_PATH], {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: this.env(),
       cwd: this.options.cwd,
+      detached: process.platform !== 'win32',
     });
     const control = {
       interrupt: () => void child.kill('SIGINT'),
-      kill: () => void child.kill('SIGKILL'),
+      kill: () => killGroup(child),
     };
     const started = StartedProcess.start(child, control);
     started.catch(() => child.kill('SIGKILL'));
