@@ -1,9 +1,12 @@
 /**
- * The CLI's plugin registry: the built-ins, then every plugin named by `--plugin <module>` (any
- * number) and `$RLMTREE_PLUGINS` (comma-separated), in that order. A module is a package name,
- * resolved from the current directory's node_modules (so a plugin installed in the user's
- * project is found even when rlmtree is installed elsewhere), or a path to a file.
+ * The CLI's plugin registry: the built-ins, then every plugin named in the current directory's
+ * package.json (`"rlmtree": { "plugins": [...] }`), by `$RLMTREE_PLUGINS` (comma-separated) and
+ * by `--plugin <module>` (any number), in that order, so a later one replaces an earlier one of
+ * the same name. A module is a package name, resolved from the current directory's node_modules
+ * (so a plugin installed in the user's project is found even when rlmtree is installed
+ * elsewhere), or a path to a file (relative to the current directory).
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -46,10 +49,35 @@ export async function loadPlugin(module: string, cwd = process.cwd()): Promise<v
   loaded.add(module);
 }
 
-/** Loads `--plugin` modules, then `$RLMTREE_PLUGINS`. @throws CliError like `loadPlugin`. */
-export async function loadPlugins(flags: readonly string[], env = process.env.RLMTREE_PLUGINS): Promise<void> {
+/**
+ * The plugins the project in `cwd` names in its package.json (`rlmtree.plugins`), none without one.
+ * @throws CliError when the field is there but not a list of strings, or package.json is not JSON.
+ */
+export function projectPlugins(cwd = process.cwd()): string[] {
+  let text: string;
+  try {
+    text = readFileSync(join(cwd, 'package.json'), 'utf8');
+  } catch {
+    return [];
+  }
+  let field: unknown;
+  try {
+    field = (JSON.parse(text) as { rlmtree?: { plugins?: unknown } }).rlmtree?.plugins;
+  } catch (err) {
+    throw new CliError(`package.json: not valid JSON (${(err as Error).message}), so its rlmtree.plugins cannot be read`);
+  }
+  if (field === undefined) return [];
+  if (!Array.isArray(field) || !field.every((m) => typeof m === 'string')) throw new CliError('package.json: rlmtree.plugins must be a list of module names or paths');
+  return field;
+}
+
+/**
+ * Loads the project's plugins (package.json), then `$RLMTREE_PLUGINS`, then `--plugin` modules.
+ * @throws CliError like `loadPlugin` and `projectPlugins`.
+ */
+export async function loadPlugins(flags: readonly string[], env = process.env.RLMTREE_PLUGINS, cwd = process.cwd()): Promise<void> {
   const fromEnv = (env ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  for (const module of [...flags, ...fromEnv]) await loadPlugin(module);
+  for (const module of [...projectPlugins(cwd), ...fromEnv, ...flags]) await loadPlugin(module, cwd);
 }
 
 /** Runs `make`, turning a registry's `PluginError` into a `CliError` (exit 1, message only). */
