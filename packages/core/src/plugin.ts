@@ -3,8 +3,9 @@
  * (`--model <prefix>:<rest>`) to the `rlmtree` command and to any host that loads plugins,
  * without editing either. A plugin module's default export is a `RlmtreePlugin` (typed with
  * `definePlugin`); the CLI loads the ones named in the project's package.json
- * (`rlmtree.plugins`), by `$RLMTREE_PLUGINS` or by `--plugin <module>` (docs/extending.md). `create` runs only for the runtime or provider a run uses, so a plugin
- * should import its heavy dependencies inside `create` (the built-in ones do).
+ * (`rlmtree.plugins`), by `$RLMTREE_PLUGINS` or by `--plugin <module>` (docs/extending.md).
+ * `create` runs only for the runtime or provider a run uses, so a plugin should import its heavy
+ * dependencies inside `create` (the built-in ones do).
  */
 import type { LLMClient } from './llm/client.ts';
 import type { Runtime } from './runtime/runtime.ts';
