@@ -3,15 +3,15 @@ import { randomUUID } from 'node:crypto';
 import { DEFAULT_LIMITS } from './limits.ts';
 import { newAgent } from './reduce.ts';
 import { promptConfig, type PromptOptions } from './prompts/config.ts';
-import { LimitsSchema, STATE_FORMAT_VERSION, type Context, type Json, type Limits, type RunState } from './schema/state.ts';
+import { LimitsSchema, STATE_FORMAT_VERSION, ToolSpecSchema, type Context, type Json, type Limits, type ToolSpecRecord, type RunState } from './schema/state.ts';
 import { freeze } from 'immer';
 
 /** Options of `createRun`. */
 export interface CreateRunOptions {
   /** Overrides of `DEFAULT_LIMITS`. */
   limits?: Partial<Limits>;
-  /** Host tools (names and one-line descriptions) to announce to agents. */
-  tools?: readonly { name: string; description: string }[];
+  /** Host tools to announce to agents: a name and a description, and for `tool()` tools their Python signature, `def` and depths. */
+  tools?: readonly ToolSpecRecord[];
   /**
    * How agents are prompted: a built-in variant, a custom template with slots, per-depth prompts
    * (see `prompts/config.ts`). Recorded in the state with the current `PROMPT_VERSION`.
@@ -37,7 +37,7 @@ export function createRun(query: string, context: Context, options: CreateRunOpt
     throw new Error(`createRun: bad limit ${issue.path.join('.')}: ${issue.message}`);
   }
   const limits = parsed.data;
-  const tools = (options.tools ?? []).map((t) => ({ name: t.name, description: t.description }));
+  const tools = (options.tools ?? []).map((t) => ToolSpecSchema.parse(t));
   const resultSchema = options.resultSchema;
   const prompt = promptConfig(options.prompt);
   const paths = options.contextPaths;

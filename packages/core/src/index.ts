@@ -59,3 +59,5 @@ export { continuation, type Continuation } from './session/conversation.ts';
 export { definePlugin, PluginError, PluginRegistry, type ProviderDefinition, type ProviderOptions, type RlmtreePlugin, type RuntimeDefinition } from './plugin.ts';
 export { checkStep } from './checkpoint/store.ts';
 export { taskHandle, parseTaskHandle, taskFinished, taskOutcome } from './session/tasks.ts';
+export { tool, isTool, toolAvailableAt, ToolArgumentError, type DefinedTool, type ToolDefinition, type ToolSpec, type ToolCallInfo } from './tools/tool.ts';
+export { pythonStub, pythonSignature, pythonHint, pythonLiteral, stubParameters, isPythonName, type StubParameter } from './tools/python-stub.ts';

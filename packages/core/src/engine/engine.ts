@@ -21,6 +21,7 @@ import { modelMessages } from '../session/compact.ts';
 import type { Tracer } from '@opentelemetry/api';
 import { EngineEmitter, type EngineEventType, type EngineListener } from './events.ts';
 import { attachTelemetry } from './telemetry.ts';
+import { isTool, toolAvailableAt } from '../tools/tool.ts';
 import { checkResult, recordResultSchema, RESULT_ERROR_TYPE, schemaFromRecord, type ResultOf, type ResultSchema, type TypedRunState } from '../result.ts';
 import { emitStepOutcome } from './step-events.ts';
 
@@ -116,7 +117,7 @@ export class Engine {
    * the answer (see `InitOptions.result`).
    */
   init<S extends ResultSchema | undefined = undefined>(query: string, context: Context, options: InitOptions<S> = {}): TypedRunState<ResultOf<S>> {
-    const tools = Object.entries(this.options.tools ?? {}).map(([name, t]) => ({ name, description: t.description }));
+    const tools = Object.entries(this.options.tools ?? {}).map(([name, t]) => (isTool(t) ? t.spec(name) : { name, description: t.description }));
     const { result, ...rest } = options;
     const state = createRun(query, context, { ...rest, tools: options.tools ?? tools, ...(result ? { resultSchema: recordResultSchema(result) } : {}) });
     if (result) this.resultSchemas.set(state.runId, result);
@@ -286,7 +287,7 @@ export class Engine {
       node,
       limits: state.limits,
       subLlm: this.options.subLlm ?? this.options.llm,
-      tools: this.options.tools ?? {},
+      tools: toolsAt(this.options.tools ?? {}, state, node.depth),
       subCallConcurrency: this.options.subCallConcurrency ?? 8,
       ...(this.signal ? { signal: this.signal } : {}),
     });
@@ -345,7 +346,7 @@ export class Engine {
     const repl = await this.options.runtime.open({
       agentId: node.id,
       context: node.context,
-      tools: state.tools,
+      tools: state.tools.filter((t) => toolAvailableAt(t, node.depth)),
       maxOutputChars: state.limits.maxOutputChars,
     });
     let turn: number;
@@ -386,6 +387,20 @@ function stuckTree(state: RunState): RunEvent {
     .map((n) => `${n.id} waits for ${n.awaiting.join(', ') || 'nothing'}`);
   const message = `step ${state.step}: no agent can advance but the root has not finished${waiting.length ? ` (${waiting.slice(0, 4).join('; ')})` : ''}`;
   return { type: 'agent_failed', agentId: state.rootId, error: { kind: 'runtime_error', message } };
+}
+
+/**
+ * The tools an agent at `depth` may call: those its state's specs allow at that depth, each
+ * `tool()` tool named by its record key (so its errors name it).
+ */
+function toolsAt(tools: Readonly<Record<string, Tool>>, state: RunState, depth: number): Record<string, Tool> {
+  const out: Record<string, Tool> = {};
+  for (const [name, t] of Object.entries(tools)) {
+    const spec = state.tools.find((s) => s.name === name);
+    if (spec && !toolAvailableAt(spec, depth)) continue;
+    out[name] = isTool(t) ? t.named(name) : t;
+  }
+  return out;
 }
 
 function outcomeOf(result: CellResult): CellOutcome {

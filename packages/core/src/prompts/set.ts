@@ -1,6 +1,6 @@
 /** What every prompt version provides: the texts the reducer puts into agents' conversations, and how it reads replies. */
 import type { CellOutcome } from '../schema/events.ts';
-import type { AgentNode, Context, Json, Limits } from '../schema/state.ts';
+import type { AgentNode, Context, Json, Limits, ToolSpecRecord } from '../schema/state.ts';
 import type { PromptSpec } from './config.ts';
 import type { ParsedReply } from './parse.ts';
 
@@ -11,8 +11,8 @@ export interface PromptFacts {
   context: Context;
   /** Relative paths of a folder context's documents, parallel to `context`. */
   contextPaths?: readonly string[];
-  /** Host tools available as Python functions. */
-  tools: readonly { name: string; description: string }[];
+  /** Host tools available as Python functions (those of the agent's depth are shown). */
+  tools: readonly ToolSpecRecord[];
   /** JSON Schema the agent's `done()` value must match (the root of a typed run). */
   resultSchema?: Json;
   /** The agent takes several turns (a session): the prompt names `CONTEXTS`, `ANSWERS`, `HISTORY`. */

@@ -11,6 +11,7 @@ import type { CellOutcome } from '../schema/events.ts';
 import type { Context, Json, Limits } from '../schema/state.ts';
 import { fillTemplate, type PromptSlot, type PromptSpec, type PromptVariant } from './config.ts';
 import { parseReply } from './parse.ts';
+import { toolAvailableAt } from '../tools/tool.ts';
 import type { FeedbackCell, PromptFacts, PromptSet } from './set.ts';
 
 const n = (x: number) => x.toLocaleString('en-US');
@@ -117,8 +118,15 @@ This is a session: after you finish, the user may send another turn. The REPL ke
 }
 
 function toolLines(facts: PromptFacts): string {
-  if (facts.tools.length === 0) return '';
-  return `Host tools (plain Python functions):\n${facts.tools.map((t) => `- ${t.name}(...): ${t.description}`).join('\n')}`;
+  const tools = facts.tools.filter((t) => toolAvailableAt(t, facts.depth));
+  if (tools.length === 0) return '';
+  const typed = tools.some((t) => t.signature);
+  const line = (t: PromptFacts['tools'][number]) => `- ${t.signature ?? `${t.name}(...)`}: ${t.description}`;
+  // Runs recorded before typed tools keep their wording: the header changes only when a tool has a signature.
+  const head = typed
+    ? 'Host tools (plain Python functions; call them directly, or with await). Arguments are checked: a wrong one raises ToolError saying which and why. help(name) shows the docstring.'
+    : 'Host tools (plain Python functions):';
+  return `${head}\n${tools.map(line).join('\n')}`;
 }
 
 function resultLines(schema: Json | undefined): string {

@@ -282,6 +282,25 @@ export const AgentNodeSchema = z.object({
 /** One agent of the tree. */
 export type AgentNode = z.infer<typeof AgentNodeSchema>;
 
+/**
+ * A host tool as the state records it (run config). Tools made with `tool()` carry their Python
+ * signature and `def` and the depths that get them; plain tools only a name and a description.
+ */
+export const ToolSpecSchema = z.object({
+  name: z.string(),
+  description: z.string(),
+  /** `name(a: str, b: int = 10) -> list`, shown in the prompt. */
+  signature: z.string().optional(),
+  /** The Python `def` bound in the REPL. */
+  stub: z.string().optional(),
+  /** Lowest agent depth that gets the tool (root = 0). */
+  minDepth: z.number().int().nonnegative().optional(),
+  /** Highest agent depth that gets the tool. */
+  maxDepth: z.number().int().nonnegative().optional(),
+});
+/** A host tool as the state records it. */
+export type ToolSpecRecord = z.infer<typeof ToolSpecSchema>;
+
 /** Version of the state format; files carry it and readers check it. */
 export const STATE_FORMAT_VERSION = 1;
 
@@ -296,7 +315,7 @@ export const RunStateSchema = z.object({
   elapsedMs: z.number().nonnegative(),
   limits: LimitsSchema,
   /** Host tools agent code can call (their functions live in the engine, not in the state). */
-  tools: z.array(z.object({ name: z.string(), description: z.string() })),
+  tools: z.array(ToolSpecSchema),
   /**
    * JSON Schema (draft 2020-12) the root's `done()` value must match, when the run was given a
    * result schema (see `result.ts`); absent: any JSON value is an answer.
