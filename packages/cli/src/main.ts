@@ -38,10 +38,24 @@ export async function main(argv: string[]): Promise<number> {
     return Number(process.exitCode ?? 0);
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
-    if (err instanceof CliError) {
-      process.stderr.write(`rlmtree: ${err.message}\n`);
-      return 1;
-    }
-    throw err;
+    return reportFailure(err, argv.includes('--json'));
   }
+}
+
+/** Errors about a recorded run (a damaged or foreign trace or checkpoint): the user's input, exit 1. */
+const RECORD_ERRORS = new Set(['TraceFormatError', 'TraceReplayError', 'CheckpointCorruptError', 'CheckpointConflictError', 'ControlError', 'PluginError']);
+
+/**
+ * Every failure is one line on stderr (and with `--json` also `{"error": {kind, message}}` on
+ * stdout): exit 1 for bad input or a bad record (`CliError` and the record errors), 70 (EX_SOFTWARE)
+ * for anything else, which is a bug in rlmtree; `RLMTREE_DEBUG=1` adds its stack.
+ */
+function reportFailure(err: unknown, json: boolean): number {
+  const e = err instanceof Error ? err : new Error(String(err));
+  const input = e instanceof CliError || RECORD_ERRORS.has(e.name);
+  const message = (input ? e.message : `internal error (a bug in rlmtree, please report it): ${e.name}: ${e.message}`).split('\n')[0]!;
+  process.stderr.write(`rlmtree: ${message}\n`);
+  if (!input && process.env.RLMTREE_DEBUG) process.stderr.write(`${e.stack}\n`);
+  if (json) process.stdout.write(`${JSON.stringify({ error: { kind: input ? (e.name === 'CliError' ? 'input' : e.name) : 'internal', message } })}\n`);
+  return input ? 1 : 70;
 }
