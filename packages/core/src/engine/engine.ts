@@ -17,6 +17,7 @@ import { waitResults } from '../wait.ts';
 import { recordingHandler, type Tool } from './host-calls.ts';
 import { refuseOverLimit } from './budget.ts';
 import { bindTurns, rebuildRepl } from './turns.ts';
+import { setUpRepl } from './agent-setup.ts';
 import { modelMessages } from '../session/compact.ts';
 import type { Tracer } from '@opentelemetry/api';
 import { EngineEmitter, type EngineEventType, type EngineListener } from './events.ts';
@@ -351,6 +352,7 @@ export class Engine {
     });
     let turn: number;
     try {
+      await setUpRepl(repl, state, node, state.limits.cellTimeoutMs);
       turn = await rebuildRepl(repl, node, state.limits.cellTimeoutMs);
     } catch (err) {
       await repl.close();

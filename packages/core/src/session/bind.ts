@@ -25,7 +25,7 @@ export function turnBindingCode(node: Pick<AgentNode, 'id' | 'turns' | 'messages
   const payload: Json = previous ? { context: turn.context, answer: previous.result, history } : { history };
   const load = ['import json as _rlmtree_json', `_rlmtree_turn = _rlmtree_json.loads(${JSON.stringify(JSON.stringify(payload))})`];
   const bind = previous
-    ? ['CONTEXTS.append(_rlmtree_turn["context"])', 'ANSWERS.append(_rlmtree_turn["answer"])', 'HISTORY.extend(_rlmtree_turn["history"])', 'CONTEXT = CONTEXTS[-1]']
+    ? ['CONTEXTS.append(_rlmtree_turn["context"])', 'ANSWERS.append(_rlmtree_turn["answer"])', 'HISTORY.extend(_rlmtree_turn["history"])', 'CONTEXT = CONTEXTS[-1]', 'context = CONTEXT']
     : ['CONTEXTS = [CONTEXT]', 'ANSWERS = []', 'HISTORY = _rlmtree_turn["history"]'];
   return [...load, ...bind, 'del _rlmtree_turn, _rlmtree_json', ''].join('\n');
 }
