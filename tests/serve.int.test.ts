@@ -17,7 +17,7 @@ const CORPUS = join(ROOT, 'examples/data/tinyshakespeare.txt');
 const QUERY = 'Which speaker has the most speeches in this text, and how many?';
 const TOKEN = 'serve-test-token';
 const MODEL = 'rlm-speakers';
-const MAX_BODY = 4_000_000;
+const MAX_BODY = 2_000_000;
 
 let serve: ServeProcess;
 let corpus: string;

@@ -11,6 +11,7 @@ import { cors } from 'hono/cors';
 import { chatCompletion } from './chat.ts';
 import { errorBody, failure } from './errors.ts';
 import { ItemStore } from './item-store.ts';
+import { memoryReclaimer } from './reclaim.ts';
 import { createResponse } from './responses.ts';
 import { BusyError, KEEP_ALIVE_MS, readJson, RunSlots, type RouteContext } from './route.ts';
 import type { ServeRunner } from './runner.ts';
@@ -44,7 +45,7 @@ export interface ServeAppOptions {
   keepAliveMs?: number;
 }
 
-type Env = { Variables: { requestId?: string } };
+type Env = { Variables: { requestId?: string; release?: () => void } };
 
 /** Builds the app; serve it with `@hono/node-server` or call `app.fetch(request)` directly. */
 export function createServeApp(options: ServeAppOptions): Hono<Env> {
@@ -55,11 +56,12 @@ export function createServeApp(options: ServeAppOptions): Hono<Env> {
   const write = options.log === false ? null : (options.log ?? ((line: string) => process.stderr.write(`${line}\n`)));
   const traceDir = options.runner.options.traceDir;
   const keepAliveMs = options.keepAliveMs ?? KEEP_ALIVE_MS;
+  const reclaim = memoryReclaimer();
   const route: RouteContext & { items: ItemStore } = {
     runner: options.runner,
     modelName: options.modelName,
     readJson,
-    acquire: () => slots.acquire(),
+    release: (c) => c.get('release')?.(),
     log: (c: Context, id: string) => c.set('requestId', id),
     keepAlive: (fn) => {
       const timer = setInterval(fn, keepAliveMs);
@@ -93,13 +95,29 @@ export function createServeApp(options: ServeAppOptions): Hono<Env> {
   });
   const limitBody = bodyLimit({
     maxSize: maxBody,
-    // The unread rest of the body is still on the socket: close it, so the client does not reuse it.
-    onError: (c) => c.json(errorBody(`the request body is larger than this server's limit of ${maxBody} bytes (--max-body-size)`, 'invalid_request_error', null, 'request_too_large'), 413, { connection: 'close' }),
+    // Refused on its Content-Length, before any of it is read; @hono/node-server then drains a
+    // bounded amount of the rest (so the client reads the 413) and closes the socket past that.
+    onError: (c) => c.json(errorBody(`the request body is larger than this server's limit of ${maxBody} bytes (--max-body-size)`, 'invalid_request_error', null, 'request_too_large'), 413),
   });
 
   app.get('/v1/models', (c) => c.json({ object: 'list', data: [{ id: options.modelName, object: 'model', created, owned_by: 'rlmtree' }] }));
-  app.post('/v1/chat/completions', limitBody, (c) => chatCompletion(c, route));
-  app.post('/v1/responses', limitBody, (c) => createResponse(c, route));
+  // A run slot is taken before the body is read, so a refused request costs no memory. The slot
+  // is given back when the response is complete: here, or (streams) when the stream ends.
+  const takeSlot = async (c: Context<Env>, next: () => Promise<void>) => {
+    const release = slots.acquire();
+    const bodyBytes = Number(c.req.header('content-length') ?? 0);
+    let released = false;
+    c.set('release', () => {
+      if (released) return;
+      released = true;
+      release();
+      reclaim(bodyBytes);
+    });
+    await next();
+    if (!c.res.headers.get('content-type')?.startsWith('text/event-stream')) c.get('release')!();
+  };
+  app.post('/v1/chat/completions', takeSlot, limitBody, (c) => chatCompletion(c, route));
+  app.post('/v1/responses', takeSlot, limitBody, (c) => createResponse(c, route));
 
   app.notFound((c) => c.json(errorBody(`no route ${c.req.method} ${c.req.path}`, 'invalid_request_error'), 404));
   app.onError((err, c) => {

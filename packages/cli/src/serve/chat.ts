@@ -82,7 +82,7 @@ export async function chatCompletion(c: Context, r: RouteContext): Promise<Respo
   // A client that hangs up cancels its run: in-flight model calls abort, cells are interrupted.
   const { signal, cancel } = runSignal(c);
   const created = Math.floor(Date.now() / 1000);
-  const release = r.acquire();
+  const release = () => r.release(c);
   if (!req.stream) {
     try {
       const sessionId = c.req.header(SESSION_HEADER);

@@ -146,7 +146,7 @@ export async function createResponse(c: Context, r: RouteContext & { items: Item
     if (progress) r.items.put(reasoningId, { type: 'reasoning', role: 'assistant', text: '' });
     r.items.put(messageId, { type: 'message', role: 'assistant', text });
   };
-  const release = r.acquire();
+  const release = () => r.release(c);
 
   if (!req.stream) {
     try {

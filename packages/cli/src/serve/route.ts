@@ -66,8 +66,11 @@ export interface RouteContext {
   modelName: string;
   /** Reads the body as JSON. @throws RequestError (400) when it is not JSON. */
   readJson(c: Context): Promise<unknown>;
-  /** Takes a run slot for the request. @throws BusyError */
-  acquire(): () => void;
+  /**
+   * Gives back the request's run slot (taken before its body was read; see `app.ts`). A streamed
+   * response calls it when its stream ends; for any other response the app calls it.
+   */
+  release(c: Context): void;
   /** Notes the request's id for its log line (which also names its trace file). */
   log(c: Context, id: string): void;
   /** Calls `write` every `KEEP_ALIVE_MS`; returns the function that stops it. */
