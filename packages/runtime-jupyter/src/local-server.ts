@@ -10,11 +10,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { pythonFile } from '@rlmtree/runtime-python';
 import { serverInfo, type JupyterServerInfo } from './server-info.ts';
 
 /** The server config we pass with `--config` (turns Nagle off on kernel websockets). */
-export const SERVER_CONFIG_PATH: string = fileURLToPath(new URL('../python/rlmtree_jupyter_server_config.py', import.meta.url));
+export const SERVER_CONFIG_PATH: string = pythonFile('@rlmtree/runtime-jupyter', 'rlmtree_jupyter_server_config.py', import.meta.url);
 
 // `"$@"` is the server command; fd 3 keeps our pipe for the watchdog (a background list's stdin
 // is /dev/null otherwise).

@@ -1,5 +1,5 @@
 /** Where the Python prelude lives on disk, for runtimes that run it from a file or copy it. */
-import { fileURLToPath } from 'node:url';
+import { pythonFile } from './python-file.ts';
 
-/** Absolute path of `rlmtree_prelude.py`. */
-export const PRELUDE_PATH: string = fileURLToPath(new URL('../python/rlmtree_prelude.py', import.meta.url));
+/** Absolute path of `rlmtree_prelude.py` (found as a package subpath, see python-file.ts). */
+export const PRELUDE_PATH: string = pythonFile('@rlmtree/runtime-python', 'rlmtree_prelude.py');

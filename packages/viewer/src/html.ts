@@ -14,7 +14,9 @@ let assets: Promise<{ js: string; css: string }> | undefined;
 /** The bundled page script and its CSS (built once per process). @throws Error when esbuild fails. */
 export function pageAssets(): Promise<{ js: string; css: string }> {
   assets ??= (async () => {
-    const entry = fileURLToPath(new URL('./page/app.ts', import.meta.url));
+    // The sources bundle page/app.ts; the built package (dist/) bundles its compiled page/app.js.
+    const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+    const entry = fileURLToPath(new URL(`./page/app.${ext}`, import.meta.url));
     const out = await build({
       entryPoints: [entry],
       bundle: true,

@@ -14,7 +14,7 @@ import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { closeSync, fsyncSync, linkSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { writeFile as writeFileAtomic } from 'atomically';
 import type { RunState } from '../schema/state.ts';
 import { checkStep, CheckpointConflictError, CheckpointHeads, decodeCheckpoint, encodeCheckpoint, linkOf, type ChainLink, type CheckpointStore, type PredecessorRow } from './store.ts';
 
