@@ -4,7 +4,7 @@
  */
 import Anthropic, { APIConnectionTimeoutError, APIError, APIUserAbortError } from '@anthropic-ai/sdk';
 import type { MessageCreateParamsNonStreaming, MessageParam, TextBlockParam } from '@anthropic-ai/sdk/resources/messages';
-import { DEFAULT_MODEL_TIMEOUT_MS, LLMError, prices as defaultPrices, type ChatMessage, type Completion, type CompletionRequest, type LLMClient, type PriceTable, type Usage } from '@rlmtree/core';
+import { causeChain, DEFAULT_MODEL_TIMEOUT_MS, LLMError, prices as defaultPrices, type ChatMessage, type Completion, type CompletionRequest, type LLMClient, type PriceTable, type Usage } from '@rlmtree/core';
 
 /** Options of an `AnthropicClient`. */
 export interface AnthropicClientOptions {
@@ -119,7 +119,7 @@ export class AnthropicClient implements LLMClient {
       const responseModel = message.model || model;
       return { text, usage: this.usageOf(message.usage, responseModel), model: responseModel };
     } catch (err) {
-      throw toLLMError(err, where);
+      throw toLLMError(err, where, this.sdk.baseURL);
     }
   }
 
@@ -135,12 +135,19 @@ export class AnthropicClient implements LLMClient {
   }
 }
 
-/** Maps the SDK's errors (after its retries) to `LLMError` kinds; `where` names client and model. */
-export function toLLMError(err: unknown, where: string): LLMError {
+/**
+ * Maps the SDK's errors (after its retries) to `LLMError` kinds; `where` names client and model.
+ * A failure with no HTTP status names `url` and the causes under it (`causeChain`).
+ */
+export function toLLMError(err: unknown, where: string, url?: string): LLMError {
+  const at = (message: string) => {
+    const causes = causeChain(err);
+    return url || causes ? `${message} (${[url, causes].filter(Boolean).join(': ')})` : message;
+  };
   if (err instanceof LLMError) return err;
   if (err instanceof APIUserAbortError || (err as Error)?.name === 'AbortError') return new LLMError('aborted', `${where}: the call was aborted`, { cause: err });
-  if (err instanceof APIConnectionTimeoutError) return new LLMError('timeout', `${where}: the request timed out (after retries)`, { cause: err });
+  if (err instanceof APIConnectionTimeoutError) return new LLMError('timeout', at(`${where}: the request timed out (after retries)`), { cause: err });
   if (err instanceof APIError && err.status !== undefined) return new LLMError('http', `${where}: HTTP ${err.status}: ${err.message}`, { status: err.status, cause: err });
   if (err instanceof SyntaxError) return new LLMError('malformed', `${where}: the response is not valid JSON: ${err.message}`, { cause: err });
-  return new LLMError('other', `${where}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  return new LLMError('other', at(`${where}: ${err instanceof Error ? err.message : String(err)}`), { cause: err });
 }

@@ -4,6 +4,8 @@
  * Jupyter client and `--model scripted:…` never loads an SDK.
  */
 import { definePlugin } from '@rlmtree/core';
+import { checkBaseUrl, checkDocker, checkPython } from './runtime-checks.ts';
+import { CliError } from './errors.ts';
 import { loadScriptFile } from './script-file.ts';
 
 /** The built-in plugin (added first: a plugin may replace any of these by name). */
@@ -12,19 +14,26 @@ export const builtins = definePlugin({
   runtimes: [
     {
       name: 'subprocess',
-      description: 'a python3 child process per agent (the default; not a sandbox)',
-      create: async () => new (await import('@rlmtree/runtime-python')).SubprocessRuntime(),
+      description: 'python3 REPLs forked from a warm server; the default; not a sandbox',
+      create: async () => {
+        await checkPython();
+        return new (await import('@rlmtree/runtime-python')).SubprocessRuntime();
+      },
     },
     {
       // `docker=<image>`; without one, $RLMTREE_DOCKER_IMAGE or rlmtree-python:latest (docs/docker-runtime.md).
       name: 'docker',
-      description: 'python3 in a Docker container (docker=<image>)',
-      create: async (image) => new (await import('@rlmtree/runtime-python')).DockerRuntime(image ? { image } : {}),
+      description: 'docker[=<image>]: python3 in containers, no network, memory/CPU limits, read-only root',
+      create: async (image) => {
+        const { DockerRuntime, defaultDockerImage } = await import('@rlmtree/runtime-python');
+        await checkDocker(image || defaultDockerImage());
+        return new DockerRuntime(image ? { image } : {});
+      },
     },
     {
       // `jupyter` starts a local jupyter server; `jupyter=<url>` uses a running one, token from $JUPYTER_TOKEN (docs/jupyter.md).
       name: 'jupyter',
-      description: 'a Jupyter kernel per agent (jupyter=<server url>, token from $JUPYTER_TOKEN)',
+      description: 'jupyter[=<url>]: a kernel per agent on a local Jupyter server, or the one at <url> (token from $JUPYTER_TOKEN)',
       create: async (url) => new (await import('@rlmtree/runtime-jupyter')).JupyterRuntime(url ? { url } : {}),
     },
     {
@@ -50,12 +59,21 @@ export const builtins = definePlugin({
       // Key from OPENAI_API_KEY; OPENAI_BASE_URL for any OpenAI-compatible server (vLLM, Ollama, llama.cpp).
       prefix: 'openai',
       description: 'OpenAI or an OpenAI-compatible server (openai:<model>, $OPENAI_API_KEY, $OPENAI_BASE_URL)',
-      create: async (model, options) => new (await import('@rlmtree/openai')).OpenAIClient({ model, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) }),
+      create: async (model, options) => {
+        checkBaseUrl('OPENAI_BASE_URL');
+        // A local OpenAI-compatible server (vLLM, Ollama…) often needs no key; OpenAI itself does.
+        if (!process.env.OPENAI_API_KEY && !process.env.OPENAI_BASE_URL) throw new CliError(`openai:${model} needs OPENAI_API_KEY (or OPENAI_BASE_URL naming an OpenAI-compatible server)`);
+        return new (await import('@rlmtree/openai')).OpenAIClient({ model, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
+      },
     },
     {
       prefix: 'anthropic',
       description: 'Anthropic Messages API (anthropic:<model>, $ANTHROPIC_API_KEY, $ANTHROPIC_BASE_URL)',
-      create: async (model, options) => new (await import('@rlmtree/anthropic')).AnthropicClient({ model, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) }),
+      create: async (model, options) => {
+        checkBaseUrl('ANTHROPIC_BASE_URL');
+        if (!process.env.ANTHROPIC_API_KEY) throw new CliError(`anthropic:${model} needs ANTHROPIC_API_KEY`);
+        return new (await import('@rlmtree/anthropic')).AnthropicClient({ model, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
+      },
     },
   ],
 });

@@ -30,7 +30,9 @@ export interface LoadedContext {
 /** Options of `loadContextFiles`. */
 export interface LoadContextOptions {
   /** Read for `-` (default: process.stdin). */
-  stdin?: NodeJS.ReadableStream;
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
+  /** Where the "reading from the terminal" notice goes (default: stderr). */
+  notice?: (line: string) => void;
   /** Cap on the bytes of a folder's text files (default `DEFAULT_MAX_CONTEXT_BYTES`). */
   maxBytes?: number;
 }
@@ -94,6 +96,9 @@ const mb = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 export async function loadContextFiles(spec: string, options: LoadContextOptions = {}): Promise<LoadedContext> {
   const skipped = { binary: [] as string[], ignored: [] as string[] };
   if (spec === '-') {
+    // On a terminal, say why nothing happens: the text is read until end of input.
+    const stdin = options.stdin ?? process.stdin;
+    if ((stdin as { isTTY?: boolean }).isTTY) (options.notice ?? ((l) => process.stderr.write(l)))('reading the context from stdin (the terminal): type or paste it, then press Ctrl-D on a new line\n');
     const chunks: Buffer[] = [];
     for await (const chunk of options.stdin ?? process.stdin) chunks.push(Buffer.from(chunk as Buffer));
     const text = textOf(Buffer.concat(chunks));

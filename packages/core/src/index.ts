@@ -19,6 +19,7 @@ export { recordingHandler, type Tool, type HostCallContext, type RecordingHandle
 export { restoreRepl, ReplayDivergedError } from './engine/restore.ts';
 export { childId, idSegment } from './engine/ids.ts';
 export { LLMError, DEFAULT_MODEL_TIMEOUT_MS, zeroUsage, addUsage, type LLMClient, type CompletionRequest, type Completion } from './llm/client.ts';
+export { causeChain } from './llm/error-cause.ts';
 export { PriceTable, prices, DEFAULT_PRICES, type ModelPrice } from './llm/pricing.ts';
 export { ScriptedLLM, parseScript, ScriptFileSchema, estimateTokens, type Script, type ScriptRule, type ScriptFunction, type ScriptedLLMOptions, type MatchOn } from './llm/scripted.ts';
 export { RLM, answerOf, conversationToTask, type RLMOptions, type RLMRun, type RLMRunOptions } from './rlm.ts';

@@ -92,6 +92,11 @@ export class PluginRegistry {
     return [...this.runtimes.keys()];
   }
 
+  /** Each runtime's name and description, in the order added (for help texts). */
+  runtimeList(): { name: string; description: string }[] {
+    return [...this.runtimes.values()].map((r) => ({ name: r.name, description: r.description ?? '' }));
+  }
+
   /** Known provider prefixes, in the order added. */
   providerPrefixes(): string[] {
     return [...this.providers.keys()];

@@ -84,7 +84,7 @@ export class OpenAIClient implements LLMClient {
       const responseModel = res.model || model;
       return { text, usage: this.usageOf(res.usage, responseModel), model: responseModel };
     } catch (err) {
-      throw toLLMError(err, where);
+      throw toLLMError(err, where, this.sdk.baseURL);
     }
   }
 

@@ -62,7 +62,7 @@ export class SharedContainer {
     const name = containerName();
     const args = ['run', '-i', '--rm', '--name', name, '--label', 'rlmtree.runtime=docker', ...isolationArgs(options)];
     args.push('--entrypoint', 'python3', options.image, '-s', '-B', '-u', '-c', INIT_SOURCE);
-    const run = spawn(options.docker, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const run = spawn(options.docker, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true /* Ctrl-C reaches only the host (docs/cli.md) */ });
     let stderr = '';
     run.stderr!.on('data', (b: Buffer) => (stderr = (stderr + b.toString('utf8')).slice(-4000)));
     return new Promise((resolve, reject) => {
@@ -97,7 +97,7 @@ export class SharedContainer {
   exec(): ChildProcess {
     const o = this.options;
     const args = ['exec', '-i', '--user', o.user, '--workdir', o.workDir, this.name, ...replCommand(o)];
-    return spawn(o.docker, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    return spawn(o.docker, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true /* Ctrl-C reaches only the host (docs/cli.md) */ });
   }
 
   /**

@@ -91,7 +91,7 @@ export class DockerRuntime implements Runtime {
     const name = containerName();
     const args = ['run', '-i', '--rm', '--name', name, '--label', 'rlmtree.runtime=docker', ...isolationArgs(o)];
     args.push('--entrypoint', 'python3', o.image, ...replCommand(o).slice(1));
-    const child = spawn(o.docker, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(o.docker, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true /* Ctrl-C reaches only the host (docs/cli.md) */ });
     const remove = () => {
       const p = dockerCli(o.docker, ['rm', '-f', name]).catch(() => {});
       this.removals.add(p);

@@ -31,11 +31,13 @@ import { runBenchOnWorkers } from '../bench-workers.ts';
 import { openQueue } from '../postgres.ts';
 import { CliError } from '../errors.ts';
 import { modelFromSpec } from '../models.ts';
-import { runtimeFromSpec } from '../runtimes.ts';
-import { intOption } from './run.ts';
+import { commandHelp } from '../help-text.ts';
+import { addLimitFlags, limitsFromFlags, wholeNumber, type LimitFlags } from '../limit-flags.ts';
+import { addRuntimeFlag, checkedRuntime } from '../runtimes.ts';
+import { requireOptions } from './run.ts';
 
 /** Options of `rlmtree bench`, as parsed. */
-export interface BenchCommandOptions {
+export interface BenchCommandOptions extends LimitFlags {
   model: string;
   subModel?: string;
   baseline?: boolean;
@@ -47,9 +49,6 @@ export interface BenchCommandOptions {
   runtime: string;
   out?: string;
   traces: boolean;
-  maxDepth?: number;
-  maxIterations?: number;
-  cellTimeout?: number;
   /** A PostgreSQL URL: the RLM runs go to `rlmtree worker` processes on that queue. */
   workers?: string;
   schema?: string;
@@ -97,19 +96,13 @@ export async function benchCommand(taskName: string, opts: BenchCommandOptions):
   const traceDir = join(out, 'traces');
   const traced = opts.traces && !opts.workers;
   mkdirSync(traced ? traceDir : out, { recursive: true });
-  const limits: Partial<Limits> = {};
-  if (opts.maxDepth !== undefined) limits.maxDepth = opts.maxDepth;
-  if (opts.maxIterations !== undefined) limits.maxIterations = opts.maxIterations;
-  if (opts.cellTimeout !== undefined) {
-    if (!(opts.cellTimeout > 0)) throw new CliError('bench: --cell-timeout takes a positive number of seconds');
-    limits.cellTimeoutMs = Math.round(opts.cellTimeout * 1000);
-  }
+  const limits = limitsFromFlags(opts);
 
   let results: InstanceResult[];
   if (opts.workers) {
     results = await benchOnWorkers(task, sizes, limits, baselineLlm, opts);
   } else {
-    const runtime = await runtimeFromSpec(opts.runtime);
+    const runtime = await checkedRuntime(opts.runtime);
     try {
       results = await runBench({
         task,
@@ -181,27 +174,27 @@ async function benchOnWorkers(task: TaskSpec, sizes: number[], limits: Partial<L
 
 /** Adds `bench` to the program. */
 export function registerBench(cli: Command): void {
-  cli
+  const command = cli
     .command('bench')
     .description('run a long-context benchmark task (generated offline, scored) through the RLM, and optionally the base model')
     .argument('<task>', `one of: ${Object.keys(TASKS).join(', ')}`)
-    .requiredOption('-m, --model <spec>', 'root model: scripted (built-in policies, no API key), openai:<model>, anthropic:<model>, scripted:<file>')
+    .option('-m, --model <spec>', 'root model [required]: scripted (built-in policies, no API key), openai:<model>, anthropic:<model>, scripted:<file>')
     .option('--sub-model <spec>', 'model for sub-calls and child agents (default: --model; with scripted, the scripted sub-model)')
     .option('--sizes <list>', 'context sizes in tokens: 8192, 8k, 2^13, or a range 2^13..2^20', '2^13,2^14')
-    .option('--n <N>', 'instances per size', intOption('--n'), 3)
-    .option('--seed <S>', 'seed of the generated instances', intOption('--seed'), 0)
+    .option('--n <N>', 'instances per size', wholeNumber(1), 3)
+    .option('--seed <S>', 'seed of the generated instances', wholeNumber(0), 0)
     .option('--baseline', 'also run the base model with the whole context in its prompt (cut to --window)')
     .option('--baseline-model <spec>', 'the base model (default: --model; with scripted, the scripted base model)')
-    .addOption(new Option('--window <tokens>', "the base model's context window in tokens").argParser(intOption('--window')).default(DEFAULT_WINDOW_TOKENS))
-    .option('--runtime <name>', 'where agent code runs', 'subprocess')
-    .option('--out <dir>', 'folder for results.json, results.csv and traces/ (default bench-results/<task>-<time>)')
-    .option('--no-traces', 'do not write a trace per RLM run')
-    .option('--max-depth <n>', 'deepest level of delegated agents (root = 0)', intOption('--max-depth'))
-    .option('--max-iterations <n>', 'model replies per agent', intOption('--max-iterations'))
-    .addOption(new Option('--cell-timeout <seconds>', 'time one cell may run (default 120; large contexts with slow sub-calls need more)').argParser(Number))
+    .addOption(new Option('--window <tokens>', "the base model's context window in tokens").argParser(wholeNumber(1)).default(DEFAULT_WINDOW_TOKENS));
+  addRuntimeFlag(command);
+  command.option('--out <dir>', 'folder for results.json, results.csv and traces/ (default bench-results/<task>-<time>)').option('--no-traces', 'do not write a trace per RLM run');
+  addLimitFlags(command);
+  command
     .option('--workers <postgres-url>', 'spread the RLM runs over `rlmtree worker` processes on this PostgreSQL queue (docs/distributed.md)')
     .option('--schema <name>', 'with --workers: the Postgres schema of the queue', 'rlmtree')
+    .addHelpText('after', commandHelp('bench', ['rlmtree bench oolong --model scripted --sizes 2^13,2^14 --baseline', 'rlmtree bench s-niah --model openai:gpt-5 --sub-model openai:gpt-5-mini --sizes 2^13..2^16 --n 5']))
     .action(async (taskName: string, opts) => {
+      requireOptions(command, opts, ['model']);
       process.exitCode = await benchCommand(taskName, opts);
     });
 }

@@ -30,7 +30,7 @@ import { modelFromSpec } from '../models.ts';
 import { runtimeFromSpec } from '../runtimes.ts';
 import { fileError, loadStates, traceConfig } from '../trace-file.ts';
 import { usageLine } from '../usage-report.ts';
-import { intOption } from './run.ts';
+import { wholeNumber } from '../limit-flags.ts';
 
 /** Options of `rlmtree chat`, as parsed. */
 export interface ChatCommandOptions {
@@ -197,7 +197,7 @@ export function registerChat(cli: Command): void {
     .option('--trace <file>', 'record the session to a new JSONL trace (reopen it with --resume)')
     .option('--history <file>', 'a JSON list of earlier {"role": "user"|"assistant", "content"} messages to start with')
     .option('--resume <trace>', 'reopen the session recorded in this trace and keep recording into it')
-    .option('--max-iterations <n>', 'model replies per agent per turn', intOption('--max-iterations'))
+    .option('--max-iterations <n>', 'model replies per agent per turn', wholeNumber(1))
     .addOption(new Option('--cell-timeout <seconds>', 'time one cell may run').argParser(Number))
     .option('--no-live', 'plain progress lines even on a terminal')
     .action(async (opts) => {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { renderTree, totalUsage } from '@rlmtree/core';
 import { CliError } from '../errors.ts';
 import { loadStates } from '../trace-file.ts';
-import { intOption } from './run.ts';
+import { wholeNumber } from '../limit-flags.ts';
 
 /** Options of `rlmtree replay`. */
 export interface ReplayCommandOptions {
@@ -34,7 +34,7 @@ export function registerReplay(cli: Command): void {
     .command('replay')
     .description('print the agent tree at every step of a trace (or one with --step), rebuilt from its events')
     .argument('<trace>', 'a JSONL trace written by run --trace')
-    .option('--step <n>', 'print only step N', intOption('--step'))
+    .option('--step <n>', 'print only step N', wholeNumber(0))
     .action(async (path: string, opts) => {
       process.exitCode = await replayCommand(path, opts);
     });

@@ -5,16 +5,17 @@
  */
 import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import { failedOnModel, forkTrace, isFinished, replay, retryAgent, TraceFormatError, TraceWriter, type LLMClient, type RunState } from '@rlmtree/core';
+import { failedOnModel, forkTrace, isFinished, replay, retryAgent, setLimits, TraceFormatError, TraceWriter, type LLMClient, type RunState } from '@rlmtree/core';
 import { CliError } from '../errors.ts';
 import { driveRun, reportRun } from '../drive.ts';
 import { MODEL_TIMEOUT_HELP, modelFromSpec, modelTimeoutOption } from '../models.ts';
-import { runtimeFromSpec } from '../runtimes.ts';
+import { commandHelp } from '../help-text.ts';
+import { addLimitFlags, limitsFromFlags, wholeNumber, type LimitFlags } from '../limit-flags.ts';
+import { addRuntimeFlag, checkedRuntime } from '../runtimes.ts';
 import { fileError, loadTrace } from '../trace-file.ts';
-import { intOption } from './run.ts';
 
 /** Options of `rlmtree resume`, as parsed. */
-export interface ResumeCommandOptions {
+export interface ResumeCommandOptions extends LimitFlags {
   /** Fork at this step into a new trace instead of continuing the trace itself. */
   from?: number;
   /** The fork's trace file (default `<name>.fork-<N>.jsonl` beside the original). */
@@ -80,31 +81,43 @@ export async function resumeCommand(path: string, opts: ResumeCommandOptions): P
     const root = start.nodes[start.rootId]!;
     const hint = root.error?.kind === 'llm_error' && !opts.retryFailed ? ' (it ended on a model error: --retry-failed calls the model again)' : '';
     process.stderr.write(`the run had already finished at step ${start.step}${hint}\n`);
-    return reportRun(start, opts.json ?? false);
+    return reportRun({ state: start }, opts.json ?? false, path);
   }
+  const limits = limitsFromFlags(opts);
+  if (Object.keys(limits).length > 0) start = setLimits(start, limits);
   const modelOptions = opts.modelTimeout !== undefined ? { timeoutMs: opts.modelTimeout } : {};
   const llm = await modelFromSpec(modelSpec, modelOptions);
   const subLlm: LLMClient | undefined = subSpec ? await modelFromSpec(subSpec, modelOptions) : undefined;
-  const runtime = await runtimeFromSpec(runtimeSpec);
-  const state = await driveRun(start, { llm, ...(subLlm ? { subLlm } : {}), runtime, live: opts.live, trace: writer });
-  return reportRun(state, opts.json ?? false);
+  let runtime;
+  try {
+    runtime = await checkedRuntime(runtimeSpec);
+  } catch (err) {
+    writer.close();
+    throw err;
+  }
+  const tracePath = opts.from === undefined ? path : (opts.trace ?? join(dirname(path), `${basename(path, '.jsonl')}.fork-${opts.from}.jsonl`));
+  const outcome = await driveRun(start, { llm, ...(subLlm ? { subLlm } : {}), runtime, live: opts.live, trace: writer, tracePath });
+  return reportRun(outcome, opts.json ?? false, tracePath);
 }
 
 /** Adds `resume` to the program. */
 export function registerResume(cli: Command): void {
-  cli
+  const command = cli
     .command('resume')
     .description('continue a traced run, or fork it at a step into a new trace; REPLs are rebuilt from the record')
     .argument('<trace>', 'a JSONL trace written by run --trace')
-    .option('--from <n>', 'fork at step N into a new trace (default: continue the trace itself)', intOption('--from'))
+    .option('--from <n>', 'fork at step N into a new trace (default: continue the trace itself)', wholeNumber(0))
     .option('--trace <file>', "the fork's trace file (default: <name>.fork-<N>.jsonl)")
     .option('-m, --model <spec>', 'root model (default: the one recorded in the trace)')
-    .option('--sub-model <spec>', 'model for sub-calls and child agents')
-    .option('--runtime <name>', 'where agent code runs (default: the one recorded)')
+    .option('--sub-model <spec>', 'model for sub-calls and child agents');
+  addRuntimeFlag(command, true);
+  addLimitFlags(command, true);
+  command
     .option('--model-timeout <seconds>', MODEL_TIMEOUT_HELP, modelTimeoutOption)
     .option('--retry-failed', 'call the model again for agents that ended on a model error (the root, or a child still awaited)')
-    .option('--json', 'print the answer, usage and run facts as JSON')
+    .option('--json', 'print one JSON object on stdout: {answer, error, usage, steps, agents, runId, trace, exitCode}')
     .option('--no-live', 'plain progress lines even on a terminal')
+    .addHelpText('after', commandHelp('resume', ['rlmtree resume run.jsonl                # continue a killed or interrupted run', 'rlmtree resume run.jsonl --from 3       # fork at step 3 into run.fork-3.jsonl']))
     .action(async (path: string, opts) => {
       process.exitCode = await resumeCommand(path, opts);
     });

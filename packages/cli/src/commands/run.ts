@@ -1,24 +1,22 @@
 /** `rlmtree run "<query>" --context <file|dir|-> --model <spec>`: run an RLM and print its answer. */
 import { Option, type Command } from 'commander';
-import { createSession, type LLMClient, type Limits } from '@rlmtree/core';
+import { createSession, type LLMClient } from '@rlmtree/core';
 import { loadContextFiles, skippedReport } from '../context.ts';
 import { loadResultSchema } from '../result-schema.ts';
 import { loadPromptOptions } from '../prompt-options.ts';
-import { CliError } from '../errors.ts';
 import { driveRun, reportRun } from '../drive.ts';
+import { commandHelp, MODEL_HELP } from '../help-text.ts';
+import { addLimitFlags, limitsFromFlags, positiveNumber, wholeNumber, type LimitFlags } from '../limit-flags.ts';
 import { MODEL_TIMEOUT_HELP, modelFromSpec, modelTimeoutOption } from '../models.ts';
-import { runtimeFromSpec } from '../runtimes.ts';
+import { addRuntimeFlag, checkedRuntime } from '../runtimes.ts';
 import { startTrace, traceConfig } from '../trace-file.ts';
 
 /** Options of `rlmtree run`, as parsed. */
-export interface RunCommandOptions {
+export interface RunCommandOptions extends LimitFlags {
   context: string;
   model: string;
   subModel?: string;
   runtime: string;
-  maxDepth?: number;
-  maxIterations?: number;
-  cellTimeout?: number;
   /** Time one model HTTP attempt may take (ms, parsed from seconds). */
   modelTimeout?: number;
   json?: boolean;
@@ -35,7 +33,7 @@ export interface RunCommandOptions {
   systemPrompt?: string;
 }
 
-/** Runs the command; returns the exit code (0 answered, 3 ended without an answer). */
+/** Runs the command; returns the exit code (0 answered, 3 ended without an answer, 130 interrupted). */
 export async function runCommand(query: string, opts: RunCommandOptions): Promise<number> {
   const loaded = await loadContextFiles(opts.context, { ...(opts.maxContextMb !== undefined ? { maxBytes: opts.maxContextMb * 1024 * 1024 } : {}) });
   for (const line of skippedReport(loaded.skipped)) process.stderr.write(`${line}\n`);
@@ -48,49 +46,67 @@ export async function runCommand(query: string, opts: RunCommandOptions): Promis
   if (llm.name?.startsWith('scripted:')) {
     process.stderr.write(`note: the model is SCRIPTED (${llm.name}): its replies are fixed code from that file, not a language model\n`);
   }
-  const limits: Partial<Limits> = {};
-  if (opts.maxDepth !== undefined) limits.maxDepth = opts.maxDepth;
-  if (opts.maxIterations !== undefined) limits.maxIterations = opts.maxIterations;
-  if (opts.cellTimeout !== undefined) limits.cellTimeoutMs = Math.round(opts.cellTimeout * 1000);
+  // The runtime's prerequisites (python3, a Docker daemon and image, Jupyter) are checked before
+  // the first model call is paid for.
+  const runtime = await checkedRuntime(opts.runtime);
   // A one-turn session: `rlmtree chat --resume <trace>` can go on with it.
-  const start = createSession(query, context, { limits, ...(paths ? { contextPaths: paths } : {}), ...(resultSchema !== undefined ? { resultSchema } : {}), ...(prompt ? { prompt } : {}) });
-  const trace = opts.trace ? startTrace(opts.trace, start, traceConfig(opts)) : undefined;
-  // Started last: from here on, driveRun closes it whatever happens.
-  const runtime = await runtimeFromSpec(opts.runtime);
-  const state = await driveRun(start, { llm, ...(subLlm ? { subLlm } : {}), runtime, live: opts.live, ...(trace ? { trace } : {}) });
-  return reportRun(state, opts.json ?? false);
+  const start = createSession(query, context, { limits: limitsFromFlags(opts), ...(paths ? { contextPaths: paths } : {}), ...(resultSchema !== undefined ? { resultSchema } : {}), ...(prompt ? { prompt } : {}) });
+  let trace;
+  try {
+    trace = opts.trace ? startTrace(opts.trace, start, traceConfig(opts)) : undefined;
+  } catch (err) {
+    await runtime.close();
+    throw err;
+  }
+  const outcome = await driveRun(start, { llm, ...(subLlm ? { subLlm } : {}), runtime, live: opts.live, ...(trace ? { trace } : {}), ...(opts.trace ? { tracePath: opts.trace } : {}) });
+  return reportRun(outcome, opts.json ?? false, opts.trace);
 }
 
-/** Parses a non-negative integer option. @throws CliError naming the option. */
-export function intOption(name: string): (value: string) => number {
-  return (value) => {
-    if (!/^\d+$/.test(value)) throw new CliError(`${name} takes a whole number, got ${JSON.stringify(value)}`);
-    return Number(value);
-  };
+/**
+ * Kept for the commands that still import it: a whole number ≥ 0, a usage error otherwise.
+ * New code uses `wholeNumber` / `positiveNumber` from limit-flags.ts.
+ */
+export function intOption(_name: string): (value: string) => number {
+  return wholeNumber(0);
 }
 
 /** Adds `run` to the program. */
 export function registerRun(cli: Command): void {
-  cli
+  const command = cli
     .command('run')
     .description('answer a query over a long context with an RLM; the answer goes to stdout, progress to stderr')
     .argument('<query>', 'the question')
-    .requiredOption('-c, --context <path>', 'a file (one text), a folder (one document per file) or - (stdin)')
-    .requiredOption('-m, --model <spec>', 'root model: scripted:<file>, openai:<model>, anthropic:<model>')
-    .option('--sub-model <spec>', 'model for llm_query sub-calls and child agents (default: --model)')
-    .option('--runtime <name>', 'where agent code runs: subprocess, docker[=<image>], jupyter[=<url>], pyodide, or a plugin\'s', 'subprocess')
-    .option('--max-depth <n>', 'deepest level of delegated agents (root = 0)', intOption('--max-depth'))
-    .option('--max-iterations <n>', 'model replies per agent', intOption('--max-iterations'))
-    .addOption(new Option('--cell-timeout <seconds>', 'time one cell may run').argParser(Number))
+    .option('-c, --context <path>', 'a file (one text), a folder (one document per file) or - (stdin) [required]')
+    .option('-m, --model <spec>', `root model [required]: ${MODEL_HELP}`)
+    .option('--sub-model <spec>', 'model for llm_query sub-calls and child agents (default: --model)');
+  addRuntimeFlag(command);
+  addLimitFlags(command);
+  command
     .option('--model-timeout <seconds>', MODEL_TIMEOUT_HELP, modelTimeoutOption)
-    .option('--json', 'print the answer, usage and run facts as JSON')
+    .option('--json', 'print one JSON object on stdout: {answer, error, usage, steps, agents, runId, trace, exitCode} (docs/cli.md)')
     .option('--no-live', 'plain progress lines even on a terminal')
     .option('--trace <file>', 'record every step to a JSONL trace (for replay, resume, view)')
-    .addOption(new Option('--max-context-mb <n>', 'cap on the size of a folder context (default 256)').argParser(Number))
+    .addOption(new Option('--max-context-mb <n>', 'cap on the size of a folder context (default 256)').argParser(positiveNumber))
     .option('--prompt <variant>', 'built-in system prompt: default, minimal, cost-warning, compat (the official RLM\'s context / FINAL / FINAL_VAR)')
     .option('--system-prompt <file>', 'a custom system prompt template with {{slots}} (see docs/prompts.md), or a .json prompt config with per-depth prompts')
     .option('--result-schema <file>', 'a JSON Schema file the answer must match; done() with another value is refused back to the model')
-    .action(async (query: string, opts) => {
+    .addHelpText('after', commandHelp('run', ['rlmtree run "Which speaker has the most speeches?" --context play.txt --model openai:gpt-5 --sub-model openai:gpt-5-mini --trace run.jsonl']))
+    .action(async (query: string, opts: RunCommandOptions) => {
+      requireOptions(command, opts, ['context', 'model']);
       process.exitCode = await runCommand(query, opts);
     });
+}
+
+/**
+ * Reports a missing required option as commander would (a usage error). Checked in the action,
+ * after commander has rejected unknown options, so a misspelt `--contxt` is reported as unknown
+ * rather than as a missing `--context`.
+ */
+export function requireOptions(command: Command, opts: object, names: string[]): void {
+  for (const name of names) {
+    if ((opts as Record<string, unknown>)[name] === undefined) {
+      const option = command.options.find((o) => o.attributeName() === name)!;
+      command.error(`required option '${option.flags}' not specified`, { code: 'commander.missingMandatoryOptionValue', exitCode: 2 });
+    }
+  }
 }

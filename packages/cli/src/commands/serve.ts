@@ -7,17 +7,19 @@ import { serve, type ServerType } from '@hono/node-server';
 import { Option, type Command } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Limits, LLMClient } from '@rlmtree/core';
+import type { LLMClient } from '@rlmtree/core';
 import { CliError } from '../errors.ts';
 import { modelFromSpec } from '../models.ts';
-import { runtimeFromSpec } from '../runtimes.ts';
+import { commandHelp, MODEL_HELP } from '../help-text.ts';
+import { addLimitFlags, limitsFromFlags, positiveNumber, wholeNumber, type LimitFlags } from '../limit-flags.ts';
+import { addRuntimeFlag, checkedRuntime } from '../runtimes.ts';
 import { createServeApp, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENT_RUNS, DEFAULT_RETRY_AFTER_S } from '../serve/app.ts';
 import { ServeRunner } from '../serve/runner.ts';
 import { DEFAULT_SESSION_IDLE_MS, ServeSessions } from '../serve/sessions.ts';
-import { intOption } from './run.ts';
+import { requireOptions } from './run.ts';
 
 /** Options of `rlmtree serve`, as parsed. */
-export interface ServeCommandOptions {
+export interface ServeCommandOptions extends LimitFlags {
   model: string;
   subModel?: string;
   runtime: string;
@@ -25,12 +27,6 @@ export interface ServeCommandOptions {
   port: number;
   token?: string;
   servedModelName: string;
-  maxDepth?: number;
-  maxIterations?: number;
-  cellTimeout?: number;
-  maxTokens?: number;
-  maxCost?: number;
-  maxWallClock?: number;
   maxBodySize: number;
   maxConcurrentRuns: number;
   retryAfter: number;
@@ -60,14 +56,9 @@ export interface RunningServer {
 export async function startServe(opts: ServeCommandOptions): Promise<RunningServer> {
   const llm = await modelFromSpec(opts.model);
   const subLlm: LLMClient | undefined = opts.subModel ? await modelFromSpec(opts.subModel) : undefined;
-  const limits: Partial<Limits> = {};
-  if (opts.maxDepth !== undefined) limits.maxDepth = opts.maxDepth;
-  if (opts.maxIterations !== undefined) limits.maxIterations = opts.maxIterations;
-  if (opts.cellTimeout !== undefined) limits.cellTimeoutMs = Math.round(opts.cellTimeout * 1000);
-  if (opts.maxTokens !== undefined) limits.maxTotalTokens = opts.maxTokens;
-  if (opts.maxCost !== undefined) limits.maxCostUsd = opts.maxCost;
-  if (opts.maxWallClock !== undefined) limits.maxWallClockMs = Math.round(opts.maxWallClock * 1000);
-  const runtime = await runtimeFromSpec(opts.runtime);
+  const limits = limitsFromFlags(opts);
+  // Prerequisites (python3, a Docker daemon and image, Jupyter) before the server takes requests.
+  const runtime = await checkedRuntime(opts.runtime);
   let traceDir: string | undefined;
   if (opts.traceDir) {
     traceDir = resolve(opts.traceDir);
@@ -102,10 +93,21 @@ export async function startServe(opts: ServeCommandOptions): Promise<RunningServ
   if (!LOOPBACK.has(opts.host) && !token) {
     process.stderr.write(`warning: serving on ${opts.host} with no --token: anyone who can reach it can run code through the model\n`);
   }
-  const server = await new Promise<ServerType>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: opts.host, port: opts.port }, () => resolve(s));
-    s.once('error', (err: Error) => reject(new CliError(`cannot listen on ${opts.host}:${opts.port}: ${err.message}`)));
-  });
+  let server: ServerType;
+  try {
+    server = await new Promise<ServerType>((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, hostname: opts.host, port: opts.port }, () => resolve(s));
+      s.once('error', (err: NodeJS.ErrnoException) => {
+        const why = err.code === 'EADDRINUSE' ? 'the port is in use (choose another with --port, or --port 0 for a free one)' : err.message;
+        reject(new CliError(`cannot listen on ${opts.host}:${opts.port}: ${why}`));
+      });
+    });
+  } catch (err) {
+    // Nothing may keep the process alive after a failed start (sessions, the runtime's pool).
+    await sessions?.close();
+    await runtime.close();
+    throw err;
+  }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
@@ -119,42 +121,34 @@ export async function startServe(opts: ServeCommandOptions): Promise<RunningServ
   };
 }
 
-/** Parses a positive number option. @throws CliError naming the option. */
-function positiveNumber(name: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0) throw new CliError(`${name} takes a positive number, got ${JSON.stringify(value)}`);
-    return n;
-  };
-}
-
 /** Adds `serve` to the program. */
 export function registerServe(cli: Command): void {
-  cli
+  const command = cli
     .command('serve')
     .description('serve an RLM as an OpenAI-compatible API: POST /v1/chat/completions, POST /v1/responses, GET /v1/models, GET /health')
-    .requiredOption('-m, --model <spec>', 'root model: scripted:<file>, openai:<model>, anthropic:<model>')
-    .option('--sub-model <spec>', 'model for llm_query sub-calls and child agents (default: --model)')
-    .option('--runtime <name>', 'where agent code runs', 'subprocess')
+    .option('-m, --model <spec>', `root model [required]: ${MODEL_HELP}`)
+    .option('--sub-model <spec>', 'model for llm_query sub-calls and child agents (default: --model)');
+  addRuntimeFlag(command);
+  command
     .option('--host <address>', 'address to listen on (loopback by default)', '127.0.0.1')
-    .option('--port <n>', 'port (0 picks a free one)', intOption('--port'), 8080)
+    .option('--port <n>', 'port (0 picks a free one)', wholeNumber(0), 8080)
     .option('--token <token>', 'require Authorization: Bearer <token> (default: RLMTREE_SERVE_TOKEN, else none)')
-    .option('--served-model-name <name>', 'the model id clients send and /v1/models lists', 'rlmtree')
-    .option('--max-depth <n>', 'deepest level of delegated agents (root = 0)', intOption('--max-depth'))
-    .option('--max-iterations <n>', 'model replies per agent', intOption('--max-iterations'))
-    .option('--max-tokens <n>', 'tokens one request may use across its whole tree', intOption('--max-tokens'))
-    .addOption(new Option('--max-cost <usd>', 'USD one request may spend across its whole tree').argParser(positiveNumber('--max-cost')))
-    .addOption(new Option('--max-wall-clock <seconds>', 'time one request may take').argParser(positiveNumber('--max-wall-clock')))
-    .addOption(new Option('--cell-timeout <seconds>', 'time one cell may run').argParser(positiveNumber('--cell-timeout')))
-    .option('--max-body-size <bytes>', 'largest request body accepted; larger ones get 413', intOption('--max-body-size'), DEFAULT_MAX_BODY_BYTES)
-    .option('--max-concurrent-runs <n>', 'agent trees run at once; a request past it gets 429 with Retry-After', intOption('--max-concurrent-runs'), DEFAULT_MAX_CONCURRENT_RUNS)
-    .option('--retry-after <seconds>', 'the Retry-After of a 429', intOption('--retry-after'), DEFAULT_RETRY_AFTER_S)
+    .option('--served-model-name <name>', 'the model id clients send and /v1/models lists', 'rlmtree');
+  // Per request: the limits apply to each request's agent tree.
+  addLimitFlags(command);
+  command
+    .option('--max-body-size <bytes>', 'largest request body accepted; larger ones get 413', wholeNumber(1), DEFAULT_MAX_BODY_BYTES)
+    .option('--max-concurrent-runs <n>', 'agent trees run at once; a request past it gets 429 with Retry-After', wholeNumber(1), DEFAULT_MAX_CONCURRENT_RUNS)
+    .option('--retry-after <seconds>', 'the Retry-After of a 429', wholeNumber(0), DEFAULT_RETRY_AFTER_S)
     .option('--cors [origins]', 'send CORS headers: for any origin, or for a comma-separated list of origins')
     .option('--trace-dir <dir>', 'record each request as a trace file <dir>/<request id>.jsonl (rlmtree replay / view read it)')
     .option('--no-log', 'no request log line on stderr')
     .option('--sessions', 'keep conversations: a request that continues an earlier one (same messages plus its answer, or the x-rlmtree-session header) continues its session and REPL instead of a fresh tree')
-    .addOption(new Option('--session-idle <seconds>', 'close a session (and its REPLs) unused this long').argParser(positiveNumber('--session-idle')).default(DEFAULT_SESSION_IDLE_MS / 1000))
+    .addOption(new Option('--session-idle <seconds>', 'close a session (and its REPLs) unused this long').argParser(positiveNumber).default(DEFAULT_SESSION_IDLE_MS / 1000))
+    .addHelpText('after', commandHelp('serve', ['rlmtree serve --model openai:gpt-5 --port 8080   # then point any OpenAI SDK at http://127.0.0.1:8080/v1'], [['RLMTREE_SERVE_TOKEN', 'the bearer token clients must send (like --token)']]))
     .action(async (opts: ServeCommandOptions) => {
+      requireOptions(command, opts, ['model']);
+      if (opts.port > 65535) command.error(`option '--port <n>' argument '${opts.port}' is invalid. takes a port number 0..65535`, { exitCode: 2, code: 'commander.invalidArgument' });
       const running = await startServe(opts);
       process.stderr.write(`rlmtree serve: listening on ${running.url} (model ${opts.servedModelName})\n`);
       await new Promise<void>((resolve) => {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { preview } from '@rlmtree/core';
 import type { RunRecord } from '@rlmtree/postgres';
 import { openQueue, postgresOptions, type PostgresCliOptions } from '../postgres.ts';
-import { intOption } from './run.ts';
+import { wholeNumber } from '../limit-flags.ts';
 
 /** One line per run: id, status, step, attempts, worker, answer. */
 export function statusLine(r: RunRecord): string {
@@ -43,7 +43,7 @@ export function registerStatus(cli: Command): void {
       .command('status')
       .description('show the runs on the PostgreSQL queue (all, newest first, or the ones named)')
       .argument('[run-id...]', 'runs to show (default: the latest --limit runs)')
-      .option('--limit <n>', 'runs listed when none is named', intOption('--limit'), 50)
+      .option('--limit <n>', 'runs listed when none is named', wholeNumber(0), 50)
       .option('--json', 'print JSON'),
   ).action(async (runIds: string[], opts) => {
     process.exitCode = await statusCommand(runIds, opts);

@@ -35,10 +35,42 @@ export async function viewCommand(path: string, opts: ViewCommandOptions): Promi
   }
   process.stderr.write(`wrote ${out} (${(Buffer.byteLength(html) / 1e6).toFixed(2)} MB, ${states.length - 1} steps, ${Object.keys(states.at(-1)!.nodes).length} agents) for ${basename(path)}\n`);
   if (opts.open) {
-    const { default: open } = await import('open');
-    await open(out).catch((err: Error) => process.stderr.write(`rlmtree: could not open a browser (${err.message}); open ${out} yourself\n`));
+    const problem = await openInBrowser(out);
+    if (problem) process.stderr.write(`rlmtree: could not open a browser (${problem}); open ${out} yourself\n`);
   }
   return 0;
+}
+
+/** How long the opener (xdg-open, open, start) may take to fail before it counts as having worked (ms). */
+const OPENER_GRACE_MS = 5000;
+
+/**
+ * Opens `file` with the `open` package and waits for the opener's verdict: it exits non-zero at
+ * once when there is no browser (xdg-open: "no method available"). @returns why it failed, or
+ * undefined when it worked (or is still running after OPENER_GRACE_MS: a browser it started).
+ */
+export async function openInBrowser(file: string): Promise<string | undefined> {
+  const { default: open } = await import('open');
+  try {
+    const child = await open(file);
+    child.ref(); // `open` unrefs the opener; its verdict is awaited here (bounded by the timer)
+    return await new Promise<string | undefined>((resolve) => {
+      const timer = setTimeout(() => {
+        child.unref(); // a browser it became: leave it running
+        resolve(undefined);
+      }, OPENER_GRACE_MS);
+      child.once('error', (err) => {
+        clearTimeout(timer);
+        resolve(err.message);
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        resolve(code === 0 ? undefined : `${child.spawnfile} exited with code ${code}: no browser or desktop to open it with`);
+      });
+    });
+  } catch (err) {
+    return (err as Error).message;
+  }
 }
 
 /** Adds `view` to the program. */

@@ -9,7 +9,7 @@ import { Worker } from '@rlmtree/postgres';
 import { modelFromSpec } from '../models.ts';
 import { runtimeFromSpec } from '../runtimes.ts';
 import { postgresError, postgresOptions, postgresUrl, type PostgresCliOptions } from '../postgres.ts';
-import { intOption } from './run.ts';
+import { wholeNumber } from '../limit-flags.ts';
 
 /** Options of `rlmtree worker`, as parsed. */
 export interface WorkerCommandOptions extends PostgresCliOptions {
@@ -76,9 +76,9 @@ export function registerWorker(cli: Command): void {
       .requiredOption('-m, --model <spec>', 'root model: scripted:<file>, openai:<model>, anthropic:<model>')
       .option('--sub-model <spec>', 'model for llm_query sub-calls and child agents (default: --model)')
       .option('--runtime <name>', 'where agent code runs: subprocess, docker, jupyter', 'subprocess')
-      .option('--concurrency <n>', 'runs advanced at once by this worker', intOption('--concurrency'), 2)
-      .option('--step-concurrency <n>', 'model calls and cells at once within one run\'s step (default 8)', intOption('--step-concurrency'))
-      .option('--lease <seconds>', 'how long a run stays claimed without a heartbeat (>= 10)', intOption('--lease'))
+      .option('--concurrency <n>', 'runs advanced at once by this worker', wholeNumber(0), 2)
+      .option('--step-concurrency <n>', 'model calls and cells at once within one run\'s step (default 8)', wholeNumber(0))
+      .option('--lease <seconds>', 'how long a run stays claimed without a heartbeat (>= 10)', wholeNumber(0))
       .option('-q, --quiet', 'no progress lines on stderr'),
   ).action(async (opts) => {
     process.exitCode = await workerCommand(opts);

@@ -14,7 +14,7 @@ import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { closeSync, fsyncSync, linkSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { writeFile as writeFileAtomic } from 'atomically';
+import { writeFileAtomic } from '../util/atomic-write.ts';
 import type { RunState } from '../schema/state.ts';
 import { checkStep, CheckpointConflictError, CheckpointHeads, decodeCheckpoint, encodeCheckpoint, linkOf, type ChainLink, type CheckpointStore, type PredecessorRow } from './store.ts';
 
@@ -48,7 +48,7 @@ export class FileCheckpointStore implements CheckpointStore {
       const file = join(blobDir, `${hash}.json`);
       // Content-addressed: a file that exists already holds this text (its hash is checked on read).
       // JSON-encoded: a lone surrogate survives (raw UTF-8 would replace it).
-      if (!(await exists(file))) await writeFileAtomic(file, JSON.stringify(text), 'utf8');
+      if (!(await exists(file))) await writeFileAtomic(file, JSON.stringify(text));
     }
     await mkdir(this.runDir(runId), { recursive: true });
     const target = this.pathOf(runId, step);

@@ -1,0 +1,34 @@
+/**
+ * Writing a file so that a reader, or a writer killed mid-way, never sees half of it: the text
+ * goes to a temporary file in the same folder (same file system), is flushed to disk, and is
+ * renamed over the target (rename is atomic on POSIX file systems).
+ *
+ * Ours rather than a library's: write-file-atomic needs Node 22.22 and does not bundle (a dynamic
+ * require), and `atomically` hooks SIGINT/SIGTERM on import and re-sends the signal to the
+ * process, which breaks the CLI's own Ctrl-C handling — a library must not change how its host
+ * process reacts to signals.
+ */
+import { randomBytes } from 'node:crypto';
+import { open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/**
+ * Writes `text` (UTF-8) to `path` atomically. The temporary file (`.<name>.<random>.tmp`) is
+ * removed when the write fails. @throws the file system's error (ENOENT for a missing folder…).
+ */
+export async function writeFileAtomic(path: string, text: string): Promise<void> {
+  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    const file = await open(temp, 'wx');
+    try {
+      await file.writeFile(text, 'utf8');
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(temp, path);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
+}
