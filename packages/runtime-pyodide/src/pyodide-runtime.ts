@@ -14,7 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { WarmPool, type Repl, type ReplOptions, type Runtime } from '@rlmtree/core';
-import { PRELUDE_PATH, ProcessReplSet, StartedProcess } from '@rlmtree/runtime-python';
+import { PRELUDE_PATH, ProcessReplSet, pythonFile, StartedProcess } from '@rlmtree/runtime-python';
 import { PyodideProcess } from './pyodide-process.ts';
 
 /** A host folder visible inside every REPL. */
@@ -42,7 +42,7 @@ export interface PyodideRuntimeOptions {
   snapshot?: boolean;
 }
 
-const TRANSPORT_PATH = new URL('../python/rlmtree_pyodide.py', import.meta.url);
+const TRANSPORT_PATH = pythonFile('@rlmtree/runtime-pyodide', 'rlmtree_pyodide.py', import.meta.url);
 
 /** Runs each agent's REPL in a Pyodide worker thread. */
 export class PyodideRuntime implements Runtime {
