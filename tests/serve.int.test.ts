@@ -239,6 +239,7 @@ describe('rlmtree serve: the Responses API through the openai SDK', () => {
     expect(unknown).toMatchObject({ status: 400, code: 'item_not_found' });
     const previous = await client().responses.create({ model: MODEL, input: 'Say hello', previous_response_id: first.id }).catch((e: unknown) => e);
     expect(previous).toMatchObject({ status: 400, param: 'previous_response_id' });
+    expect((previous as Error).message).toMatch(/--sessions/);
     const tools = await client().responses.create({ model: MODEL, input: 'Say hello', tools: [{ type: 'function', name: 'f', parameters: {}, strict: false }] }).catch((e: unknown) => e);
     expect(tools).toMatchObject({ status: 400, param: 'tools' });
   });

@@ -3,7 +3,8 @@
  * the AI SDK's `openai(...)` and of LangChain's `ChatOpenAI` with `useResponsesApi`. The reply has
  * a `reasoning` output item whose summary is the tree's progress (streamed as
  * `response.reasoning_summary_text.delta` events while the tree works) and a `message` item with
- * the answer. `previous_response_id` is refused until serve sessions exist (see docs/serve.md).
+ * the answer. With `--sessions`, `previous_response_id` continues that response's session (same
+ * tree, same REPL); without, it is a 400 that says so.
  */
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
@@ -11,6 +12,7 @@ import { z } from 'zod';
 import { progressLine, type ChatMessage, type Usage } from '@rlmtree/core';
 import { failure, RequestError } from './errors.ts';
 import type { ItemStore } from './item-store.ts';
+import { SESSION_HEADER } from './sessions.ts';
 import { responsesOutput } from './output.ts';
 import { checkModel, refuseTools, schemaIssue } from './request.ts';
 import { runSignal, type RouteContext } from './route.ts';
@@ -100,12 +102,16 @@ export async function createResponse(c: Context, r: RouteContext & { items: Item
   const req = parsed.data;
   checkModel(req.model, r.modelName);
   refuseTools(req.tools);
-  if (req.previous_response_id) {
-    throw new RequestError('previous_response_id: continuing a conversation on the server needs serve sessions, which this version does not have yet; send the whole conversation in input', 'previous_response_id', 'unsupported_parameter');
+  const previous = req.previous_response_id ?? undefined;
+  if (previous && !r.runner.options.sessions) {
+    throw new RequestError('previous_response_id: this server keeps no conversations; start it with --sessions, or send the whole conversation in input', 'previous_response_id', 'unsupported_parameter');
   }
   const output = responsesOutput(req.text);
   const messages = toChatMessages(req, r.items);
   if (!messages.some((m) => m.role === 'user')) throw new RequestError('input must hold at least one user message', 'input');
+  // With --sessions: previous_response_id (or the session header) continues that conversation's session.
+  const sessionId = c.req.header(SESSION_HEADER);
+  const continuing = { ...(previous ? { continueFrom: previous } : {}), ...(sessionId ? { sessionId } : {}) };
   const store = req.store !== false;
   const id = newId('resp');
   r.log(c, id);
@@ -122,7 +128,7 @@ export async function createResponse(c: Context, r: RouteContext & { items: Item
     instructions: req.instructions ?? null,
     metadata: req.metadata ?? {},
     parallel_tool_calls: false,
-    previous_response_id: null,
+    previous_response_id: previous ?? null,
     reasoning: { effort: null, summary: null },
     store,
     temperature: null,
@@ -151,7 +157,8 @@ export async function createResponse(c: Context, r: RouteContext & { items: Item
   if (!req.stream) {
     try {
       let progress = '';
-      const outcome = await r.runner.run({ id, messages, signal, output, onEvent: (e) => (progress += progressLine(e) ?? '') });
+      const outcome = await r.runner.run({ id, messages, signal, output, ...continuing, onEvent: (e) => (progress += progressLine(e) ?? '') });
+      if (outcome.sessionId) c.header(SESSION_HEADER, outcome.sessionId);
       remember(progress, outcome.text);
       const items = [...(progress ? [reasoningItem(progress)] : []), messageItem(outcome.text, 'completed')];
       return c.json({ ...base, status: 'completed', error: null, output: items, output_text: outcome.text, usage: responsesUsage(outcome.usage) });
@@ -189,6 +196,7 @@ export async function createResponse(c: Context, r: RouteContext & { items: Item
         messages,
         signal,
         output,
+        ...continuing,
         onEvent: (event) => {
           const line = progressLine(event);
           if (!line) return;
