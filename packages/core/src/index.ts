@@ -17,6 +17,7 @@ export { attachTelemetry, defaultTracer } from './engine/telemetry.ts';
 export { progressLine } from './engine/progress.ts';
 export { recordingHandler, type Tool, type HostCallContext, type RecordingHandler } from './engine/host-calls.ts';
 export { restoreRepl, ReplayDivergedError } from './engine/restore.ts';
+export { checkBound, RestoreDivergedError } from './integrity/fingerprint.ts';
 export { childId, idSegment } from './engine/ids.ts';
 export { LLMError, DEFAULT_MODEL_TIMEOUT_MS, zeroUsage, addUsage, type LLMClient, type CompletionRequest, type Completion } from './llm/client.ts';
 export { causeChain } from './llm/error-cause.ts';

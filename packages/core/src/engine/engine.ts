@@ -278,7 +278,8 @@ export class Engine {
     try {
       repl = await this.replFor(state, node);
     } catch (err) {
-      const kind = (err as Error).name === 'ReplayDivergedError' ? 'replay_diverged' : 'runtime_error';
+      const name = (err as Error).name;
+      const kind = name === 'ReplayDivergedError' ? 'replay_diverged' : name === 'RestoreDivergedError' ? 'restore_diverged' : 'runtime_error';
       return { type: 'agent_failed', agentId: node.id, error: { kind, message: (err as Error).message } };
     }
     // The REPL may take a while to start: a run cancelled meanwhile must not start the cell

@@ -81,6 +81,8 @@ export const AgentErrorKindSchema = z.enum([
   'llm_error',
   'runtime_error',
   'replay_diverged',
+  /** A rebuilt REPL re-ran a cell and bound a value other than the recorded one (see docs/integrity.md). */
+  'restore_diverged',
   'cancelled',
   'parent_finished',
 ]);
