@@ -37,7 +37,7 @@ export interface PyodideRuntimeOptions {
   mounts?: PyodideMount[];
   /**
    * Start REPLs from a memory snapshot of an interpreter that has loaded the prelude, made once
-   * per runtime (default true; about 3 times faster per REPL than loading Pyodide afresh).
+   * per runtime (default true; 2.5 to 3 times faster per REPL than loading Pyodide afresh).
    */
   snapshot?: boolean;
 }

@@ -27,7 +27,7 @@ export interface PyodideWorkerData {
   mounts: { hostPath: string; path: string }[];
   /**
    * `make`: load, import the prelude, post a memory snapshot of the interpreter and exit. A
-   * snapshot: start from it (about 3 times faster than loading, bench/pyodide.bench.ts).
+   * snapshot: start from it (2.5 to 3 times faster than loading, bench/pyodide.bench.ts).
    */
   snapshot?: 'make' | Uint8Array;
 }
