@@ -50,7 +50,7 @@ async function cellRun(bound: number): Promise<{ ms: number; peak: number }> {
     block('print("warm")'),
     block(`r = llm_query_batched([f"q{i}" for i in range(${CALLS})])\nok = sum(1 for i, x in enumerate(r) if x == f"a:q{i}")\ndone(ok)`),
   ]);
-  const engine = new Engine({ llm: root, subLlm: sub, runtime, subCallConcurrency: bound });
+  const engine = new Engine({ llm: root, subModel: sub, runtime, subCallConcurrency: bound });
   try {
     let state: RunState = engine.init('bench', 'ctx');
     for (let i = 0; i < 3; i++) state = await engine.step(state); // llm, warm cell (opens the REPL), llm

@@ -56,12 +56,12 @@ describe('engine events', () => {
     const kinds = seen.map(line);
     expect(kinds[0]).toBe('run_started');
     expect(kinds.at(-1)).toBe('run_finished');
-    // Root: started, one LLM call, a cell that delegates 2 children, later resumed, then finished.
-    for (const expected of ['agent_started:root', 'llm_call_started:root', 'llm_call_finished:root', 'cell_started:root', 'cell_finished:root', 'delegated:root', 'agent_started:root.p0', 'resumed:root', 'agent_finished:root']) {
+    // Root: started, one LLM call, a cell that delegates 2 children, later woken, then finished.
+    for (const expected of ['agent_started:root', 'llm_call_started:root', 'llm_call_finished:root', 'cell_started:root', 'cell_finished:root', 'delegated:root', 'agent_started:root.p0', 'woke:root', 'agent_finished:root']) {
       expect(kinds).toContain(expected);
     }
     expect(kinds.indexOf('delegated:root')).toBeLessThan(kinds.indexOf('agent_started:root.p0'));
-    expect(kinds.indexOf('agent_finished:root.p1')).toBeLessThan(kinds.indexOf('resumed:root'));
+    expect(kinds.indexOf('agent_finished:root.p1')).toBeLessThan(kinds.indexOf('woke:root'));
     expect(kinds.filter((k) => k === 'step_started').length).toBe(final.step);
     expect(kinds.filter((k) => k === 'step_finished').length).toBe(final.step);
 

@@ -121,7 +121,7 @@ describe('engine with a real python3 REPL', () => {
     const sub = new ScriptedLLM((req) => `sub:${req.messages.at(-1)!.content}`);
     const engine = engineWith(
       [{ match: '^Query: root', replies: [repl('a = llm_query("hi")\nb = llm_query_batched(["x", "y"])\ndone([a, b, shout("hey")])')] }],
-      { subLlm: sub, tools: { shout: { description: 'uppercases', run: ([s]) => String(s).toUpperCase() } } },
+      { subModel: sub, tools: { shout: { description: 'uppercases', run: ([s]) => String(s).toUpperCase() } } },
     );
     const final = await engine.run('root', 'ctx');
     await engine.close();
@@ -140,7 +140,7 @@ describe('engine with a real python3 REPL', () => {
     };
     const engine = new Engine({
       llm: new ScriptedLLM({ rules: [{ match: 'root', replies: [repl('r = yield wait(delegate("c", "x"))\ndone(r[0].kind)')] }] }),
-      subLlm: failing,
+      subModel: failing,
       runtime,
     });
     const final = await engine.run('root', 'ctx');
@@ -158,7 +158,7 @@ describe('engine with a real python3 REPL', () => {
           replies: [repl('saved = llm_query("a")\ncounter = 1'), repl('import os\nos._exit(1)'), repl('done([saved, counter])')],
         },
       ],
-      { subLlm: sub },
+      { subModel: sub },
     );
     const final = await engine.run('root', 'ctx');
     await engine.close();

@@ -77,7 +77,7 @@ describe('an RLM as the model of another RLM', () => {
     );
     const inner = new RLM({ llm: innerModel, runtime, name: 'inner-rlm' });
     const outerModel = new PricedScript([repl('a = llm_query("shout this")\nb = llm_query_batched(["x", "y"])\ndone([a, *b])')], 0.5, 'outer-model');
-    const outer = new RLM({ llm: outerModel, subLlm: inner, runtime });
+    const outer = new RLM({ llm: outerModel, subModel: inner, runtime });
     const { answer, state } = await outer.run('go', 'ctx');
     // Each sub-call is one inner tree: its root looks once, then answers with the prompt upper-cased.
     expect(JSON.parse(answer)).toEqual(['SHOUT THIS', 'X', 'Y']);

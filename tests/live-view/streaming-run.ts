@@ -32,7 +32,7 @@ const streaming: LLMClient = {
   },
 };
 const runtime = new SubprocessRuntime();
-const engine = new Engine({ llm: streaming, subLlm: scripted, runtime, tracer: false });
+const engine = new Engine({ llm: streaming, subModel: scripted, runtime, tracer: false });
 const view = ttyView(engine);
 try {
   const initial = engine.init('Which speaker has the most speeches in this text, and how many?', context);

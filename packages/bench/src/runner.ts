@@ -62,7 +62,7 @@ export interface BenchOptions {
   /** The RLM's root model. */
   llm: LLMClient;
   /** Model of sub-calls and child agents (default: `llm`). */
-  subLlm?: LLMClient;
+  subModel?: LLMClient;
   /** The base model for the baseline; no baseline runs when absent. */
   baselineLlm?: LLMClient;
   /** The base model's context window in tokens; the baseline prompt is cut to fit it. */
@@ -83,10 +83,10 @@ function textOf(value: unknown): string {
 }
 
 /** Runs one instance through an RLM. Never rejects for a model or code failure: that is a 0 with `error`. */
-export async function runRlm(instance: Instance, options: Pick<BenchOptions, 'llm' | 'subLlm' | 'runtime' | 'limits' | 'record'>): Promise<InstanceResult> {
+export async function runRlm(instance: Instance, options: Pick<BenchOptions, 'llm' | 'subModel' | 'runtime' | 'limits' | 'record'>): Promise<InstanceResult> {
   const root = new MeteredLLM(options.llm);
-  // subLlm is always set, so the meter sees the root's own calls only.
-  const engine = new Engine({ llm: root, subLlm: options.subLlm ?? options.llm, runtime: options.runtime });
+  // subModel is always set, so the meter sees the root's own calls only.
+  const engine = new Engine({ llm: root, subModel: options.subModel ?? options.llm, runtime: options.runtime });
   const started = performance.now();
   let state: RunState;
   let recorder: RunRecorder | undefined;

@@ -7,7 +7,7 @@ import { subModel } from './policies/sub-model.ts';
 /** Scripted stand-ins for the root model, the sub-model and the base model. */
 export interface ScriptedModels {
   llm: ScriptedLLM;
-  subLlm: ScriptedLLM;
+  subModel: ScriptedLLM;
   baselineLlm: ScriptedLLM;
 }
 
@@ -15,7 +15,7 @@ export interface ScriptedModels {
 export function scriptedModels(task: string): ScriptedModels {
   return {
     llm: new ScriptedLLM(rootPolicy(task), { name: `scripted:${task}-policy` }),
-    subLlm: new ScriptedLLM(subModel, { name: 'scripted:sub-model' }),
+    subModel: new ScriptedLLM(subModel, { name: 'scripted:sub-model' }),
     baselineLlm: new ScriptedLLM(baselineModel, { name: 'scripted:base-model' }),
   };
 }

@@ -49,7 +49,7 @@ export const builtins = definePlugin({
       description: "the bench's scripted policies: bench:<task> (root), bench:sub (sub-model), bench:baseline",
       create: async (which) => {
         const { scriptedModels, taskByName } = await import('@rlmtree/bench');
-        if (which === 'sub') return scriptedModels('s-niah').subLlm;
+        if (which === 'sub') return scriptedModels('s-niah').subModel;
         if (which === 'baseline') return scriptedModels('s-niah').baselineLlm;
         return scriptedModels(taskByName(which).name).llm;
       },

@@ -11,7 +11,7 @@ import { usageReport } from './usage-report.ts';
 /** What `driveRun` needs. */
 export interface DriveOptions {
   llm: LLMClient;
-  subLlm?: LLMClient;
+  subModel?: LLMClient;
   /** Closed when the run ends, like the engine. */
   runtime: Runtime;
   /** Redraw the tree in place when stderr is a TTY (else plain lines). */
@@ -33,7 +33,7 @@ export interface DriveOutcome {
 export async function driveRun(start: RunState, options: DriveOptions): Promise<DriveOutcome> {
   const { runtime } = options;
   const stop = new AbortController();
-  const engine = new Engine({ llm: options.llm, ...(options.subLlm ? { subLlm: options.subLlm } : {}), runtime, signal: stop.signal });
+  const engine = new Engine({ llm: options.llm, ...(options.subModel ? { subModel: options.subModel } : {}), runtime, signal: stop.signal });
   const view = options.live && process.stderr.isTTY ? ttyView(engine) : lineView(engine);
   // Without a trace, the steps are kept so an interrupted run can still be saved and resumed.
   const kept: StepResult[] = [];

@@ -107,7 +107,7 @@ class Activity {
         this.inFlight = Math.max(0, this.inFlight - 1);
         return;
       case 'cell_started':
-        this.now.set(e.agentId, e.resumed ? `resuming cell ${e.cell}…` : `running cell ${e.cell}…`);
+        this.now.set(e.agentId, e.resumed ? `waking cell ${e.cell}…` : `running cell ${e.cell}…`);
         return;
       case 'cell_finished':
         this.now.delete(e.agentId);
@@ -217,7 +217,7 @@ export function eventLine(e: EngineEvent): string | null {
     case 'llm_call_finished':
       return e.error ? `${e.agentId} model call failed: ${e.error}` : `${e.agentId} model replied (${e.usage ? e.usage.inputTokens + e.usage.outputTokens : 0} tokens, ${Math.round(e.durationMs)} ms)`;
     case 'cell_finished':
-      return `${e.agentId} ${e.resumed ? 'resumed' : 'ran'} cell ${e.cell}: ${e.status}, ${e.outputChars} chars of output, ${e.hostCalls} host calls`;
+      return `${e.agentId} ${e.resumed ? 'woke' : 'ran'} cell ${e.cell}: ${e.status}, ${e.outputChars} chars of output, ${e.hostCalls} host calls`;
     case 'delegated':
       return `${e.agentId} delegated ${e.children.length}: ${e.children.map((c) => c.id).join(', ')}`;
     case 'limit_hit':

@@ -19,7 +19,7 @@ import type { RunState } from './schema/state.ts';
 import { directive, fakeRuntime } from './testing/directive-runtime.ts';
 import { readTrace } from './trace/reader.ts';
 import { replay } from './trace/replay.ts';
-import { parseState, serializeState } from './trace/state-file.ts';
+import { parseState, serializeState } from './checkpoint/state-file.ts';
 import { TraceWriter } from './trace/writer.ts';
 
 const op = fc.oneof(

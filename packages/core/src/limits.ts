@@ -1,7 +1,7 @@
 /** Default limits and the tree-wide limit check. */
 import type { RunEvent } from './schema/events.ts';
 import type { Limits, RunState, Usage } from './schema/state.ts';
-import { addUsage, zeroUsage } from './llm/client.ts';
+import { addUsage, zeroUsage } from './schema/usage.ts';
 
 /**
  * Defaults: depth 2 (root, children, grandchildren), 20 model replies per agent, 120 s per cell,

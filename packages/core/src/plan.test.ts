@@ -32,7 +32,7 @@ describe('plan', () => {
     const oneDone = reduceAll(supervising, [replied('root.a', 'done(1)'), ran('root.a', { status: 'done', result: 1 })]);
     expect(plan(oneDone)).toEqual([{ kind: 'llm', agentId: 'root.b' }]);
     const both = reduceAll(oneDone, [replied('root.b', 'done(2)'), ran('root.b', { status: 'done', result: 2 })]);
-    expect(plan(both)).toEqual([{ kind: 'resume', agentId: 'root' }]);
+    expect(plan(both)).toEqual([{ kind: 'wake', agentId: 'root' }]);
   });
 
   it('plans nothing once the root has finished, and is pure', () => {

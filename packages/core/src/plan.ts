@@ -9,7 +9,7 @@ import { awaitedFinished } from './wait.ts';
 export type Effect =
   | { kind: 'llm'; agentId: string }
   | { kind: 'exec'; agentId: string }
-  | { kind: 'resume'; agentId: string };
+  | { kind: 'wake'; agentId: string };
 
 /** The effects of the next step, sorted by agent id. Empty once the root has finished. Pure. */
 export function plan(state: RunState): Effect[] {
@@ -19,7 +19,7 @@ export function plan(state: RunState): Effect[] {
     const node = state.nodes[id]!;
     if (node.status === 'READY') effects.push({ kind: 'llm', agentId: id });
     else if (node.status === 'EXECUTING') effects.push({ kind: 'exec', agentId: id });
-    else if (node.status === 'SUPERVISING' && awaitedFinished(state, node)) effects.push({ kind: 'resume', agentId: id });
+    else if (node.status === 'SUPERVISING' && awaitedFinished(state, node)) effects.push({ kind: 'wake', agentId: id });
   }
   return effects;
 }

@@ -115,7 +115,7 @@ describe('reduce', () => {
       ran('root.p0', { status: 'done', result: 1 }),
       ran('root.p1', { status: 'done', result: 2 }),
     ]);
-    expect(plan(s)).toEqual([{ kind: 'resume', agentId: 'root' }]);
+    expect(plan(s)).toEqual([{ kind: 'wake', agentId: 'root' }]);
     s = reduce(s, ran('root', { status: 'done', result: 3 }, { resumed: true, output: 'resumed\n', outputChars: 8 }));
     const root = s.nodes.root!;
     expect(root).toMatchObject({ status: 'FINISHED', result: 3, error: null, awaiting: [] });

@@ -4,7 +4,7 @@
  * agents are shared between consecutive states.
  */
 import { produce, type Draft } from 'immer';
-import { addUsage, zeroUsage } from './llm/client.ts';
+import { addUsage, zeroUsage } from './schema/usage.ts';
 import { specFor } from './prompts/config.ts';
 import { promptSetFor } from './prompts/versions.ts';
 import type { CellOutcome, CellRan, ChildSpec, RunEvent, TurnStarted } from './schema/events.ts';

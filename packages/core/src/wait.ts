@@ -1,6 +1,5 @@
 /** What a suspended agent's `yield wait(...)` receives. */
-import type { WaitResult } from './runtime/runtime.ts';
-import type { AgentNode, RunState } from './schema/state.ts';
+import type { AgentNode, RunState, WaitResult } from './schema/state.ts';
 import { taskFinished, taskOutcome } from './session/tasks.ts';
 
 /**

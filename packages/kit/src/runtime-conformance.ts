@@ -28,15 +28,20 @@ function recordingHost() {
   const handler: HostCallHandler = async (call) => {
     calls.push(call);
     switch (call.name) {
-      case 'llm_query':
-        return call.args.prompt === 'fail' ? { ok: false, error: 'rate limited' } : { ok: true, value: call.args.prompt.toUpperCase() };
+      case 'llm_query': {
+        const prompt = String(call.args.prompt);
+        return prompt === 'fail' ? { ok: false, error: 'rate limited' } : { ok: true, value: prompt.toUpperCase() };
+      }
       case 'llm_query_batched':
-        return { ok: true, value: call.args.prompts.map((p): Json => (p === 'fail' ? { ok: false, error: 'boom' } : { ok: true, value: p.length })) };
+        return { ok: true, value: (call.args.prompts as string[]).map((p): Json => (p === 'fail' ? { ok: false, error: 'boom' } : { ok: true, value: p.length })) };
       case 'delegate':
-        return { ok: true, value: `root.${call.args.name}` };
-      case 'tool':
-        return { ok: true, value: (call.args.args as number[]).reduce((a, b) => a + b, 0) + Number(call.args.kwargs.extra ?? 0) };
+        return { ok: true, value: `root.${String(call.args.name)}` };
+      case 'tool': {
+        const kwargs = call.args.kwargs as Record<string, Json>;
+        return { ok: true, value: (call.args.args as number[]).reduce((a, b) => a + b, 0) + Number(kwargs.extra ?? 0) };
+      }
     }
+    throw new Error(`unexpected host call ${call.name}`);
   };
   return { calls, handler };
 }
@@ -131,7 +136,7 @@ export function describeRuntimeConformance(name: string, makeRuntime: () => Prom
         { name: 'delegate', args: { name: 'a', query: 'q1', context: 'x' } },
         { name: 'delegate', args: { name: 'b', query: 'q2', context: null } },
       ]);
-      const second = await repl.resume(
+      const second = await repl.wake(
         [
           { ok: true, value: { n: 1 } },
           { ok: false, error: { kind: 'iteration_limit', message: 'out of turns' } },

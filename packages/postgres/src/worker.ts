@@ -21,7 +21,7 @@ export interface WorkerOptions extends QueueOptions {
   /** The root agents' model. */
   llm: LLMClient;
   /** The model for sub-calls and child agents (default `llm`). */
-  subLlm?: LLMClient;
+  subModel?: LLMClient;
   /** Hosts the REPLs of every run this worker advances. The worker does not close it. */
   runtime: Runtime;
   /** Host tools agent code can call. */
@@ -148,7 +148,7 @@ export class Worker {
     this.options.log?.(`run ${runId}: taken at step ${state.step} (attempt ${job.retryCount + 1})`);
     const engine = new Engine({
       llm: this.options.llm,
-      ...(this.options.subLlm ? { subLlm: this.options.subLlm } : {}),
+      ...(this.options.subModel ? { subModel: this.options.subModel } : {}),
       runtime: this.options.runtime,
       ...(this.options.tools ? { tools: this.options.tools } : {}),
       concurrency: this.options.stepConcurrency ?? 8,

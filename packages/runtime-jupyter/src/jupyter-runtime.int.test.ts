@@ -139,7 +139,7 @@ describe('JupyterRuntime (local server)', () => {
     const host: HostCallHandler = async () => ({ ok: true, value: 'root.c' });
     const s = await r.execute('h = delegate("c", "q")\nres = yield wait(h)\nprint(len(CONTEXT), len(res[0]))', host, { cell: 0, timeoutMs: 10_000 });
     expect(s.status).toBe('suspended');
-    const out = await r.resume([{ ok: true, value: big }], NO_HOST, { cell: 0, timeoutMs: 10_000 });
+    const out = await r.wake([{ ok: true, value: big }], NO_HOST, { cell: 0, timeoutMs: 10_000 });
     expect(out).toMatchObject({ status: 'ok', output: '5000000 5000000\n' });
     await r.close();
   });

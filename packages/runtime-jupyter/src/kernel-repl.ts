@@ -13,9 +13,9 @@ import {
   parseReplMessage,
   type CellResult,
   type DisplayBlob,
+  initMessage,
   type ExecOptions,
   type HostCallHandler,
-  type HostCallRequest,
   type HostMessage,
   type Repl,
   type ReplOptions,
@@ -97,21 +97,17 @@ export class KernelRepl implements Repl {
    */
   static async init(kernel: PreludeKernel, repl: ReplOptions, options: KernelReplOptions = {}): Promise<KernelRepl> {
     const r = new KernelRepl(kernel, repl.maxOutputChars, options);
-    const init: HostMessage = {
-      type: 'init',
-      protocol: PROTOCOL_VERSION,
-      agentId: repl.agentId,
-      context: repl.context,
-      tools: repl.tools.map((t) => ({ name: t.name, description: t.description })),
-      maxOutputChars: repl.maxOutputChars,
-    };
+    const init = initMessage(repl);
     try {
       const answer = await r.send(init, async () => {
         throw new Error('a host call during init');
       });
       if (answer.kind === 'died') throw new Error(answer.message);
-      const msg = parseReplMessage(answer.text);
-      if (msg.type !== 'ready') throw new Error(msg.type === 'fatal' ? msg.message : `unexpected ${msg.type}`);
+      // `init` has no reply unless it fails.
+      if (answer.text !== 'null') {
+        const msg = parseReplMessage(answer.text);
+        throw new Error(msg.type === 'fatal' ? msg.message : `unexpected ${msg.type}`);
+      }
     } catch (err) {
       await r.close();
       throw new Error(`jupyter: the REPL of ${repl.agentId} did not start: ${(err as Error).message}`);
@@ -134,9 +130,9 @@ export class KernelRepl implements Repl {
     return this.run({ type: 'exec', cell: options.cell, code }, host, options);
   }
 
-  /** Resumes the suspended cell. See `Repl.resume`. */
-  resume(results: readonly WaitResult[], host: HostCallHandler, options: ExecOptions): Promise<CellResult> {
-    return this.run({ type: 'resume', cell: options.cell, results: [...results] }, host, options);
+  /** Wakes the suspended cell. See `Repl.wake`. */
+  wake(results: readonly WaitResult[], host: HostCallHandler, options: ExecOptions): Promise<CellResult> {
+    return this.run({ type: 'wake', cell: options.cell, results: [...results] }, host, options);
   }
 
   /**
@@ -171,7 +167,7 @@ export class KernelRepl implements Repl {
         return channel.inputReply('\x04', request);
       }
       if (call.type !== 'call' || failed) return channel.inputReply('\x04', request);
-      host({ name: call.name, args: call.args } as HostCallRequest).then(
+      host({ name: call.name, args: call.args }).then(
         (answer) => channel.inputReply(JSON.stringify({ type: 'answer', id: call.id, ...answer }), request),
         (err: Error) => {
           failed = true;
@@ -225,7 +221,7 @@ export class KernelRepl implements Repl {
         return crashed((err as Error).message);
       }
       if (msg.type !== 'cell_end') return crashed(msg.type === 'fatal' ? msg.message : `unexpected ${msg.type}`);
-      return cellResultOf(msg, watch, { text: sideText, chars: side.chars, displays: [...displaysOf(answer.text), ...side.displays] });
+      return cellResultOf(msg, watch, { text: sideText, chars: side.chars, displays: side.displays });
     } finally {
       watch.dispose();
     }
@@ -247,11 +243,4 @@ export class KernelRepl implements Repl {
 
   /** Resolves once the kernel has been shut down after `close()` (at once before it). */
   shutdown: Promise<void> = Promise.resolve();
-}
-
-/** The `displays` of a cell_end (the protocol schema does not carry them). */
-function displaysOf(text: string): DisplayBlob[] {
-  const raw = (JSON.parse(text) as { displays?: unknown }).displays;
-  if (!Array.isArray(raw)) return [];
-  return raw.filter((d): d is DisplayBlob => typeof d?.mime === 'string' && typeof d?.data === 'string');
 }

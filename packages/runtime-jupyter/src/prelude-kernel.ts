@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { PROTOCOL_VERSION, parseReplMessage } from '@rlmtree/core';
 import { PRELUDE_PATH } from '@rlmtree/runtime-python';
 import { KernelChannel, type KernelChannelOptions } from './kernel-channel.ts';
 import { shutdownKernel, startKernel } from './kernel-rest.ts';
@@ -49,10 +50,16 @@ export async function startPreludeKernel(server: JupyterServerInfo, kernelName: 
   try {
     channel = await KernelChannel.connect(server, kernelId, options);
     const nonce = randomBytes(16).toString('hex');
-    const reply = await channel.execute(loadCell(nonce), {}, { onInputRequest: (_p, req) => channel!.inputReply('\x04', req), onIopub: () => {} });
+    const reply = await channel.execute(loadCell(nonce), { ready: '__rlmtree__.end()' }, { onInputRequest: (_p, req) => channel!.inputReply('\x04', req), onIopub: () => {} });
     if (reply.content.status !== 'ok') {
       throw new Error(`the prelude failed to load: ${String(reply.content.ename)}: ${String(reply.content.evalue)}`);
     }
+    // The loading cell's end() is the prelude's `ready`, as on every transport.
+    const end = (reply.content.user_expressions as Record<string, { status: string; data?: Record<string, string> }> | undefined)?.ready;
+    const text = end?.status === 'ok' ? end.data?.['text/plain'] : undefined;
+    const ready = text === undefined ? undefined : parseReplMessage(text);
+    if (ready?.type !== 'ready') throw new Error(`the prelude did not report ready: ${text ?? end?.status ?? 'no reply'}`);
+    if (ready.protocol !== PROTOCOL_VERSION) throw new Error(`the prelude speaks protocol ${ready.protocol}, the host ${PROTOCOL_VERSION}`);
     return { server, channel, nonce };
   } catch (err) {
     channel?.close();

@@ -60,7 +60,7 @@ export class PyodideProcess extends EventEmitter {
           const line = pending.slice(0, nl + 1);
           pending = pending.slice(nl + 1);
           // A new cell starts clean: an interrupt meant for the last one must not hit it.
-          if (line.startsWith('{"type":"exec"') || line.startsWith('{"type":"resume"')) Atomics.store(interrupt, 0, 0);
+          if (line.startsWith('{"type":"exec"') || line.startsWith('{"type":"wake"')) Atomics.store(interrupt, 0, 0);
           inbox.postMessage(line);
         }
         nudge();

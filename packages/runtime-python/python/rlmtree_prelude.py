@@ -10,7 +10,7 @@ protocol message.
 Cells run as module-level code in one persistent namespace. A cell may suspend with
 `yield wait(...)`: the prelude rewrites that top-level `yield` into `await` and compiles the cell
 with PyCF_ALLOW_TOP_LEVEL_AWAIT (the mechanism IPython uses for top-level await), so a
-suspended cell is a real coroutine frame parked in this process, resumed with the children's
+suspended cell is a real coroutine frame parked in this process, woken with the children's
 results.
 """
 
@@ -24,23 +24,49 @@ import re
 import sys
 import traceback
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2  # packages/core/src/runtime/protocol.ts; host and prelude refuse a difference
 _PRELUDE_FILE = os.path.abspath(__file__) if "__file__" in globals() else "<rlmtree prelude>"
 
 
 # ---------------------------------------------------------------- errors agent code may see
 
 
-class LLMError(Exception):
-    """A sub-LLM call (llm_query) failed after the host's retries."""
+class HostCallError(Exception):
+    """A host call failed; the base of LLMError, DelegateError and ToolError."""
 
 
-class DelegateError(Exception):
+class LLMError(HostCallError):
+    """A sub-call (llm_query) failed after the host's retries."""
+
+
+class DelegateError(HostCallError):
     """delegate() was refused: depth limit reached, or a bad argument."""
 
 
-class ToolError(Exception):
+class ToolError(HostCallError):
     """A registered host tool raised or rejected its arguments."""
+
+
+class HostCallArgumentError(TypeError):
+    """The host rejected a host call's arguments; the message names the call and the field.
+    Raised as a subclass of both this and the call's own error class (e.g. DelegateError)."""
+
+
+# The Python exception a failed answer raises, by the answer's `kind`; a kind not listed (or
+# none) raises the call's own error class. A later kind (e.g. "budget") adds a line here.
+_ERROR_KINDS = {"invalid_args": HostCallArgumentError}
+_ERROR_CLASSES = {}
+
+
+def _error_class(kind, error):
+    """The exception class for a failed answer of `kind` from a call whose own class is `error`."""
+    base = _ERROR_KINDS.get(kind)
+    if base is None or issubclass(error, base):
+        return error
+    key = (base, error)
+    if key not in _ERROR_CLASSES:
+        _ERROR_CLASSES[key] = type(base.__name__, (base, error), {"__module__": base.__module__})
+    return _ERROR_CLASSES[key]
 
 
 class SubCallError(str):
@@ -223,6 +249,19 @@ class AgentHandle:
         return "AgentHandle(%r)" % self.id
 
 
+# The classes agent code (and host-call stubs) see by name.
+_AGENT_CLASSES = (
+    "HostCallError",
+    "HostCallArgumentError",
+    "LLMError",
+    "DelegateError",
+    "ToolError",
+    "SubCallError",
+    "AgentFailure",
+    "AgentHandle",
+)
+
+
 class _Wait:
     """The awaitable `wait(...)` returns; `yield`ing it suspends the cell."""
 
@@ -243,6 +282,7 @@ class Repl:
         self.channel = channel
         self.ns = {"__name__": "__main__", "__builtins__": __builtins__}
         self.pending = None  # (coroutine, cell index) of a suspended cell
+        self.closed = False  # set by dispatch() on shutdown or a fatal error
         self.waits = []
         self.done_called = False
         self.done_value = None
@@ -273,18 +313,46 @@ class Repl:
             "done",
         ):
             ns[name] = getattr(self, name)
-        for name in ("LLMError", "DelegateError", "ToolError", "SubCallError", "AgentFailure", "AgentHandle"):
+        for name in _AGENT_CLASSES:
             ns[name] = globals()[name]
         ns["__rlm_show__"] = self._show
         for tool in msg.get("tools", []):
-            ns[tool["name"]] = self._make_tool(tool["name"], tool.get("description", ""))
+            if tool.get("stub"):  # a typed tool: its generated def (tools/python-stub.ts)
+                self._load_stub(tool["stub"])
+            else:
+                ns[tool["name"]] = self._make_tool(tool["name"], tool.get("description", ""))
+        for source in msg.get("stubs") or []:
+            self._load_stub(source)
+
+    def _load_stub(self, source):
+        """Runs a host-call module's Python stub (HostCallModule.python) with `host_call` and the
+        exception classes bound, and binds the public names it defines in the agent's namespace."""
+        scope = {"__builtins__": __builtins__, "host_call": self.host_call, "__rlmtree_tool__": self._typed_tool}
+        for name in _AGENT_CLASSES:
+            scope[name] = globals()[name]
+        before = set(scope)
+        exec(compile(source, "<rlmtree stub>", "exec"), scope)
+        for name in set(scope) - before:
+            if not name.startswith("_"):
+                self.ns[name] = scope[name]
+
+    def _typed_tool(self, name, kwargs, omitted):
+        """What a typed tool's def calls: its arguments by name, the optional ones left at None
+        dropped so the host's schema sees them as absent."""
+        sent = {k: v for k, v in kwargs.items() if not (k in omitted and v is None)}
+        try:
+            return self.host_call("tool", {"tool": name, "args": [], "kwargs": sent}, ToolError)
+        except ToolError as exc:
+            exc.args = ("%s: %s" % (name, exc),)
+            raise
 
     def _make_tool(self, name, description):
         def tool(*args, **kwargs):
-            answer = self._call("tool", {"tool": name, "args": _to_json(list(args)), "kwargs": _to_json(kwargs)})
-            if not answer["ok"]:
-                raise ToolError("%s: %s" % (name, answer["error"]))
-            return answer["value"]
+            try:
+                return self.host_call("tool", {"tool": name, "args": list(args), "kwargs": kwargs}, ToolError)
+            except ToolError as exc:
+                exc.args = ("%s: %s" % (name, exc),)
+                raise
 
         tool.__name__ = name
         tool.__doc__ = description
@@ -340,37 +408,32 @@ class Repl:
 
     # -- host calls
 
-    def _call(self, name, args):
+    def host_call(self, name, args, error=HostCallError):
+        """The one way agent code reaches the host: sends `call` with `args` made JSON-safe and
+        returns the answer's value, or raises `error` (or the class the answer's `kind` names)."""
         self.next_call += 1
-        return self.channel.call(self.next_call, name, args)
+        answer = self.channel.call(self.next_call, name, _to_json(args))
+        if answer.get("ok"):
+            return answer.get("value")
+        raise _error_class(answer.get("kind"), error)(answer.get("error", "%s failed" % name))
 
     def llm_query(self, prompt, model=None):
-        """Asks a sub-LLM one question; returns its reply text. Raises LLMError on failure."""
-        answer = self._call("llm_query", {"prompt": str(prompt), "model": model})
-        if not answer["ok"]:
-            raise LLMError(answer["error"])
-        return answer["value"]
+        """Asks the sub-model one question (a sub-call); returns its reply text. Raises LLMError on failure."""
+        return self.host_call("llm_query", {"prompt": str(prompt), "model": model}, LLMError)
 
     def llm_query_batched(self, prompts, model=None):
-        """Asks a sub-LLM many questions concurrently; returns the replies in order. A failed
+        """Asks the sub-model many questions concurrently (sub-calls); returns the replies in order. A failed
         prompt gives a SubCallError (a str) in its place; the others still answer."""
-        prompts = [str(p) for p in prompts]
-        answer = self._call("llm_query_batched", {"prompts": prompts, "model": model})
-        if not answer["ok"]:
-            raise LLMError(answer["error"])
-        return [r["value"] if r.get("ok") else SubCallError(r.get("error", "failed")) for r in answer["value"]]
+        answers = self.host_call("llm_query_batched", {"prompts": [str(p) for p in prompts], "model": model}, LLMError)
+        return [r["value"] if r.get("ok") else SubCallError(r.get("error", "failed")) for r in answers]
 
     def delegate(self, name, query, context=None):
         """Starts a child agent with its own REPL. `context` (a str or list of str) becomes the
         child's CONTEXT; None gives it this agent's CONTEXT. Returns an AgentHandle for wait()."""
-        if context is not None and not isinstance(context, str):
-            if not isinstance(context, (list, tuple)) or not all(isinstance(c, str) for c in context):
-                raise DelegateError("delegate(): context must be a str, a list of str, or None")
+        if isinstance(context, tuple):
             context = list(context)
-        answer = self._call("delegate", {"name": str(name), "query": str(query), "context": context})
-        if not answer["ok"]:
-            raise DelegateError(answer["error"])
-        handle = AgentHandle(answer["value"], str(name))
+        child = self.host_call("delegate", {"name": str(name), "query": str(query), "context": context}, DelegateError)
+        handle = AgentHandle(child, str(name))
         self.handles[handle.id] = handle
         return handle
 
@@ -413,10 +476,10 @@ class Repl:
             return self._finish(cap, index, None)
         return self._drive(cap, index, coro, None)
 
-    def resume(self, index, results):
-        """Continues the suspended cell with the children's results."""
+    def wake(self, index, results):
+        """Wakes the suspended cell with the children's results."""
         if self.pending is None or self.pending[1] != index:
-            raise RuntimeError("resume: cell %d is not suspended" % index)
+            raise RuntimeError("wake: cell %d is not suspended" % index)
         coro = self.pending[0]
         self.pending = None
         values = [r["value"] if r.get("ok") else AgentFailure(r["error"]["kind"], r["error"]["message"]) for r in results]
@@ -523,34 +586,57 @@ def serve_stdio():
     serve_channel(StdioChannel())
 
 
+def hello():
+    """The `ready` message every transport sends first. `pid` lets a host that cannot signal
+    this process directly (docker exec) interrupt it."""
+    return {"type": "ready", "protocol": PROTOCOL_VERSION, "python": sys.version.split()[0], "pid": os.getpid()}
+
+
+def dispatch(repl, msg):
+    """Handles one host message; returns the reply to send (a `cell_end` or `fatal`) or None.
+    The same on every transport. Sets `repl.closed` on `shutdown` and on a fatal error."""
+    kind = msg.get("type")
+    try:
+        if kind == "init":
+            if msg.get("protocol") != PROTOCOL_VERSION:
+                repl.closed = True
+                return {"type": "fatal", "message": "protocol %r not supported (the prelude speaks %d)" % (msg.get("protocol"), PROTOCOL_VERSION)}
+            repl.init(msg)
+            return None
+        if kind == "exec":
+            return repl.run_cell(msg["cell"], msg["code"])
+        if kind == "wake":
+            return repl.wake(msg["cell"], msg["results"])
+        if kind == "shutdown":
+            repl.closed = True
+            return None
+        if kind == "answer":
+            return None  # a stray answer (to a call interrupted by a timeout)
+        repl.closed = True
+        return {"type": "fatal", "message": "unexpected message %r" % (kind,)}
+    except KeyboardInterrupt:
+        if repl.capturing:
+            sys.stdout, sys.stderr = repl._saved
+            repl.capturing = False
+        if kind in ("exec", "wake"):
+            return {"type": "cell_end", "cell": msg.get("cell", 0), "status": "timeout", "output": "", "outputChars": 0}
+        return None
+    except Exception as exc:  # a prelude bug: say so and stop rather than hang the host
+        repl.closed = True
+        return {"type": "fatal", "message": "%s: %s" % (type(exc).__name__, exc)}
+
+
 def serve_channel(channel):
     """Serves one REPL over a line channel until `shutdown` or end of input."""
     repl = Repl(channel)
-    # pid: lets a host that cannot signal this process directly (docker exec) interrupt it
-    channel.send({"type": "ready", "protocol": PROTOCOL_VERSION, "python": sys.version.split()[0], "pid": os.getpid()})
-    while True:
+    channel.send(hello())
+    while not repl.closed:
         msg = channel.receive()
-        if msg is None or msg.get("type") == "shutdown":
+        if msg is None:
             return
-        kind = msg.get("type")
-        try:
-            if kind == "init":
-                if msg.get("protocol") != PROTOCOL_VERSION:
-                    channel.send({"type": "fatal", "message": "protocol %r not supported" % msg.get("protocol")})
-                    return
-                repl.init(msg)
-            elif kind == "exec":
-                channel.send(repl.run_cell(msg["cell"], msg["code"]))
-            elif kind == "resume":
-                channel.send(repl.resume(msg["cell"], msg["results"]))
-            # stray answers (to a call interrupted by a timeout) are dropped
-        except KeyboardInterrupt:
-            sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
-            if kind in ("exec", "resume"):
-                channel.send({"type": "cell_end", "cell": msg["cell"], "status": "timeout", "output": "", "outputChars": 0})
-        except Exception as exc:  # a prelude bug: say so and stop rather than hang the host
-            channel.send({"type": "fatal", "message": "%s: %s" % (type(exc).__name__, exc)})
-            return
+        reply = dispatch(repl, msg)
+        if reply is not None:
+            channel.send(reply)
 
 
 # ---------------------------------------------------------------- transport: a Jupyter kernel
@@ -608,7 +694,7 @@ class JupyterSession:
         agent_builtins["input"] = _no_input
         self.repl.ns["__builtins__"] = agent_builtins
         self.repl.show_hook = self._show
-        self.last = {"type": "fatal", "message": "no message handled yet"}
+        self.last = hello()  # what the loading cell's end() reports
         publisher = shell.display_pub
         original = publisher.publish
 
@@ -641,31 +727,13 @@ class JupyterSession:
         self._keep(data)
 
     def run(self, text):
+        """Handles one host message (inline JSON, or None: fetch it over stdin); its reply is
+        kept for `end()`."""
         msg = json.loads(text) if text is not None else self.channel.request({"type": "next"})
-        kind = msg.get("type")
-        try:
-            if kind == "init":
-                if msg.get("protocol") != PROTOCOL_VERSION:
-                    self.last = {"type": "fatal", "message": "protocol %r not supported" % msg.get("protocol")}
-                    return
-                self.repl.init(msg)
-                self.last = {"type": "ready", "protocol": PROTOCOL_VERSION, "python": sys.version.split()[0]}
-            elif kind == "exec":
-                self.last = self.repl.run_cell(msg["cell"], msg["code"])
-            elif kind == "resume":
-                self.last = self.repl.resume(msg["cell"], msg["results"])
-            else:
-                self.last = {"type": "fatal", "message": "unexpected message %r" % kind}
-        except KeyboardInterrupt:
-            if self.repl.capturing:
-                sys.stdout, sys.stderr = self.repl._saved
-                self.repl.capturing = False
-            self.last = {"type": "cell_end", "cell": msg.get("cell", 0), "status": "timeout", "output": "", "outputChars": 0}
-        except Exception as exc:  # a prelude bug: report it rather than hang the host
-            self.last = {"type": "fatal", "message": "%s: %s" % (type(exc).__name__, exc)}
+        self.last = dispatch(self.repl, msg)
 
     def end(self):
-        """The last message, for the host's user_expression."""
+        """The reply to the last message (`null` when it has none), for the host's user_expression."""
         return _RawJson(json.dumps(self.last, ensure_ascii=False))
 
 

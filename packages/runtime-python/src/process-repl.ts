@@ -10,11 +10,11 @@ import {
   CellWatch,
   PROTOCOL_VERSION,
   cellResultOf,
+  initMessage,
   parseReplMessage,
   type CellResult,
   type ExecOptions,
   type HostCallHandler,
-  type HostCallRequest,
   type HostMessage,
   type Repl,
   type ReplMessage,
@@ -186,14 +186,7 @@ export class ProcessRepl implements Repl {
 
   /** Binds a started process to an agent: sends `init` with CONTEXT and tools. */
   static init(proc: StartedProcess, repl: ReplOptions, options: ProcessReplOptions = {}): ProcessRepl {
-    proc.send({
-      type: 'init',
-      protocol: PROTOCOL_VERSION,
-      agentId: repl.agentId,
-      context: repl.context,
-      tools: repl.tools.map((t) => ({ name: t.name, description: t.description })),
-      maxOutputChars: repl.maxOutputChars,
-    });
+    proc.send(initMessage(repl));
     return new ProcessRepl(proc, options);
   }
 
@@ -207,9 +200,9 @@ export class ProcessRepl implements Repl {
     return this.run({ type: 'exec', cell: options.cell, code }, host, options);
   }
 
-  /** Resumes the suspended cell. See `Repl.resume`. */
-  resume(results: readonly WaitResult[], host: HostCallHandler, options: ExecOptions): Promise<CellResult> {
-    return this.run({ type: 'resume', cell: options.cell, results: [...results] }, host, options);
+  /** Wakes the suspended cell. See `Repl.wake`. */
+  wake(results: readonly WaitResult[], host: HostCallHandler, options: ExecOptions): Promise<CellResult> {
+    return this.run({ type: 'wake', cell: options.cell, results: [...results] }, host, options);
   }
 
   private async run(start: HostMessage, host: HostCallHandler, options: ExecOptions): Promise<CellResult> {
@@ -226,7 +219,7 @@ export class ProcessRepl implements Repl {
           if (watch.interrupted) continue;
           let answer;
           try {
-            answer = await host({ name: msg.name, args: msg.args } as HostCallRequest);
+            answer = await host({ name: msg.name, args: msg.args });
           } catch (err) {
             // The host cannot answer (e.g. replay diverged): stop the cell and report why.
             hostFailure = err as Error;

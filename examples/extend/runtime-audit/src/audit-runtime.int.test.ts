@@ -11,5 +11,5 @@ describeRuntimeConformance('example: audit over subprocess', () => new AuditRunt
 it('recorded every cell the suite ran, with how it ended', () => {
   expect(audit.length).toBeGreaterThan(15);
   expect(new Set(audit.map((e) => e.status))).toEqual(new Set(['ok', 'done', 'error', 'timeout', 'crashed', 'suspended']));
-  expect(audit.filter((e) => e.kind === 'resume')).toHaveLength(1);
+  expect(audit.filter((e) => e.kind === 'wake')).toHaveLength(1);
 });

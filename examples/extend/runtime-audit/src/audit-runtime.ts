@@ -11,8 +11,8 @@ export interface AuditEntry {
   agentId: string;
   /** The cell's index in the agent's record. */
   cell: number;
-  /** `execute` for a new cell, `resume` for the rest of a suspended one. */
-  kind: 'execute' | 'resume';
+  /** `execute` for a new cell, `wake` for the rest of a suspended one. */
+  kind: 'execute' | 'wake';
   /** How the cell (segment) ended. */
   status: CellResult['status'];
   /** Wall time of the call (ms). */
@@ -38,8 +38,8 @@ class AuditRepl implements Repl {
     return this.timed('execute', options, () => this.inner.execute(code, host, options));
   }
 
-  resume(results: readonly WaitResult[], host: HostCallHandler, options: ExecOptions): Promise<CellResult> {
-    return this.timed('resume', options, () => this.inner.resume(results, host, options));
+  wake(results: readonly WaitResult[], host: HostCallHandler, options: ExecOptions): Promise<CellResult> {
+    return this.timed('wake', options, () => this.inner.wake(results, host, options));
   }
 
   close(): Promise<void> {

@@ -83,7 +83,7 @@ export async function benchCommand(taskName: string, opts: BenchCommandOptions):
   if (opts.n < 1) throw new CliError('bench: --n must be at least 1');
   const scripted = opts.model === 'scripted' ? scriptedModels(task.name) : null;
   const llm: LLMClient = scripted ? scripted.llm : await modelFromSpec(opts.model);
-  const subLlm: LLMClient | undefined = opts.subModel ? await modelFromSpec(opts.subModel) : (scripted?.subLlm ?? undefined);
+  const subModel: LLMClient | undefined = opts.subModel ? await modelFromSpec(opts.subModel) : (scripted?.subModel ?? undefined);
   const baselineLlm: LLMClient | undefined = !opts.baseline
     ? undefined
     : opts.baselineModel
@@ -110,7 +110,7 @@ export async function benchCommand(taskName: string, opts: BenchCommandOptions):
         n: opts.n,
         seed: opts.seed,
         llm,
-        ...(subLlm ? { subLlm } : {}),
+        ...(subModel ? { subModel } : {}),
         ...(baselineLlm ? { baselineLlm } : {}),
         windowTokens: opts.window,
         runtime,

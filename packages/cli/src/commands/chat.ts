@@ -119,10 +119,10 @@ function limitsOf(opts: ChatCommandOptions): Partial<Limits> {
   return limits;
 }
 
-async function models(spec: string, subSpec: string | undefined): Promise<{ llm: LLMClient; subLlm?: LLMClient }> {
+async function models(spec: string, subSpec: string | undefined): Promise<{ llm: LLMClient; subModel?: LLMClient }> {
   const llm = await modelFromSpec(spec);
   if (llm.name?.startsWith('scripted:')) process.stderr.write(`note: the model is SCRIPTED (${llm.name}): its replies are fixed code from that file, not a language model\n`);
-  return { llm, ...(subSpec ? { subLlm: await modelFromSpec(subSpec) } : {}) };
+  return { llm, ...(subSpec ? { subModel: await modelFromSpec(subSpec) } : {}) };
 }
 
 /** A new session: context, history and models checked before anything starts. */
@@ -130,13 +130,13 @@ async function start(opts: ChatCommandOptions, onStep: (step: StepResult) => voi
   if (!opts.model) throw new CliError('chat needs --model <spec> (or --resume <trace>)');
   const context: Context = opts.context ? await loadContext(opts.context) : '';
   const history = opts.history ? await loadHistory(opts.history) : undefined;
-  const { llm, subLlm } = await models(opts.model, opts.subModel);
+  const { llm, subModel } = await models(opts.model, opts.subModel);
   const runtimeSpec = opts.runtime ?? 'subprocess';
   if (opts.trace) await assertNewFile(opts.trace);
   const runtime = await runtimeFromSpec(runtimeSpec);
   const session = Session.create({
     llm,
-    ...(subLlm ? { subLlm } : {}),
+    ...(subModel ? { subModel } : {}),
     runtime,
     context,
     limits: limitsOf(opts),
@@ -171,7 +171,7 @@ async function reopen(path: string, opts: ChatCommandOptions, onStep: (step: Ste
   if (!modelSpec) throw new CliError(`trace ${path} records no model; pass --model <spec>`);
   const subSpec = opts.subModel ?? (opts.model ? undefined : typeof config.subModel === 'string' ? config.subModel : undefined);
   const runtimeSpec = opts.runtime ?? (typeof config.runtime === 'string' ? config.runtime : 'subprocess');
-  const { llm, subLlm } = await models(modelSpec, subSpec);
+  const { llm, subModel } = await models(modelSpec, subSpec);
   let writer: TraceWriter;
   try {
     writer = TraceWriter.append(path).writer;
@@ -180,7 +180,7 @@ async function reopen(path: string, opts: ChatCommandOptions, onStep: (step: Ste
     throw fileError(path, err);
   }
   const runtime = await runtimeFromSpec(runtimeSpec);
-  const session = Session.from(last, { llm, ...(subLlm ? { subLlm } : {}), runtime, limits: limitsOf(opts), onStep, trace: writer }, { states, steps: trace.steps });
+  const session = Session.from(last, { llm, ...(subModel ? { subModel } : {}), runtime, limits: limitsOf(opts), onStep, trace: writer }, { states, steps: trace.steps });
   const turns = session.turns.length;
   return { session, runtime, banner: `rlmtree chat: reopened ${path} (run ${last.runId}, ${turns} turn${turns === 1 ? '' : 's'}, step ${last.step}); the REPL is rebuilt from the record on the next cell` };
 }

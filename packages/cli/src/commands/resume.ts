@@ -87,7 +87,7 @@ export async function resumeCommand(path: string, opts: ResumeCommandOptions): P
   if (Object.keys(limits).length > 0) start = setLimits(start, limits);
   const modelOptions = opts.modelTimeout !== undefined ? { timeoutMs: opts.modelTimeout } : {};
   const llm = await modelFromSpec(modelSpec, modelOptions);
-  const subLlm: LLMClient | undefined = subSpec ? await modelFromSpec(subSpec, modelOptions) : undefined;
+  const subModel: LLMClient | undefined = subSpec ? await modelFromSpec(subSpec, modelOptions) : undefined;
   let runtime;
   try {
     runtime = await checkedRuntime(runtimeSpec);
@@ -96,7 +96,7 @@ export async function resumeCommand(path: string, opts: ResumeCommandOptions): P
     throw err;
   }
   const tracePath = opts.from === undefined ? path : (opts.trace ?? join(dirname(path), `${basename(path, '.jsonl')}.fork-${opts.from}.jsonl`));
-  const outcome = await driveRun(start, { llm, ...(subLlm ? { subLlm } : {}), runtime, live: opts.live, trace: writer, tracePath });
+  const outcome = await driveRun(start, { llm, ...(subModel ? { subModel } : {}), runtime, live: opts.live, trace: writer, tracePath });
   return reportRun(outcome, opts.json ?? false, tracePath);
 }
 

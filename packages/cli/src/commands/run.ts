@@ -42,7 +42,7 @@ export async function runCommand(query: string, opts: RunCommandOptions): Promis
   const prompt = await loadPromptOptions(opts.prompt, opts.systemPrompt);
   const modelOptions = opts.modelTimeout !== undefined ? { timeoutMs: opts.modelTimeout } : {};
   const llm = await modelFromSpec(opts.model, modelOptions);
-  const subLlm: LLMClient | undefined = opts.subModel ? await modelFromSpec(opts.subModel, modelOptions) : undefined;
+  const subModel: LLMClient | undefined = opts.subModel ? await modelFromSpec(opts.subModel, modelOptions) : undefined;
   if (llm.name?.startsWith('scripted:')) {
     process.stderr.write(`note: the model is SCRIPTED (${llm.name}): its replies are fixed code from that file, not a language model\n`);
   }
@@ -58,7 +58,7 @@ export async function runCommand(query: string, opts: RunCommandOptions): Promis
     await runtime.close();
     throw err;
   }
-  const outcome = await driveRun(start, { llm, ...(subLlm ? { subLlm } : {}), runtime, live: opts.live, ...(trace ? { trace } : {}), ...(opts.trace ? { tracePath: opts.trace } : {}) });
+  const outcome = await driveRun(start, { llm, ...(subModel ? { subModel } : {}), runtime, live: opts.live, ...(trace ? { trace } : {}), ...(opts.trace ? { tracePath: opts.trace } : {}) });
   return reportRun(outcome, opts.json ?? false, opts.trace);
 }
 

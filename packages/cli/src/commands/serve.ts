@@ -55,7 +55,7 @@ export interface RunningServer {
  */
 export async function startServe(opts: ServeCommandOptions): Promise<RunningServer> {
   const llm = await modelFromSpec(opts.model);
-  const subLlm: LLMClient | undefined = opts.subModel ? await modelFromSpec(opts.subModel) : undefined;
+  const subModel: LLMClient | undefined = opts.subModel ? await modelFromSpec(opts.subModel) : undefined;
   const limits = limitsFromFlags(opts);
   // Prerequisites (python3, a Docker daemon and image, Jupyter) before the server takes requests.
   const runtime = await checkedRuntime(opts.runtime);
@@ -73,7 +73,7 @@ export async function startServe(opts: ServeCommandOptions): Promise<RunningServ
   const runner = new ServeRunner({
     ...(sessions ? { sessions } : {}),
     llm,
-    ...(subLlm ? { subLlm } : {}),
+    ...(subModel ? { subModel } : {}),
     runtime,
     limits,
     ...(traceDir ? { traceDir, traceConfig: { model: opts.model, ...(opts.subModel ? { subModel: opts.subModel } : {}), runtime: opts.runtime } } : {}),

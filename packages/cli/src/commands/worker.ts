@@ -26,14 +26,14 @@ export interface WorkerCommandOptions extends PostgresCliOptions {
 export async function workerCommand(opts: WorkerCommandOptions): Promise<number> {
   const url = postgresUrl(opts);
   const llm = await modelFromSpec(opts.model);
-  const subLlm = opts.subModel ? await modelFromSpec(opts.subModel) : undefined;
+  const subModel = opts.subModel ? await modelFromSpec(opts.subModel) : undefined;
   const runtime = await runtimeFromSpec(opts.runtime);
   const log = opts.quiet ? undefined : (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
   let worker: Worker;
   try {
     worker = await Worker.start(url, {
       llm,
-      ...(subLlm ? { subLlm } : {}),
+      ...(subModel ? { subModel } : {}),
       runtime,
       concurrency: opts.concurrency,
       ...(opts.stepConcurrency ? { stepConcurrency: opts.stepConcurrency } : {}),

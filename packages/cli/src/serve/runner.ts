@@ -14,7 +14,7 @@ export interface ServeRunnerOptions {
   /** The root agent's model. */
   llm: LLMClient;
   /** Model for sub-calls and child agents (default: `llm`). */
-  subLlm?: LLMClient;
+  subModel?: LLMClient;
   /** Hosts every request's REPLs; its owner (the serve command) closes it. */
   runtime: Runtime;
   /** Host functions agent code can call. */
@@ -81,7 +81,7 @@ export class ServeRunner {
     const o = this.options;
     if (o.sessions) return o.sessions.run(o, request);
     const { query, context } = conversationToTask(request.messages);
-    const engine = new Engine({ llm: o.llm, ...(o.subLlm ? { subLlm: o.subLlm } : {}), runtime: o.runtime, ...(o.tools ? { tools: o.tools } : {}), signal: request.signal });
+    const engine = new Engine({ llm: o.llm, ...(o.subModel ? { subModel: o.subModel } : {}), runtime: o.runtime, ...(o.tools ? { tools: o.tools } : {}), signal: request.signal });
     const unsubscribe = request.onEvent ? engine.on('*', request.onEvent) : () => {};
     const start = engine.init(query, context, { ...(o.limits ? { limits: o.limits } : {}), ...(request.output.type === 'json' ? { result: request.output.schema } : {}) });
     const trace = o.traceDir ? TraceWriter.create(join(o.traceDir, `${request.id}.jsonl`), start, { config: { ...o.traceConfig, request: request.id } }) : undefined;

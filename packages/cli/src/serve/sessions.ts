@@ -127,7 +127,7 @@ export class ServeSessions {
     const tracePath = runner.traceDir ? join(runner.traceDir, `${request.id}.jsonl`) : undefined;
     const session = Session.create({
       llm: runner.llm,
-      ...(runner.subLlm ? { subLlm: runner.subLlm } : {}),
+      ...(runner.subModel ? { subModel: runner.subModel } : {}),
       runtime: runner.runtime,
       ...(runner.tools ? { tools: runner.tools } : {}),
       ...(runner.limits ? { limits: runner.limits } : {}),

@@ -11,10 +11,11 @@ import { LLMError, type LLMClient } from '../llm/client.ts';
 import { isFinished, plan, type Effect } from '../plan.ts';
 import { reduceAll } from '../reduce.ts';
 import type { CellResult, Repl, Runtime } from '../runtime/runtime.ts';
-import type { CellOutcome, RunEvent } from '../schema/events.ts';
+import type { CellOutcome, RunEvent, StepResult } from '../schema/events.ts';
 import type { AgentNode, Cell, Context, RunState } from '../schema/state.ts';
 import { waitResults } from '../wait.ts';
 import { recordingHandler, type Tool } from './host-calls.ts';
+import { builtinHostCalls, type HostCallRegistry } from '../host-calls/registry.ts';
 import { refuseOverLimit } from './budget.ts';
 import { bindTurns, rebuildRepl } from './turns.ts';
 import { setUpRepl } from './agent-setup.ts';
@@ -31,11 +32,16 @@ export interface EngineOptions {
   /** The root agent's model. */
   llm: LLMClient;
   /** The model for `llm_query` sub-calls and child agents (default: `llm`). */
-  subLlm?: LLMClient;
+  subModel?: LLMClient;
   /** Hosts the agents' REPLs. The engine never closes it; its owner does. */
   runtime: Runtime;
   /** Host functions agent code can call by name. */
   tools?: Readonly<Record<string, Tool>>;
+  /**
+   * The host calls agent code can make (default `builtinHostCalls()`: llm_query,
+   * llm_query_batched, delegate, tool). Register a module on it to add one (docs/architecture.md).
+   */
+  hostCalls?: HostCallRegistry;
   /** Effects (model calls, cells) run at once within a step (default 8). */
   concurrency?: number;
   /** Prompts of one `llm_query_batched` sent at once (default 8). */
@@ -49,12 +55,7 @@ export interface EngineOptions {
   tracer?: Tracer | false;
 }
 
-/** What one step did: the new state and the events folded into it. */
-export interface StepResult {
-  state: RunState;
-  /** Events in the order they were folded; the last is `step_ended`. */
-  events: RunEvent[];
-}
+export type { StepResult };
 
 /** Options of `Engine.init`: `createRun`'s, plus a typed result. */
 export interface InitOptions<S extends ResultSchema | undefined = ResultSchema | undefined> extends CreateRunOptions {
@@ -86,6 +87,7 @@ interface ReplEntry {
 export class Engine {
   private readonly repls = new Map<string, ReplEntry>();
   private readonly limit: ReturnType<typeof pLimit>;
+  private readonly hostCalls: HostCallRegistry;
   /** The zod result schema each run was started with, by run id (a state read from a file has none here). */
   private readonly resultSchemas = new Map<string, ResultSchema>();
   /** Result schemas of session turns, made from their record once per (frozen) turn object. */
@@ -102,6 +104,7 @@ export class Engine {
   constructor(options: EngineOptions) {
     this.options = options;
     this.limit = pLimit(Math.max(1, options.concurrency ?? 8));
+    this.hostCalls = options.hostCalls ?? builtinHostCalls();
     if (options.tracer !== false) attachTelemetry(this.events, options.tracer);
   }
 
@@ -219,7 +222,7 @@ export class Engine {
   }
 
   private clientFor(node: AgentNode): LLMClient {
-    return node.depth === 0 ? this.options.llm : (this.options.subLlm ?? this.options.llm);
+    return node.depth === 0 ? this.options.llm : (this.options.subModel ?? this.options.llm);
   }
 
   private async runEffect(state: RunState, effect: Effect): Promise<RunEvent> {
@@ -248,8 +251,8 @@ export class Engine {
         return { type: 'llm_failed', agentId: node.id, message };
       }
     }
-    const resumed = effect.kind === 'resume';
-    if (resumed) this.events.emit({ type: 'resumed', ...at, awaited: [...node.awaiting] });
+    const resumed = effect.kind === 'wake';
+    if (resumed) this.events.emit({ type: 'woke', ...at, awaited: [...node.awaiting] });
     const cell = resumed ? node.cells.length - 1 : node.cells.length;
     this.events.emit({ type: 'cell_started', ...at, cell, code: resumed ? (node.cells[cell]?.code ?? '') : (node.pendingCode ?? ''), resumed });
     const started = performance.now();
@@ -285,17 +288,21 @@ export class Engine {
     // The REPL may take a while to start: a run cancelled meanwhile must not start the cell
     // (its watch would never see an abort that happened before it existed).
     this.signal?.throwIfAborted();
+    const cellIndex = resumed ? node.cells.length - 1 : node.cells.length;
     const rec = recordingHandler({
+      state,
       node,
       limits: state.limits,
-      subLlm: this.options.subLlm ?? this.options.llm,
+      cellIndex,
+      subModel: this.options.subModel ?? this.options.llm,
       tools: toolsAt(this.options.tools ?? {}, state, node.depth),
       subCallConcurrency: this.options.subCallConcurrency ?? 8,
+      hostCalls: this.hostCalls,
       ...(this.signal ? { signal: this.signal } : {}),
     });
-    const options = { cell: resumed ? node.cells.length - 1 : node.cells.length, timeoutMs, ...(this.signal ? { signal: this.signal } : {}) };
+    const options = { cell: cellIndex, timeoutMs, ...(this.signal ? { signal: this.signal } : {}) };
     const result = resumed
-      ? await repl.resume(waitResults(state, node), rec.handler, options)
+      ? await repl.wake(waitResults(state, node), rec.handler, options)
       : await repl.execute(node.pendingCode ?? '', rec.handler, options);
     return {
       type: 'cell_ran',
@@ -350,11 +357,12 @@ export class Engine {
       context: node.context,
       tools: state.tools.filter((t) => toolAvailableAt(t, node.depth)),
       maxOutputChars: state.limits.maxOutputChars,
+      stubs: this.hostCalls.stubs(),
     });
     let turn: number;
     try {
       await setUpRepl(repl, state, node, state.limits.cellTimeoutMs);
-      turn = await rebuildRepl(repl, node, state.limits.cellTimeoutMs);
+      turn = await rebuildRepl(repl, node, state.limits.cellTimeoutMs, this.hostCalls);
     } catch (err) {
       await repl.close();
       throw err;

@@ -43,8 +43,8 @@ export type EngineEvent =
   | (Base & { type: 'cell_finished'; agentId: string; cell: number; resumed: boolean; status: CellStatus; output: string; outputChars: number; hostCalls: number; durationMs: number })
   /** An agent's cell delegated children. */
   | (Base & { type: 'delegated'; agentId: string; children: ChildSpec[] })
-  /** A SUPERVISING agent is being resumed with its children's results. */
-  | (Base & { type: 'resumed'; agentId: string; awaited: string[] })
+  /** A SUPERVISING agent's suspended cell is being woken with its children's results. */
+  | (Base & { type: 'woke'; agentId: string; awaited: string[] })
   /** An agent finished, with its result or a structured error. */
   | (Base & { type: 'agent_finished'; agentId: string; result: Json | null; error: AgentError | null; iteration: number; usage: Usage })
   /** A hard limit (iterations, tokens, cost, wall clock) ended an agent. */

@@ -1,19 +1,25 @@
 /**
- * Bringing a fresh REPL to the point a state describes: re-run the agent's recorded cells with
- * every host call answered from the record. No model, tool or child is called again.
+ * Rebuilding a REPL: bring a fresh REPL to the point a state describes by re-running the agent's
+ * recorded cells with every host call answered from the record ("recorded answers"). No model,
+ * tool or child is called again. Which recorded call a request matches is the module's business
+ * (`HostCallModule.identity`, through the registry).
  */
-import type { HostCallHandler, HostCallRequest, Repl, WaitResult } from '../runtime/runtime.ts';
+import type { HostCallHandler, HostCallRequest, Repl } from '../runtime/runtime.ts';
 import type { AgentNode, HostCall } from '../schema/state.ts';
+import { builtinHostCalls, type HostCallRegistry } from '../host-calls/registry.ts';
+import { isWaitFor, WaitAnswerSchema } from '../host-calls/wait.ts';
 
 /** Re-running an agent's cells asked for something other than what the record holds. */
 export class ReplayDivergedError extends Error {
+  /** The agent whose REPL was being rebuilt. */
+  readonly agentId: string;
+  /** The index of the cell that diverged. */
+  readonly cell: number;
   /**
    * @param agentId the agent whose REPL was being rebuilt
    * @param cell the index of the cell that diverged
    * @param detail which call differed and how
    */
-  readonly agentId: string;
-  readonly cell: number;
   constructor(agentId: string, cell: number, detail: string) {
     super(`replay diverged: agent ${agentId}, cell ${cell}: ${detail}`);
     this.agentId = agentId;
@@ -27,41 +33,23 @@ function describe(req: { name: string; args: unknown }): string {
   return `${req.name}(${text.length > 120 ? `${text.slice(0, 119)}…` : text})`;
 }
 
-function sameCall(rec: HostCall, req: HostCallRequest): boolean {
-  if (rec.name !== req.name) return false;
-  const a = rec.args as Record<string, unknown>;
-  switch (req.name) {
-    case 'llm_query':
-      return a.prompt === req.args.prompt;
-    case 'llm_query_batched':
-      return JSON.stringify(a.prompts) === JSON.stringify(req.args.prompts);
-    case 'delegate':
-      return a.name === req.args.name && a.query === req.args.query;
-    case 'tool':
-      return a.tool === req.args.tool && JSON.stringify([a.args, a.kwargs]) === JSON.stringify([req.args.args, req.args.kwargs]);
-  }
-}
-
 /**
  * Re-runs `node`'s cells in `repl` (a fresh one) with recorded answers. Cells that timed out or
  * crashed are skipped: what they did before they were stopped cannot be reproduced. A SUPERVISING
  * agent's last cell is left suspended at its pending `wait`.
+ * @param registry the host calls the run was recorded with (default: the built-in ones)
  * @throws ReplayDivergedError when the code asks for a call the record does not hold (or stops
  *   short of the record).
  */
-export async function restoreRepl(repl: Repl, node: AgentNode, timeoutMs: number): Promise<void> {
+export async function restoreRepl(repl: Repl, node: AgentNode, timeoutMs: number, registry: HostCallRegistry = builtinHostCalls()): Promise<void> {
   for (const cell of node.cells) {
     if (cell.status === 'timeout' || cell.status === 'crashed') continue;
     let next = 0;
-    const handler: HostCallHandler = async (req) => {
+    const diverged = (what: string, rec: HostCall | undefined) =>
+      new ReplayDivergedError(node.id, cell.index, `call ${next} is ${what} but the record holds ${rec ? describe(rec) : 'no more calls'}`);
+    const handler: HostCallHandler = async (req: HostCallRequest) => {
       const rec = cell.calls[next];
-      if (!rec || !sameCall(rec, req)) {
-        throw new ReplayDivergedError(
-          node.id,
-          cell.index,
-          `call ${next} is ${describe(req)} but the record holds ${rec ? describe(rec) : 'no more calls'}`,
-        );
-      }
+      if (!rec || !registry.sameCall(rec, req)) throw diverged(describe(req), rec);
       next += 1;
       return rec.answer!;
     };
@@ -69,15 +57,14 @@ export async function restoreRepl(repl: Repl, node: AgentNode, timeoutMs: number
     let result = await repl.execute(cell.code, handler, options);
     while (result.status === 'suspended') {
       const rec = cell.calls[next];
-      const handles = JSON.stringify(result.awaiting ?? []);
-      if (!rec || rec.name !== 'wait' || JSON.stringify((rec.args as { handles: string[] }).handles) !== handles) {
-        throw new ReplayDivergedError(node.id, cell.index, `call ${next} is wait(${handles}) but the record holds ${rec ? describe(rec) : 'no more calls'}`);
-      }
+      const handles = result.awaiting ?? [];
+      if (!isWaitFor(rec, handles)) throw diverged(`wait(${JSON.stringify(handles)})`, rec);
       next += 1;
       if (rec.answer === null) return; // suspended where the state is: restored
-      const answer = rec.answer;
-      if (!answer.ok) throw new ReplayDivergedError(node.id, cell.index, 'the recorded wait has an error answer');
-      result = await repl.resume(answer.value as WaitResult[], handler, options);
+      if (!rec.answer.ok) throw new ReplayDivergedError(node.id, cell.index, 'the recorded wait has an error answer');
+      const results = WaitAnswerSchema.safeParse(rec.answer.value);
+      if (!results.success) throw new ReplayDivergedError(node.id, cell.index, 'the recorded wait answer is not a list of child results');
+      result = await repl.wake(results.data, handler, options);
     }
     if (result.status === 'crashed') throw new Error(`restoring agent ${node.id}: the REPL died re-running cell ${cell.index}: ${result.message}`);
     if (next !== cell.calls.length) {

@@ -6,6 +6,7 @@
 import type { Repl } from '../runtime/runtime.ts';
 import type { AgentNode } from '../schema/state.ts';
 import { turnBindingCode } from '../session/bind.ts';
+import type { HostCallRegistry } from '../host-calls/registry.ts';
 import { restoreRepl } from './restore.ts';
 
 /**
@@ -30,18 +31,19 @@ export async function bindTurns(repl: Repl, node: AgentNode, from: number, timeo
 /**
  * Brings a fresh REPL to the point `node` describes, turn by turn (see `restoreRepl` for one
  * turn's cells). Returns the last turn bound (-1 for an agent without turns).
+ * @param registry the host calls the run was recorded with (default: the built-in ones)
  * @throws ReplayDivergedError like `restoreRepl`; Error when a binding fails.
  */
-export async function rebuildRepl(repl: Repl, node: AgentNode, timeoutMs: number): Promise<number> {
+export async function rebuildRepl(repl: Repl, node: AgentNode, timeoutMs: number, registry?: HostCallRegistry): Promise<number> {
   const turns = node.turns;
   if (!turns?.length) {
-    await restoreRepl(repl, node, timeoutMs);
+    await restoreRepl(repl, node, timeoutMs, registry);
     return -1;
   }
   for (let t = 0; t < turns.length; t++) {
     await bindTurns(repl, { ...node, turns: turns.slice(0, t + 1) }, t, timeoutMs);
     const end = turns[t + 1]?.cellStart ?? node.cells.length;
-    await restoreRepl(repl, { ...node, cells: node.cells.slice(turns[t]!.cellStart, end) }, timeoutMs);
+    await restoreRepl(repl, { ...node, cells: node.cells.slice(turns[t]!.cellStart, end) }, timeoutMs, registry);
   }
   return turns.length - 1;
 }

@@ -9,7 +9,7 @@ import { createRun } from '../create.ts';
 import { reduceAll } from '../reduce.ts';
 import { replay } from '../trace/replay.ts';
 import { parseTrace } from '../trace/reader.ts';
-import { parseState } from '../trace/state-file.ts';
+import { parseState } from '../checkpoint/state-file.ts';
 import { replied } from '../testing/fixtures.ts';
 import { PROMPT_VERSION } from './config.ts';
 import { promptSetFor, PromptVersionError } from './versions.ts';

@@ -3,7 +3,7 @@
  * run is aborted, or the host gives up) the cell is interrupted once; if it has not stopped
  * `graceMs` later, it is killed. Also maps the prelude's `cell_end` to a `CellResult`.
  */
-import type { ReplMessage } from './protocol.ts';
+import type { CellEndMessage } from './protocol.ts';
 import type { CellResult, DisplayBlob, ExecOptions } from './runtime.ts';
 
 /** How a runtime interrupts a cell and kills its REPL. */
@@ -71,7 +71,7 @@ export class CellWatch {
  * with `done`.
  */
 export function cellResultOf(
-  end: Extract<ReplMessage, { type: 'cell_end' }>,
+  end: CellEndMessage,
   watch: CellWatch,
   extra: { text: string; chars: number; displays?: DisplayBlob[] } = { text: '', chars: 0 },
 ): CellResult {
@@ -84,6 +84,7 @@ export function cellResultOf(
   if (end.result !== undefined) result.result = end.result;
   if (end.awaiting) result.awaiting = end.awaiting;
   if (end.error && result.status === 'error') result.error = end.error;
-  if (extra.displays?.length) result.displays = extra.displays;
+  const displays = [...(end.displays ?? []), ...(extra.displays ?? [])];
+  if (displays.length) result.displays = displays;
   return result;
 }

@@ -1,76 +1,174 @@
 /**
- * The JSON protocol between the host and the REPL prelude, the same on every runtime.
- * Documented in docs/protocol.md. Each message is one JSON object; over pipes, one per line.
+ * The JSON protocol between the host and the REPL prelude, the same on every runtime, written
+ * once: every message (both directions) is a zod schema here and the TypeScript types are
+ * inferred from them. `docs/protocol.md` lists the same messages and fields; a test
+ * (`protocol-doc.test.ts`) fails when the two differ. Each message is one JSON object; over pipes,
+ * one per line.
  *
- * host -> REPL: `init`, `exec`, `resume`, `answer`, `shutdown`
+ * host -> REPL: `init`, `exec`, `wake`, `answer`, `shutdown`
  * REPL -> host: `ready`, `call`, `cell_end`, `fatal`
+ * transport envelopes: `next` (Jupyter: the prelude fetches a large host message over stdin),
+ *   `rlmtree` (Jupyter: the nonce on every stdin request), `listening` (the fork server's first line)
+ *
+ * Adding a field: give it `.optional()` here (so the other side may lack it), add it to
+ * docs/protocol.md, read or write it in the prelude's `rlmtree/dispatch.py`. Bump
+ * `PROTOCOL_VERSION` only when a message changes incompatibly.
  */
 import { z } from 'zod';
-import { CellErrorSchema, ContextSchema, HostAnswerSchema, JsonSchema } from '../schema/state.ts';
-
-/** Protocol version; the prelude refuses a host speaking another. */
-export const PROTOCOL_VERSION = 1;
-
-/** Messages the host sends. */
-export type HostMessage =
-  | {
-      type: 'init';
-      protocol: number;
-      agentId: string;
-      context: z.infer<typeof ContextSchema>;
-      tools: { name: string; description: string }[];
-      maxOutputChars: number;
-    }
-  | { type: 'exec'; cell: number; code: string }
-  | { type: 'resume'; cell: number; results: unknown[] }
-  | ({ type: 'answer'; id: number } & z.infer<typeof HostAnswerSchema>)
-  | { type: 'shutdown' };
-
-/** Messages the REPL sends, validated on arrival. */
-export const ReplMessageSchema = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('ready'),
-    protocol: z.number(),
-    python: z.string(),
-    /** The REPL's process id as seen where it runs (e.g. inside a container); lets the host interrupt it. */
-    pid: z.number().int().positive().optional(),
-  }),
-  z.object({
-    type: z.literal('call'),
-    id: z.number().int(),
-    name: z.enum(['llm_query', 'llm_query_batched', 'delegate', 'tool']),
-    args: z.record(z.string(), JsonSchema),
-  }),
-  z.object({
-    type: z.literal('cell_end'),
-    cell: z.number().int(),
-    status: z.enum(['suspended', 'ok', 'done', 'error', 'timeout']),
-    output: z.string(),
-    outputChars: z.number().int().nonnegative(),
-    result: JsonSchema.optional(),
-    awaiting: z.array(z.string()).optional(),
-    error: CellErrorSchema.optional(),
-  }),
-  z.object({ type: z.literal('fatal'), message: z.string() }),
-]);
-/** A message from the REPL. */
-export type ReplMessage = z.infer<typeof ReplMessageSchema>;
+import { CellErrorSchema, ContextSchema, DisplaySchema, HostAnswerSchema, HostCallNameSchema, JsonSchema, WaitResultSchema } from '../schema/state.ts';
 
 /**
- * Parses one protocol message from the REPL.
- * @throws Error naming the offending field when the text is not a valid message.
+ * Protocol version; host and prelude compare it at start (`ready.protocol`, `init.protocol`) and
+ * refuse each other on a difference. 2: host call names are open (a registry), arguments are
+ * validated by the host, failed answers carry `kind`, `init` carries `stubs`, `resume` is
+ * named `wake`, and every transport's `ready` carries `pid`.
  */
-export function parseReplMessage(text: string): ReplMessage {
+export const PROTOCOL_VERSION = 2;
+
+/**
+ * A host tool as the REPL is told of it: bound as a Python function of that name, the generated
+ * `def` (`stub`, a typed tool) when there is one, else a plain `name(*args, **kwargs)`.
+ */
+export const InitToolSchema = z.object({
+  name: z.string(),
+  description: z.string(),
+  /** The Python `def` of a typed tool; it calls `__rlmtree_tool__(name, kwargs, omitted)`. */
+  stub: z.string().optional(),
+});
+
+// ------------------------------------------------------------------ host -> REPL
+
+/** Binds the REPL to an agent: `CONTEXT`, tools, output bound. No reply unless it fails (`fatal`). */
+export const InitMessageSchema = z.object({
+  type: z.literal('init'),
+  protocol: z.number().int(),
+  agentId: z.string(),
+  context: ContextSchema,
+  tools: z.array(InitToolSchema),
+  maxOutputChars: z.number().int().positive(),
+  /**
+   * Python source of host-call stubs from registered modules that are not built into the prelude
+   * (`HostCallModule.python`), run in the agent's namespace with `host_call(name, args)` bound.
+   */
+  stubs: z.array(z.string()).optional(),
+});
+
+/** The `init` message. */
+export type InitMessage = z.infer<typeof InitMessageSchema>;
+
+/** Runs a cell; the reply is its `cell_end`. */
+export const ExecMessageSchema = z.object({
+  type: z.literal('exec'),
+  /** 0-based index of the cell in the agent's record (`<cell N>` in tracebacks). */
+  cell: z.number().int().nonnegative(),
+  code: z.string(),
+});
+
+/** Wakes the suspended cell with the awaited children's results (handle order); the reply is a `cell_end`. */
+export const WakeMessageSchema = z.object({
+  type: z.literal('wake'),
+  cell: z.number().int().nonnegative(),
+  results: z.array(WaitResultSchema),
+});
+
+/** The host's answer to a `call` (same `id`). */
+export const AnswerMessageSchema = z.intersection(z.object({ type: z.literal('answer'), id: z.number().int() }), HostAnswerSchema);
+
+/** Asks the prelude to exit. */
+export const ShutdownMessageSchema = z.object({ type: z.literal('shutdown') });
+
+/** Every message the host sends. */
+export const HostMessageSchema = z.union([InitMessageSchema, ExecMessageSchema, WakeMessageSchema, AnswerMessageSchema, ShutdownMessageSchema]);
+/** A message the host sends. */
+export type HostMessage = z.infer<typeof HostMessageSchema>;
+
+// ------------------------------------------------------------------ REPL -> host
+
+/** The prelude is loaded (first message on every transport). */
+export const ReadyMessageSchema = z.object({
+  type: z.literal('ready'),
+  protocol: z.number(),
+  /** Python version, e.g. `3.11.2`. */
+  python: z.string(),
+  /** The REPL's process id as seen where it runs (e.g. inside a container); lets the host interrupt it. */
+  pid: z.number().int().positive().optional(),
+});
+
+/** A host call; the cell blocks until the `answer`. `args` are validated by the host against the call's module. */
+export const CallMessageSchema = z.object({
+  type: z.literal('call'),
+  /** Increasing per REPL; the answer carries it back. */
+  id: z.number().int(),
+  name: HostCallNameSchema,
+  args: z.record(z.string(), JsonSchema),
+});
+
+/** How the prelude reports a cell (or resumed segment) that stopped. */
+export const CellEndStatusSchema = z.enum(['suspended', 'ok', 'done', 'error', 'timeout']);
+
+/** The cell stopped. */
+export const CellEndMessageSchema = z.object({
+  type: z.literal('cell_end'),
+  cell: z.number().int(),
+  status: CellEndStatusSchema,
+  /** Captured output of this segment (head + tail past `maxOutputChars`). */
+  output: z.string(),
+  /** True length of this segment's output in characters. */
+  outputChars: z.number().int().nonnegative(),
+  /** `done` only: the value passed to `done(...)`. */
+  result: JsonSchema.optional(),
+  /** `suspended` only: the handles (child ids) waited for, in order. */
+  awaiting: z.array(z.string()).optional(),
+  /** `error` only: the exception, prelude frames removed. */
+  error: CellErrorSchema.optional(),
+  /** Rich outputs (images) of this segment in display order; absent when none (only Jupyter renders them). */
+  displays: z.array(DisplaySchema).optional(),
+});
+
+/** The prelude cannot go on (a protocol mismatch, a prelude bug). */
+export const FatalMessageSchema = z.object({ type: z.literal('fatal'), message: z.string() });
+
+/** Messages the REPL sends, validated on arrival. */
+export const ReplMessageSchema = z.discriminatedUnion('type', [ReadyMessageSchema, CallMessageSchema, CellEndMessageSchema, FatalMessageSchema]);
+/** A message from the REPL. */
+export type ReplMessage = z.infer<typeof ReplMessageSchema>;
+/** A `cell_end` message. */
+export type CellEndMessage = z.infer<typeof CellEndMessageSchema>;
+/** A `call` message. */
+export type CallMessage = z.infer<typeof CallMessageSchema>;
+
+// ------------------------------------------------------------------ transport envelopes
+
+/** Jupyter: a stdin request asking for the host message too large to inline in the cell's code. */
+export const NextRequestSchema = z.object({ type: z.literal('next'), rlmtree: z.string() });
+/** Jupyter: every stdin request of the prelude carries this REPL's nonce as `rlmtree`; one without it is agent code's own `input()`. */
+export const JupyterEnvelopeSchema = z.object({ rlmtree: z.string() });
+/** The fork server's first stdout line: it listens; `pid` is its process id. */
+export const ListeningMessageSchema = z.object({ type: z.literal('listening'), pid: z.number().int().positive() });
+
+/**
+ * Parses one JSON text against `schema`.
+ * @throws Error naming the offending field when the text is not JSON or not a valid message.
+ */
+export function parseMessage<T>(schema: z.ZodType<T>, text: string): T {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch {
     throw new Error(`protocol: not JSON: ${text.slice(0, 120)}`);
   }
-  const parsed = ReplMessageSchema.safeParse(raw);
+  const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new Error(`protocol: bad message (${issue?.path.join('.') || 'message'}: ${issue?.message}): ${text.slice(0, 120)}`);
   }
   return parsed.data;
+}
+
+/**
+ * Parses one protocol message from the REPL.
+ * @throws Error naming the offending field when the text is not a valid message.
+ */
+export function parseReplMessage(text: string): ReplMessage {
+  return parseMessage(ReplMessageSchema, text);
 }

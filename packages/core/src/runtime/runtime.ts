@@ -3,14 +3,15 @@
  * a Docker container). Every runtime runs the same prelude and speaks the same protocol
  * (`protocol.ts`); only the transport differs.
  */
-import type { CellError, Context, HostAnswer, Json } from '../schema/state.ts';
+import { z } from 'zod';
+import { CellStatusSchema, type Context, type Display, type HostAnswer, type WaitResult } from '../schema/state.ts';
+import { CellEndMessageSchema, PROTOCOL_VERSION, type CallMessage, type InitMessage } from './protocol.ts';
 
-/** A host call as the REPL asks for it. */
-export type HostCallRequest =
-  | { name: 'llm_query'; args: { prompt: string; model: string | null } }
-  | { name: 'llm_query_batched'; args: { prompts: string[]; model: string | null } }
-  | { name: 'delegate'; args: { name: string; query: string; context: Context | null } }
-  | { name: 'tool'; args: { tool: string; args: Json[]; kwargs: Record<string, Json> } };
+/**
+ * A host call as the REPL asks for it: its name and its arguments as JSON, not yet validated.
+ * The handler validates `args` against the call's module (`HostCallModule.args`).
+ */
+export type HostCallRequest = Pick<CallMessage, 'name' | 'args'>;
 
 /**
  * Answers the REPL's host calls during a cell. It never rejects for a failed call: failures are
@@ -19,8 +20,7 @@ export type HostCallRequest =
  */
 export type HostCallHandler = (call: HostCallRequest) => Promise<HostAnswer>;
 
-/** What one awaited child gave: its result, or the structured reason it has none. */
-export type WaitResult = { ok: true; value: Json } | { ok: false; error: { kind: string; message: string } };
+export type { WaitResult };
 
 /** A host tool exposed to agent code as a plain Python function. */
 export interface ToolSpec {
@@ -28,6 +28,8 @@ export interface ToolSpec {
   name: string;
   /** One line shown in the system prompt and as the function's docstring. */
   description: string;
+  /** A typed tool's generated Python `def` (see `tools/python-stub.ts`); absent: a plain `name(*args, **kwargs)`. */
+  stub?: string;
 }
 
 /** What a REPL is started with. */
@@ -39,6 +41,21 @@ export interface ReplOptions {
   tools: readonly ToolSpec[];
   /** Characters of a cell's output kept (head + tail), the true length counted. */
   maxOutputChars: number;
+  /** Python source of host-call stubs of registered modules not built into the prelude (`HostCallModule.python`). */
+  stubs?: readonly string[];
+}
+
+/** The `init` message for `options`, the same on every runtime. */
+export function initMessage(options: ReplOptions): InitMessage {
+  return {
+    type: 'init',
+    protocol: PROTOCOL_VERSION,
+    agentId: options.agentId,
+    context: options.context,
+    tools: options.tools.map((t) => ({ name: t.name, description: t.description, ...(t.stub ? { stub: t.stub } : {}) })),
+    maxOutputChars: options.maxOutputChars,
+    ...(options.stubs?.length ? { stubs: [...options.stubs] } : {}),
+  };
 }
 
 /** Per-cell options. */
@@ -51,45 +68,33 @@ export interface ExecOptions {
   signal?: AbortSignal;
 }
 
+/** A rich output a cell displayed (a plot, an image), kept out of the text the model sees. */
+export type DisplayBlob = Display;
+
 /**
- * A rich output a cell displayed (a plot, an image), kept out of the text the model sees.
- * Only runtimes that can render rich values (Jupyter) produce them.
+ * How a cell (or the resumed rest of one) ended, as the runtime reports it: the prelude's
+ * `cell_end` without its envelope, plus `crashed` (the REPL died) and `message` (`timeout` /
+ * `crashed`: what happened, e.g. "the REPL process exited with signal SIGKILL").
  */
-export interface DisplayBlob {
-  /** MIME type, e.g. `image/png`, `image/svg+xml`. */
-  mime: string;
-  /** base64 for binary types (as Jupyter sends them), the text itself for SVG. */
-  data: string;
-}
-
-/** How a cell (or the resumed rest of one) ended, as the runtime reports it. */
-export interface CellResult {
-  status: 'suspended' | 'ok' | 'done' | 'error' | 'timeout' | 'crashed';
-  /** Captured output of this segment (head + tail past `maxOutputChars`). */
-  output: string;
-  /** True length of this segment's output in characters. */
-  outputChars: number;
-  /** `done` only: the value passed to `done(...)`. */
-  result?: Json;
-  /** `suspended` only: the handles (child ids) waited for, in order. */
-  awaiting?: string[];
-  /** `error` only: the exception, prelude frames removed. */
-  error?: CellError;
-  /** `timeout` / `crashed`: what happened, e.g. "the REPL process exited with signal SIGKILL". */
-  message?: string;
-  /** Rich outputs (images) of this segment in display order; absent when none. */
-  displays?: DisplayBlob[];
-}
+export const CellResultSchema = CellEndMessageSchema.omit({ type: true, cell: true }).extend({
+  status: CellStatusSchema,
+  message: z.string().optional(),
+});
+/** How a cell (or the resumed rest of one) ended. */
+export type CellResult = z.infer<typeof CellResultSchema>;
 
 /**
- * One agent's REPL. Calls are sequential: one `execute` or `resume` at a time.
+ * One agent's REPL. Calls are sequential: one `execute` or `wake` at a time.
  * After a `crashed` result the REPL is dead (`alive` is false) and must be replaced.
  */
 export interface Repl {
   /** Runs a cell; resolves when it finishes, suspends at `yield wait(...)`, times out or crashes. */
   execute(code: string, host: HostCallHandler, options: ExecOptions): Promise<CellResult>;
-  /** Resumes the suspended cell with the awaited children's results (in handle order). */
-  resume(results: readonly WaitResult[], host: HostCallHandler, options: ExecOptions): Promise<CellResult>;
+  /**
+   * Wakes the cell suspended at `yield wait(...)` with the awaited children's results (in handle
+   * order); resolves like `execute` when it stops again.
+   */
+  wake(results: readonly WaitResult[], host: HostCallHandler, options: ExecOptions): Promise<CellResult>;
   /** True until the REPL dies or is closed. */
   readonly alive: boolean;
   /** Stops the REPL and frees what it holds. Never rejects. */

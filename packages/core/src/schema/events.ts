@@ -14,6 +14,7 @@ import {
   JsonSchema,
   LimitsSchema,
   UsageSchema,
+  type RunState,
 } from './state.ts';
 
 /** A child created by `delegate(...)` during a cell. `context: null` inherits the parent's. */
@@ -151,3 +152,10 @@ export type CellRan = z.infer<typeof CellRanSchema>;
 export type TurnStarted = z.infer<typeof TurnStartedSchema>;
 /** A change made between steps by a person or script. */
 export type Intervened = z.infer<typeof IntervenedSchema>;
+
+/** What one step did: the new state and the events folded into it. */
+export interface StepResult {
+  state: RunState;
+  /** Events in the order they were folded; the last is `step_ended`. */
+  events: RunEvent[];
+}

@@ -94,18 +94,36 @@ export const AgentErrorSchema = z.object({ kind: AgentErrorKindSchema, message: 
 /** A structured reason an agent finished without a result. */
 export type AgentError = z.infer<typeof AgentErrorSchema>;
 
-/** What a host call returned to the REPL: a value, or an error the REPL raises. */
+/**
+ * What a host call returned to the REPL: a value, or an error the REPL raises. `kind` (absent in
+ * traces written before it existed) picks the Python exception class: `invalid_args` raises
+ * `HostCallArgumentError` (a `TypeError`), any other kind or none raises the call's own error
+ * class (`LLMError`, `DelegateError`, `ToolError`). Later kinds (e.g. `budget`) are added to the
+ * prelude's table in `rlmtree/errors.py`; see docs/architecture.md.
+ */
 export const HostAnswerSchema = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(true), value: JsonSchema }),
-  z.object({ ok: z.literal(false), error: z.string() }),
+  z.object({ ok: z.literal(false), error: z.string(), kind: z.string().optional() }),
 ]);
 /** What a host call returned to the REPL. */
 export type HostAnswer = z.infer<typeof HostAnswerSchema>;
 
-/** Names of the host calls agent code can make. `wait` is the suspension point. */
-export const HostCallNameSchema = z.enum(['llm_query', 'llm_query_batched', 'delegate', 'tool', 'wait']);
+/**
+ * Names of host calls: the built-in ones (`llm_query`, `llm_query_batched`, `delegate`, `tool`)
+ * and `wait`, the suspension point, plus any a `HostCallRegistry` adds. A plain string so a new
+ * host call needs no edit here (see docs/architecture.md).
+ */
+export const HostCallNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a host call name is a Python identifier');
 /** Names of the host calls agent code can make. */
 export type HostCallName = z.infer<typeof HostCallNameSchema>;
+
+/** What one awaited child gave a resumed `wait`: its result, or the structured reason it has none. */
+export const WaitResultSchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), value: JsonSchema }),
+  z.object({ ok: z.literal(false), error: z.object({ kind: z.string(), message: z.string() }) }),
+]);
+/** What one awaited child gave: its result, or the structured reason it has none. */
+export type WaitResult = z.infer<typeof WaitResultSchema>;
 
 /**
  * One host call a cell made, with its answer: the record that lets a REPL be rebuilt by
@@ -116,7 +134,7 @@ export const HostCallSchema = z.object({
   name: HostCallNameSchema,
   args: JsonSchema,
   answer: HostAnswerSchema.nullable(),
-  /** Tokens and cost the call spent (sub-LLM calls). */
+  /** Tokens and cost the call spent (sub-calls). */
   usage: UsageSchema.optional(),
   /** Sub-calls only: prompts of this call answered from the sub-call cache (free, not counted against budgets). */
   cacheHits: z.number().int().nonnegative().optional(),

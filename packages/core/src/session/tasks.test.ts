@@ -38,7 +38,7 @@ describe('persistent sub-agents (state side)', () => {
     expect(taskFinished(s, 'root.w')).toBe(true);
     expect(plan(s)).toEqual([{ kind: 'llm', agentId: 'root.w' }]);
     s = reduceAll(s, [code('root.w'), ran('root.w', { status: 'done', result: 2 }), step]);
-    expect(plan(s)).toEqual([{ kind: 'resume', agentId: 'root' }]);
+    expect(plan(s)).toEqual([{ kind: 'wake', agentId: 'root' }]);
     expect(waitResults(s, s.nodes.root!)).toEqual([{ ok: true, value: 2 }]);
   });
 

@@ -41,8 +41,8 @@ export const fakeRuntime = new FakeRuntime({
     if (handles.length) return { status: 'suspended', awaiting: handles, output, outputChars: output.length };
     return end(d.end, output);
   },
-  async resume(results): Promise<CellResult> {
-    return end('done', `resumed with ${JSON.stringify(results)}`);
+  async wake(results): Promise<CellResult> {
+    return end('done', `woken with ${JSON.stringify(results)}`);
   },
 });
 

@@ -3,7 +3,7 @@
  * code above the runtime (engine, CLI, a new LLM client in an engine loop). Each cell's code is
  * read by a `FakeCellInterpreter`; the default one is a tiny command language:
  *
- * - `DELEGATE <n>` delegates n children (`c0`, `c1`, …) and waits for them (a resume then
+ * - `DELEGATE <n>` delegates n children (`c0`, `c1`, …) and waits for them (a wake then
  *   finishes with `'all children done'`);
  * - `QUERY <prompt>` makes one `llm_query` sub-call and prints its answer;
  * - `DONE <json>` finishes the agent with that value;
@@ -14,12 +14,12 @@
  */
 import type { CellResult, ExecOptions, HostCallHandler, Repl, ReplOptions, Runtime, WaitResult } from '../runtime/runtime.ts';
 
-/** Reads one cell (`execute`) or resumes a suspended one (`resume`) on a fake REPL. */
+/** Reads one cell (`execute`) or wakes a suspended one (`wake`) on a fake REPL. */
 export interface FakeCellInterpreter {
   /** Runs `code`; the host answers its host calls. */
   execute(code: string, host: HostCallHandler, options: ExecOptions, repl: ReplOptions): Promise<CellResult>;
-  /** Continues a cell that returned `suspended`, with the awaited children's results. */
-  resume(results: readonly WaitResult[], host: HostCallHandler, options: ExecOptions, repl: ReplOptions): Promise<CellResult>;
+  /** Wakes a cell that returned `suspended`, with the awaited children's results. */
+  wake(results: readonly WaitResult[], host: HostCallHandler, options: ExecOptions, repl: ReplOptions): Promise<CellResult>;
 }
 
 const result = (output: string, extra: Partial<CellResult> & Pick<CellResult, 'status'>): CellResult => ({ output, outputChars: output.length, ...extra });
@@ -44,7 +44,7 @@ export const fakeCommands: FakeCellInterpreter = {
     if (cmd === 'ERROR') return result('', { status: 'error', error: { type: 'ValueError', message: arg, traceback: `Traceback (most recent call last):\nValueError: ${arg}` } });
     return result('ok\n', { status: 'ok' });
   },
-  async resume() {
+  async wake() {
     return result('', { status: 'done', result: 'all children done' });
   },
 };
@@ -68,9 +68,9 @@ class FakeRepl implements Repl {
     return this.interpreter.execute(code, host, options, this.options);
   }
 
-  resume(results: readonly WaitResult[], host: HostCallHandler, options: ExecOptions): Promise<CellResult> {
+  wake(results: readonly WaitResult[], host: HostCallHandler, options: ExecOptions): Promise<CellResult> {
     if (!this.open) return Promise.resolve(result('', { status: 'crashed', message: 'the fake REPL is closed' }));
-    return this.interpreter.resume(results, host, options, this.options);
+    return this.interpreter.wake(results, host, options, this.options);
   }
 
   async close(): Promise<void> {

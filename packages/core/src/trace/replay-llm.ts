@@ -7,7 +7,9 @@
  */
 import { LLMError, zeroUsage, type Completion, type CompletionRequest, type LLMClient } from '../llm/client.ts';
 import { reduceAll } from '../reduce.ts';
-import type { ChatMessage, HostAnswer, Usage } from '../schema/state.ts';
+import type { RecordedSubCall } from '../host-calls/module.ts';
+import { builtinHostCalls, type HostCallRegistry } from '../host-calls/registry.ts';
+import type { ChatMessage } from '../schema/state.ts';
 import type { Trace } from './format.ts';
 import { replay } from './replay.ts';
 
@@ -23,13 +25,8 @@ export class LLMReplayDivergedError extends LLMError {
   }
 }
 
-interface Recorded {
-  messages: readonly ChatMessage[];
-  /** The reply text, or the error the recorded call failed with. */
-  answer: { ok: true; text: string } | { ok: false; error: string };
-  usage: Usage;
-  model?: string;
-}
+/** A recorded model call: the agent's own, or a sub-call a host call module found in a record. */
+type Recorded = Omit<RecordedSubCall, 'messages'> & { messages: readonly ChatMessage[] };
 
 interface Queue {
   /** `root` for an agent's own calls, `root/sub` for its `llm_query` sub-calls. */
@@ -45,8 +42,12 @@ export class ReplayLLM implements LLMClient {
   private readonly queues: Queue[];
   private answered = 0;
 
-  /** @param trace a trace (`readTrace`) or one built in memory; its states are replayed once here. */
-  constructor(trace: Pick<Trace, 'header' | 'steps'>) {
+  /**
+   * @param trace a trace (`readTrace`) or one built in memory; its states are replayed once here.
+   * @param hostCalls the host calls the run was recorded with (default: the built-in ones); each
+   *   module's `subCalls` says which recorded sub-calls a call holds.
+   */
+  constructor(trace: Pick<Trace, 'header' | 'steps'>, hostCalls: HostCallRegistry = builtinHostCalls()) {
     const byKey = new Map<string, Queue>();
     const queue = (agentId: string, sub: boolean): Queue => {
       const key = sub ? `${agentId}/sub` : agentId;
@@ -66,16 +67,7 @@ export class ReplayLLM implements LLMClient {
           queue(e.agentId, false).calls.push({ messages: seen.nodes[e.agentId]!.messages, answer: { ok: false, error: e.message }, usage: zeroUsage() });
         } else if (e.type === 'cell_ran') {
           for (const call of e.calls) {
-            const args = call.args as { prompt?: string; prompts?: string[] };
-            if (call.name === 'llm_query' && call.answer) {
-              queue(e.agentId, true).calls.push(subCall(args.prompt ?? '', call.answer, call.usage ?? zeroUsage()));
-            } else if (call.name === 'llm_query_batched' && call.answer?.ok) {
-              const answers = call.answer.value as HostAnswer[];
-              (args.prompts ?? []).forEach((p, j) => {
-                // The batch's usage is recorded as a whole: it goes on its first prompt.
-                queue(e.agentId, true).calls.push(subCall(p, answers[j] ?? { ok: false, error: 'no recorded answer' }, j === 0 ? (call.usage ?? zeroUsage()) : zeroUsage()));
-              });
-            }
+            for (const sub of hostCalls.get(call.name)?.subCalls?.(call) ?? []) queue(e.agentId, true).calls.push(sub);
           }
         }
       }
@@ -131,14 +123,6 @@ export class ReplayLLM implements LLMClient {
       `${what}: message ${shared} differs: recorded ${was ? `${was.role} ${clip(was.content)}` : 'nothing'}, now ${now ? `${now.role} ${clip(now.content)}` : 'nothing'}`,
     );
   }
-}
-
-function subCall(prompt: string, answer: HostAnswer, usage: Usage): Recorded {
-  return {
-    messages: [{ role: 'user', content: prompt }],
-    answer: answer.ok ? { ok: true, text: String(answer.value) } : { ok: false, error: answer.error },
-    usage,
-  };
 }
 
 function same(a: readonly ChatMessage[], b: readonly ChatMessage[]): boolean {

@@ -16,7 +16,7 @@ import { Engine } from '../engine/engine.ts';
 import { ScriptedLLM } from '../llm/scripted.ts';
 import { isFinished } from '../plan.ts';
 import type { AgentNode, Json, RunState } from '../schema/state.ts';
-import { parseState, serializeState } from './state-file.ts';
+import { parseState, serializeState } from '../checkpoint/state-file.ts';
 import { readTrace } from './reader.ts';
 import { replay } from './replay.ts';
 import { TraceWriter } from './writer.ts';

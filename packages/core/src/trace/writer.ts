@@ -7,9 +7,8 @@
  */
 import { promptVersionOf } from '../prompts/versions.ts';
 import { closeSync, fdatasyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
-import type { StepResult } from '../engine/engine.ts';
 import { pendingInterventions } from '../control.ts';
-import type { RunEvent } from '../schema/events.ts';
+import type { RunEvent, StepResult } from '../schema/events.ts';
 import type { Json, RunState } from '../schema/state.ts';
 import { DEFAULT_BLOB_THRESHOLD, encodeValue } from './codec.ts';
 import { chainSeed, seal } from '../integrity/chain.ts';

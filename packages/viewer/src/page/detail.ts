@@ -16,7 +16,7 @@ export function changesOf(store: Store, node: NodeRecord, before: NodeRecord | n
   for (const cell of node.cells.slice(before.cells.length)) out.push(`+ cell ${cell.index} ran: ${cell.status}, ${cell.outputChars} chars of output, ${cell.calls.length} host calls`);
   const last = node.cells.length === before.cells.length ? node.cells.at(-1) : undefined;
   const lastBefore = before.cells.at(-1);
-  if (last && lastBefore && last !== lastBefore) out.push(`cell ${last.index} resumed: ${lastBefore.status} → ${last.status}, output ${lastBefore.outputChars} → ${last.outputChars} chars`);
+  if (last && lastBefore && last !== lastBefore) out.push(`cell ${last.index} woken: ${lastBefore.status} → ${last.status}, output ${lastBefore.outputChars} → ${last.outputChars} chars`);
   if (node.pendingCode !== null && before.pendingCode !== node.pendingCode) out.push('code waiting to run (from the model reply)');
   const kids = node.children.slice(before.children.length);
   if (kids.length) out.push(`+ delegated ${kids.length}: ${kids.join(', ')}`);

@@ -2,7 +2,7 @@
  * One run state as a self-contained JSON text (its blobs inline): for saving a single state,
  * diffing two, and the serialize -> parse -> serialize property test.
  */
-import { decodeCheckpoint, encodeCheckpoint } from '../checkpoint/store.ts';
+import { decodeCheckpoint, encodeCheckpoint } from './store.ts';
 import type { RunState } from '../schema/state.ts';
 
 /**
