@@ -317,17 +317,14 @@ class Repl:
             ns[name] = globals()[name]
         ns["__rlm_show__"] = self._show
         for tool in msg.get("tools", []):
-            if tool.get("stub"):  # a typed tool: its generated def (tools/python-stub.ts)
-                self._load_stub(tool["stub"])
-            else:
-                ns[tool["name"]] = self._make_tool(tool["name"], tool.get("description", ""))
+            ns[tool["name"]] = self._make_tool(tool["name"], tool.get("description", ""))
         for source in msg.get("stubs") or []:
             self._load_stub(source)
 
     def _load_stub(self, source):
         """Runs a host-call module's Python stub (HostCallModule.python) with `host_call` and the
         exception classes bound, and binds the public names it defines in the agent's namespace."""
-        scope = {"__builtins__": __builtins__, "host_call": self.host_call, "__rlmtree_tool__": self._typed_tool}
+        scope = {"__builtins__": __builtins__, "host_call": self.host_call}
         for name in _AGENT_CLASSES:
             scope[name] = globals()[name]
         before = set(scope)
@@ -335,16 +332,6 @@ class Repl:
         for name in set(scope) - before:
             if not name.startswith("_"):
                 self.ns[name] = scope[name]
-
-    def _typed_tool(self, name, kwargs, omitted):
-        """What a typed tool's def calls: its arguments by name, the optional ones left at None
-        dropped so the host's schema sees them as absent."""
-        sent = {k: v for k, v in kwargs.items() if not (k in omitted and v is None)}
-        try:
-            return self.host_call("tool", {"tool": name, "args": [], "kwargs": sent}, ToolError)
-        except ToolError as exc:
-            exc.args = ("%s: %s" % (name, exc),)
-            raise
 
     def _make_tool(self, name, description):
         def tool(*args, **kwargs):

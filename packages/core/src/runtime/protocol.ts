@@ -26,14 +26,12 @@ import { CellErrorSchema, ContextSchema, DisplaySchema, HostAnswerSchema, HostCa
 export const PROTOCOL_VERSION = 2;
 
 /**
- * A host tool as the REPL is told of it: bound as a Python function of that name, the generated
- * `def` (`stub`, a typed tool) when there is one, else a plain `name(*args, **kwargs)`.
+ * A host tool as the REPL is told of it: bound as a plain Python function `name(*args, **kwargs)`
+ * (a typed tool's real `def` is bound over it by `engine/agent-setup.ts`).
  */
 export const InitToolSchema = z.object({
   name: z.string(),
   description: z.string(),
-  /** The Python `def` of a typed tool; it calls `__rlmtree_tool__(name, kwargs, omitted)`. */
-  stub: z.string().optional(),
 });
 
 // ------------------------------------------------------------------ host -> REPL

@@ -28,8 +28,6 @@ export interface ToolSpec {
   name: string;
   /** One line shown in the system prompt and as the function's docstring. */
   description: string;
-  /** A typed tool's generated Python `def` (see `tools/python-stub.ts`); absent: a plain `name(*args, **kwargs)`. */
-  stub?: string;
 }
 
 /** What a REPL is started with. */
@@ -52,7 +50,7 @@ export function initMessage(options: ReplOptions): InitMessage {
     protocol: PROTOCOL_VERSION,
     agentId: options.agentId,
     context: options.context,
-    tools: options.tools.map((t) => ({ name: t.name, description: t.description, ...(t.stub ? { stub: t.stub } : {}) })),
+    tools: options.tools.map((t) => ({ name: t.name, description: t.description })),
     maxOutputChars: options.maxOutputChars,
     ...(options.stubs?.length ? { stubs: [...options.stubs] } : {}),
   };
