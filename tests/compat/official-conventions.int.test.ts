@@ -54,7 +54,7 @@ describe("the official RLM's conventions", () => {
     const subPrompts: string[] = [];
     const seen: CompletionRequest[] = [];
     const llm = new ScriptedLLM((req, { turn }) => (seen.push(req), ROOT[turn]!));
-    const engine = new Engine({ llm, subLlm: subModel(subPrompts), runtime });
+    const engine = new Engine({ llm, subModel: subModel(subPrompts), runtime });
     const state = await engine.run('Which speaker has the most speeches in this text, and how many?', TEXT, { prompt: { variant: 'compat' } });
     await engine.close();
     const { speaker, speeches } = topSpeaker(TEXT);
@@ -72,7 +72,7 @@ describe("the official RLM's conventions", () => {
       `${F}repl\nanswer = [reply, len(context)]\nFINAL_VAR("answer")\n${F}`,
     ];
     const llm = new ScriptedLLM((_req, { turn }) => cells[turn]!);
-    const engine = new Engine({ llm, subLlm: new ScriptedLLM(['hi']), runtime });
+    const engine = new Engine({ llm, subModel: new ScriptedLLM(['hi']), runtime });
     const state = await engine.run('q', 'abc');
     await engine.close();
     const root = state.nodes.root!;
