@@ -4,7 +4,7 @@
  * kept in the trace (one is written beside the working folder when the run had none), one line
  * says how to continue, and the exit code is 130 (docs/cli.md).
  */
-import { Engine, TraceWriter, totalUsage, type LLMClient, type RunState, type Runtime, type StepResult } from '@rlmtree/core';
+import { Engine, TraceWriter, totalUsage, type LLMClient, type RunState, type Runtime, type StepResult, type Tool } from '@rlmtree/core';
 import { lineView, ttyView } from './live-view.ts';
 import { usageReport } from './usage-report.ts';
 
@@ -20,6 +20,8 @@ export interface DriveOptions {
   trace?: TraceWriter;
   /** The trace's path, for the resume hint. */
   tracePath?: string;
+  /** Host tools the agents may call (their specs are in the state). */
+  tools?: Readonly<Record<string, Tool>>;
 }
 
 /** How a drive ended: the last state reached and, when it was interrupted, the trace holding it. */
@@ -33,7 +35,7 @@ export interface DriveOutcome {
 export async function driveRun(start: RunState, options: DriveOptions): Promise<DriveOutcome> {
   const { runtime } = options;
   const stop = new AbortController();
-  const engine = new Engine({ llm: options.llm, ...(options.subModel ? { subModel: options.subModel } : {}), runtime, signal: stop.signal });
+  const engine = new Engine({ llm: options.llm, ...(options.subModel ? { subModel: options.subModel } : {}), runtime, signal: stop.signal, ...(options.tools ? { tools: options.tools } : {}) });
   const view = options.live && process.stderr.isTTY ? ttyView(engine) : lineView(engine);
   // Without a trace, the steps are kept so an interrupted run can still be saved and resumed.
   const kept: StepResult[] = [];

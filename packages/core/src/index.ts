@@ -71,3 +71,4 @@ export { checkStep } from './checkpoint/store.ts';
 export { taskHandle, parseTaskHandle, taskFinished, taskOutcome } from './session/tasks.ts';
 export { tool, isTool, toolAvailableAt, ToolArgumentError, type DefinedTool, type ToolDefinition, type ToolSpec, type ToolCallInfo } from './tools/tool.ts';
 export { pythonStub, pythonSignature, pythonHint, pythonLiteral, stubParameters, isPythonName, type StubParameter } from './tools/python-stub.ts';
+export { workspaceTools, insideWorkspace, WorkspacePathError, type WorkspaceToolsOptions } from './tools/workspace.ts';

@@ -4,6 +4,7 @@ import { createSession, type LLMClient } from '@rlmtree/core';
 import { loadContextFiles, skippedReport } from '../context.ts';
 import { loadResultSchema } from '../result-schema.ts';
 import { loadPromptOptions } from '../prompt-options.ts';
+import { collect, loadTools, toolSpecs } from '../tools.ts';
 import { driveRun, reportRun } from '../drive.ts';
 import { commandHelp, MODEL_HELP } from '../help-text.ts';
 import { addLimitFlags, limitsFromFlags, positiveNumber, wholeNumber, type LimitFlags } from '../limit-flags.ts';
@@ -25,6 +26,12 @@ export interface RunCommandOptions extends LimitFlags {
   trace?: string;
   /** A JSON Schema file the answer must match (`done()` values that do not are refused). */
   resultSchema?: string;
+  /** `--tools` files or folders of tool modules. */
+  tools?: string[];
+  /** `--workspace`: the folder the built-in file tools work in. */
+  workspace?: string;
+  /** `--workspace-write`: add write_file. */
+  workspaceWrite?: boolean;
   /** Cap on a folder context's size (MB). */
   maxContextMb?: number;
   /** A built-in prompt variant (default, minimal, cost-warning, compat). */
@@ -40,6 +47,7 @@ export async function runCommand(query: string, opts: RunCommandOptions): Promis
   const { context, paths } = loaded;
   const resultSchema = opts.resultSchema !== undefined ? await loadResultSchema(opts.resultSchema) : undefined;
   const prompt = await loadPromptOptions(opts.prompt, opts.systemPrompt);
+  const tools = await loadTools(opts.tools ?? [], opts.workspace ? { dir: opts.workspace, write: opts.workspaceWrite ?? false } : undefined);
   const modelOptions = opts.modelTimeout !== undefined ? { timeoutMs: opts.modelTimeout } : {};
   const llm = await modelFromSpec(opts.model, modelOptions);
   const subModel: LLMClient | undefined = opts.subModel ? await modelFromSpec(opts.subModel, modelOptions) : undefined;
@@ -50,7 +58,7 @@ export async function runCommand(query: string, opts: RunCommandOptions): Promis
   // the first model call is paid for.
   const runtime = await checkedRuntime(opts.runtime);
   // A one-turn session: `rlmtree chat --resume <trace>` can go on with it.
-  const start = createSession(query, context, { limits: limitsFromFlags(opts), ...(paths ? { contextPaths: paths } : {}), ...(resultSchema !== undefined ? { resultSchema } : {}), ...(prompt ? { prompt } : {}) });
+  const start = createSession(query, context, { limits: limitsFromFlags(opts), tools: toolSpecs(tools), ...(paths ? { contextPaths: paths } : {}), ...(resultSchema !== undefined ? { resultSchema } : {}), ...(prompt ? { prompt } : {}) });
   let trace;
   try {
     trace = opts.trace ? startTrace(opts.trace, start, traceConfig(opts)) : undefined;
@@ -58,7 +66,7 @@ export async function runCommand(query: string, opts: RunCommandOptions): Promis
     await runtime.close();
     throw err;
   }
-  const outcome = await driveRun(start, { llm, ...(subModel ? { subModel } : {}), runtime, live: opts.live, ...(trace ? { trace } : {}), ...(opts.trace ? { tracePath: opts.trace } : {}) });
+  const outcome = await driveRun(start, { llm, ...(subModel ? { subModel } : {}), runtime, tools, live: opts.live, ...(trace ? { trace } : {}), ...(opts.trace ? { tracePath: opts.trace } : {}) });
   return reportRun(outcome, opts.json ?? false, opts.trace);
 }
 
@@ -86,6 +94,9 @@ export function registerRun(cli: Command): void {
     .option('--json', 'print one JSON object on stdout: {answer, error, usage, steps, agents, runId, trace, exitCode} (docs/cli.md)')
     .option('--no-live', 'plain progress lines even on a terminal')
     .option('--trace <file>', 'record every step to a JSONL trace (for replay, resume, view)')
+    .option('--tools <file|folder>', 'host tools for the agents: a module exporting tool()s, or a folder of them (repeatable; files starting with _ skipped)', collect)
+    .option('--workspace <dir>', 'give the agents the built-in file tools (list_files, read_file, grep_files) over this folder')
+    .option('--workspace-write', 'with --workspace: also write_file')
     .addOption(new Option('--max-context-mb <n>', 'cap on the size of a folder context (default 256)').argParser(positiveNumber))
     .option('--prompt <variant>', 'built-in system prompt: default, minimal, cost-warning, compat (the official RLM\'s context / FINAL / FINAL_VAR)')
     .option('--system-prompt <file>', 'a custom system prompt template with {{slots}} (see docs/prompts.md), or a .json prompt config with per-depth prompts')

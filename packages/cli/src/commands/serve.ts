@@ -15,12 +15,19 @@ import { addLimitFlags, limitsFromFlags, positiveNumber, wholeNumber, type Limit
 import { addRuntimeFlag, checkedRuntime } from '../runtimes.ts';
 import { createServeApp, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENT_RUNS, DEFAULT_RETRY_AFTER_S } from '../serve/app.ts';
 import { ServeRunner } from '../serve/runner.ts';
+import { collect, loadTools } from '../tools.ts';
 import { DEFAULT_SESSION_IDLE_MS, ServeSessions } from '../serve/sessions.ts';
 import { requireOptions } from './run.ts';
 
 /** Options of `rlmtree serve`, as parsed. */
 export interface ServeCommandOptions extends LimitFlags {
   model: string;
+  /** `--tools` files or folders of tool modules. */
+  tools?: string[];
+  /** `--workspace`: the folder the built-in file tools work in. */
+  workspace?: string;
+  /** `--workspace-write`: add write_file. */
+  workspaceWrite?: boolean;
   subModel?: string;
   runtime: string;
   host: string;
@@ -57,6 +64,7 @@ export async function startServe(opts: ServeCommandOptions): Promise<RunningServ
   const llm = await modelFromSpec(opts.model);
   const subModel: LLMClient | undefined = opts.subModel ? await modelFromSpec(opts.subModel) : undefined;
   const limits = limitsFromFlags(opts);
+  const tools = opts.tools?.length || opts.workspace ? await loadTools(opts.tools ?? [], opts.workspace ? { dir: opts.workspace, write: opts.workspaceWrite ?? false } : undefined) : undefined;
   // Prerequisites (python3, a Docker daemon and image, Jupyter) before the server takes requests.
   const runtime = await checkedRuntime(opts.runtime);
   let traceDir: string | undefined;
@@ -76,6 +84,7 @@ export async function startServe(opts: ServeCommandOptions): Promise<RunningServ
     ...(subModel ? { subModel } : {}),
     runtime,
     limits,
+    ...(tools ? { tools } : {}),
     ...(traceDir ? { traceDir, traceConfig: { model: opts.model, ...(opts.subModel ? { subModel: opts.subModel } : {}), runtime: opts.runtime } } : {}),
   });
   const token = opts.token ?? process.env.RLMTREE_SERVE_TOKEN;
@@ -143,6 +152,9 @@ export function registerServe(cli: Command): void {
     .option('--cors [origins]', 'send CORS headers: for any origin, or for a comma-separated list of origins')
     .option('--trace-dir <dir>', 'record each request as a trace file <dir>/<request id>.jsonl (rlmtree replay / view read it)')
     .option('--no-log', 'no request log line on stderr')
+    .option('--tools <file|folder>', 'host tools for the agents: a module exporting tool()s, or a folder of them (repeatable; files starting with _ skipped)', collect)
+    .option('--workspace <dir>', 'give the agents the built-in file tools (list_files, read_file, grep_files) over this folder')
+    .option('--workspace-write', 'with --workspace: also write_file')
     .option('--sessions', 'keep conversations: a request that continues an earlier one (same messages plus its answer, or the x-rlmtree-session header) continues its session and REPL instead of a fresh tree')
     .addOption(new Option('--session-idle <seconds>', 'close a session (and its REPLs) unused this long').argParser(positiveNumber).default(DEFAULT_SESSION_IDLE_MS / 1000))
     .addHelpText('after', commandHelp('serve', ['rlmtree serve --model openai:gpt-5 --port 8080   # then point any OpenAI SDK at http://127.0.0.1:8080/v1'], [['RLMTREE_SERVE_TOKEN', 'the bearer token clients must send (like --token)']]))

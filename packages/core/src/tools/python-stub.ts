@@ -58,8 +58,12 @@ export function pythonHint(schema: Schema | undefined): string {
       return 'bool';
     case 'null':
       return 'None';
-    case 'array':
-      return schema.items ? `list[${pythonHint(schema.items as Schema)}]` : 'list';
+    case 'array': {
+      if (schema.items) return `list[${pythonHint(schema.items as Schema)}]`;
+      // A tuple (JSON Schema prefixItems) arrives in Python as a list of those types.
+      const prefix = schema.prefixItems as Schema[] | undefined;
+      return Array.isArray(prefix) && prefix.length ? `list[${[...new Set(prefix.map(pythonHint))].join(' | ')}]` : 'list';
+    }
     case 'object':
       return 'dict';
     default:
