@@ -35,16 +35,6 @@ afterEach(() => void (warnings.length = 0));
 
 const openai = () => createOpenAI({ baseURL: serve.baseURL, apiKey: 'unused' });
 const compatible = () => createOpenAICompatible({ name: 'rlmtree', baseURL: serve.baseURL, apiKey: 'unused', supportsStructuredOutputs: true });
-/** Waits (bounded, 10 s) until the server runs `n` trees, as /health says. */
-async function runningTrees(n: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const health = (await (await fetch(serve.baseURL.replace(/\/v1$/, '/health'))).json()) as { runs: { running: number } };
-    if (health.runs.running === n) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`the server did not reach ${n} running trees in 10 s`);
-}
-
 const TopSpeaker = z.object({ speaker: z.string(), speeches: z.number().int() });
 
 /** The three ways to reach serve, each a LanguageModel the AI SDK's functions take. */
@@ -109,9 +99,9 @@ describe.each(models)('AI SDK with %s', (_name, model) => {
     const controller = new AbortController();
     const res = streamText({ model: model(), prompt: 'Sleep', abortSignal: controller.signal, onError: () => {} });
     const text = Promise.resolve(res.text).catch((e: unknown) => e);
-    await runningTrees(1); // the tree runs (its cell sleeps 60 s)
+    await serve.runningTrees(1); // the tree runs (its cell sleeps 60 s)
     controller.abort();
     expect(await text).toBeInstanceOf(Error);
-    await runningTrees(0);
+    await serve.runningTrees(0);
   });
 });

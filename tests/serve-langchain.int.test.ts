@@ -28,14 +28,6 @@ beforeAll(async () => {
 });
 afterAll(() => serve.stop());
 
-/** Log lines so far for `path`, once every earlier request is in the log (a sentinel request marks the point). */
-async function settledLogLines(path: string): Promise<string[]> {
-  const sentinel = `/v1/sentinel-${crypto.randomUUID()}`;
-  await fetch(`${serve.baseURL.replace(/\/v1$/, '')}${sentinel}`);
-  for (let i = 0; i < 100 && !serve.stderr().includes(sentinel); i++) await new Promise((r) => setTimeout(r, 50));
-  return serve.logLines(path);
-}
-
 const TopSpeaker = z.object({ speaker: z.string(), speeches: z.number().int() });
 
 describe.each([
@@ -80,27 +72,17 @@ describe.each([
   });
 
   it('a run without an answer fails once: LangChain does not retry it', async () => {
-    const before = (await settledLogLines(path)).length;
+    const before = (await serve.settledLogLines(path)).length;
     await expect(chat().invoke([new HumanMessage('unscripted question')])).rejects.toThrow(/ended without an answer/);
-    expect((await settledLogLines(path)).length).toBe(before + 1);
+    expect((await serve.settledLogLines(path)).length).toBe(before + 1);
   });
 
   it('an aborted invoke stops the run', async () => {
     const controller = new AbortController();
     const pending = chat().invoke([new HumanMessage('Sleep')], { signal: controller.signal }).catch((e: unknown) => e);
-    await runningTrees(1);
+    await serve.runningTrees(1);
     controller.abort();
     expect(await pending).toBeInstanceOf(Error);
-    await runningTrees(0);
+    await serve.runningTrees(0);
   });
 });
-
-/** Waits (bounded, 10 s) until the server runs `n` trees, as /health says. */
-async function runningTrees(n: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const health = (await (await fetch(serve.baseURL.replace(/\/v1$/, '/health'))).json()) as { runs: { running: number } };
-    if (health.runs.running === n) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`the server did not reach ${n} running trees in 10 s`);
-}

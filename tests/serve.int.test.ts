@@ -43,27 +43,6 @@ const speakerMessages = () => [
 ];
 const origin = () => serve.baseURL.replace(/\/v1$/, '');
 
-/**
- * Log lines so far for `path`, once every earlier request is in the log: stderr arrives
- * asynchronously, so a sentinel request's line marks the point.
- */
-async function settledLogLines(path: string): Promise<string[]> {
-  const sentinel = `/v1/sentinel-${crypto.randomUUID()}`;
-  await fetch(`${origin()}${sentinel}`);
-  for (let i = 0; i < 100 && !serve.stderr().includes(sentinel); i++) await new Promise((r) => setTimeout(r, 50));
-  return serve.logLines(path);
-}
-
-/** Waits (bounded) until the server runs no tree, as /health says. */
-async function idle(): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const health = (await (await fetch(`${origin()}/health`)).json()) as { runs: { running: number } };
-    if (health.runs.running === 0) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('the server still runs a tree after 10 s');
-}
-
 describe('rlmtree serve: routes around the API', () => {
   it('lists the served model, answers /health without a token, and does CORS preflights', async () => {
     expect(serve.baseURL).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
@@ -171,13 +150,13 @@ describe('rlmtree serve: Chat Completions through the openai SDK', () => {
   });
 
   it('a run without an answer is a 400 run_error the SDK does not retry: one call, one tree', async () => {
-    const before = (await settledLogLines('/v1/chat/completions')).length;
+    const before = (await serve.settledLogLines('/v1/chat/completions')).length;
     // The policy has no rule for this query, so the scripted model fails and the root ends with llm_error.
     const err = await client().chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'unscripted question' }] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     expect(err).toMatchObject({ status: 400, type: 'run_error', code: 'llm_error' });
     expect((err as Error).message).toMatch(/ended without an answer: llm_error/);
-    expect((await settledLogLines('/v1/chat/completions')).length).toBe(before + 1);
+    expect((await serve.settledLogLines('/v1/chat/completions')).length).toBe(before + 1);
     // Streamed, the failure is an error object in the stream, which the SDK raises.
     const stream = await client().chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'unscripted question' }], stream: true });
     await expect((async () => { for await (const _ of stream) { /* drain */ } })()).rejects.toThrow(/ended without an answer/);
@@ -192,7 +171,7 @@ describe('rlmtree serve: Chat Completions through the openai SDK', () => {
       if ((chunk.choices[0]?.delta as { reasoning_content?: string }).reasoning_content?.includes('runs cell')) controller.abort();
     }
     expect(controller.signal.aborted).toBe(true);
-    await idle();
+    await serve.runningTrees(0);
     // The cell sleeps 60 s: the run ended because it was cancelled, not because the cell finished.
     expect(performance.now() - started).toBeLessThan(15_000);
   });
@@ -254,13 +233,13 @@ describe('rlmtree serve: the Responses API through the openai SDK', () => {
 
 describe('rlmtree serve: limits', () => {
   it('refuses a body over --max-body-size with a 413 before reading it', async () => {
-    const before = (await settledLogLines('/v1/chat/completions')).length;
+    const before = (await serve.settledLogLines('/v1/chat/completions')).length;
     const big = 'x'.repeat(MAX_BODY + 1);
     const err = await client().chat.completions.create({ model: MODEL, messages: [{ role: 'system', content: big }, { role: 'user', content: 'Say hello' }] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.APIError);
     expect(err).toMatchObject({ status: 413, code: 'request_too_large' });
     // The SDK does not retry a 413.
-    expect((await settledLogLines('/v1/chat/completions')).length).toBe(before + 1);
+    expect((await serve.settledLogLines('/v1/chat/completions')).length).toBe(before + 1);
   });
 
   it('refuses a tree past --max-concurrent-runs with a 429 and Retry-After', async () => {
@@ -275,6 +254,6 @@ describe('rlmtree serve: limits', () => {
     expect((busy as InstanceType<typeof OpenAI.RateLimitError>).headers.get('retry-after')).toBe('7');
     controller.abort();
     await iterator.next().catch(() => {});
-    await idle();
+    await serve.runningTrees(0);
   });
 });

@@ -14,6 +14,13 @@ export interface ServeProcess {
   stderr(): string;
   /** Request log lines so far for `path` (e.g. `/v1/chat/completions`). */
   logLines(path: string): string[];
+  /**
+   * Log lines for `path` once every earlier request is in the log: stderr arrives
+   * asynchronously, so a sentinel request's own line marks the point.
+   */
+  settledLogLines(path: string): Promise<string[]>;
+  /** Waits (bounded, 10 s) until the server runs `n` trees, as /health says. */
+  runningTrees(n: number): Promise<void>;
   /** Stops it (SIGTERM) and waits for it to exit. */
   stop(): Promise<void>;
   child: ChildProcess;
@@ -31,11 +38,27 @@ export async function startServeProcess(args: string[]): Promise<ServeProcess> {
     });
     child.once('exit', (code) => reject(new Error(`serve exited with ${code}:\n${stderr}`)));
   });
+  const origin = baseURL.replace(/\/v1$/, '');
+  const logLines = (path: string) => stderr.split('\n').filter((l) => l.includes(` ${path} `));
   return {
     baseURL,
     child,
     stderr: () => stderr,
-    logLines: (path) => stderr.split('\n').filter((l) => l.includes(` ${path} `)),
+    logLines,
+    settledLogLines: async (path) => {
+      const sentinel = `/v1/sentinel-${crypto.randomUUID()}`;
+      await fetch(`${origin}${sentinel}`);
+      for (let i = 0; i < 100 && !stderr.includes(sentinel); i++) await new Promise((r) => setTimeout(r, 50));
+      return logLines(path);
+    },
+    runningTrees: async (n) => {
+      for (let i = 0; i < 100; i++) {
+        const health = (await (await fetch(`${origin}/health`)).json()) as { runs: { running: number } };
+        if (health.runs.running === n) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`the server did not reach ${n} running trees in 10 s`);
+    },
     stop: async () => {
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
