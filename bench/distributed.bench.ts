@@ -10,7 +10,7 @@
  * 2. PostgreSQL write rate per step: `appendStep` of a small state, of a state holding a 1 MB
  *    context (its blob already stored: the usual step), and the first write of a 10 MB context.
  * 3. `--drill`: `--runs` runs over `--workers` workers, one SIGKILLed and restarted every
- *    `--kill-every` ms; checks every answer against the single-process run and audits the stored
+ *    `--kill-every` ms (a worker that has been taking runs for `--min-life` ms at least); checks every answer against the single-process run and audits the stored
  *    events and the model-call log (docs/distributed.md).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -30,6 +30,7 @@ const { values: args } = parseArgs({
     latency: { type: 'string', default: '100' },
     workers: { type: 'string', default: '4' },
     'kill-every': { type: 'string', default: '4000' },
+    'min-life': { type: 'string' },
   },
 });
 const BIN = join(import.meta.dirname, '../packages/cli/bin/rlmtree.js');
@@ -44,7 +45,7 @@ const runtime = new SubprocessRuntime();
 let schemas = 0;
 
 /** Starts `workers` worker processes on a fresh schema, submits the tasks, waits for every answer. */
-async function viaWorkers(tasks: ReturnType<typeof treeTasks>, workers: number, options: { killEvery?: number; callLog?: string } = {}) {
+async function viaWorkers(tasks: ReturnType<typeof treeTasks>, workers: number, options: { killEvery?: number; minLife?: number; callLog?: string } = {}) {
   const schema = `b${++schemas}`;
   const queue = await RunQueue.open(cluster.url, { schema });
   const fleet = new Fleet(
@@ -61,7 +62,7 @@ async function viaWorkers(tasks: ReturnType<typeof treeTasks>, workers: number, 
   const t0 = performance.now();
   await queue.submit(tasks);
   const done = async () => (await queue.counts()).finished === tasks.length;
-  if (options.killEvery) await fleet.drill({ everyMs: options.killEvery, busy: () => Fleet.busyPids(queue.store), done });
+  if (options.killEvery) await fleet.drill({ everyMs: options.killEvery, ...(options.minLife ? { minLifeMs: options.minLife } : {}), busy: () => Fleet.busyPids(queue.store), done });
   else while (!(await done())) await new Promise((r) => setTimeout(r, 100));
   const ms = performance.now() - t0;
   const loadAfter = load();
@@ -122,13 +123,13 @@ async function drill(): Promise<void> {
   const tasks = treeTasks(n, 'drill');
   const reference = await referenceRun(tasks, runtime, { concurrency: 4 });
   const log = join(dir, 'drill-calls.jsonl');
-  const r = await viaWorkers(tasks, workers, { killEvery: Number(args['kill-every']), callLog: log });
+  const r = await viaWorkers(tasks, workers, { killEvery: Number(args['kill-every']), ...(args['min-life'] ? { minLife: Number(args['min-life']) } : {}), callLog: log });
   const runs = await r.queue.status(tasks.map((t) => t.runId!));
   const finished = runs.filter((x) => x.status === 'finished').length;
   const wrong = runs.filter((x) => x.result !== reference.answers.get(x.runId));
   const record = await auditRecord(r.queue.store, tasks.map((t) => t.runId!));
   const calls = auditCalls(log, r.fleet.kills);
-  console.log(`\nKill drill: ${n} runs, ${workers} workers (2 runs at once each), SIGKILL every ~${args['kill-every']} ms`);
+  console.log(`\nKill drill: ${n} runs, ${workers} workers (2 runs at once each), SIGKILL every ~${args['kill-every']} ms of a worker holding runs and taking runs for >= ${args['min-life'] ?? args['kill-every']} ms`);
   table(
     ['measure', 'value'],
     [

@@ -7,21 +7,27 @@ import { serve, type ServerType } from '@hono/node-server';
 import { Option, type Command } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { LLMClient } from '@rlmtree/core';
+import type { Limits, LLMClient } from '@rlmtree/core';
 import { CliError } from '../errors.ts';
 import { modelFromSpec } from '../models.ts';
 import { commandHelp, MODEL_HELP } from '../help-text.ts';
 import { addLimitFlags, limitsFromFlags, positiveNumber, wholeNumber, type LimitFlags } from '../limit-flags.ts';
 import { addRuntimeFlag, checkedRuntime } from '../runtimes.ts';
 import { createServeApp, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENT_RUNS, DEFAULT_RETRY_AFTER_S } from '../serve/app.ts';
-import { ServeRunner } from '../serve/runner.ts';
+import { ServeRunner, type RequestRunner } from '../serve/runner.ts';
+import { QueueRunner } from '../serve/queue-runner.ts';
+import { openQueue } from '../postgres.ts';
 import { collect, loadTools } from '../tools.ts';
 import { DEFAULT_SESSION_IDLE_MS, ServeSessions } from '../serve/sessions.ts';
 import { requireOptions } from './run.ts';
 
 /** Options of `rlmtree serve`, as parsed. */
 export interface ServeCommandOptions extends LimitFlags {
-  model: string;
+  /** Required unless `postgres` is set (then the workers hold the models). */
+  model?: string;
+  /** Hand each request to `rlmtree worker` processes on this PostgreSQL queue instead of running it here. */
+  postgres?: string;
+  schema?: string;
   /** `--tools` files or folders of tool modules. */
   tools?: string[];
   /** `--workspace`: the folder the built-in file tools work in. */
@@ -61,9 +67,11 @@ export interface RunningServer {
  * @throws CliError for a bad model spec, runtime or port.
  */
 export async function startServe(opts: ServeCommandOptions): Promise<RunningServer> {
+  const limits = limitsFromFlags(opts);
+  if (opts.postgres) return startQueueServe(opts, limits);
+  if (!opts.model) throw new CliError('serve: --model <spec> is required (or --postgres <url> to hand requests to workers)');
   const llm = await modelFromSpec(opts.model);
   const subModel: LLMClient | undefined = opts.subModel ? await modelFromSpec(opts.subModel) : undefined;
-  const limits = limitsFromFlags(opts);
   const tools = opts.tools?.length || opts.workspace ? await loadTools(opts.tools ?? [], opts.workspace ? { dir: opts.workspace, write: opts.workspaceWrite ?? false } : undefined) : undefined;
   // Prerequisites (python3, a Docker daemon and image, Jupyter) before the server takes requests.
   const runtime = await checkedRuntime(opts.runtime);
@@ -87,6 +95,23 @@ export async function startServe(opts: ServeCommandOptions): Promise<RunningServ
     ...(tools ? { tools } : {}),
     ...(traceDir ? { traceDir, traceConfig: { model: opts.model, ...(opts.subModel ? { subModel: opts.subModel } : {}), runtime: opts.runtime } } : {}),
   });
+  return listen(opts, runner, async () => {
+    await sessions?.close();
+    await runtime.close();
+  });
+}
+
+/** `--postgres`: requests become runs on the queue; no model or runtime in this process. */
+async function startQueueServe(opts: ServeCommandOptions, limits: Partial<Limits>): Promise<RunningServer> {
+  for (const [flag, set] of [['--model', opts.model], ['--sub-model', opts.subModel], ['--trace-dir', opts.traceDir], ['--sessions', opts.sessions], ['--tools', opts.tools?.length], ['--workspace', opts.workspace]] as const) {
+    if (set) throw new CliError(`serve: ${flag} does not go with --postgres (the workers run the trees: give models to rlmtree worker; the steps are in PostgreSQL)`);
+  }
+  const queue = await openQueue({ postgres: opts.postgres!, ...(opts.schema ? { schema: opts.schema } : {}) });
+  return listen(opts, new QueueRunner(queue, limits), () => queue.close());
+}
+
+/** Serves `runner` on the options' host and port; `closeRest` frees what the runner holds. */
+async function listen(opts: ServeCommandOptions, runner: RequestRunner, closeRest: () => Promise<void>): Promise<RunningServer> {
   const token = opts.token ?? process.env.RLMTREE_SERVE_TOKEN;
   const corsOrigins = opts.cors === true ? ['*'] : typeof opts.cors === 'string' ? opts.cors.split(',').map((o) => o.trim()).filter(Boolean) : undefined;
   const app = createServeApp({
@@ -112,9 +137,8 @@ export async function startServe(opts: ServeCommandOptions): Promise<RunningServ
       });
     });
   } catch (err) {
-    // Nothing may keep the process alive after a failed start (sessions, the runtime's pool).
-    await sessions?.close();
-    await runtime.close();
+    // Nothing may keep the process alive after a failed start (sessions, the runtime's pool, the queue).
+    await closeRest();
     throw err;
   }
   const address = server.address();
@@ -124,8 +148,7 @@ export async function startServe(opts: ServeCommandOptions): Promise<RunningServ
     url: `http://${host}:${port}/v1`,
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await sessions?.close();
-      await runtime.close();
+      await closeRest();
     },
   };
 }
@@ -135,7 +158,7 @@ export function registerServe(cli: Command): void {
   const command = cli
     .command('serve')
     .description('serve an RLM as an OpenAI-compatible API: POST /v1/chat/completions, POST /v1/responses, GET /v1/models, GET /health')
-    .option('-m, --model <spec>', `root model [required]: ${MODEL_HELP}`)
+    .option('-m, --model <spec>', `root model [required unless --postgres]: ${MODEL_HELP}`)
     .option('--sub-model <spec>', 'model for llm_query sub-calls and child agents (default: --model)');
   addRuntimeFlag(command);
   command
@@ -155,11 +178,13 @@ export function registerServe(cli: Command): void {
     .option('--tools <file|folder>', 'host tools for the agents: a module exporting tool()s, or a folder of them (repeatable; files starting with _ skipped)', collect)
     .option('--workspace <dir>', 'give the agents the built-in file tools (list_files, read_file, grep_files) over this folder')
     .option('--workspace-write', 'with --workspace: also write_file')
+    .option('--postgres <url>', 'hand each request to rlmtree worker processes on this PostgreSQL queue; this server runs no tree (docs/distributed.md)')
+    .option('--schema <name>', 'with --postgres: the Postgres schema of the queue', 'rlmtree')
     .option('--sessions', 'keep conversations: a request that continues an earlier one (same messages plus its answer, or the x-rlmtree-session header) continues its session and REPL instead of a fresh tree')
     .addOption(new Option('--session-idle <seconds>', 'close a session (and its REPLs) unused this long').argParser(positiveNumber).default(DEFAULT_SESSION_IDLE_MS / 1000))
     .addHelpText('after', commandHelp('serve', ['rlmtree serve --model openai:gpt-5 --port 8080   # then point any OpenAI SDK at http://127.0.0.1:8080/v1'], [['RLMTREE_SERVE_TOKEN', 'the bearer token clients must send (like --token)']]))
     .action(async (opts: ServeCommandOptions) => {
-      requireOptions(command, opts, ['model']);
+      if (!opts.postgres) requireOptions(command, opts, ['model']);
       if (opts.port > 65535) command.error(`option '--port <n>' argument '${opts.port}' is invalid. takes a port number 0..65535`, { exitCode: 2, code: 'commander.invalidArgument' });
       const running = await startServe(opts);
       process.stderr.write(`rlmtree serve: listening on ${running.url} (model ${opts.servedModelName})\n`);

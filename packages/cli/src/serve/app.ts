@@ -14,7 +14,7 @@ import { ItemStore } from './item-store.ts';
 import { memoryReclaimer } from './reclaim.ts';
 import { createResponse } from './responses.ts';
 import { BusyError, KEEP_ALIVE_MS, readJson, RunSlots, type RouteContext } from './route.ts';
-import type { ServeRunner } from './runner.ts';
+import type { RequestRunner } from './runner.ts';
 
 /** Default `maxBodyBytes`: 16 MiB, about 4 million tokens of text. */
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -26,7 +26,7 @@ export const DEFAULT_RETRY_AFTER_S = 5;
 /** Options of `createServeApp`. */
 export interface ServeAppOptions {
   /** Runs each request's agent tree. */
-  runner: ServeRunner;
+  runner: RequestRunner;
   /** The one model id served; requests naming another get 404 `model_not_found`. */
   modelName: string;
   /** When set, every request but `/health` and CORS preflights must carry `Authorization: Bearer <token>`. */

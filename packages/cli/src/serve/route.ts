@@ -4,7 +4,7 @@
  */
 import type { Context } from 'hono';
 import { RequestError } from './errors.ts';
-import type { ServeRunner } from './runner.ts';
+import type { RequestRunner } from './runner.ts';
 
 /** Interval of SSE keep-alive comments while a streamed run has nothing to say (ms). */
 export const KEEP_ALIVE_MS = 15_000;
@@ -62,7 +62,7 @@ export class RunSlots {
 
 /** What a route handler gets besides hono's context. */
 export interface RouteContext {
-  runner: ServeRunner;
+  runner: RequestRunner;
   modelName: string;
   /** Reads the body as JSON. @throws RequestError (400) when it is not JSON. */
   readJson(c: Context): Promise<unknown>;

@@ -62,8 +62,14 @@ export interface RunOutcome {
   sessionId?: string;
 }
 
-/** Runs request trees; one per server. */
-export class ServeRunner {
+/** What the routes need of a runner: run one request (`options.traceDir` names trace files in log lines; `options.sessions` is set when it keeps conversations). */
+export interface RequestRunner {
+  run(request: RunRequest): Promise<RunOutcome>;
+  readonly options: { readonly traceDir?: string; readonly sessions?: unknown };
+}
+
+/** Runs request trees in this process; one per server. */
+export class ServeRunner implements RequestRunner {
   /** The models, runtime, tools, limits and trace folder of every request. */
   readonly options: ServeRunnerOptions;
   /** @param options the models, runtime, tools, limits and trace folder of every request. */

@@ -90,16 +90,22 @@ export class Fleet {
 
   /**
    * Until `done()` holds: every `everyMs` (±25 %), SIGKILL a worker that holds runs (its pid is in
-   * `busy()`) and restart it in its slot; at most `maxKills`. Resolves when done.
+   * `busy()`) and has been taking runs for at least `minLifeMs` (default `everyMs`: a worker that
+   * starts slower than the kill rate would otherwise never advance anything), and restart it in its
+   * slot; at most `maxKills`. Resolves when done.
    */
-  async drill(options: { everyMs: number; maxKills?: number; done: () => Promise<boolean>; busy: () => Promise<number[]>; random?: () => number }): Promise<void> {
+  async drill(options: { everyMs: number; minLifeMs?: number; maxKills?: number; done: () => Promise<boolean>; busy: () => Promise<number[]>; random?: () => number }): Promise<void> {
     const random = options.random ?? Math.random;
     const gap = () => Date.now() + options.everyMs * (0.75 + random() * 0.5);
+    const minLife = options.minLifeMs ?? options.everyMs;
+    const readyAt = new Map<number, number>();
     let next = gap();
     while (!(await options.done())) {
+      for (const p of this.procs) if (p && !readyAt.has(p.pid!) && this.log(p.pid!).includes('taking runs')) readyAt.set(p.pid!, Date.now());
       if (Date.now() >= next && this.kills.length < (options.maxKills ?? Infinity)) {
         const busy = new Set(await options.busy());
-        const slots = this.procs.flatMap((p, slot) => (p && busy.has(p.pid!) ? [slot] : []));
+        const old = (pid: number) => Date.now() - (readyAt.get(pid) ?? Infinity) >= minLife;
+        const slots = this.procs.flatMap((p, slot) => (p && busy.has(p.pid!) && old(p.pid!) ? [slot] : []));
         if (slots.length > 0) {
           this.killAndRestart(slots[Math.floor(random() * slots.length)]!);
           next = gap();

@@ -14,7 +14,7 @@ function script(query) {
   if (task) {
     const k = task[1];
     return [
-      repl('nums = [int(x) for x in CONTEXT.split()]\nhalf = len(nums) // 2\nprint(len(nums))'),
+      repl('nums = [int(x) for x in CONTEXT.split() if x.isdigit()]\nhalf = len(nums) // 2\nprint(len(nums))'),
       repl(`hs = [delegate("a", "sum ${k} a", context=" ".join(map(str, nums[:half]))), delegate("b", "sum ${k} b", context=" ".join(map(str, nums[half:])))]\nres = yield wait(*hs)\ntotal = sum(res)`),
       repl(`done(f"task ${k}: {2 * total + 1}")`),
     ];
