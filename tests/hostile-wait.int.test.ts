@@ -59,5 +59,15 @@ describe('a wait on a handle the agent does not own', () => {
     // The refused wait is in the record with its error answer, and replay gives every state.
     expect(root.cells[1]!.calls.at(-1)).toMatchObject({ name: 'wait', args: { handles: ['root'] }, answer: { ok: false } });
     expect(replay(await readTrace(path))).toEqual(states);
+
+    // Resume from the point after the refused self-wait with a fresh engine: the root's REPL is
+    // rebuilt (cells re-run, the refused wait met again from the record) and the run ends alike.
+    const at = states.findIndex((st) => st.nodes.root!.cells.length === 2 && st.nodes.root!.status === 'READY');
+    expect(at).toBeGreaterThan(0);
+    const fresh = new Engine({ llm, runtime });
+    const resumed = await fresh.runFrom(states[at]!);
+    await fresh.close();
+    expect(resumed.nodes.root!.error).toBeNull();
+    expect(resumed.nodes.root!.result).toEqual([42, ['sneaky recovered', 'honest ok']]);
   });
 });

@@ -61,7 +61,10 @@ export async function restoreRepl(repl: Repl, node: AgentNode, timeoutMs: number
       if (!isWaitFor(rec, handles)) throw diverged(`wait(${JSON.stringify(handles)})`, rec);
       next += 1;
       if (rec.answer === null) return; // suspended where the state is: restored
-      if (!rec.answer.ok) throw new ReplayDivergedError(node.id, cell.index, 'the recorded wait has an error answer');
+      // A wait the reducer refused (a handle the agent does not own): the live cell ended here
+      // with a DelegateError, and the REPL dropped the suspended block when it ran the next cell;
+      // the rebuilt one does the same.
+      if (!rec.answer.ok) break;
       const results = WaitAnswerSchema.safeParse(rec.answer.value);
       if (!results.success) throw new ReplayDivergedError(node.id, cell.index, 'the recorded wait answer is not a list of child results');
       result = await repl.wake(results.data, handler, options);
