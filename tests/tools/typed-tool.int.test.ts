@@ -33,14 +33,14 @@ function searchTool(calls: string[]) {
 }
 
 describe('typed tools', () => {
-  it('wrong argument → ToolError naming the field → right call → done; a rebuilt REPL and the trace call no tool', async () => {
+  it('wrong argument → ToolError naming the field → right call (await form) → done; a rebuilt REPL and the trace call no tool', async () => {
     const calls: string[] = [];
     const seen: CompletionRequest[] = [];
     const llm = new ScriptedLLM((req, { turn }) => {
       seen.push(req);
       return [
-        repl('hits = search("ROMEO", limit="two")'),
-        repl('hits = search("^ROMEO", limit=2)\nprint(hits)'),
+        repl('import inspect\nprint(inspect.signature(search))\nhits = search("ROMEO", limit="two")'),
+        repl('hits = await search("^ROMEO", limit=2)\nprint(hits)'),
         repl('done(len(hits))'),
       ][turn]!;
     });
@@ -57,6 +57,7 @@ describe('typed tools', () => {
     // the prompt listed the real signature; the model was told which argument was wrong and why
     expect(seen[0]!.messages[0]!.content).toContain('- search(pattern: str, limit: int = 10) -> list[str]: Lines of the text matching a regex.');
     const told = seen[1]!.messages.at(-1)!.content;
+    expect(told).toContain("(pattern: str, limit: int = 10) -> list[str]"); // the real def is bound in Python
     expect(told).toMatch(/ToolError: (search: )?search\(\) got a bad argument: argument 'limit': Invalid input: expected number, received string/);
     // the state records the tool as run config
     expect(s0.tools[0]).toMatchObject({ name: 'search', signature: 'search(pattern: str, limit: int = 10) -> list[str]' });
@@ -93,5 +94,20 @@ describe('typed tools', () => {
     expect(final.nodes['root.c']!.messages[0]!.content).not.toContain('root only');
     expect(final.nodes.root!.result).toBe('NameError');
     expect(calls).toEqual([]);
+  });
+});
+
+describe('await forms', () => {
+  it('await works on tools and sub-calls at the top level and inside async functions', async () => {
+    const echo = tool({ name: 'echo', description: 'echo', parameters: z.object({ x: z.number() }), execute: ({ x }) => x * 2 });
+    const code = 'import asyncio\nasync def twice(v):\n    return await echo(v) + await echo(x=v)\nr = [await echo(1), echo(2), asyncio.run(twice(3)), await llm_query("hi", max_tokens=5)]\ndone(r)';
+    const maxTokens: (number | undefined)[] = [];
+    const subModel = new ScriptedLLM((req) => (maxTokens.push(req.maxTokens), 'hello'));
+    const engine = new Engine({ llm: new ScriptedLLM([repl(code)]), subModel, runtime, tools: { echo } });
+    const state = await engine.run('q', 'ctx');
+    await engine.close();
+    expect(state.nodes.root!.cells[0]!.error).toBeNull();
+    expect(state.nodes.root!.result).toEqual([2, 4, 12, 'hello']);
+    expect(maxTokens).toEqual([5]); // llm_query(..., max_tokens=5) reaches the sub-model's request
   });
 });

@@ -182,7 +182,22 @@ class _TopLevelYieldToAwait(ast.NodeTransformer):
         return ast.copy_location(ast.Await(value=value), node)
 
 
-def _compile_cell(code, index):
+class _AwaitHostCalls(ast.NodeTransformer):
+    """Rewrites `await f(...)` into `f(...)` for the host-call functions named in `names` (tools,
+    llm_query, llm_query_batched): they answer synchronously, so both call forms give the value."""
+
+    def __init__(self, names):
+        self.names = names
+
+    def visit_Await(self, node):
+        self.generic_visit(node)
+        call = node.value
+        if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id in self.names:
+            return call
+        return node
+
+
+def _compile_cell(code, index, sync_names=()):
     filename = "<cell %d>" % index
     linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
     tree = ast.parse(code, filename=filename, mode="exec")
@@ -190,6 +205,9 @@ def _compile_cell(code, index):
     rewritten = "yield" in code
     if rewritten:
         tree = _TopLevelYieldToAwait().visit(tree)
+    if sync_names and "await" in code:
+        tree = _AwaitHostCalls(frozenset(sync_names)).visit(tree)
+        rewritten = True
     # Show the value of a last bare expression, as a notebook does.
     if tree.body and isinstance(tree.body[-1], ast.Expr) and not isinstance(tree.body[-1].value, ast.Await):
         last = tree.body[-1]
@@ -281,6 +299,8 @@ class Repl:
     def __init__(self, channel):
         self.channel = channel
         self.ns = {"__name__": "__main__", "__builtins__": __builtins__}
+        # Host-call functions whose `await f(...)` form is rewritten to the plain call.
+        self.sync_names = {"llm_query", "llm_query_batched"}
         self.pending = None  # (coroutine, cell index) of a suspended cell
         self.closed = False  # set by dispatch() on shutdown or a fatal error
         self.waits = []
@@ -318,6 +338,7 @@ class Repl:
         ns["__rlm_show__"] = self._show
         for tool in msg.get("tools", []):
             ns[tool["name"]] = self._make_tool(tool["name"], tool.get("description", ""))
+            self.sync_names.add(tool["name"])
         for source in msg.get("stubs") or []:
             self._load_stub(source)
 
@@ -338,7 +359,9 @@ class Repl:
             try:
                 return self.host_call("tool", {"tool": name, "args": list(args), "kwargs": kwargs}, ToolError)
             except ToolError as exc:
-                exc.args = ("%s: %s" % (name, exc),)
+                # Typed tools' messages already start "name(...)"; others get the name in front.
+                if not str(exc).startswith(name + "("):
+                    exc.args = ("%s: %s" % (name, exc),)
                 raise
 
         tool.__name__ = name
@@ -404,9 +427,13 @@ class Repl:
             return answer.get("value")
         raise _error_class(answer.get("kind"), error)(answer.get("error", "%s failed" % name))
 
-    def llm_query(self, prompt, model=None):
-        """Asks the sub-model one question (a sub-call); returns its reply text. Raises LLMError on failure."""
-        return self.host_call("llm_query", {"prompt": str(prompt), "model": model}, LLMError)
+    def llm_query(self, prompt, model=None, max_tokens=None):
+        """Asks the sub-model one question (a sub-call); returns its reply text; max_tokens caps the
+        reply. Raises LLMError on failure."""
+        args = {"prompt": str(prompt), "model": model}
+        if max_tokens is not None:
+            args["max_tokens"] = max_tokens
+        return self.host_call("llm_query", args, LLMError)
 
     def llm_query_batched(self, prompts, model=None):
         """Asks the sub-model many questions concurrently (sub-calls); returns the replies in order. A failed
@@ -452,7 +479,7 @@ class Repl:
             self.pending = None
         cap = self._begin()
         try:
-            code_obj = _compile_cell(code, index)
+            code_obj = _compile_cell(code, index, self.sync_names)
         except SyntaxError as exc:
             return self._end(cap, index, "error", error=_format_error(exc))
         try:

@@ -4,14 +4,15 @@ import type { HostAnswer, HostCall, Usage } from '../schema/state.ts';
 import type { HostCallContext, RecordedSubCall } from './module.ts';
 
 /**
- * Sends `prompt` to the sub-model. Never throws: a failure is an `{ ok: false }` answer with
+ * Sends `prompt` to the sub-model (`options.maxTokens` caps its reply). Never throws: a failure is an `{ ok: false }` answer with
  * zero usage (the client's own retries have run).
  */
-export async function subCall(ctx: HostCallContext, prompt: string, model: string | null): Promise<{ answer: HostAnswer; usage: Usage }> {
+export async function subCall(ctx: HostCallContext, prompt: string, model: string | null, options: { maxTokens?: number } = {}): Promise<{ answer: HostAnswer; usage: Usage }> {
   try {
     const reply = await ctx.subModel.complete({
       messages: [{ role: 'user', content: prompt }],
       ...(model ? { model } : {}),
+      ...(options.maxTokens !== undefined ? { maxTokens: options.maxTokens } : {}),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
     return { answer: { ok: true, value: reply.text }, usage: reply.usage };
