@@ -97,6 +97,9 @@ describe('rlmtree serve: Chat Completions through the openai SDK', () => {
     expect(order.filter((o) => o === 'reasoning').length).toBeGreaterThan(5);
     expect(order.at(-1)).toBe('content');
     expect(order.indexOf('content')).toBe(order.length - 1);
+    // The stream's second log line says how the run ended.
+    const ended = (await serve.settledLogLines('/v1/chat/completions')).filter((l) => / stream ended \d+ms id=chatcmpl-\S+ answered$/.test(l));
+    expect(ended.length).toBeGreaterThan(0);
     expect(usage?.completion_tokens).toBeGreaterThan(0);
   });
 

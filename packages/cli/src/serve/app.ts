@@ -45,7 +45,7 @@ export interface ServeAppOptions {
   keepAliveMs?: number;
 }
 
-type Env = { Variables: { requestId?: string; release?: () => void } };
+type Env = { Variables: { requestId?: string; release?: (ended?: string) => void } };
 
 /** Builds the app; serve it with `@hono/node-server` or call `app.fetch(request)` directly. */
 export function createServeApp(options: ServeAppOptions): Hono<Env> {
@@ -61,7 +61,7 @@ export function createServeApp(options: ServeAppOptions): Hono<Env> {
     runner: options.runner,
     modelName: options.modelName,
     readJson,
-    release: (c) => c.get('release')?.(),
+    release: (c, ended) => c.get('release')?.(ended),
     log: (c: Context, id: string) => c.set('requestId', id),
     keepAlive: (fn) => {
       const timer = setInterval(fn, keepAliveMs);
@@ -106,12 +106,15 @@ export function createServeApp(options: ServeAppOptions): Hono<Env> {
   const takeSlot = async (c: Context<Env>, next: () => Promise<void>) => {
     const release = slots.acquire();
     const bodyBytes = Number(c.req.header('content-length') ?? 0);
+    const started = performance.now();
     let released = false;
-    c.set('release', () => {
+    c.set('release', (ended) => {
       if (released) return;
       released = true;
       release();
       reclaim(bodyBytes);
+      // A stream's first log line is written when it starts; this one says how and when it ended.
+      if (ended && write) write(`${new Date().toISOString()} ${c.req.method} ${c.req.path} stream ended ${Math.round(performance.now() - started)}ms id=${c.get('requestId') ?? '-'} ${ended}`);
     });
     await next();
     if (!c.res.headers.get('content-type')?.startsWith('text/event-stream')) c.get('release')!();

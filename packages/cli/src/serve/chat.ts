@@ -8,7 +8,7 @@ import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { progressLine, type ChatMessage, type Usage } from '@rlmtree/core';
-import { failure, RequestError } from './errors.ts';
+import { endedBy, failure, RequestError } from './errors.ts';
 import { chatOutput } from './output.ts';
 import { checkModel, refuseN, refuseTools, schemaIssue } from './request.ts';
 import { runSignal, type RouteContext } from './route.ts';
@@ -82,7 +82,7 @@ export async function chatCompletion(c: Context, r: RouteContext): Promise<Respo
   // A client that hangs up cancels its run: in-flight model calls abort, cells are interrupted.
   const { signal, cancel } = runSignal(c);
   const created = Math.floor(Date.now() / 1000);
-  const release = () => r.release(c);
+  const release = (ended?: string) => r.release(c, ended);
   if (!req.stream) {
     try {
       const sessionId = c.req.header(SESSION_HEADER);
@@ -112,6 +112,7 @@ export async function chatCompletion(c: Context, r: RouteContext): Promise<Respo
     const chunk = (delta: object, finish: string | null) =>
       send({ id, object: 'chat.completion.chunk', created, model: r.modelName, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] });
     const stopKeepAlive = r.keepAlive(() => (writes = writes.then(() => stream.write(': keep-alive\n\n')).then(() => {}).catch(() => {})));
+    let ended = 'answered';
     try {
       await chunk({ role: 'assistant', content: '' }, null);
       const sessionId = c.req.header(SESSION_HEADER);
@@ -131,10 +132,11 @@ export async function chatCompletion(c: Context, r: RouteContext): Promise<Respo
       if (includeUsage) await send({ id, object: 'chat.completion.chunk', created, model: r.modelName, choices: [], usage: chatUsage(outcome.usage) });
     } catch (err) {
       // Headers are sent already: OpenAI streams report a failure as an `error` object in the data.
+      ended = endedBy(err, signal);
       await send(failure(err).body);
     } finally {
       stopKeepAlive();
-      release();
+      release(ended);
     }
     await send('[DONE]');
   });

@@ -66,3 +66,10 @@ export function failure(err: unknown): { status: 400 | 404 | 409 | 413 | 500; bo
   const message = err instanceof Error ? err.message : String(err);
   return { status: 500, body: errorBody(message, 'server_error', null, err instanceof LLMError ? err.kind : null), headers: {} };
 }
+
+/** How a streamed run ended, for its log line: `failed: <code>` or `cancelled` (the client hung up). */
+export function endedBy(err: unknown, signal: AbortSignal): string {
+  if (signal.aborted) return 'cancelled: the client closed the connection';
+  const f = failure(err).body.error;
+  return `failed: ${f.code ?? f.type}`;
+}

@@ -10,7 +10,7 @@ import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { progressLine, type ChatMessage, type Usage } from '@rlmtree/core';
-import { failure, RequestError } from './errors.ts';
+import { endedBy, failure, RequestError } from './errors.ts';
 import type { ItemStore } from './item-store.ts';
 import { SESSION_HEADER } from './sessions.ts';
 import { responsesOutput } from './output.ts';
@@ -152,7 +152,7 @@ export async function createResponse(c: Context, r: RouteContext & { items: Item
     if (progress) r.items.put(reasoningId, { type: 'reasoning', role: 'assistant', text: '' });
     r.items.put(messageId, { type: 'message', role: 'assistant', text });
   };
-  const release = () => r.release(c);
+  const release = (ended?: string) => r.release(c, ended);
 
   if (!req.stream) {
     try {
@@ -188,6 +188,7 @@ export async function createResponse(c: Context, r: RouteContext & { items: Item
       await send({ type: 'response.reasoning_summary_part.done', ...reasoningAt, part: { type: 'summary_text', text: progress } });
       await send({ type: 'response.output_item.done', output_index: 0, item: reasoningItem(progress) });
     };
+    let ended = 'answered';
     try {
       await send({ type: 'response.created', response: inProgress });
       await send({ type: 'response.in_progress', response: inProgress });
@@ -223,12 +224,13 @@ export async function createResponse(c: Context, r: RouteContext & { items: Item
       await send({ type: 'response.completed', response: { ...base, status: 'completed', error: null, output: items, usage: responsesUsage(outcome.usage) } });
     } catch (err) {
       // Headers are sent already: the failure is a `response.failed` event with the error body's code and message.
+      ended = endedBy(err, signal);
       const f = failure(err).body.error;
       await closeReasoning();
       await send({ type: 'response.failed', response: { ...base, status: 'failed', error: { code: f.code ?? f.type, message: f.message }, output: [], usage: null } });
     } finally {
       stopKeepAlive();
-      release();
+      release(ended);
     }
   });
 }

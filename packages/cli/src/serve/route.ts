@@ -68,9 +68,10 @@ export interface RouteContext {
   readJson(c: Context): Promise<unknown>;
   /**
    * Gives back the request's run slot (taken before its body was read; see `app.ts`). A streamed
-   * response calls it when its stream ends; for any other response the app calls it.
+   * response calls it when its stream ends, with how the run ended (`answered`, `failed: <reason>`)
+   * for the log's second line; for any other response the app calls it.
    */
-  release(c: Context): void;
+  release(c: Context, ended?: string): void;
   /** Notes the request's id for its log line (which also names its trace file). */
   log(c: Context, id: string): void;
   /** Calls `write` every `KEEP_ALIVE_MS`; returns the function that stops it. */
