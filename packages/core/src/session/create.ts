@@ -38,7 +38,7 @@ export function createSession(query: string, context: Context, options: CreateSe
     d.session = { compaction: parsed.data };
     const root = d.nodes[d.rootId]!;
     const prompts = promptSetFor(run.prompt);
-    root.messages[0]!.content = prompts.system({ depth: 0, limits: d.limits, context, tools: d.tools, session: true }, specFor(run.prompt, 0));
+    root.messages[0]!.content = prompts.system({ depth: 0, limits: d.limits, context, ...(run.nodes[run.rootId]!.contextPaths ? { contextPaths: run.nodes[run.rootId]!.contextPaths! } : {}), tools: d.tools, session: true }, specFor(run.prompt, 0));
     root.messages.splice(1, 0, ...history.map((m) => ({ role: m.role, content: m.content })));
     root.turns = [{ index: 0, query, context, messageStart: 1 + history.length, cellStart: 0, startStep: 0, result: null, error: null, status: 'running', ...(turnResultSchema !== undefined ? { resultSchema: turnResultSchema } : {}) }];
     if (turnResultSchema !== undefined) root.messages[1 + history.length]!.content += prompts.resultNote(turnResultSchema);
