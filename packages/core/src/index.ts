@@ -57,6 +57,7 @@ export { FileCheckpointStore } from './checkpoint/file-store.ts';
 export { SqliteCheckpointStore } from './checkpoint/sqlite-store.ts';
 export { WarmPool, type WarmPoolOptions } from './runtime/warm-pool.ts';
 export { CellWatch, cellResultOf, type CellWatchHooks } from './runtime/cell-watch.ts';
+export { driveCell, MessageQueue, type ReplTransport, type TransportExit, type SideOutput, type DriveOptions } from './runtime/cell-driver.ts';
 export { runSummary, agentSubCalls, subCallCountsOf, type RunSummary, type SubCallCounts, type VariableSummary } from './summary.ts';
 export { MemorySubCallCache, subCallKey, type SubCallCache, type CachedReply, type SubCallKeyParts, type MemorySubCallCacheOptions } from './llm/subcall-cache.ts';
 export { SqliteSubCallCache, type SqliteSubCallCacheOptions } from './llm/sqlite-subcall-cache.ts';

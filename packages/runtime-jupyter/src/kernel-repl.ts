@@ -1,33 +1,13 @@
 /**
- * One agent's REPL in a Jupyter kernel. Each protocol message from the host runs as a silent
- * cell `__rlmtree__.run(<message>)`; the REPL's answer (`ready`, `cell_end`, `fatal`) comes back
- * in that request's execute_reply as the user_expression `__rlmtree__.end()`. Host calls made
- * while the cell runs are `input_request`s on the kernel's stdin channel, answered with
- * `input_reply`. Neither channel carries agent output (that is captured by the prelude, or
- * arrives as iopub stream messages), so printed text cannot pose as a call or a result.
+ * One agent's REPL in a Jupyter kernel: the core cell driver (`driveCell`) over a
+ * `KernelTransport` (kernel-transport.ts says how messages ride the kernel's channels). Neither
+ * channel carries agent output (that is captured by the prelude, or arrives as iopub stream
+ * messages), so printed text cannot pose as a call or a result.
  */
-import {
-  CellWatch,
-  PROTOCOL_VERSION,
-  cellResultOf,
-  parseReplMessage,
-  type CellResult,
-  type DisplayBlob,
-  initMessage,
-  type ExecOptions,
-  type HostCallHandler,
-  type HostMessage,
-  type Repl,
-  type ReplOptions,
-  type WaitResult,
-} from '@rlmtree/core';
-import { KernelDiedError, type WireMessage } from './kernel-channel.ts';
+import { driveCell, initMessage, type CellResult, type ExecOptions, type HostCallHandler, type Repl, type ReplOptions, type WaitResult } from '@rlmtree/core';
 import { interruptKernel, shutdownKernel } from './kernel-rest.ts';
+import { KernelTransport } from './kernel-transport.ts';
 import type { PreludeKernel } from './prelude-kernel.ts';
-
-/** Messages bigger than this (chars of JSON) are fetched over stdin rather than put in the cell's code. */
-const INLINE_LIMIT = 64 * 1024;
-const END_EXPRESSION = { end: '__rlmtree__.end()' };
 
 /** Options of a `KernelRepl`. */
 export interface KernelReplOptions {
@@ -37,57 +17,22 @@ export interface KernelReplOptions {
   onClose?: () => void;
 }
 
-/** Output that arrived as iopub messages during a request (fd-level writes, late displays). */
-class SideOutput {
-  text = '';
-  chars = 0;
-  displays: DisplayBlob[] = [];
-  private readonly limit: number;
-
-  constructor(limit: number) {
-    this.limit = limit;
-  }
-
-  add(msg: WireMessage): void {
-    const type = msg.header.msg_type;
-    if (type === 'stream') this.write(String(msg.content.text ?? ''));
-    else if (type === 'display_data' || type === 'execute_result') {
-      const data = (msg.content.data ?? {}) as Record<string, unknown>;
-      if (typeof data['text/plain'] === 'string') this.write(`${data['text/plain']}\n`);
-      for (const [mime, value] of Object.entries(data)) {
-        if (!mime.startsWith('image/')) continue;
-        // base64 as one line (IPython's carries line breaks); SVG is text and kept as is.
-        const text = typeof value === 'string' ? value : JSON.stringify(value);
-        this.displays.push({ mime, data: mime === 'image/svg+xml' ? text : text.replace(/\s+/g, '') });
-      }
-    }
-  }
-
-  private write(s: string): void {
-    this.chars += s.length;
-    const room = this.limit - this.text.length;
-    if (room > 0) this.text += s.slice(0, room);
-  }
-
-  /** The kept text, with a note when some was dropped. */
-  render(): string {
-    return this.chars > this.text.length ? `${this.text}\n[${this.chars - this.text.length} more characters of kernel output dropped]\n` : this.text;
-  }
-}
-
 /** One agent's REPL in a kernel. */
 export class KernelRepl implements Repl {
   private closed = false;
   private readonly kernel: PreludeKernel;
   private readonly grace: number;
-  private readonly maxOutputChars: number;
   private readonly onClose: (() => void) | undefined;
+  private readonly transport: KernelTransport;
 
   private constructor(kernel: PreludeKernel, maxOutputChars: number, options: KernelReplOptions) {
     this.kernel = kernel;
     this.grace = options.interruptGraceMs ?? 2000;
-    this.maxOutputChars = maxOutputChars;
     this.onClose = options.onClose;
+    this.transport = new KernelTransport(kernel, maxOutputChars, {
+      interrupt: () => void interruptKernel(kernel.server, kernel.channel.kernelId),
+      kill: () => void this.close(),
+    });
     kernel.channel.onDeath(() => void this.close());
   }
 
@@ -97,17 +42,11 @@ export class KernelRepl implements Repl {
    */
   static async init(kernel: PreludeKernel, repl: ReplOptions, options: KernelReplOptions = {}): Promise<KernelRepl> {
     const r = new KernelRepl(kernel, repl.maxOutputChars, options);
-    const init = initMessage(repl);
     try {
-      const answer = await r.send(init, async () => {
-        throw new Error('a host call during init');
-      });
-      if (answer.kind === 'died') throw new Error(answer.message);
       // `init` has no reply unless it fails.
-      if (answer.text !== 'null') {
-        const msg = parseReplMessage(answer.text);
-        throw new Error(msg.type === 'fatal' ? msg.message : `unexpected ${msg.type}`);
-      }
+      const reply = await r.transport.request(initMessage(repl));
+      if (reply.type === 'exit') throw new Error(reply.message);
+      if (reply.message) throw new Error(reply.message.type === 'fatal' ? reply.message.message : `unexpected ${reply.message.type}`);
     } catch (err) {
       await r.close();
       throw new Error(`jupyter: the REPL of ${repl.agentId} did not start: ${(err as Error).message}`);
@@ -117,7 +56,7 @@ export class KernelRepl implements Repl {
 
   /** False once the kernel died or the REPL was closed. */
   get alive(): boolean {
-    return !this.closed && this.kernel.channel.dead === null;
+    return !this.closed && this.transport.alive;
   }
 
   /** The kernel's id on the server. */
@@ -127,104 +66,17 @@ export class KernelRepl implements Repl {
 
   /** Runs a cell. See `Repl.execute`. */
   execute(code: string, host: HostCallHandler, options: ExecOptions): Promise<CellResult> {
-    return this.run({ type: 'exec', cell: options.cell, code }, host, options);
+    return this.drive({ type: 'exec', cell: options.cell, code }, host, options);
   }
 
   /** Wakes the suspended cell. See `Repl.wake`. */
   wake(results: readonly WaitResult[], host: HostCallHandler, options: ExecOptions): Promise<CellResult> {
-    return this.run({ type: 'wake', cell: options.cell, results: [...results] }, host, options);
+    return this.drive({ type: 'wake', cell: options.cell, results: [...results] }, host, options);
   }
 
-  /**
-   * Runs one host message as a cell, answering the REPL's stdin requests, until the kernel
-   * replies or dies. `side` collects iopub output; `onCallFailure` sees a host handler that threw.
-   */
-  private async send(
-    message: HostMessage,
-    host: HostCallHandler,
-    side?: SideOutput,
-    onCallFailure?: (err: Error) => void,
-  ): Promise<{ kind: 'reply'; text: string; reply: WireMessage } | { kind: 'died'; message: string }> {
-    const channel = this.kernel.channel;
-    const json = JSON.stringify(message);
-    const inline = json.length <= INLINE_LIMIT;
-    const code = `__rlmtree__.run(${inline ? JSON.stringify(json) : 'None'})`;
-    let failed = false;
-    const onInputRequest = (prompt: string, request: WireMessage) => {
-      let req: { rlmtree?: unknown; type?: unknown };
-      try {
-        req = JSON.parse(prompt);
-      } catch {
-        req = {};
-      }
-      // Not the prelude's (agent code reached the kernel's raw_input itself): answer EOF.
-      if (req.rlmtree !== this.kernel.nonce) return channel.inputReply('\x04', request);
-      if (req.type === 'next') return channel.inputReply(json, request);
-      let call;
-      try {
-        call = parseReplMessage(prompt);
-      } catch {
-        return channel.inputReply('\x04', request);
-      }
-      if (call.type !== 'call' || failed) return channel.inputReply('\x04', request);
-      host({ name: call.name, args: call.args }).then(
-        (answer) => channel.inputReply(JSON.stringify({ type: 'answer', id: call.id, ...answer }), request),
-        (err: Error) => {
-          failed = true;
-          onCallFailure?.(err);
-        },
-      );
-    };
-    try {
-      const reply = await channel.execute(code, END_EXPRESSION, { onInputRequest, onIopub: (m) => side?.add(m) });
-      const content = reply.content as { status: string; ename?: string; evalue?: string; user_expressions?: Record<string, { status: string; data?: Record<string, string> }> };
-      if (content.status !== 'ok') return { kind: 'died', message: `the kernel raised ${content.ename}: ${content.evalue}` };
-      const end = content.user_expressions?.end;
-      const text = end?.status === 'ok' ? end.data?.['text/plain'] : undefined;
-      if (text === undefined) return { kind: 'died', message: 'the kernel gave no result (is __rlmtree__ gone?)' };
-      return { kind: 'reply', text, reply };
-    } catch (err) {
-      if (err instanceof KernelDiedError) return { kind: 'died', message: err.message };
-      throw err;
-    }
-  }
-
-  private async run(start: HostMessage, host: HostCallHandler, options: ExecOptions): Promise<CellResult> {
-    if (!this.alive) return { status: 'crashed', output: '', outputChars: 0, message: 'the kernel is not running' };
-    const side = new SideOutput(this.maxOutputChars);
-    const watch = new CellWatch(options, {
-      interrupt: () => void interruptKernel(this.kernel.server, this.kernelId),
-      kill: () => void this.close(),
-      graceMs: this.grace,
-    });
-    let hostFailure: Error | null = null;
-    try {
-      const answer = await this.send(start, host, side, (err) => {
-        hostFailure = err;
-        watch.interrupt('the host could not answer a call');
-      });
-      if (hostFailure) throw hostFailure;
-      const sideText = side.render();
-      const crashed = async (message: string): Promise<CellResult> => {
-        await this.close();
-        return { status: 'crashed', output: sideText, outputChars: side.chars, message };
-      };
-      if (answer.kind === 'died') {
-        const result = await crashed(watch.deathMessage(watch.killed ? 'the kernel was shut down' : answer.message));
-        if (watch.interrupted) result.status = 'timeout';
-        return result;
-      }
-      let msg;
-      try {
-        msg = parseReplMessage(answer.text);
-      } catch (err) {
-        return crashed((err as Error).message);
-      }
-      if (msg.type !== 'cell_end') return crashed(msg.type === 'fatal' ? msg.message : `unexpected ${msg.type}`);
-      return cellResultOf(msg, watch, { text: sideText, chars: side.chars, displays: side.displays });
-    } finally {
-      watch.dispose();
-    }
+  private drive(start: Parameters<typeof driveCell>[1], host: HostCallHandler, options: ExecOptions): Promise<CellResult> {
+    if (!this.alive) return Promise.resolve({ status: 'crashed', output: '', outputChars: 0, message: 'the kernel is not running' });
+    return driveCell(this.transport, start, host, { ...options, graceMs: this.grace });
   }
 
   /**

@@ -7,9 +7,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import {
-  CellWatch,
   PROTOCOL_VERSION,
-  cellResultOf,
+  MessageQueue,
+  driveCell,
   initMessage,
   parseReplMessage,
   type CellResult,
@@ -19,6 +19,9 @@ import {
   type Repl,
   type ReplMessage,
   type ReplOptions,
+  type ReplTransport,
+  type SideOutput,
+  type TransportExit,
   type WaitResult,
 } from '@rlmtree/core';
 
@@ -47,24 +50,25 @@ export interface ProcessReplOptions {
  */
 export type ProcessLike = Pick<ChildProcess, 'stdin' | 'stdout' | 'stderr' | 'on' | 'once'>;
 
-type Waiter = (msg: ReplMessage | { type: 'exit'; message: string }) => void;
-
 /**
- * A started process speaking the protocol, before `init`. Made by `StartedProcess.start`, then
- * turned into a `ProcessRepl` by `init` (so a pool can keep started processes warm).
+ * A started process speaking the protocol, before `init`: the cell driver's transport over the
+ * process's pipes (stderr is the side output). Made by `StartedProcess.start`, then turned into a
+ * `ProcessRepl` by `init` (so a pool can keep started processes warm).
  */
-export class StartedProcess {
+export class StartedProcess implements ReplTransport {
+  /** How a kill reads in a crash message. */
+  readonly killedMessage = 'the REPL was killed';
+  /** Crash messages end with the tail of raw stderr. */
+  readonly sideLabel = 'stderr';
   /** Python version the prelude reported. */
   python = '';
   /** Process id the prelude reported, as seen where it runs (inside a container: that pid namespace's). */
   pid: number | undefined;
-  private queue: (ReplMessage | { type: 'exit'; message: string })[] = [];
-  private waiter: Waiter | null = null;
+  private readonly messages = new MessageQueue();
   private stderrChunks: Buffer[] = [];
   private stderrBytes = 0;
   private stderrDropped = 0;
   private exited: string | null = null;
-  private exitPushed = false;
 
   /** The process. */
   readonly child: ProcessLike;
@@ -78,7 +82,7 @@ export class StartedProcess {
     this.maxStderrBytes = maxStderrBytes;
     const lines = createInterface({ input: child.stdout!, crlfDelay: Infinity });
     lines.on('line', (line) => {
-      let msg: ReplMessage | { type: 'exit'; message: string };
+      let msg: ReplMessage | TransportExit;
       try {
         msg = parseReplMessage(line);
       } catch (err) {
@@ -132,26 +136,34 @@ export class StartedProcess {
     return this.exited !== null;
   }
 
-  private push(msg: ReplMessage | { type: 'exit'; message: string }): void {
-    if (msg.type === 'exit') {
-      if (this.exitPushed) return;
-      this.exitPushed = true;
-    }
-    if (this.waiter) {
-      const w = this.waiter;
-      this.waiter = null;
-      w(msg);
-    } else this.queue.push(msg);
+  /** False once the process has exited. */
+  get alive(): boolean {
+    return this.exited === null;
   }
 
-  /** The next message from the REPL (or its exit). */
-  next(): Promise<ReplMessage | { type: 'exit'; message: string }> {
-    const queued = this.queue.shift();
-    if (queued) {
-      if (queued.type === 'exit') this.queue.unshift(queued); // exit is sticky
-      return Promise.resolve(queued);
-    }
-    return new Promise((resolve) => (this.waiter = resolve));
+  /** Raises KeyboardInterrupt in the running cell. */
+  interrupt(): void {
+    this.control.interrupt();
+  }
+
+  /** Kills the process. */
+  kill(): void {
+    this.control.kill();
+  }
+
+  /** Raw stderr since the last call (see `takeStderr`). */
+  takeSideOutput(): SideOutput {
+    const text = this.takeStderr();
+    return { text, chars: text.length };
+  }
+
+  private push(msg: ReplMessage | TransportExit): void {
+    this.messages.push(msg);
+  }
+
+  /** The next message from the REPL (or its exit, sticky). */
+  next(): Promise<ReplMessage | TransportExit> {
+    return this.messages.next();
   }
 
   /** Sends one protocol message. */
@@ -197,50 +209,14 @@ export class ProcessRepl implements Repl {
 
   /** Runs a cell. See `Repl.execute`. */
   execute(code: string, host: HostCallHandler, options: ExecOptions): Promise<CellResult> {
-    return this.run({ type: 'exec', cell: options.cell, code }, host, options);
+    if (this.closed) return Promise.resolve(notRunning());
+    return driveCell(this.proc, { type: 'exec', cell: options.cell, code }, host, { ...options, graceMs: this.grace });
   }
 
   /** Wakes the suspended cell. See `Repl.wake`. */
   wake(results: readonly WaitResult[], host: HostCallHandler, options: ExecOptions): Promise<CellResult> {
-    return this.run({ type: 'wake', cell: options.cell, results: [...results] }, host, options);
-  }
-
-  private async run(start: HostMessage, host: HostCallHandler, options: ExecOptions): Promise<CellResult> {
-    if (!this.alive) return { status: 'crashed', output: '', outputChars: 0, message: 'the REPL is not running' };
-    this.proc.takeStderr();
-    const control = this.proc.control;
-    const watch = new CellWatch(options, { interrupt: () => control.interrupt(), kill: () => control.kill(), graceMs: this.grace });
-    let hostFailure: Error | null = null;
-    try {
-      this.proc.send(start);
-      for (;;) {
-        const msg = await this.proc.next();
-        if (msg.type === 'call') {
-          if (watch.interrupted) continue;
-          let answer;
-          try {
-            answer = await host({ name: msg.name, args: msg.args });
-          } catch (err) {
-            // The host cannot answer (e.g. replay diverged): stop the cell and report why.
-            hostFailure = err as Error;
-            watch.interrupt('the host could not answer a call');
-            continue;
-          }
-          if (!watch.interrupted) this.proc.send({ type: 'answer', id: msg.id, ...answer });
-          continue;
-        }
-        if (hostFailure) throw hostFailure;
-        const stderr = this.proc.takeStderr();
-        if (msg.type === 'exit' || msg.type === 'fatal') {
-          this.proc.control.kill();
-          const what = watch.killed ? 'the REPL was killed' : `${msg.message}${stderr.trim() ? `; stderr: ${stderr.trim().slice(-1000)}` : ''}`;
-          return { status: watch.interrupted ? 'timeout' : 'crashed', output: stderr, outputChars: stderr.length, message: watch.deathMessage(what) };
-        }
-        if (msg.type === 'cell_end') return cellResultOf(msg, watch, { text: stderr, chars: stderr.length });
-      }
-    } finally {
-      watch.dispose();
-    }
+    if (this.closed) return Promise.resolve(notRunning());
+    return driveCell(this.proc, { type: 'wake', cell: options.cell, results: [...results] }, host, { ...options, graceMs: this.grace });
   }
 
   /** Asks the prelude to exit, then kills the process. */
@@ -262,4 +238,8 @@ export class ProcessRepl implements Repl {
       });
     }
   }
+}
+
+function notRunning(): CellResult {
+  return { status: 'crashed', output: '', outputChars: 0, message: 'the REPL is not running' };
 }
