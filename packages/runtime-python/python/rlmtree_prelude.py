@@ -16,13 +16,17 @@ results.
 
 import ast
 import collections
+import hashlib
 import io
 import json
 import linecache
 import os
+import random
 import re
+import reprlib
 import sys
 import traceback
+import types
 
 PROTOCOL_VERSION = 2  # packages/core/src/runtime/protocol.ts; host and prelude refuse a difference
 _PRELUDE_FILE = os.path.abspath(__file__) if "__file__" in globals() else "<rlmtree prelude>"
@@ -256,6 +260,45 @@ def _to_json(value):
 # ---------------------------------------------------------------- the REPL
 
 
+# ---------------------------------------------------------------- fingerprints of bound names
+
+# A bounded repr: big containers and strings are cut, so a fingerprint costs little whatever the
+# value's size (a change past the bound is not seen; docs/integrity.md). Memory addresses
+# ("at 0x7f…") differ between processes and are dropped.
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 160
+_REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = _REPR.maxset = _REPR.maxfrozenset = _REPR.maxdeque = _REPR.maxarray = 32
+_REPR.maxlevel = 4
+_REPR.maxlong = 200
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+_IMMUTABLE = (str, bytes, int, float, complex, bool, type(None))
+
+
+def _fingerprint(value):
+    """{type, hash, repr} of a value: sha256 of its type and bounded repr (of the whole text for
+    str and bytes), the same in any process for equal values."""
+    t = type(value)
+    tname = t.__qualname__ if t.__module__ == "builtins" else "%s.%s" % (t.__module__, t.__qualname__)
+    if isinstance(value, types.ModuleType):
+        shown = "<module %s>" % value.__name__
+    elif isinstance(value, (types.FunctionType, types.BuiltinFunctionType, types.MethodType, type)):
+        shown = "<%s %s>" % (tname, getattr(value, "__qualname__", getattr(value, "__name__", "?")))
+    else:
+        try:
+            shown = _ADDRESS.sub("", _REPR.repr(value))
+        except Exception:  # noqa: BLE001 - a broken __repr__ must not break the cell
+            shown = "<%s, repr failed>" % tname
+    h = hashlib.sha256()
+    h.update(tname.encode("utf-8", "surrogatepass") + b"\0")
+    if isinstance(value, str):
+        h.update(value.encode("utf-8", "surrogatepass"))
+    elif isinstance(value, bytes):
+        h.update(value)
+    else:
+        h.update(shown.encode("utf-8", "surrogatepass"))
+    return {"type": tname, "hash": h.hexdigest(), "repr": shown[:80]}
+
+
 class AgentHandle:
     """What delegate() returns: the child's id. Pass handles to wait()."""
 
@@ -319,6 +362,7 @@ class Repl:
 
     def init(self, msg):
         self.max_output = int(msg.get("maxOutputChars", 10000))
+        self.agent_id = str(msg.get("agentId", ""))
         ns = self.ns
         ns["CONTEXT"] = msg["context"]
         for name in (
@@ -473,10 +517,12 @@ class Repl:
     # -- the cell driver
 
     def run_cell(self, index, code):
-        """Runs a cell until it ends or suspends; returns the `cell_end` message."""
+        """Runs a cell until it ends or suspends; returns the `cell_end` message. `random` is
+        seeded from the agent and cell first, so a rebuilt REPL draws the same numbers."""
         if self.pending is not None:
             self.pending[0].close()
             self.pending = None
+        random.seed("rlmtree:%s:%d" % (getattr(self, "agent_id", ""), index))
         cap = self._begin()
         try:
             code_obj = _compile_cell(code, index, self.sync_names)
@@ -521,6 +567,7 @@ class Repl:
         self.done_called = False
         self.waits = []
         self.displays = []
+        self._fp_start = self._fingerprints()
         return cap
 
     def _finish(self, cap, index, exc):
@@ -536,6 +583,32 @@ class Repl:
             return self._end(cap, index, "timeout")
         return self._end(cap, index, "error", error=_format_error(exc))
 
+    def _fingerprints(self):
+        """Fingerprints of the namespace's public names, reusing the last one of an unchanged
+        immutable value (a big CONTEXT is hashed once, not at every cell)."""
+        cache = getattr(self, "_fp_cache", {})
+        out, keep = {}, {}
+        for name, value in list(self.ns.items()):
+            if name.startswith("_"):
+                continue
+            key = (name, id(value))
+            hit = cache.get(key)
+            if hit is not None and hit[0] is value:
+                fp = hit[1]
+            else:
+                fp = _fingerprint(value)
+            if isinstance(value, _IMMUTABLE):
+                keep[key] = (value, fp)
+            out[name] = fp
+        self._fp_cache = keep
+        return out
+
+    def _bound(self):
+        """The names this segment bound or changed, with their fingerprints (`cell_end.bound`)."""
+        before = getattr(self, "_fp_start", {})
+        now = self._fingerprints()
+        return [dict(name=n, **fp) for n, fp in now.items() if before.get(n) != fp]
+
     def _end(self, cap, index, status, **extra):
         sys.stdout, sys.stderr = self._saved
         self.capturing = False
@@ -544,6 +617,9 @@ class Repl:
             cap.write(raw)
         msg = {"type": "cell_end", "cell": index, "status": status, "output": cap.render(), "outputChars": cap.total}
         msg.update(extra)
+        bound = self._bound()
+        if bound:
+            msg["bound"] = bound
         if self.displays:
             msg["displays"] = self.displays
             self.displays = []

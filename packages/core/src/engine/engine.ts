@@ -312,6 +312,7 @@ export class Engine {
       output: result.output,
       outputChars: result.outputChars,
       ...(result.displays?.length ? { displays: result.displays } : {}),
+      ...(result.bound?.length ? { bound: result.bound } : {}),
       delegated: rec.delegated,
       outcome: this.checkedOutcome(state, node, outcomeOf(result)),
     };

@@ -4,8 +4,9 @@
  * tool or child is called again. Which recorded call a request matches is the module's business
  * (`HostCallModule.identity`, through the registry).
  */
-import type { HostCallHandler, HostCallRequest, Repl } from '../runtime/runtime.ts';
-import type { AgentNode, HostCall } from '../schema/state.ts';
+import type { CellResult, HostCallHandler, HostCallRequest, Repl } from '../runtime/runtime.ts';
+import type { AgentNode, BoundName, HostCall } from '../schema/state.ts';
+import { checkBound } from '../integrity/fingerprint.ts';
 import { builtinHostCalls, type HostCallRegistry } from '../host-calls/registry.ts';
 import { isWaitFor, WaitAnswerSchema } from '../host-calls/wait.ts';
 
@@ -54,24 +55,35 @@ export async function restoreRepl(repl: Repl, node: AgentNode, timeoutMs: number
       return rec.answer!;
     };
     const options = { cell: cell.index, timeoutMs };
-    let result = await repl.execute(cell.code, handler, options);
+    // What the re-run cell bound, merged over its segments like the record (see integrity/fingerprint.ts).
+    const bound = new Map<string, BoundName>();
+    const seen = (r: CellResult) => {
+      for (const b of r.bound ?? []) bound.set(b.name, b);
+      return r;
+    };
+    let result = seen(await repl.execute(cell.code, handler, options));
     while (result.status === 'suspended') {
       const rec = cell.calls[next];
       const handles = result.awaiting ?? [];
       if (!isWaitFor(rec, handles)) throw diverged(`wait(${JSON.stringify(handles)})`, rec);
       next += 1;
-      if (rec.answer === null) return; // suspended where the state is: restored
+      if (rec.answer === null) {
+        checkBound(node, cell.index, cell.bound, bound.size ? [...bound.values()] : undefined);
+        return; // suspended where the state is: restored
+      }
       // A wait the reducer refused (a handle the agent does not own): the live cell ended here
       // with a DelegateError, and the REPL dropped the suspended block when it ran the next cell;
       // the rebuilt one does the same.
       if (!rec.answer.ok) break;
       const results = WaitAnswerSchema.safeParse(rec.answer.value);
       if (!results.success) throw new ReplayDivergedError(node.id, cell.index, 'the recorded wait answer is not a list of child results');
-      result = await repl.wake(results.data, handler, options);
+      result = seen(await repl.wake(results.data, handler, options));
     }
     if (result.status === 'crashed') throw new Error(`restoring agent ${node.id}: the REPL died re-running cell ${cell.index}: ${result.message}`);
     if (next !== cell.calls.length) {
       throw new ReplayDivergedError(node.id, cell.index, `the cell ended after ${next} host calls but the record holds ${cell.calls.length}`);
     }
+    // A runtime that reports no fingerprints is not compared (nor is a record without them).
+    checkBound(node, cell.index, cell.bound, bound.size ? [...bound.values()] : undefined);
   }
 }

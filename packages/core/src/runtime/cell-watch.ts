@@ -86,5 +86,6 @@ export function cellResultOf(
   if (end.error && result.status === 'error') result.error = end.error;
   const displays = [...(end.displays ?? []), ...(extra.displays ?? [])];
   if (displays.length) result.displays = displays;
+  if (end.bound?.length) result.bound = end.bound;
   return result;
 }

@@ -15,7 +15,7 @@
  * `PROTOCOL_VERSION` only when a message changes incompatibly.
  */
 import { z } from 'zod';
-import { CellErrorSchema, ContextSchema, DisplaySchema, HostAnswerSchema, HostCallNameSchema, JsonSchema, WaitResultSchema } from '../schema/state.ts';
+import { BoundNameSchema, CellErrorSchema, ContextSchema, DisplaySchema, HostAnswerSchema, HostCallNameSchema, JsonSchema, WaitResultSchema } from '../schema/state.ts';
 
 /**
  * Protocol version; host and prelude compare it at start (`ready.protocol`, `init.protocol`) and
@@ -121,6 +121,11 @@ export const CellEndMessageSchema = z.object({
   error: CellErrorSchema.optional(),
   /** Rich outputs (images) of this segment in display order; absent when none (only Jupyter renders them). */
   displays: z.array(DisplaySchema).optional(),
+  /**
+   * The names this segment bound or changed: type and sha256 of a bounded repr (of the whole text
+   * for `str` / `bytes`). A rebuilt REPL's are compared with the record (`restore_diverged`).
+   */
+  bound: z.array(BoundNameSchema).optional(),
 });
 
 /** The prelude cannot go on (a protocol mismatch, a prelude bug). */
