@@ -18,7 +18,7 @@
  * NODE_OPTIONS (so no "@rlmtree/source" condition). Exit 0 when every check passes, else 1 with
  * the failed step named. `--keep` leaves the temp folder. Run by .ci/run.
  */
-import { execFileSync, spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { execFile, execFileSync, spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +46,19 @@ const cleanEnv: NodeJS.ProcessEnv = { ...process.env };
 delete cleanEnv['NODE_OPTIONS'];
 delete cleanEnv['INIT_CWD'];
 for (const k of Object.keys(cleanEnv)) if (k.startsWith('npm_')) delete cleanEnv[k];
+
+/**
+ * Runs a command without blocking this process (the fake model servers live in it); returns its
+ * stdout, or fails the check naming `step`.
+ */
+function runAsync(step: string, cmd: string, args: string[], cwd = project): Promise<string> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { cwd, env: cleanEnv, encoding: 'utf8', maxBuffer: 64 << 20, timeout: 180_000 }, (err, stdout, stderr) => {
+      if (err) fail(step, `$ ${cmd} ${args.join(' ')}\n(${(err as NodeJS.ErrnoException).code ?? err.message})\n${stdout}${stderr}`);
+      resolve(stdout);
+    });
+  });
+}
 
 /** Runs a command; returns its output, or fails the check naming `step`. */
 function run(step: string, cmd: string, args: string[], options: SpawnSyncOptions = {}): string {
@@ -104,17 +117,17 @@ if (ours.length || (tsc.status !== 0 && tscErrors.length === 0)) fail('tsc --noE
 const theirs = new Set(tscErrors.map((l) => /^node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(l)?.[1]).filter(Boolean));
 say(`tsc --noEmit (strict, NodeNext, exactOptionalPropertyTypes, skipLibCheck false): consumer.ts, ${examples.length} README examples and the @rlmtree .d.ts files: 0 errors (${tscErrors.length} in third-party declarations ignored: ${[...theirs].join(', ') || 'none'})`);
 
-const fakeReply = new ScriptedLLM(['```repl\ndone("answer from the fake model server")\n```']);
+const fakeReply = new ScriptedLLM(() => '```repl\ndone("answer from the fake model server")\n```');
 const openai = await startFakeOpenAI({ reply: fakeReply });
 const anthropic = await startFakeAnthropic({ reply: fakeReply });
 Object.assign(cleanEnv, { OPENAI_BASE_URL: openai.baseURL, OPENAI_API_KEY: 'consumer-check', ANTHROPIC_BASE_URL: anthropic.baseURL, ANTHROPIC_API_KEY: 'consumer-check' });
 try {
-  const out = run('node consumer.ts', process.execPath, ['consumer.ts']);
+  const out = await runAsync('node consumer.ts', process.execPath, ['consumer.ts']);
   if (!/answer 3 tokens true/.test(out) || !/consumer ok/.test(out) || !/rlm from the fake server/.test(out)) fail('node consumer.ts', `unexpected output:\n${out}`);
   say('node consumer.ts: engine steps, trace + replay, viewer, file and SQLite checkpoints, OpenAIClient in an RLM: ok');
   for (const [i, e] of examples.entries()) {
     const exampleDir = mkdtempSync(join(work, 'example-'));
-    const out2 = run(`README example ${exampleName(e)}`, process.execPath, [join(project, 'examples', `example-${i}.ts`)], { cwd: exampleDir });
+    const out2 = await runAsync(`README example ${exampleName(e)}`, process.execPath, [join(project, 'examples', `example-${i}.ts`)], exampleDir);
     const missing = missingExpectation(e, out2);
     if (missing !== undefined) fail(`README example ${exampleName(e)}`, `expected a line ${JSON.stringify(missing)} in:\n${out2}`);
     say(`ran ${exampleName(e)}: ok${e.expects.length ? ` (printed ${e.expects.map((x) => JSON.stringify(x)).join(', ')})` : ''}`);

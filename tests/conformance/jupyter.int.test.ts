@@ -1,5 +1,10 @@
 import { JupyterRuntime } from '@rlmtree/runtime-jupyter';
 import { describeRuntimeConformance } from '@rlmtree/kit';
+import { needs, skipNote } from '../helpers/parts.ts';
+import { describe } from 'vitest';
 
-// A real local jupyter-server with ipykernel (scripts/ci/30-jupyter.sh installs them).
-describeRuntimeConformance('jupyter', () => new JupyterRuntime({ poolSize: 2, interruptGraceMs: 1000 }));
+const missing = needs('jupyter');
+describe.skipIf(missing)(`jupyter${skipNote(missing)}`, () => {
+  // A real local jupyter-server with ipykernel (scripts/ci/30-jupyter.sh installs them).
+  describeRuntimeConformance('jupyter', () => new JupyterRuntime({ poolSize: 2, interruptGraceMs: 1000 }));
+});
