@@ -6,11 +6,25 @@
 # change; the debootstrap tarball is cached in $RLMTREE_CACHE/docker so a prelude change does
 # not redo the (about 2 minute) debootstrap. Users with a registry build
 # packages/runtime-python/docker/Dockerfile instead. Needs root (debootstrap) and a daemon.
+# Usage: bash scripts/docker-image.sh [DEBIAN_MIRROR_URL]
 set -euo pipefail
 root_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 prelude="$root_dir/packages/runtime-python/python/rlmtree_prelude.py"
 suite=bookworm
-mirror=http://deb.debian.org/debian
+# The Debian mirror: $1, else $RLMTREE_DEBIAN_MIRROR, else the one this machine's own apt sources
+# name (deb822 .sources files or the one-line sources.list format), so no package host is written
+# into the project.
+apt_mirror() {
+  local f
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] && awk '/^URIs:/ { for (i = 2; i <= NF; i++) print $i }' "$f" | grep -v security | grep -m1 -E '^https?://' && return 0
+  done
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [ -f "$f" ] && awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^https?:\/\//) print $i }' "$f" | grep -v security | grep -m1 -E '^https?://' && return 0
+  done
+  return 1
+}
+mirror="${1:-${RLMTREE_DEBIAN_MIRROR:-$(apt_mirror || true)}}"
 packages=python3
 cache="${RLMTREE_CACHE:-$HOME/.cache/rlmtree}/docker"
 hash="$(cat "${BASH_SOURCE[0]}" "$prelude" | sha256sum | cut -c1-12)"
@@ -25,6 +39,8 @@ fi
 mkdir -p "$cache"
 rootfs_tar="$cache/rootfs-$suite-minbase-$packages.tar"
 if [ ! -s "$rootfs_tar" ]; then
+  [ -n "$mirror" ] || { echo "docker-image.sh: no Debian mirror: pass one (bash scripts/docker-image.sh <mirror URL>) or set RLMTREE_DEBIAN_MIRROR; none found in /etc/apt/sources.list*" >&2; exit 1; }
+  case "$mirror" in */debian-security*) echo "docker-image.sh: $mirror is a security mirror; pass the main Debian mirror" >&2; exit 1 ;; esac
   command -v debootstrap >/dev/null || { echo "docker-image.sh: debootstrap is not installed (apt-get install debootstrap)" >&2; exit 1; }
   tmp="$(mktemp -d)"
   echo "docker-image.sh: debootstrap $suite into $tmp (about 2 minutes)" >&2

@@ -3,7 +3,10 @@
  * the first file is generated, then cached for the process), its CSS and the run's data inline.
  * No network, no server: it opens from `file://`.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { RunEvent, RunState } from '@rlmtree/core';
@@ -11,12 +14,23 @@ import { buildViewerData, type BuildOptions, type ViewerData } from './data.ts';
 
 let assets: Promise<{ js: string; css: string }> | undefined;
 
+/**
+ * The folder of the page's script and CSS: beside this module when it is where the package put
+ * it, else found through the installed package (`@rlmtree/viewer/package.json`), so a bundle
+ * that moved this code elsewhere still finds it (docs/packaging.md).
+ */
+function pageDir(): string {
+  const beside = join(dirname(fileURLToPath(import.meta.url)), 'page');
+  if (existsSync(join(beside, 'style.css'))) return beside;
+  return join(dirname(createRequire(import.meta.url).resolve('@rlmtree/viewer/package.json')), 'dist', 'page');
+}
+
 /** The bundled page script and its CSS (built once per process). @throws Error when esbuild fails. */
 export function pageAssets(): Promise<{ js: string; css: string }> {
   assets ??= (async () => {
+    const dir = pageDir();
     // The sources bundle page/app.ts; the built package (dist/) bundles its compiled page/app.js.
-    const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
-    const entry = fileURLToPath(new URL(`./page/app.${ext}`, import.meta.url));
+    const entry = existsSync(join(dir, 'app.ts')) ? join(dir, 'app.ts') : join(dir, 'app.js');
     const out = await build({
       entryPoints: [entry],
       bundle: true,
@@ -28,7 +42,7 @@ export function pageAssets(): Promise<{ js: string; css: string }> {
       logLevel: 'silent',
       legalComments: 'none',
     });
-    const css = await readFile(new URL('./page/style.css', import.meta.url), 'utf8');
+    const css = await readFile(join(dir, 'style.css'), 'utf8');
     return { js: out.outputFiles[0]!.text, css };
   })();
   return assets;
