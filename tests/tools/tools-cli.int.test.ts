@@ -65,3 +65,15 @@ describe('--tools', () => {
     expect(twice.stderr).toMatch(/--tools: two tools named count_speeches/);
   });
 });
+
+describe('chat --tools', () => {
+  it('a chat turn calls the tools; reopening the trace without them is refused, naming them', async () => {
+    const trace = join(dir, 'chat.jsonl');
+    const first = await runCli(['chat', '-c', CORPUS, '-m', 'scripted:examples/tools/_policy.mjs', '--tools', 'examples/tools', '--trace', trace, '--no-live'], { input: `${QUERY}\n` });
+    expect(first.stdout).toContain(`${top.speaker} has the most speeches: ${top.speeches}`);
+    const calls = replay(await readTrace(trace)).at(-1)!.nodes.root!.cells.flatMap((c) => c.calls).filter((c) => c.name === 'tool');
+    expect(calls).toHaveLength(5);
+    const without = await runCli(['chat', '--resume', trace, '--no-live'], { input: '' });
+    expect(without.stderr).toMatch(/was recorded with the tools count_speeches, top_speakers; pass --tools/);
+  });
+});

@@ -5,6 +5,8 @@
  * before it) and returns to the prompt; Ctrl-C at the prompt, or Ctrl-D, ends the chat.
  * `--resume trace.jsonl` reopens a recorded session (its REPL rebuilt from the record, no model call).
  */
+import type { DefinedTool } from '@rlmtree/core';
+import { collect, loadTools } from '../tools.ts';
 import { Option, type Command } from 'commander';
 import {
   isFinished,
@@ -48,6 +50,18 @@ export interface ChatCommandOptions {
   maxIterations?: number;
   cellTimeout?: number;
   live: boolean;
+  /** `--tools` files or folders of tool modules. */
+  tools?: string[];
+  /** `--workspace`: the folder the built-in file tools work in. */
+  workspace?: string;
+  /** `--workspace-write`: add write_file. */
+  workspaceWrite?: boolean;
+}
+
+/** The tools of `--tools` / `--workspace`, or none. */
+async function chatTools(opts: ChatCommandOptions): Promise<Record<string, DefinedTool> | undefined> {
+  if (!opts.tools?.length && !opts.workspace) return undefined;
+  return loadTools(opts.tools ?? [], opts.workspace ? { dir: opts.workspace, write: opts.workspaceWrite ?? false } : undefined);
 }
 
 interface Opened {
@@ -131,6 +145,7 @@ async function start(opts: ChatCommandOptions, onStep: (step: StepResult) => voi
   const context: Context = opts.context ? await loadContext(opts.context) : '';
   const history = opts.history ? await loadHistory(opts.history) : undefined;
   const { llm, subModel } = await models(opts.model, opts.subModel);
+  const tools = await chatTools(opts);
   const runtimeSpec = opts.runtime ?? 'subprocess';
   if (opts.trace) await assertNewFile(opts.trace);
   const runtime = await runtimeFromSpec(runtimeSpec);
@@ -141,6 +156,7 @@ async function start(opts: ChatCommandOptions, onStep: (step: StepResult) => voi
     context,
     limits: limitsOf(opts),
     onStep,
+    ...(tools ? { tools } : {}),
     ...(history ? { history } : {}),
     ...(opts.trace ? { trace: opts.trace, traceOptions: { config: { ...traceConfig({ model: opts.model, ...(opts.subModel ? { subModel: opts.subModel } : {}), runtime: runtimeSpec }) } } } : {}),
   });
@@ -172,6 +188,9 @@ async function reopen(path: string, opts: ChatCommandOptions, onStep: (step: Ste
   const subSpec = opts.subModel ?? (opts.model ? undefined : typeof config.subModel === 'string' ? config.subModel : undefined);
   const runtimeSpec = opts.runtime ?? (typeof config.runtime === 'string' ? config.runtime : 'subprocess');
   const { llm, subModel } = await models(modelSpec, subSpec);
+  const tools = await chatTools(opts);
+  const missing = last.tools.filter((t) => !tools?.[t.name]).map((t) => t.name);
+  if (missing.length) throw new CliError(`trace ${path} was recorded with the tools ${missing.join(', ')}; pass --tools (or --workspace) that define them`);
   let writer: TraceWriter;
   try {
     writer = TraceWriter.append(path).writer;
@@ -180,7 +199,7 @@ async function reopen(path: string, opts: ChatCommandOptions, onStep: (step: Ste
     throw fileError(path, err);
   }
   const runtime = await runtimeFromSpec(runtimeSpec);
-  const session = Session.from(last, { llm, ...(subModel ? { subModel } : {}), runtime, limits: limitsOf(opts), onStep, trace: writer }, { states, steps: trace.steps });
+  const session = Session.from(last, { llm, ...(subModel ? { subModel } : {}), runtime, limits: limitsOf(opts), onStep, trace: writer, ...(tools ? { tools } : {}) }, { states, steps: trace.steps });
   const turns = session.turns.length;
   return { session, runtime, banner: `rlmtree chat: reopened ${path} (run ${last.runId}, ${turns} turn${turns === 1 ? '' : 's'}, step ${last.step}); the REPL is rebuilt from the record on the next cell` };
 }
@@ -200,6 +219,9 @@ export function registerChat(cli: Command): void {
     .option('--max-iterations <n>', 'model replies per agent per turn', wholeNumber(1))
     .addOption(new Option('--cell-timeout <seconds>', 'time one cell may run').argParser(Number))
     .option('--no-live', 'plain progress lines even on a terminal')
+    .option('--tools <file|folder>', 'host tools for the agents: a module exporting tool()s, or a folder of them (repeatable; files starting with _ skipped)', collect)
+    .option('--workspace <dir>', 'give the agents the built-in file tools (list_files, read_file, grep_files) over this folder')
+    .option('--workspace-write', 'with --workspace: also write_file')
     .action(async (opts) => {
       process.exitCode = await chatCommand(opts);
     });

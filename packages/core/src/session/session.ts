@@ -5,6 +5,7 @@
  * step; `fork`, `rewind` and checkpoints work at any step of any turn, and its trace (turn events
  * included) replays exactly. A cancelled turn rolls the session back to the state before it.
  */
+import { isTool } from '../tools/tool.ts';
 import { promptVersionOf } from '../prompts/versions.ts';
 import { unlinkSync } from 'node:fs';
 import { produce } from 'immer';
@@ -226,7 +227,7 @@ export class Session {
           ...(this.options.runId ? { runId: this.options.runId } : {}),
           ...(resultSchema !== undefined ? { turnResultSchema: resultSchema } : {}),
           ...(this.options.history ? { history: this.options.history } : {}),
-          tools: Object.entries(this.options.tools ?? {}).map(([name, t]) => ({ name, description: t.description })),
+          tools: Object.entries(this.options.tools ?? {}).map(([name, t]) => (isTool(t) ? t.spec(name) : { name, description: t.description })),
         });
         this.history.push(start);
         if (typeof this.options.trace === 'string') this.writer = TraceWriter.create(this.options.trace, start, this.options.traceOptions ?? {});
