@@ -11,6 +11,7 @@ import type { CellOutcome, CellRan, ChildSpec, RunEvent, TurnStarted } from './s
 import { askChild, beginTurn, parseTaskHandle, startQueued } from './session/tasks.ts';
 import type { AgentError, AgentNode, Cell, HostCall, Json, RunState } from './schema/state.ts';
 import { waitResults } from './wait.ts';
+import { subCallBudgetLeft } from './summary.ts';
 
 /** An event that does not fit the state it is applied to (wrong agent, wrong status). */
 export class InvalidEventError extends Error {
@@ -208,7 +209,7 @@ function afterCell(draft: Draft<RunState>, node: Draft<AgentNode>, cell: Draft<C
         return;
       }
       node.status = 'READY';
-      node.messages.push({ role: 'user', content: promptSetFor(draft.prompt).cellFeedback(node, draft.limits, cell, outcome, specFor(draft.prompt, node.depth)) });
+      node.messages.push({ role: 'user', content: promptSetFor(draft.prompt).cellFeedback(node, draft.limits, cell, outcome, specFor(draft.prompt, node.depth), subCallBudgetLeft(draft as RunState, node as AgentNode)) });
   }
 }
 

@@ -52,9 +52,14 @@ export interface RunSummary {
   variables: VariableSummary[];
 }
 
-/** Sub-call counts of one recorded host call. */
+/** Is `call` a sub-call record (`llm_query` or `llm_query_batched`)? */
+export function isSubCall(call: Pick<HostCall, 'name'>): boolean {
+  return call.name === 'llm_query' || call.name === 'llm_query_batched';
+}
+
+/** Sub-call counts of one recorded host call: prompts sent to the sub-model, answered from the cache, refused by a budget. */
 export function subCallCountsOf(call: HostCall): SubCallCounts {
-  if (call.name !== 'llm_query' && call.name !== 'llm_query_batched') return { sent: 0, cacheHits: 0, refused: 0 };
+  if (!isSubCall(call)) return { sent: 0, cacheHits: 0, refused: 0 };
   const prompts = call.name === 'llm_query' ? 1 : promptCount(call.args);
   const cacheHits = call.cacheHits ?? 0;
   const refused = call.refused ?? 0;
@@ -113,4 +118,30 @@ function promptCount(args: Json): number {
     if (typeof count === 'number') return count;
   }
   return 0;
+}
+
+/**
+ * Sub-call budgets left for `node` after what the state records (null: that budget is not set),
+ * or undefined when no budget is set or sub-calls are off (`maxSubCalls` 0). Cost: one pass over
+ * the tree's recorded calls, paid only when a budget is set. Pure.
+ */
+export function subCallBudgetLeft(state: RunState, node: AgentNode): { tree: number | null; agent: number | null; tokens: number | null } | undefined {
+  const l = state.limits;
+  if (l.maxSubCalls === 0 || ![l.maxSubCalls, l.maxSubCallsPerAgent, l.maxSubCallTokens].some((v) => v != null)) return undefined;
+  let sent = 0;
+  let tokens = 0;
+  for (const n of Object.values(state.nodes)) {
+    for (const cell of n.cells) {
+      for (const call of cell.calls) {
+        if (!isSubCall(call)) continue;
+        sent += subCallCountsOf(call).sent;
+        tokens += call.usage ? call.usage.inputTokens + call.usage.outputTokens : 0;
+      }
+    }
+  }
+  return {
+    tree: l.maxSubCalls != null ? Math.max(0, l.maxSubCalls - sent) : null,
+    agent: l.maxSubCallsPerAgent != null ? Math.max(0, l.maxSubCallsPerAgent - agentSubCalls(node).sent) : null,
+    tokens: l.maxSubCallTokens != null ? Math.max(0, l.maxSubCallTokens - tokens) : null,
+  };
 }

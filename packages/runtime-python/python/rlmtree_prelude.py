@@ -51,6 +51,15 @@ class ToolError(HostCallError):
     """A registered host tool raised or rejected its arguments."""
 
 
+class SubCallBudgetError(LLMError):
+    """A sub-call budget (number of sub-calls, sub-call tokens, characters of one prompt, or the
+    run's token limit) refused a sub-call before it was sent; the message names the budget and
+    what is left. From llm_query_batched, `.results` holds every prompt's answer in order: the
+    replies of the prompts that were sent, a SubCallError for each refused (or failed) one."""
+
+    results = None
+
+
 class HostCallArgumentError(TypeError):
     """The host rejected a host call's arguments; the message names the call and the field.
     Raised as a subclass of both this and the call's own error class (e.g. DelegateError)."""
@@ -58,7 +67,7 @@ class HostCallArgumentError(TypeError):
 
 # The Python exception a failed answer raises, by the answer's `kind`; a kind not listed (or
 # none) raises the call's own error class. A later kind (e.g. "budget") adds a line here.
-_ERROR_KINDS = {"invalid_args": HostCallArgumentError}
+_ERROR_KINDS = {"invalid_args": HostCallArgumentError, "budget": SubCallBudgetError}
 _ERROR_CLASSES = {}
 
 
@@ -71,6 +80,15 @@ def _error_class(kind, error):
     if key not in _ERROR_CLASSES:
         _ERROR_CLASSES[key] = type(base.__name__, (base, error), {"__module__": base.__module__})
     return _ERROR_CLASSES[key]
+
+
+def _sub_call_args(args, max_tokens, temperature):
+    """A sub-call's arguments with its per-call parameters, left out when None (the host validates them)."""
+    if max_tokens is not None:
+        args["max_tokens"] = max_tokens
+    if temperature is not None:
+        args["temperature"] = temperature
+    return args
 
 
 class SubCallError(str):
@@ -318,6 +336,7 @@ _AGENT_CLASSES = (
     "DelegateError",
     "ToolError",
     "SubCallError",
+    "SubCallBudgetError",
     "AgentFailure",
     "AgentHandle",
 )
@@ -471,19 +490,26 @@ class Repl:
             return answer.get("value")
         raise _error_class(answer.get("kind"), error)(answer.get("error", "%s failed" % name))
 
-    def llm_query(self, prompt, model=None, max_tokens=None):
-        """Asks the sub-model one question (a sub-call); returns its reply text; max_tokens caps the
-        reply. Raises LLMError on failure."""
-        args = {"prompt": str(prompt), "model": model}
-        if max_tokens is not None:
-            args["max_tokens"] = max_tokens
-        return self.host_call("llm_query", args, LLMError)
+    def llm_query(self, prompt, model=None, max_tokens=None, temperature=None):
+        """Asks the sub-model one question (a sub-call); returns its reply text. `max_tokens` caps the
+        reply, `temperature` sets its sampling (the provider's defaults when None). Raises LLMError on
+        failure, SubCallBudgetError when a sub-call budget refuses it before it is sent."""
+        return self.host_call("llm_query", _sub_call_args({"prompt": str(prompt), "model": model}, max_tokens, temperature), LLMError)
 
-    def llm_query_batched(self, prompts, model=None):
+    def llm_query_batched(self, prompts, model=None, max_tokens=None, temperature=None):
         """Asks the sub-model many questions concurrently (sub-calls); returns the replies in order. A failed
-        prompt gives a SubCallError (a str) in its place; the others still answer."""
-        answers = self.host_call("llm_query_batched", {"prompts": [str(p) for p in prompts], "model": model}, LLMError)
-        return [r["value"] if r.get("ok") else SubCallError(r.get("error", "failed")) for r in answers]
+        prompt gives a SubCallError (a str) in its place; the others still answer. When a budget refuses
+        some prompts (the first ones that fit are sent), SubCallBudgetError is raised after the rest
+        answered, with every answer in order on its `.results`."""
+        args = _sub_call_args({"prompts": [str(p) for p in prompts], "model": model}, max_tokens, temperature)
+        answers = self.host_call("llm_query_batched", args, LLMError)
+        results = [r["value"] if r.get("ok") else SubCallError(r.get("error", "failed")) for r in answers]
+        refused = [r for r in answers if not r.get("ok") and r.get("kind") == "budget"]
+        if refused:
+            err = SubCallBudgetError("%d of %d prompts refused: %s" % (len(refused), len(answers), refused[0].get("error", "")))
+            err.results = results
+            raise err
+        return results
 
     def delegate(self, name, query, context=None):
         """Starts a child agent with its own REPL. `context` (a str or list of str) becomes the

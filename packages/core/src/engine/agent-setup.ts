@@ -9,6 +9,8 @@
  * - A folder context's paths: `PATHS`, and each document of `CONTEXT` a `str` with `.path`.
  * - `tool()` tools: their real `def`s (signature, defaults, docstring), calling the prelude's
  *   host-call function for the tool by keyword, optional arguments left at `None` not sent.
+ * - The "no sub-calls" ablation (`limits.maxSubCalls === 0`): `llm_query` and
+ *   `llm_query_batched` removed from the namespace.
  */
 import type { Repl } from '../runtime/runtime.ts';
 import type { AgentNode, Json, RunState } from '../schema/state.ts';
@@ -73,6 +75,10 @@ _rlmtree_tool = None
 for _rlmtree_tool in _rlmtree_setup["tools"]:
     exec(_rlmtree_tool["stub"], globals())
 
+if not _rlmtree_setup["sub_calls"]:
+    # The RLM paper's "no sub-calls" ablation (maxSubCalls 0): the functions are not there at all.
+    del llm_query, llm_query_batched
+
 _rlmtree_builtin_names = set(globals())
 del _rlmtree_setup, _rlmtree_json, _rlmtree_tool
 `;
@@ -80,9 +86,9 @@ del _rlmtree_setup, _rlmtree_json, _rlmtree_tool
 /**
  * The setup code of `node`'s REPL (see the module comment). Pure.
  */
-export function agentSetupCode(state: Pick<RunState, 'tools'>, node: Pick<AgentNode, 'depth' | 'contextPaths'>): string {
+export function agentSetupCode(state: Pick<RunState, 'tools' | 'limits'>, node: Pick<AgentNode, 'depth' | 'contextPaths'>): string {
   const tools = state.tools.filter((t) => t.stub && toolAvailableAt(t, node.depth)).map((t) => ({ name: t.name, stub: t.stub! }));
-  const payload: Json = { paths: node.contextPaths ?? null, tools };
+  const payload: Json = { paths: node.contextPaths ?? null, tools, sub_calls: state.limits.maxSubCalls !== 0 };
   // A JSON string literal is a valid Python string literal; json.loads decodes it in the REPL.
   return PY.replace('__PAYLOAD__', () => JSON.stringify(JSON.stringify(payload)));
 }
@@ -91,7 +97,7 @@ export function agentSetupCode(state: Pick<RunState, 'tools'>, node: Pick<AgentN
  * Runs the setup code in a freshly opened REPL.
  * @throws Error naming the agent when the setup does not run cleanly.
  */
-export async function setUpRepl(repl: Repl, state: Pick<RunState, 'tools'>, node: Pick<AgentNode, 'id' | 'depth' | 'contextPaths'>, timeoutMs: number): Promise<void> {
+export async function setUpRepl(repl: Repl, state: Pick<RunState, 'tools' | 'limits'>, node: Pick<AgentNode, 'id' | 'depth' | 'contextPaths'>, timeoutMs: number): Promise<void> {
   const result = await repl.execute(agentSetupCode(state, node), async (call) => ({ ok: false, error: `setting up a REPL makes no host calls (got ${call.name})` }), { cell: 0, timeoutMs });
   if (result.status !== 'ok') throw new Error(`agent ${node.id}: setting up its REPL ended with ${result.status}: ${result.error?.message ?? result.message ?? result.output}`);
 }

@@ -17,6 +17,8 @@ import { waitResults } from '../wait.ts';
 import { recordingHandler, type Tool } from './host-calls.ts';
 import { builtinHostCalls, type HostCallRegistry } from '../host-calls/registry.ts';
 import { refuseOverLimit } from './budget.ts';
+import { SubCallLedger } from '../host-calls/sub-call-ledger.ts';
+import type { SubCallCache } from '../llm/subcall-cache.ts';
 import { bindTurns, rebuildRepl } from './turns.ts';
 import { setUpRepl } from './agent-setup.ts';
 import { modelMessages } from '../session/compact.ts';
@@ -46,6 +48,13 @@ export interface EngineOptions {
   concurrency?: number;
   /** Prompts of one `llm_query_batched` sent at once (default 8). */
   subCallConcurrency?: number;
+  /**
+   * Answers a sub-call whose provider, model, prompt and parameters were answered before, for free
+   * (`MemorySubCallCache` in-run, `SqliteSubCallCache` across runs). Hits are recorded on the host
+   * call (`cacheHits`), so a replay or a REPL rebuild answers from the record, never the cache.
+   * Default: none.
+   */
+  subCallCache?: SubCallCache;
   /** Cancels the run: in-flight model calls are aborted, running cells interrupted. */
   signal?: AbortSignal;
   /**
@@ -156,7 +165,9 @@ export class Engine {
       this.events.emit({ type: 'step_started', runId: state.runId, step: state.step, effects: refused ? 0 : effects.length });
       if (refused) events.push(refused);
       else {
-        const produced = await Promise.all(effects.map((e) => this.limit(() => this.runEffect(state, e))));
+        // One sub-call ledger per step: concurrent cells draw on the same tree-wide budgets.
+        const ledger = SubCallLedger.forStep(state);
+        const produced = await Promise.all(effects.map((e) => this.limit(() => this.runEffect(state, e, ledger))));
         // Fixed fold order (effects are sorted by agent id), whatever order they finished in.
         events.push(...produced);
       }
@@ -225,7 +236,7 @@ export class Engine {
     return node.depth === 0 ? this.options.llm : (this.options.subModel ?? this.options.llm);
   }
 
-  private async runEffect(state: RunState, effect: Effect): Promise<RunEvent> {
+  private async runEffect(state: RunState, effect: Effect, ledger: SubCallLedger | undefined): Promise<RunEvent> {
     const node = state.nodes[effect.agentId]!;
     const at = { runId: state.runId, step: state.step, agentId: node.id };
     if (effect.kind === 'llm') {
@@ -256,7 +267,7 @@ export class Engine {
     const cell = resumed ? node.cells.length - 1 : node.cells.length;
     this.events.emit({ type: 'cell_started', ...at, cell, code: resumed ? (node.cells[cell]?.code ?? '') : (node.pendingCode ?? ''), resumed });
     const started = performance.now();
-    const event = await this.runCell(state, node, resumed);
+    const event = await this.runCell(state, node, resumed, ledger);
     if (event.type === 'cell_ran') {
       this.events.emit({
         type: 'cell_finished',
@@ -275,7 +286,7 @@ export class Engine {
     return event;
   }
 
-  private async runCell(state: RunState, node: AgentNode, resumed: boolean): Promise<RunEvent> {
+  private async runCell(state: RunState, node: AgentNode, resumed: boolean, ledger: SubCallLedger | undefined): Promise<RunEvent> {
     const timeoutMs = state.limits.cellTimeoutMs;
     let repl: Repl;
     try {
@@ -298,6 +309,8 @@ export class Engine {
       tools: toolsAt(this.options.tools ?? {}, state, node.depth),
       subCallConcurrency: this.options.subCallConcurrency ?? 8,
       hostCalls: this.hostCalls,
+      ...(ledger ? { ledger } : {}),
+      ...(this.options.subCallCache ? { subCallCache: this.options.subCallCache } : {}),
       ...(this.signal ? { signal: this.signal } : {}),
     });
     const options = { cell: cellIndex, timeoutMs, ...(this.signal ? { signal: this.signal } : {}) };

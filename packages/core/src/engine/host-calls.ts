@@ -9,6 +9,8 @@ import type { ChildSpec } from '../schema/events.ts';
 import type { AgentNode, HostCall, Limits, RunState } from '../schema/state.ts';
 import type { CellScratch, HostCallContext as ModuleContext, HostCallOutcome, Tool } from '../host-calls/module.ts';
 import { builtinHostCalls, type HostCallRegistry } from '../host-calls/registry.ts';
+import type { SubCallLedger } from '../host-calls/sub-call-ledger.ts';
+import type { SubCallCache } from '../llm/subcall-cache.ts';
 
 export type { Tool };
 
@@ -28,6 +30,10 @@ export interface HostCallContext {
   signal?: AbortSignal;
   /** The host calls answered (default: `builtinHostCalls()`). */
   hostCalls?: HostCallRegistry;
+  /** The step's sub-call budgets, shared by its cells (default: none checked). */
+  ledger?: SubCallLedger;
+  /** The sub-call cache (default: none). */
+  subCallCache?: SubCallCache;
 }
 
 /** A handler for one cell plus what it recorded. */

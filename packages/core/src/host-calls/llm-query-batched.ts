@@ -1,19 +1,18 @@
 /**
- * `llm_query_batched(prompts, model=None) -> list[str]`: many sub-calls at once (bounded by
- * `subCallConcurrency`); one failure does not fail the batch: its place holds a `SubCallError`.
+ * `llm_query_batched(prompts, model=None, max_tokens=None, temperature=None) -> list[str]`: many
+ * sub-calls at once (bounded by `subCallConcurrency`); one failure does not fail the batch: its
+ * place holds a `SubCallError`. Prompts a budget refused raise `SubCallBudgetError` after the rest
+ * answered, with every answer on its `.results` (see the prelude).
  */
-import pLimit from 'p-limit';
 import { z } from 'zod';
 import { addUsage, zeroUsage } from '../llm/client.ts';
 import { HostAnswerSchema, type HostAnswer, type Json } from '../schema/state.ts';
 import { defineHostCall } from './module.ts';
-import { recordedSubCall, subCall, usageOf } from './sub-call.ts';
+import { recordedSubCall, subCallMarks, subCalls, usageOf } from './sub-call.ts';
+import { recordParams, SubCallParamsSchema } from './llm-query.ts';
 
 /** Arguments of `llm_query_batched`. */
-export const LlmQueryBatchedArgsSchema = z.object({
-  prompts: z.array(z.string()),
-  model: z.string().nullable().default(null),
-});
+export const LlmQueryBatchedArgsSchema = z.object({ prompts: z.array(z.string()), ...SubCallParamsSchema });
 
 /** `llm_query_batched`: one answer per prompt, in order; the batch's usage is recorded as a whole. */
 export const llmQueryBatchedHostCall = defineHostCall({
@@ -22,17 +21,23 @@ export const llmQueryBatchedHostCall = defineHostCall({
   args: LlmQueryBatchedArgsSchema,
   answer: z.array(HostAnswerSchema),
   async handle(args, ctx) {
-    const limit = pLimit(Math.max(1, ctx.subCallConcurrency));
-    const results = await Promise.all(args.prompts.map((p) => limit(() => subCall(ctx, p, args.model))));
+    // A batch that crosses a budget sends its first prompts and refuses the rest (see `subCalls`).
+    const results = await subCalls(ctx, args.prompts, args, ctx.subCallConcurrency);
     const usage = results.reduce((u, r) => addUsage(u, r.usage), zeroUsage());
-    return { answer: { ok: true, value: results.map((r) => r.answer as Json) }, usage };
+    return { answer: { ok: true, value: results.map((r) => r.answer as Json) }, usage, ...subCallMarks(results) };
   },
+  record: (args) => recordParams(args),
   identity: (recorded) => ({ prompts: (recorded as { prompts?: Json }).prompts ?? null }),
   subCalls(call) {
     if (!call.answer?.ok) return [];
     const answers = call.answer.value as HostAnswer[];
     const prompts = ((call.args as { prompts?: Json }).prompts ?? []) as string[];
     // The batch's usage is recorded as a whole: it goes on its first prompt.
-    return prompts.map((p, j) => recordedSubCall(p, answers[j] ?? { ok: false, error: 'no recorded answer' }, j === 0 ? usageOf(call) : zeroUsage()));
+    return prompts.flatMap((p, j) => {
+      const answer = answers[j] ?? { ok: false, error: 'no recorded answer' };
+      // A prompt a budget refused never reached the model.
+      if (!answer.ok && answer.kind === 'budget') return [];
+      return [recordedSubCall(p, answer, j === 0 ? usageOf(call) : zeroUsage())];
+    });
   },
 });

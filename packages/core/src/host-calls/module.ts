@@ -7,6 +7,8 @@
  */
 import type { z } from 'zod';
 import type { LLMClient } from '../llm/client.ts';
+import type { SubCallCache } from '../llm/subcall-cache.ts';
+import type { SubCallLedger } from './sub-call-ledger.ts';
 import type { ChildSpec } from '../schema/events.ts';
 import type { AgentNode, ChatMessage, HostAnswer, HostCall, Json, Limits, RunState, Usage } from '../schema/state.ts';
 
@@ -62,6 +64,10 @@ export interface HostCallContext {
   readonly signal?: AbortSignal;
   /** This segment's calls, children and usage so far. */
   readonly cell: CellScratch;
+  /** The step's sub-call budgets (shared by every cell of the step); absent: no budgets checked. */
+  readonly ledger?: SubCallLedger;
+  /** Answers repeated sub-calls for free (in-run LRU or persistent); absent: every sub-call is sent. */
+  readonly subCallCache?: SubCallCache;
 }
 
 /**
@@ -73,6 +79,10 @@ export interface HostCallOutcome {
   answer: HostAnswer;
   /** Tokens and cost spent (sub-calls); a cache hit is zero usage. Absent or zero: not recorded. */
   usage?: Usage;
+  /** Sub-calls: prompts answered from the sub-call cache (recorded on the call). */
+  cacheHits?: number;
+  /** Sub-calls: prompts a budget refused unsent (recorded on the call). */
+  refused?: number;
 }
 
 /** One model sub-call a recorded host call holds, as `ReplayLLM` answers it. */

@@ -1,24 +1,94 @@
-/** One model sub-call (what `llm_query` and each prompt of `llm_query_batched` make). */
-import { zeroUsage } from '../llm/client.ts';
+/**
+ * One model sub-call (what `llm_query` and each prompt of `llm_query_batched` make): admitted by
+ * the step's sub-call budgets first (`sub-call-ledger.ts`), answered from the sub-call cache when
+ * it holds the same provider, model, prompt and parameters (free, not counted against budgets),
+ * else sent to the sub-model with the call's own parameters.
+ */
+import pLimit from 'p-limit';
+import { zeroUsage, type CompletionRequest } from '../llm/client.ts';
+import { subCallKey } from '../llm/subcall-cache.ts';
 import type { HostAnswer, HostCall, Usage } from '../schema/state.ts';
 import type { HostCallContext, RecordedSubCall } from './module.ts';
 
-/**
- * Sends `prompt` to the sub-model (`options.maxTokens` caps its reply). Never throws: a failure is an `{ ok: false }` answer with
- * zero usage (the client's own retries have run).
- */
-export async function subCall(ctx: HostCallContext, prompt: string, model: string | null, options: { maxTokens?: number } = {}): Promise<{ answer: HostAnswer; usage: Usage }> {
+/** Per-call parameters of a sub-call, as agent code passes them (`llm_query(prompt, max_tokens=..., temperature=...)`). */
+export interface SubCallParams {
+  /** Model override (`model=`), or null for the sub-model's default. */
+  model: string | null;
+  /** Most output tokens of the reply (`max_tokens=`). */
+  max_tokens?: number | null | undefined;
+  /** Sampling temperature (`temperature=`). */
+  temperature?: number | null | undefined;
+}
+
+/** How one sub-call went. `how`: sent to the model, answered from the cache, or refused by a budget unsent. */
+export interface SubCallOutcome {
+  answer: HostAnswer;
+  usage: Usage;
+  how: 'sent' | 'cached' | 'refused';
+}
+
+function cacheKey(ctx: HostCallContext, prompt: string, params: SubCallParams): string {
+  return subCallKey({ client: ctx.subModel.name ?? 'model', model: params.model, prompt, params: { max_tokens: params.max_tokens ?? undefined, temperature: params.temperature ?? undefined } });
+}
+
+/** The cached reply to `prompt`, as an outcome, or null (no cache, a miss, or a cache that failed). */
+async function lookup(ctx: HostCallContext, prompt: string, params: SubCallParams): Promise<SubCallOutcome | null> {
+  const hit = ctx.subCallCache ? await ctx.subCallCache.get(cacheKey(ctx, prompt, params)).catch(() => undefined) : undefined;
+  return hit ? { answer: { ok: true, value: hit.text }, usage: zeroUsage(), how: 'cached' } : null;
+}
+
+/** The budget refusal of `prompt`, as an outcome, or null when the ledger admits it (and reserves its place). */
+function admit(ctx: HostCallContext, prompt: string): SubCallOutcome | null {
+  const refusal = ctx.ledger?.admit(ctx.node, prompt) ?? null;
+  return refusal === null ? null : { answer: { ok: false, kind: 'budget', error: refusal }, usage: zeroUsage(), how: 'refused' };
+}
+
+/** Sends an admitted prompt. Never throws: a model failure is an `{ ok: false }` answer with zero usage (the client's retries have run). */
+async function send(ctx: HostCallContext, prompt: string, params: SubCallParams): Promise<SubCallOutcome> {
+  const request: CompletionRequest = {
+    messages: [{ role: 'user', content: prompt }],
+    ...(params.model ? { model: params.model } : {}),
+    ...(params.max_tokens != null ? { maxTokens: params.max_tokens } : {}),
+    ...(params.temperature != null ? { temperature: params.temperature } : {}),
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  };
   try {
-    const reply = await ctx.subModel.complete({
-      messages: [{ role: 'user', content: prompt }],
-      ...(model ? { model } : {}),
-      ...(options.maxTokens !== undefined ? { maxTokens: options.maxTokens } : {}),
-      ...(ctx.signal ? { signal: ctx.signal } : {}),
-    });
-    return { answer: { ok: true, value: reply.text }, usage: reply.usage };
+    const reply = await ctx.subModel.complete(request);
+    ctx.ledger?.settle(prompt, reply.usage);
+    if (ctx.subCallCache) {
+      await ctx.subCallCache.set(cacheKey(ctx, prompt, params), { text: reply.text, usage: reply.usage, ...(reply.model ? { model: reply.model } : {}) }).catch(() => undefined);
+    }
+    return { answer: { ok: true, value: reply.text }, usage: reply.usage, how: 'sent' };
   } catch (err) {
-    return { answer: { ok: false, error: err instanceof Error ? err.message : String(err) }, usage: zeroUsage() };
+    ctx.ledger?.settle(prompt, zeroUsage());
+    return { answer: { ok: false, error: err instanceof Error ? err.message : String(err) }, usage: zeroUsage(), how: 'sent' };
   }
+}
+
+/**
+ * Answers `prompts` in order: each from the cache when it holds it (free, not counted against the
+ * budgets), else admitted by the budgets in prompt order — so a batch that crosses a budget sends
+ * its first prompts and refuses the rest (`{ ok: false, kind: 'budget' }`, raised in Python as
+ * `SubCallBudgetError`) — and the admitted ones sent concurrently, at most `concurrency` at once.
+ * Never throws.
+ */
+export async function subCalls(ctx: HostCallContext, prompts: readonly string[], params: SubCallParams, concurrency: number): Promise<SubCallOutcome[]> {
+  const cached = await Promise.all(prompts.map((p) => lookup(ctx, p, params)));
+  const decided = prompts.map((p, i) => cached[i] ?? admit(ctx, p));
+  const limit = pLimit(Math.max(1, concurrency));
+  return Promise.all(prompts.map((p, i) => decided[i] ?? limit(() => send(ctx, p, params))));
+}
+
+/** One sub-call (see `subCalls`). Never throws. */
+export async function subCall(ctx: HostCallContext, prompt: string, params: SubCallParams): Promise<SubCallOutcome> {
+  return (await subCalls(ctx, [prompt], params, 1))[0]!;
+}
+
+/** The `cacheHits` / `refused` fields a sub-call record carries for `outcomes` (absent when zero). */
+export function subCallMarks(outcomes: readonly SubCallOutcome[]): { cacheHits?: number; refused?: number } {
+  const cacheHits = outcomes.filter((o) => o.how === 'cached').length;
+  const refused = outcomes.filter((o) => o.how === 'refused').length;
+  return { ...(cacheHits ? { cacheHits } : {}), ...(refused ? { refused } : {}) };
 }
 
 /** A recorded sub-call as `ReplayLLM` answers it. */

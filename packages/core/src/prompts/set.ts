@@ -19,6 +19,16 @@ export interface PromptFacts {
   session?: boolean;
 }
 
+/** Sub-call budgets left after a cell (null: that budget is not set); given only when some budget is set. */
+export interface SubCallBudgetLeft {
+  /** Sub-calls the whole run may still send. */
+  tree: number | null;
+  /** Sub-calls this agent may still send. */
+  agent: number | null;
+  /** Sub-call tokens the run may still spend. */
+  tokens: number | null;
+}
+
 /** A cell as its feedback message needs it. */
 export interface FeedbackCell {
   index: number;
@@ -40,7 +50,7 @@ export interface PromptSet {
   /** Told to the model when its reply held nothing to run. */
   noCode(spec: PromptSpec): string;
   /** Reports a finished cell back to the model. Pure. */
-  cellFeedback(node: Pick<AgentNode, 'iteration'>, limits: Limits, cell: FeedbackCell, outcome: CellOutcome, spec: PromptSpec): string;
+  cellFeedback(node: Pick<AgentNode, 'iteration'>, limits: Limits, cell: FeedbackCell, outcome: CellOutcome, spec: PromptSpec, budget?: SubCallBudgetLeft): string;
   /** The user message that opens turn `index` (1 or more) of a session. Pure. */
   turn(index: number, query: string, context: Context, sameInput: boolean, resultSchema: Json | undefined, spec: PromptSpec): string;
   /** The note appended to a query message when the answer must match `schema` ('' for none). Pure. */

@@ -12,7 +12,7 @@ import type { Context, Json, Limits } from '../schema/state.ts';
 import { fillTemplate, type PromptSlot, type PromptSpec, type PromptVariant } from './config.ts';
 import { parseReply } from './parse.ts';
 import { toolAvailableAt } from '../tools/tool.ts';
-import type { FeedbackCell, PromptFacts, PromptSet } from './set.ts';
+import type { FeedbackCell, PromptFacts, PromptSet, SubCallBudgetLeft } from './set.ts';
 
 const n = (x: number) => x.toLocaleString('en-US');
 const F = '```';
@@ -48,8 +48,7 @@ function api(facts: PromptFacts, spec: PromptSpec): string {
   const v = inputName(spec);
   const lines = [
     `- ${v}${compat(spec) ? ' (also CONTEXT)' : ''}: the input. peek(n=2000) / tail(n=2000): its first / last n characters. grep(pattern, max_matches=100) -> [(line_number, line)], a regex over its lines. chunk(size, overlap=0) -> [str]: it cut into pieces of size characters.`,
-    `- llm_query(prompt, model=None) -> str: one question to a sub-model. It sees only the prompt you pass, so put the text it must read into it (a few hundred thousand characters fit).`,
-    `- llm_query_batched(prompts, model=None) -> [str]: many independent questions at once, run concurrently; one that fails comes back as a SubCallError (a str) and the others still answer.`,
+    ...subCallLines(facts),
     depth < limits.maxDepth
       ? `- delegate(name, query, context=None) -> handle: start a child agent like you, with its own REPL whose ${v} is \`context\` (yours when None). Then \`results = yield wait(h1, h2, ...)\` (or \`yield wait(handles)\`) pauses this cell until those children finish; results come in handle order, and a child that ended without an answer gives an AgentFailure (falsy, with .kind and .message).`
       : `- delegate(...) is not available: you are at the deepest level allowed (depth ${depth} of ${limits.maxDepth}). Use llm_query / llm_query_batched instead.`,
@@ -61,13 +60,38 @@ function api(facts: PromptFacts, spec: PromptSpec): string {
   return lines.join('\n');
 }
 
+/** The RLM paper's "no sub-calls" ablation: `maxSubCalls` 0 leaves `llm_query*` out of the REPL and the prompt. */
+function noSubCalls(facts: PromptFacts): boolean {
+  return facts.limits.maxSubCalls === 0;
+}
+
+function subCallLines(facts: PromptFacts): string[] {
+  if (noSubCalls(facts)) return [`- There are no sub-calls in this run: llm_query and llm_query_batched do not exist. Read the input with code${facts.depth < facts.limits.maxDepth ? ' and hand pieces to child agents with delegate()' : ''}.`];
+  const l = facts.limits;
+  const budgets = [
+    l.maxSubCalls != null ? `${n(l.maxSubCalls)} sub-calls for the whole run` : null,
+    l.maxSubCallsPerAgent != null ? `${n(l.maxSubCallsPerAgent)} per agent` : null,
+    l.maxSubCallTokens != null ? `${n(l.maxSubCallTokens)} sub-call tokens` : null,
+    l.maxSubCallInputChars != null ? `${n(l.maxSubCallInputChars)} characters per prompt` : null,
+  ].filter(Boolean);
+  return [
+    `- llm_query(prompt, model=None) -> str: one question to a sub-model. It sees only the prompt you pass, so put the text it must read into it (a few hundred thousand characters fit).`,
+    `- llm_query_batched(prompts, model=None) -> [str]: many independent questions at once, run concurrently; one that fails comes back as a SubCallError (a str) and the others still answer.`,
+    ...(budgets.length
+      ? [`- Sub-call budget: ${budgets.join(', ')}; both functions also take max_tokens= and temperature=. A sub-call past the budget is not sent and raises SubCallBudgetError (from llm_query_batched after the others answered, all answers on its .results); each cell's feedback says what is left. Repeated identical sub-calls may be answered from a cache for free.`]
+      : []),
+  ];
+}
+
 function method(facts: PromptFacts, spec: PromptSpec): string {
   const v = inputName(spec);
   const canDelegate = facts.depth < facts.limits.maxDepth;
   return [
     `1. Size up. Find out what ${v} is before anything else: its length, one text or many documents, how it is laid out (print a peek, count lines or documents, grep for headers, ids or dates). Never answer from the query alone.`,
     `2. Split. Cut the input where its own structure cuts it (documents, chapters, sections), into pieces a sub-model can read whole. Whatever code can do exactly — counting, filtering, regex, arithmetic, sorting — do in code; a sub-model is for reading and judging text.`,
-    `3. Delegate. Ask each piece its question with llm_query_batched${canDelegate ? ', or delegate() a piece that needs several steps of work of its own to a child agent' : ''}. Ask for short answers in a fixed shape (a number, a name, a line of JSON) so they combine in code.`,
+    noSubCalls(facts)
+      ? `3. ${canDelegate ? 'Delegate. Hand a piece that needs several steps of work of its own to a child agent with delegate(); ask for short answers in a fixed shape (a number, a name, a line of JSON) so they combine in code.' : 'Work each piece in code: there are no sub-calls and no children at your depth.'}`
+      : `3. Delegate. Ask each piece its question with llm_query_batched${canDelegate ? ', or delegate() a piece that needs several steps of work of its own to a child agent' : ''}. Ask for short answers in a fixed shape (a number, a name, a line of JSON) so they combine in code.`,
     `4. Combine. Merge the answers in code (sum, count, vote, dedupe), check what you found against the input (grep for it), then finish.`,
   ].join('\n');
 }
@@ -77,7 +101,7 @@ function examples(facts: PromptFacts, spec: PromptSpec): string {
   const finish = (expr: string) => (compat(spec) ? `FINAL(${expr})` : `done(${expr})`);
   const parts = [
     `Counting across a long text is exact in code; no sub-model needed:\n${F}repl\nlines = ${v}.splitlines()\nprint(len(${v}), "chars,", len(lines), "lines")\nprint(lines[:8])\n${F}\nthen, once the layout is known (say a name in capitals on its own line opens each speech):\n${F}repl\nimport collections\nspeakers = collections.Counter(l.rstrip(":") for l in lines if l.endswith(":") and l[:-1].isupper())\nprint(speakers.most_common(3))\n${F}`,
-    `A question that needs reading, asked of every piece at once:\n${F}repl\npieces = chunk(150_000)\nreplies = llm_query_batched([f"List each date this text mentions, one per line, or NONE.\\n\\n{p}" for p in pieces])\ndates = sorted({d.strip() for r in replies for d in r.splitlines() if d.strip() not in ("", "NONE")})\nprint(len(dates), dates[:20])\n${F}`,
+    ...(noSubCalls(facts) ? [] : [`A question that needs reading, asked of every piece at once:\n${F}repl\npieces = chunk(150_000)\nreplies = llm_query_batched([f"List each date this text mentions, one per line, or NONE.\\n\\n{p}" for p in pieces])\ndates = sorted({d.strip() for r in replies for d in r.splitlines() if d.strip() not in ("", "NONE")})\nprint(len(dates), dates[:20])\n${F}`]),
   ];
   if (facts.depth < facts.limits.maxDepth) {
     parts.push(
@@ -212,7 +236,7 @@ function noCode(spec: PromptSpec): string {
     : `Your reply had no ${F}repl code block, so nothing ran. Reply with one ${F}repl block of Python; call done(value) in it when you have the answer.`;
 }
 
-function cellFeedback(node: { iteration: number }, limits: Limits, cell: FeedbackCell, outcome: CellOutcome): string {
+function cellFeedback(node: { iteration: number }, limits: Limits, cell: FeedbackCell, outcome: CellOutcome, budget?: SubCallBudgetLeft): string {
   const parts: string[] = [];
   const size = cell.outputChars > cell.output.length ? ` (${cell.outputChars} characters in all, cut to head and tail)` : '';
   parts.push(cell.output.length ? `Output of cell ${cell.index}${size}:\n${cell.output}` : `Cell ${cell.index} ran and printed nothing.`);
@@ -221,6 +245,14 @@ function cellFeedback(node: { iteration: number }, limits: Limits, cell: Feedbac
   if (outcome.status === 'crashed') parts.push(`The REPL died: ${outcome.message}. A fresh REPL is rebuilt from your earlier cells; variables they set are back.`);
   const left = limits.maxIterations - node.iteration;
   if (left > 0) parts.push(`(${left} turn${left === 1 ? '' : 's'} left)`);
+  if (budget) {
+    const shown = [
+      budget.tree !== null ? `${n(budget.tree)} sub-calls for the run` : null,
+      budget.agent !== null ? `${n(budget.agent)} for you` : null,
+      budget.tokens !== null ? `${n(budget.tokens)} sub-call tokens` : null,
+    ].filter(Boolean);
+    if (shown.length) parts.push(`(Sub-call budget left: ${shown.join(', ')}.)`);
+  }
   return parts.join('\n\n');
 }
 
@@ -230,7 +262,7 @@ export const PROMPTS_V2: PromptSet = {
   system,
   query,
   noCode,
-  cellFeedback: (node, limits, cell, outcome) => cellFeedback(node, limits, cell, outcome),
+  cellFeedback: (node, limits, cell, outcome, _spec, budget) => cellFeedback(node, limits, cell, outcome, budget),
   turn,
   resultNote: (schema) => (schema === undefined ? '' : `\n\n${resultLines(schema)}`),
   parse: parseReply,
