@@ -91,6 +91,14 @@ py.registerJsModule('_rlmtree_host', {
     Atomics.wait(data.wake, 0, seen, 1000);
     return undefined;
   },
+  /**
+   * Sleeps up to `seconds`, woken early by the host; true (then cleared) when it woke for an
+   * interrupt. Backs `time.sleep`, so a sleeping cell stops at once on a timeout.
+   */
+  pause: (seconds: number): boolean => {
+    Atomics.wait(data.wake, 0, Atomics.load(data.wake, 0), Math.max(0, seconds * 1000));
+    return Atomics.compareExchange(data.interrupt, 0, SIGINT, 0) === SIGINT;
+  },
   /** True once (then cleared) when the host asked for an interrupt: Python raises KeyboardInterrupt. */
   interrupted: (): boolean => Atomics.compareExchange(data.interrupt, 0, SIGINT, 0) === SIGINT,
 });
