@@ -1,0 +1,184 @@
+"""Unit tests of the prelude (standard library unittest), through its one entry point for host
+messages, dispatch(repl, message), with an in-memory channel standing in for the transport.
+Run by packages/runtime-python/src/prelude-python.int.test.ts (so `npm test` runs them), or by
+hand: python3 -m unittest discover -s packages/runtime-python/python/tests
+"""
+
+import io
+import json
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import rlmtree_prelude as p  # noqa: E402
+
+
+class FakeChannel:
+    """Answers host calls with `answer(name, args)` and records them."""
+
+    raw = None
+
+    def __init__(self, answer=None):
+        self.calls = []
+        self.answer = answer or (lambda name, args: {"ok": True, "value": None})
+
+    def call(self, call_id, name, args):
+        self.calls.append((call_id, name, args))
+        return dict(self.answer(name, args), type="answer", id=call_id)
+
+
+def init(repl, **extra):
+    msg = {"type": "init", "protocol": p.PROTOCOL_VERSION, "agentId": "root", "context": "alpha beta\ngamma", "tools": [], "maxOutputChars": 200}
+    msg.update(extra)
+    return p.dispatch(repl, msg)
+
+
+def run(repl, code, cell=0):
+    return p.dispatch(repl, {"type": "exec", "cell": cell, "code": code})
+
+
+class DispatchTest(unittest.TestCase):
+    def setUp(self):
+        self.channel = FakeChannel()
+        self.repl = p.Repl(self.channel)
+        self.assertIsNone(init(self.repl))
+
+    def test_exec_runs_a_cell_and_keeps_variables(self):
+        end = run(self.repl, "x = len(CONTEXT)\nprint(peek(5))")
+        self.assertEqual(end["type"], "cell_end")
+        self.assertEqual(end["status"], "ok")
+        self.assertEqual(end["output"], "alpha\n")
+        self.assertEqual(run(self.repl, "x", 1)["output"], "16\n")
+
+    def test_init_with_another_protocol_is_fatal_and_closes(self):
+        repl = p.Repl(FakeChannel())
+        reply = init(repl, protocol=p.PROTOCOL_VERSION + 1)
+        self.assertEqual(reply["type"], "fatal")
+        self.assertIn("not supported", reply["message"])
+        self.assertTrue(repl.closed)
+
+    def test_shutdown_closes_and_a_stray_answer_is_ignored(self):
+        self.assertIsNone(p.dispatch(self.repl, {"type": "answer", "id": 9, "ok": True, "value": 1}))
+        self.assertFalse(self.repl.closed)
+        self.assertIsNone(p.dispatch(self.repl, {"type": "shutdown"}))
+        self.assertTrue(self.repl.closed)
+
+    def test_an_unknown_message_is_fatal(self):
+        reply = p.dispatch(self.repl, {"type": "frobnicate"})
+        self.assertEqual(reply["type"], "fatal")
+        self.assertIn("frobnicate", reply["message"])
+
+    def test_done_ends_the_cell_even_inside_except_exception(self):
+        end = run(self.repl, "try:\n    done({'a': (1, 2)})\nexcept Exception:\n    pass\nprint('never')")
+        self.assertEqual(end["status"], "done")
+        self.assertEqual(end["result"], {"a": [1, 2]})
+        self.assertEqual(end["output"], "")
+
+    def test_an_error_has_the_cell_traceback_without_prelude_frames(self):
+        end = run(self.repl, "def f():\n    raise ValueError('bad')\nf()", 3)
+        self.assertEqual(end["status"], "error")
+        self.assertEqual(end["error"]["type"], "ValueError")
+        self.assertIn('File "<cell 3>"', end["error"]["traceback"])
+        self.assertNotIn("rlmtree_prelude", end["error"]["traceback"])
+
+    def test_output_is_cut_to_head_and_tail_with_the_true_length(self):
+        end = run(self.repl, "print('x' * 1000)")
+        self.assertEqual(end["outputChars"], 1001)
+        self.assertIn("characters omitted; the output was 1001 characters in all", end["output"])
+        self.assertLess(len(end["output"]), 400)
+
+
+class HostCallTest(unittest.TestCase):
+    def make(self, answer):
+        channel = FakeChannel(answer)
+        repl = p.Repl(channel)
+        init(repl, tools=[{"name": "add", "description": "adds"}])
+        return repl, channel
+
+    def test_every_host_call_goes_through_host_call_with_json_safe_arguments(self):
+        repl, channel = self.make(lambda name, args: {"ok": True, "value": "r"} if name == "llm_query" else {"ok": True, "value": 3})
+        end = run(repl, "a = llm_query('hi')\nb = add(1, 2, extra={1, 2})\nprint(a, b)")
+        self.assertEqual(end["output"], "r 3\n")
+        self.assertEqual(channel.calls, [(1, "llm_query", {"prompt": "hi", "model": None}), (2, "tool", {"tool": "add", "args": [1, 2], "kwargs": {"extra": [1, 2]}})])
+
+    def test_invalid_args_raise_host_call_argument_error_that_is_also_the_calls_own_class(self):
+        repl, _ = self.make(lambda name, args: {"ok": False, "kind": "invalid_args", "error": "llm_query(): model: expected string"})
+        end = run(repl, "try:\n    llm_query('x', model=5)\nexcept LLMError as e:\n    print(type(e).__name__, isinstance(e, TypeError), e)")
+        self.assertEqual(end["output"], "HostCallArgumentError True llm_query(): model: expected string\n")
+
+    def test_a_failure_without_kind_raises_the_calls_own_class(self):
+        repl, _ = self.make(lambda name, args: {"ok": False, "error": "depth"})
+        end = run(repl, "try:\n    delegate('a', 'q')\nexcept DelegateError as e:\n    print('refused', e, isinstance(e, TypeError))")
+        self.assertEqual(end["output"], "refused depth False\n")
+
+    def test_a_tool_error_names_the_tool(self):
+        repl, _ = self.make(lambda name, args: {"ok": False, "error": "boom"})
+        end = run(repl, "try:\n    add(1)\nexcept ToolError as e:\n    print(e)")
+        self.assertEqual(end["output"], "add: boom\n")
+
+    def test_a_batch_keeps_answers_and_failures_in_order(self):
+        repl, _ = self.make(lambda name, args: {"ok": True, "value": [{"ok": True, "value": "A"}, {"ok": False, "error": "rate"}]})
+        end = run(repl, "r = llm_query_batched(['a', 'b'])\nprint(r[0], isinstance(r[1], SubCallError), r[1].error)")
+        self.assertEqual(end["output"], "A True rate\n")
+
+    def test_a_stub_from_init_is_bound_and_calls_through_host_call(self):
+        channel = FakeChannel(lambda name, args: {"ok": True, "value": args["n"] * 2})
+        repl = p.Repl(channel)
+        stub = 'def twice(n):\n    """Doubles on the host."""\n    return host_call("twice", {"n": n}, HostCallError)\n'
+        init(repl, stubs=[stub])
+        self.assertEqual(run(repl, "print(twice(4), twice.__doc__)")["output"], "8 Doubles on the host.\n")
+        self.assertEqual(channel.calls, [(1, "twice", {"n": 4})])
+        self.assertNotIn("host_call", repl.ns)
+
+
+class WaitTest(unittest.TestCase):
+    def setUp(self):
+        ids = iter(["root.a", "root.b"])
+        self.repl = p.Repl(FakeChannel(lambda name, args: {"ok": True, "value": next(ids)}))
+        init(self.repl)
+
+    def test_a_cell_suspends_at_yield_wait_and_wakes_with_results_in_handle_order(self):
+        end = run(self.repl, "hs = [delegate('a', 'q'), delegate('b', 'q')]\nres = yield wait(*hs)\nprint(res[0], bool(res[1]), res[1].kind)\ndone(res[0])", 2)
+        self.assertEqual(end["status"], "suspended")
+        self.assertEqual(end["awaiting"], ["root.a", "root.b"])
+        woke = p.dispatch(self.repl, {"type": "wake", "cell": 2, "results": [{"ok": True, "value": 7}, {"ok": False, "error": {"kind": "iteration_limit", "message": "m"}}]})
+        self.assertEqual(woke["status"], "done")
+        self.assertEqual(woke["result"], 7)
+        self.assertEqual(woke["output"], "7 False iteration_limit\n")
+
+    def test_wait_without_yield_is_an_error(self):
+        end = run(self.repl, "h = delegate('a', 'q')\nwait(h)")
+        self.assertEqual(end["status"], "error")
+        self.assertIn("without `yield`", end["error"]["message"])
+
+    def test_waking_a_cell_that_is_not_suspended_is_fatal(self):
+        reply = p.dispatch(self.repl, {"type": "wake", "cell": 5, "results": []})
+        self.assertEqual(reply["type"], "fatal")
+
+
+class LineTransportTest(unittest.TestCase):
+    def test_serve_channel_says_ready_first_then_one_reply_per_exec_until_shutdown(self):
+        class Lines(p._LineChannel):
+            def __init__(self, text):
+                self.inp = io.StringIO(text)
+                self.out = io.StringIO()
+
+        messages = [
+            {"type": "init", "protocol": p.PROTOCOL_VERSION, "agentId": "root", "context": "c", "tools": [], "maxOutputChars": 100},
+            {"type": "exec", "cell": 0, "code": "print('hi')"},
+            {"type": "shutdown"},
+            {"type": "exec", "cell": 1, "code": "print('after shutdown')"},
+        ]
+        channel = Lines("\n".join(json.dumps(m) for m in messages) + "\n\n")
+        p.serve_channel(channel)
+        out = [json.loads(line) for line in channel.out.getvalue().splitlines()]
+        self.assertEqual([m["type"] for m in out], ["ready", "cell_end"])
+        self.assertEqual(out[0]["protocol"], p.PROTOCOL_VERSION)
+        self.assertIn("pid", out[0])
+        self.assertEqual(out[1]["output"], "hi\n")
+
+
+if __name__ == "__main__":
+    unittest.main()
