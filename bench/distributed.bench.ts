@@ -56,17 +56,23 @@ async function viaWorkers(tasks: ReturnType<typeof treeTasks>, workers: number, 
     }),
     dir,
   );
-  fleet.start(workers);
-  await fleet.ready();
-  const loadBefore = load();
-  const t0 = performance.now();
-  await queue.submit(tasks);
-  const done = async () => (await queue.counts()).finished === tasks.length;
-  if (options.killEvery) await fleet.drill({ everyMs: options.killEvery, ...(options.minLife ? { minLifeMs: options.minLife } : {}), busy: () => Fleet.busyPids(queue.store), done });
-  else while (!(await done())) await new Promise((r) => setTimeout(r, 100));
-  const ms = performance.now() - t0;
-  const loadAfter = load();
-  await fleet.stop();
+  let ms: number;
+  let loadBefore: string;
+  let loadAfter: string;
+  try {
+    fleet.start(workers);
+    await fleet.ready('taking runs', 300_000);
+    loadBefore = load();
+    const t0 = performance.now();
+    await queue.submit(tasks);
+    const done = async () => (await queue.counts()).finished === tasks.length;
+    if (options.killEvery) await fleet.drill({ everyMs: options.killEvery, ...(options.minLife ? { minLifeMs: options.minLife } : {}), busy: () => Fleet.busyPids(queue.store), done });
+    else while (!(await done())) await new Promise((r) => setTimeout(r, 100));
+    ms = performance.now() - t0;
+    loadAfter = load();
+  } finally {
+    await fleet.stop();
+  }
   // Each worker prints its per-step split at shutdown: "per step: X ms stepping, Y ms writing".
   const splits = fleet.pids.flat().flatMap((pid) => {
     const m = /per step: ([\d.]+) ms stepping, ([\d.]+) ms writing/.exec(fleet.log(pid));

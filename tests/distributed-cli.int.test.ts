@@ -5,31 +5,21 @@
  * nothing lost or repeated), and graceful shutdown (runs handed back at a step boundary, continued
  * by the next worker with no model call made twice).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RunQueue } from '@rlmtree/postgres';
-import { TREE_POLICY, auditCalls, auditRecord, postgresMissing, startCluster, treeTasks, type PostgresCluster } from '@rlmtree/postgres/testing';
+import { TREE_POLICY, auditCalls, auditRecord, treeTasks } from '@rlmtree/postgres/testing';
 import { BIN, ROOT, runCli } from './helpers/cli.ts';
+import { fileCluster } from './helpers/postgres.ts';
 
-const missing = postgresMissing();
-let cluster: PostgresCluster;
-let dir: string;
-beforeAll(async () => {
-  if (missing) return;
-  cluster = await startCluster();
-  dir = mkdtempSync(join(tmpdir(), 'rlmtree-dist-cli-'));
-});
-afterAll(async () => {
-  await cluster?.destroy();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+const db = fileCluster('dist-cli');
+const missing = db.missing;
 
 /** A `rlmtree worker` process on `schema`; its stderr is collected in `log()`. */
 function worker(schema: string, env: NodeJS.ProcessEnv = {}): { child: ChildProcess; log: () => string; exited: Promise<number> } {
-  const child = spawn(process.execPath, [BIN, 'worker', '--postgres', cluster.url, '--schema', schema, '--model', `scripted:${TREE_POLICY}`], {
+  const child = spawn(process.execPath, [BIN, 'worker', '--postgres', db.cluster().url, '--schema', schema, '--model', `scripted:${TREE_POLICY}`], {
     cwd: ROOT,
     env: { ...process.env, RLMTREE_POLICY_LATENCY_MS: '100', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -51,10 +41,10 @@ async function until(what: string, fn: () => Promise<boolean>, ms = 60_000): Pro
 
 describe.skipIf(missing)(`rlmtree submit/status/result/worker on PostgreSQL${missing ? ` (skipped: ${missing})` : ''}`, () => {
   it('submits a JSONL file of tasks and one run; a worker answers them; status and result show it', async () => {
-    const pg = ['--postgres', cluster.url, '--schema', 'cli'];
-    const tasks = join(dir, 'tasks.jsonl');
+    const pg = ['--postgres', db.cluster().url, '--schema', 'cli'];
+    const tasks = join(db.dir(), 'tasks.jsonl');
     writeFileSync(tasks, treeTasks(2, 'cli').map((t) => JSON.stringify({ runId: t.runId, query: t.query, context: t.context })).join('\n') + '\n');
-    const ctx = join(dir, 'ctx.txt');
+    const ctx = join(db.dir(), 'ctx.txt');
     writeFileSync(ctx, '1 2 3 4');
     const many = await runCli(['submit', '--tasks', tasks, ...pg]);
     expect(many.stderr).toContain('submitted 2 runs');
@@ -86,30 +76,30 @@ describe.skipIf(missing)(`rlmtree submit/status/result/worker on PostgreSQL${mis
   }, 180_000);
 
   it('names an unreachable server and a schema of another version in one line', async () => {
-    const dead = cluster.url.replace(/:\d+\//, ':1/');
+    const dead = db.cluster().url.replace(/:\d+\//, ':1/');
     for (const args of [['status'], ['worker', '--model', `scripted:${TREE_POLICY}`]]) {
       const r = await runCli([...args, '--postgres', dead]);
       expect([r.code, r.stderr]).toEqual([1, 'rlmtree: cannot reach PostgreSQL at 127.0.0.1:1/postgres (ECONNREFUSED): connect ECONNREFUSED 127.0.0.1:1\n']);
     }
-    const q = await RunQueue.open(cluster.url, { schema: 'future' });
+    const q = await RunQueue.open(db.cluster().url, { schema: 'future' });
     await q.store.pool.query(`UPDATE future.meta SET value = '2' WHERE key = 'schema_version'`);
     await q.close();
-    const r = await runCli(['status', '--postgres', cluster.url, '--schema', 'future']);
+    const r = await runCli(['status', '--postgres', db.cluster().url, '--schema', 'future']);
     expect([r.code, r.stderr]).toEqual([1, 'rlmtree: postgres schema "future" is at rlmtree schema version 2, this @rlmtree/postgres uses version 1: it was written by a newer release; upgrade @rlmtree/postgres (or use another --schema)\n']);
     const none = await runCli(['status'], { env: { ...process.env, RLMTREE_POSTGRES_URL: '' } });
     expect([none.code, none.stderr]).toEqual([1, 'rlmtree: no PostgreSQL given: pass --postgres <url> or set RLMTREE_POSTGRES_URL\n']);
   }, 120_000);
 
   it('a worker waits out a database that goes away mid-run and finishes every run, no step twice', async () => {
-    const queue = await RunQueue.open(cluster.url, { schema: 'outage' });
+    const queue = await RunQueue.open(db.cluster().url, { schema: 'outage' });
     const tasks = treeTasks(3, 'out');
     await queue.submit(tasks);
     const w = worker('outage', { RLMTREE_POLICY_LATENCY_MS: '300' });
     try {
       await until('a step written', async () => (await queue.status(['out-0']))[0]!.step >= 2, 90_000);
-      await cluster.stop();
+      await db.cluster().stop();
       await new Promise((r) => setTimeout(r, 3000));
-      await cluster.startServer();
+      await db.cluster().startServer();
       await until('every run finished', async () => (await queue.counts().catch(() => ({ finished: 0 }))).finished === 3, 90_000);
     } catch (err) {
       console.log(w.log());
@@ -128,10 +118,10 @@ describe.skipIf(missing)(`rlmtree submit/status/result/worker on PostgreSQL${mis
   }, 240_000);
 
   it('graceful shutdown hands runs back at a step boundary; the next worker continues with no model call twice', async () => {
-    const queue = await RunQueue.open(cluster.url, { schema: 'graceful' });
+    const queue = await RunQueue.open(db.cluster().url, { schema: 'graceful' });
     const tasks = treeTasks(2, 'gr');
     await queue.submit(tasks);
-    const log = join(dir, 'graceful-calls.jsonl');
+    const log = join(db.dir(), 'graceful-calls.jsonl');
     const a = worker('graceful', { RLMTREE_CALL_LOG: log });
     await until('both runs in hand', async () => (await queue.status(tasks.map((t) => t.runId!))).every((r) => r.step >= 2), 90_000);
     a.child.kill('SIGTERM');

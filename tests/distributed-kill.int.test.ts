@@ -5,31 +5,20 @@
  * calls made are the single-process count plus only calls lost with a killed worker.
  * The 200-run, 4-worker version: `node bench/distributed.bench.ts --drill`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SubprocessRuntime } from '@rlmtree/runtime-python';
 import { RunQueue } from '@rlmtree/postgres';
-import { Fleet, TREE_POLICY, auditCalls, auditRecord, postgresMissing, referenceRun, startCluster, treeTasks, type PostgresCluster } from '@rlmtree/postgres/testing';
+import { Fleet, TREE_POLICY, auditCalls, auditRecord, referenceRun, treeTasks } from '@rlmtree/postgres/testing';
 import { BIN } from './helpers/cli.ts';
+import { fileCluster } from './helpers/postgres.ts';
 
-const missing = postgresMissing();
+const pg = fileCluster('kill');
+const missing = pg.missing;
 const RUNS = 20;
 const WORKERS = 2;
 const CONCURRENCY = 2;
 
-let cluster: PostgresCluster;
-let dir: string;
-beforeAll(async () => {
-  if (missing) return;
-  cluster = await startCluster();
-  dir = mkdtempSync(join(tmpdir(), 'rlmtree-kill-'));
-});
-afterAll(async () => {
-  await cluster?.destroy();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
 
 describe.skipIf(missing)(`workers killed with SIGKILL${missing ? ` (skipped: ${missing})` : ''}`, () => {
   it('finish every run with the single-process answers, no step or model turn twice', async () => {
@@ -39,16 +28,16 @@ describe.skipIf(missing)(`workers killed with SIGKILL${missing ? ` (skipped: ${m
     expect(reference.answers.size).toBe(RUNS);
     console.log(`reference: ${Math.round(reference.ms)} ms`);
 
-    const queue = await RunQueue.open(cluster.url, { schema: 'drill' });
+    const queue = await RunQueue.open(pg.cluster().url, { schema: 'drill' });
     await queue.submit(tasks);
-    const log = join(dir, 'calls.jsonl');
+    const log = join(pg.dir(), 'calls.jsonl');
     const fleet = new Fleet(
       () => ({
         command: process.execPath,
-        args: [BIN, 'worker', '--postgres', cluster.url, '--schema', 'drill', '--model', `scripted:${TREE_POLICY}`, '--concurrency', String(CONCURRENCY)],
+        args: [BIN, 'worker', '--postgres', pg.cluster().url, '--schema', 'drill', '--model', `scripted:${TREE_POLICY}`, '--concurrency', String(CONCURRENCY)],
         env: { ...process.env, RLMTREE_CALL_LOG: log, RLMTREE_POLICY_LATENCY_MS: '150' },
       }),
-      dir,
+      pg.dir(),
     );
     const deadline = Date.now() + 150_000;
     try {

@@ -4,28 +4,25 @@
  * front needs no model; modes that need the tree in-process are refused in one line.
  */
 import { spawn } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RunQueue } from '@rlmtree/postgres';
-import { TREE_POLICY, postgresMissing, startCluster, type PostgresCluster } from '@rlmtree/postgres/testing';
+import { TREE_POLICY } from '@rlmtree/postgres/testing';
 import { BIN, ROOT, runCli } from './helpers/cli.ts';
 import { startServeProcess } from './helpers/serve.ts';
+import { fileCluster } from './helpers/postgres.ts';
 
-const missing = postgresMissing();
-let cluster: PostgresCluster;
-beforeAll(async () => {
-  if (!missing) cluster = await startCluster();
-});
-afterAll(async () => void (await cluster?.destroy()));
+const pg = fileCluster('serve-postgres');
+const missing = pg.missing;
 
 describe.skipIf(missing)(`rlmtree serve --postgres${missing ? ` (skipped: ${missing})` : ''}`, () => {
   it('answers a chat completion with a tree run by a worker, recorded in PostgreSQL', async () => {
-    const worker = spawn(process.execPath, [BIN, 'worker', '--postgres', cluster.url, '--model', `scripted:${TREE_POLICY}`, '--quiet'], {
+    const worker = spawn(process.execPath, [BIN, 'worker', '--postgres', pg.cluster().url, '--model', `scripted:${TREE_POLICY}`, '--quiet'], {
       cwd: ROOT,
       stdio: 'ignore',
       env: { ...process.env, RLMTREE_POLICY_LATENCY_MS: '0' },
     });
     const exited = new Promise((resolve) => worker.once('exit', resolve));
-    const serve = await startServeProcess(['--postgres', cluster.url]);
+    const serve = await startServeProcess(['--postgres', pg.cluster().url]);
     try {
       const res = await fetch(`${serve.baseURL}/chat/completions`, {
         method: 'POST',
@@ -36,7 +33,7 @@ describe.skipIf(missing)(`rlmtree serve --postgres${missing ? ` (skipped: ${miss
       expect(res.status, JSON.stringify(body)).toBe(200);
       expect(body.choices[0]!.message.content).toBe('task 5: 31');
       expect(body.usage.llm_calls).toBe(7);
-      const queue = await RunQueue.open(cluster.url);
+      const queue = await RunQueue.open(pg.cluster().url);
       const [run] = await queue.status([body.id]);
       expect([run?.status, run?.result]).toEqual(['finished', 'task 5: 31']);
       await queue.close();
@@ -48,7 +45,7 @@ describe.skipIf(missing)(`rlmtree serve --postgres${missing ? ` (skipped: ${miss
   }, 180_000);
 
   it('refuses options that need the tree in this process', async () => {
-    const r = await runCli(['serve', '--postgres', cluster.url, '--sessions']);
+    const r = await runCli(['serve', '--postgres', pg.cluster().url, '--sessions']);
     expect([r.code, r.stderr]).toEqual([1, 'rlmtree: serve: --sessions does not go with --postgres (the workers run the trees: give models to rlmtree worker; the steps are in PostgreSQL)\n']);
     const none = await runCli(['serve']);
     expect(none.code).toBe(2);

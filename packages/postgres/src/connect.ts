@@ -63,3 +63,22 @@ export async function openPool(url: string, options: PoolOptions = {}): Promise<
   }
   return pool;
 }
+
+/**
+ * Runs `fn` in one transaction on a connection of `pool`: committed when `fn` resolves, rolled
+ * back (and the error rethrown) when it throws. The connection goes back to the pool either way.
+ */
+export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const out = await fn(client);
+    await client.query('COMMIT');
+    return out;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}

@@ -8,7 +8,7 @@
 import { createRun, type Context, type Limits } from '@rlmtree/core';
 import { PgBoss } from 'pg-boss';
 import type pg from 'pg';
-import { describeUrl } from './connect.ts';
+import { describeUrl, inTransaction } from './connect.ts';
 import { countRuns, insertRun, readRuns, type RunRecord, type RunStatus } from './runs.ts';
 import { DEFAULT_SCHEMA } from './schema.ts';
 import { PostgresCheckpointStore, type PostgresStoreOptions } from './store.ts';
@@ -77,9 +77,7 @@ export class RunQueue {
         throw new Error(`task ${i + 1}: ${(err as Error).message}`);
       }
     });
-    const client = await this.store.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.store.pool, async (client) => {
       const db = { executeSql: (text: string, values?: unknown[]) => client.query(text, values as unknown[]) };
       for (const state of states) {
         await insertRun(client, this.s, state.runId, state.nodes[state.rootId]!.query).catch((err: { code?: string }) => {
@@ -88,13 +86,7 @@ export class RunQueue {
         await this.store.appendStepWith(client, state, []);
         await this.boss.send(RUN_QUEUE, { runId: state.runId }, { db });
       }
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
     return states.map((s) => s.runId);
   }
 

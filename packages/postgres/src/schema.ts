@@ -4,6 +4,7 @@
  * newer than this build is refused with a clear error instead of being read or written wrongly.
  */
 import type pg from 'pg';
+import { inTransaction } from './connect.ts';
 
 /** The schema version this build reads and writes. */
 export const SCHEMA_VERSION = 1;
@@ -76,9 +77,7 @@ export function ident(name: string): string {
  */
 export async function ensureSchema(pool: pg.Pool, schema: string, migrate = true): Promise<void> {
   const s = ident(schema);
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(pool, async (client) => {
     // One migrator at a time across processes; the key is derived from the schema name.
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`rlmtree-migrate:${schema}`]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
@@ -93,11 +92,5 @@ export async function ensureSchema(pool: pg.Pool, schema: string, migrate = true
     }
     for (let v = found; v < SCHEMA_VERSION; v++) await client.query(MIGRATIONS[v]!(s));
     await client.query(`INSERT INTO ${s}.meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, [String(SCHEMA_VERSION)]);
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }

@@ -19,7 +19,7 @@ import {
   type RunState,
 } from '@rlmtree/core';
 import type pg from 'pg';
-import { describeUrl, openPool, type PoolOptions } from './connect.ts';
+import { describeUrl, inTransaction, openPool, type PoolOptions } from './connect.ts';
 import { DEFAULT_SCHEMA, ensureSchema, ident } from './schema.ts';
 
 /** Options of `PostgresCheckpointStore.open`. */
@@ -120,20 +120,13 @@ export class PostgresCheckpointStore implements CheckpointStore {
   }
 
   private async write(state: RunState, events: readonly RunEvent[] | null, writer: string | null, mode: 'replace' | 'append', within?: (client: pg.PoolClient) => Promise<void>): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const { link, fresh } = await this.writeRow(client, state, events, writer, mode);
+    const { link, fresh } = await inTransaction(this.pool, async (client) => {
+      const written = await this.writeRow(client, state, events, writer, mode);
       await within?.(client);
-      await client.query('COMMIT');
-      this.heads.saw(state.runId, link);
-      for (const h of fresh) this.known.add(h);
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+      return written;
+    });
+    this.heads.saw(state.runId, link);
+    for (const h of fresh) this.known.add(h);
   }
 
   /** Writes one checkpoint row (and its new blobs) inside the caller's transaction; returns the new chain link and the blobs sent. */

@@ -64,7 +64,10 @@ export class Fleet {
       }
     };
     while (!this.procs.every((p) => p && has(p.pid!))) {
-      if (Date.now() > end) throw new Error(`workers not ready after ${ms} ms`);
+      if (Date.now() > end) {
+        const late = this.procs.filter((p) => p && !has(p.pid!)).map((p) => `pid ${p!.pid} (exit ${p!.exitCode ?? p!.signalCode ?? 'none yet'}): ${this.log(p!.pid!).slice(-600)}`);
+        throw new Error(`workers not ready after ${ms} ms:\n${late.join('\n')}`);
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
   }
