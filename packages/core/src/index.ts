@@ -21,6 +21,7 @@ export { HostCallRegistry, builtinHostCalls, BUILTIN_HOST_CALLS, type CheckedCal
 export { llmQueryHostCall, LlmQueryArgsSchema } from './host-calls/llm-query.ts';
 export { llmQueryBatchedHostCall, LlmQueryBatchedArgsSchema } from './host-calls/llm-query-batched.ts';
 export { delegateHostCall, DelegateArgsSchema } from './host-calls/delegate.ts';
+export { askHostCall, AskArgsSchema } from './host-calls/ask.ts';
 export { toolHostCall, ToolArgsSchema } from './host-calls/tool.ts';
 export { WAIT, WaitArgsSchema, WaitAnswerSchema, isWaitFor } from './host-calls/wait.ts';
 export { subCall, recordedSubCall } from './host-calls/sub-call.ts';

@@ -392,6 +392,7 @@ class Repl:
             "llm_query",
             "llm_query_batched",
             "delegate",
+            "ask",
             "wait",
             "done",
         ):
@@ -511,15 +512,32 @@ class Repl:
             raise err
         return results
 
-    def delegate(self, name, query, context=None):
+    def delegate(self, name, query, context=None, instructions=None):
         """Starts a child agent with its own REPL. `context` (a str or list of str) becomes the
-        child's CONTEXT; None gives it this agent's CONTEXT. Returns an AgentHandle for wait()."""
+        child's CONTEXT; None gives it this agent's CONTEXT. `instructions` (a str) is a note added
+        to the child's system prompt. Returns an AgentHandle for wait() and ask()."""
         if isinstance(context, tuple):
             context = list(context)
-        child = self.host_call("delegate", {"name": str(name), "query": str(query), "context": context}, DelegateError)
+        args = {"name": str(name), "query": str(query), "context": context}
+        if instructions is not None:
+            args["instructions"] = str(instructions)
+        child = self.host_call("delegate", args, DelegateError)
         handle = AgentHandle(child, str(name))
         self.handles[handle.id] = handle
         return handle
+
+    def ask(self, handle, query, context=None):
+        """Gives the child `handle` another task; it keeps its REPL (variables) and conversation.
+        The task starts once the child has finished its earlier tasks, in order. `context` becomes
+        the child's CONTEXT for the task (None keeps its input). Returns a handle for wait()."""
+        if not isinstance(handle, AgentHandle) or handle.id not in self.handles:
+            raise DelegateError("ask() takes a handle returned by delegate() or ask(), got %r" % (handle,))
+        if isinstance(context, tuple):
+            context = list(context)
+        task = self.host_call("ask", {"handle": handle.id, "query": str(query), "context": context}, DelegateError)
+        asked = AgentHandle(task, handle.name)
+        self.handles[asked.id] = asked
+        return asked
 
     def wait(self, *handles):
         """Use as `results = yield wait(h1, h2)` (or `yield wait(list_of_handles)`): suspends this

@@ -327,6 +327,7 @@ export class Engine {
       ...(result.displays?.length ? { displays: result.displays } : {}),
       ...(result.bound?.length ? { bound: result.bound } : {}),
       delegated: rec.delegated,
+      ...(rec.asked.length ? { asked: rec.asked } : {}),
       outcome: this.checkedOutcome(state, node, outcomeOf(result)),
     };
   }

@@ -5,7 +5,7 @@
  */
 import { addUsage, zeroUsage, type LLMClient } from '../llm/client.ts';
 import type { HostCallHandler } from '../runtime/runtime.ts';
-import type { ChildSpec } from '../schema/events.ts';
+import type { AskSpec, ChildSpec } from '../schema/events.ts';
 import type { AgentNode, HostCall, Limits, RunState } from '../schema/state.ts';
 import type { CellScratch, HostCallContext as ModuleContext, HostCallOutcome, Tool } from '../host-calls/module.ts';
 import { builtinHostCalls, type HostCallRegistry } from '../host-calls/registry.ts';
@@ -43,6 +43,8 @@ export interface RecordingHandler {
   calls: HostCall[];
   /** Children delegated so far. */
   delegated: ChildSpec[];
+  /** Tasks given to children (`ask`) so far. */
+  asked: AskSpec[];
 }
 
 /**
@@ -52,7 +54,7 @@ export interface RecordingHandler {
  */
 export function recordingHandler(ctx: HostCallContext): RecordingHandler {
   const registry = ctx.hostCalls ?? builtinHostCalls();
-  const cell: CellScratch = { calls: [], delegated: [], taken: new Set(ctx.node.children), usage: zeroUsage() };
+  const cell: CellScratch = { calls: [], delegated: [], asked: [], taken: new Set(ctx.node.children), usage: zeroUsage() };
   const { hostCalls: _registry, ...rest } = ctx;
   const moduleContext: ModuleContext = { ...rest, cell };
 
@@ -75,5 +77,5 @@ export function recordingHandler(ctx: HostCallContext): RecordingHandler {
     cell.calls.push(call);
     return answer;
   };
-  return { handler, calls: cell.calls, delegated: cell.delegated };
+  return { handler, calls: cell.calls, delegated: cell.delegated, asked: cell.asked };
 }

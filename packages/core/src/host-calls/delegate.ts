@@ -12,6 +12,8 @@ export const DelegateArgsSchema = z.object({
   name: z.string().min(1),
   query: z.string(),
   context: ContextSchema.nullable().default(null),
+  /** A note for the child, added to its system prompt (`delegate(..., instructions=...)`). */
+  instructions: z.string().nullable().default(null),
 });
 
 function lengthOf(context: Context): number {
@@ -24,7 +26,7 @@ export const delegateHostCall = defineHostCall({
   description: 'start a child agent; the answer is its id (a handle for wait)',
   args: DelegateArgsSchema,
   answer: z.string(),
-  async handle({ name, query, context }, ctx) {
+  async handle({ name, query, context, instructions }, ctx) {
     if (ctx.node.depth >= ctx.limits.maxDepth) {
       return {
         answer: {
@@ -35,7 +37,7 @@ export const delegateHostCall = defineHostCall({
     }
     const id = childId(ctx.node.id, name, ctx.cell.taken);
     ctx.cell.taken.add(id);
-    ctx.cell.delegated.push({ id, name, query, context });
+    ctx.cell.delegated.push({ id, name, query, context, ...(instructions ? { instructions } : {}) });
     return { answer: { ok: true, value: id } };
   },
   // The child's context is kept once, in the ChildSpec; the record names its size only.

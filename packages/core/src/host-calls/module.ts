@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import type { LLMClient } from '../llm/client.ts';
 import type { SubCallCache } from '../llm/subcall-cache.ts';
 import type { SubCallLedger } from './sub-call-ledger.ts';
-import type { ChildSpec } from '../schema/events.ts';
+import type { AskSpec, ChildSpec } from '../schema/events.ts';
 import type { AgentNode, ChatMessage, HostAnswer, HostCall, Json, Limits, RunState, Usage } from '../schema/state.ts';
 
 /** A host function agent code can call as a Python function (the `tool` host call). */
@@ -34,6 +34,8 @@ export interface CellScratch {
   readonly calls: HostCall[];
   /** Children delegated so far in this segment. */
   readonly delegated: ChildSpec[];
+  /** Tasks given to children (`ask`) so far in this segment. */
+  readonly asked: AskSpec[];
   /** Child ids already used by this agent (its children plus this segment's delegations). */
   readonly taken: Set<string>;
   /** Tokens, cost (USD) and model calls of this segment's calls so far. */

@@ -7,6 +7,7 @@
 import type { z } from 'zod';
 import type { HostCall, HostAnswer, Json } from '../schema/state.ts';
 import type { HostCallRequest } from '../runtime/runtime.ts';
+import { askHostCall } from './ask.ts';
 import { delegateHostCall } from './delegate.ts';
 import { llmQueryHostCall } from './llm-query.ts';
 import { llmQueryBatchedHostCall } from './llm-query-batched.ts';
@@ -97,8 +98,8 @@ function canonical(value: unknown): string {
   );
 }
 
-/** The modules every run has: `llm_query`, `llm_query_batched`, `delegate`, `tool`. */
-export const BUILTIN_HOST_CALLS: readonly HostCallModule<any>[] = [llmQueryHostCall, llmQueryBatchedHostCall, delegateHostCall, toolHostCall];
+/** The modules every run has: `llm_query`, `llm_query_batched`, `delegate`, `ask`, `tool`. */
+export const BUILTIN_HOST_CALLS: readonly HostCallModule<any>[] = [llmQueryHostCall, llmQueryBatchedHostCall, delegateHostCall, askHostCall, toolHostCall];
 
 /** A fresh registry of the built-in host calls (register more on it). */
 export function builtinHostCalls(): HostCallRegistry {

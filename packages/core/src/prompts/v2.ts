@@ -50,7 +50,7 @@ function api(facts: PromptFacts, spec: PromptSpec): string {
     `- ${v}${compat(spec) ? ' (also CONTEXT)' : ''}: the input. peek(n=2000) / tail(n=2000): its first / last n characters. grep(pattern, max_matches=100) -> [(line_number, line)], a regex over its lines. chunk(size, overlap=0) -> [str]: it cut into pieces of size characters.`,
     ...subCallLines(facts),
     depth < limits.maxDepth
-      ? `- delegate(name, query, context=None) -> handle: start a child agent like you, with its own REPL whose ${v} is \`context\` (yours when None). Then \`results = yield wait(h1, h2, ...)\` (or \`yield wait(handles)\`) pauses this cell until those children finish; results come in handle order, and a child that ended without an answer gives an AgentFailure (falsy, with .kind and .message).`
+      ? `- delegate(name, query, context=None) -> handle: start a child agent like you, with its own REPL whose ${v} is \`context\` (yours when None). Then \`results = yield wait(h1, h2, ...)\` (or \`yield wait(handles)\`) pauses this cell until those children finish; results come in handle order, and a child that ended without an answer gives an AgentFailure (falsy, with .kind and .message). \`ask(h, query)\` gives child h another task (it keeps its variables).`
       : `- delegate(...) is not available: you are at the deepest level allowed (depth ${depth} of ${limits.maxDepth}). Use llm_query / llm_query_batched instead.`,
     compat(spec)
       ? `- FINAL(value) / FINAL_VAR("name") in code, or done(value): finish with your answer. See "Finishing" below.`
