@@ -656,9 +656,12 @@ class Repl:
     def _end(self, cap, index, status, **extra):
         sys.stdout, sys.stderr = self._saved
         self.capturing = False
-        raw = self.channel.raw.take() if getattr(self.channel, "raw", None) else ""
-        if raw:
-            cap.write(raw)
+        raw = self.channel.raw.take() if getattr(self.channel, "raw", None) else None
+        if raw is not None:
+            # Head and tail of what went straight to fds 1 and 2, counted at its true length.
+            cap.write("".join(raw.head))
+            cap.total += raw.total - raw.head_len - raw.tail_len
+            cap.write("".join(raw.tail))
         msg = {"type": "cell_end", "cell": index, "status": status, "output": cap.render(), "outputChars": cap.total}
         msg.update(extra)
         bound = self._bound()
@@ -701,17 +704,20 @@ class _LineChannel:
 
 
 class StdioChannel(_LineChannel):
-    """JSON lines over this process's original stdin/stdout. The agent's fd 1 is pointed at fd 2
-    and fd 0 at /dev/null first, so nothing the agent prints or reads touches the channel."""
+    """JSON lines over this process's original stdin/stdout. The agent's fds 1 and 2 are pointed
+    at an in-process capture pipe (`_RawOutput`, bounded like stdout, its true length counted) and
+    fd 0 at /dev/null first, so nothing the agent prints, writes with os.write or lets a child
+    process write touches the channel or floods the host."""
 
     def __init__(self):
         self.out = os.fdopen(os.dup(1), "w", encoding="utf-8", newline="\n")
         self.inp = os.fdopen(os.dup(0), "r", encoding="utf-8", newline="\n")
-        os.dup2(2, 1)
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
         os.close(devnull)
+        self.raw = _RawOutput(20000)
         sys.stdout = io.TextIOWrapper(os.fdopen(1, "wb", closefd=False), encoding="utf-8", line_buffering=True)
+        sys.stderr = io.TextIOWrapper(os.fdopen(2, "wb", closefd=False), encoding="utf-8", line_buffering=True)
         sys.stdin = io.TextIOWrapper(os.fdopen(0, "rb", closefd=False), encoding="utf-8")
 
 
@@ -921,13 +927,14 @@ class _RawOutput:
                 self._read_available()
 
     def take(self):
+        """What was written since the last take (a bounded `_Capture` with the true total), or None."""
         with self.lock:
             self._read_available()
             if self.cap.total == 0:
-                return ""
-            text = self.cap.render()
-            self.cap = _Capture(self.cap.limit)
-            return text
+                return None
+            taken = self.cap
+            self.cap = _Capture(taken.limit)
+            return taken
 
 
 class SocketChannel(_LineChannel):
