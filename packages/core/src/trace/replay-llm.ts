@@ -7,6 +7,7 @@
  */
 import { LLMError, zeroUsage, type Completion, type CompletionRequest, type LLMClient } from '../llm/client.ts';
 import { reduceAll } from '../reduce.ts';
+import { modelMessages } from '../session/compact.ts';
 import type { RecordedSubCall } from '../host-calls/module.ts';
 import { builtinHostCalls, type HostCallRegistry } from '../host-calls/registry.ts';
 import type { ChatMessage } from '../schema/state.ts';
@@ -58,13 +59,16 @@ export class ReplayLLM implements LLMClient {
     const states = replay(trace);
     trace.steps.forEach((step, i) => {
       // Interventions come first in a step; the model saw the state after them.
-      const lead = step.events.findIndex((e) => e.type !== 'intervened');
+      // Interventions and new session turns come first in a step; the model saw the state after them.
+      const lead = step.events.findIndex((e) => e.type !== 'intervened' && e.type !== 'turn_started');
       const seen = lead > 0 ? reduceAll(states[i]!, step.events.slice(0, lead)) : states[i]!;
+      // What the engine sent: a session's earlier turns compacted (session/compact.ts).
+      const sent = (agentId: string) => modelMessages(seen.nodes[agentId]!, seen.session?.compaction);
       for (const e of step.events) {
         if (e.type === 'llm_replied') {
-          queue(e.agentId, false).calls.push({ messages: seen.nodes[e.agentId]!.messages, answer: { ok: true, text: e.text }, usage: e.usage, ...(e.model ? { model: e.model } : {}) });
+          queue(e.agentId, false).calls.push({ messages: sent(e.agentId), answer: { ok: true, text: e.text }, usage: e.usage, ...(e.model ? { model: e.model } : {}) });
         } else if (e.type === 'llm_failed') {
-          queue(e.agentId, false).calls.push({ messages: seen.nodes[e.agentId]!.messages, answer: { ok: false, error: e.message }, usage: zeroUsage() });
+          queue(e.agentId, false).calls.push({ messages: sent(e.agentId), answer: { ok: false, error: e.message }, usage: zeroUsage() });
         } else if (e.type === 'cell_ran') {
           for (const call of e.calls) {
             for (const sub of hostCalls.get(call.name)?.subCalls?.(call) ?? []) queue(e.agentId, true).calls.push(sub);
