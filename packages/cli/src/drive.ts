@@ -4,7 +4,7 @@
  * kept in the trace (one is written beside the working folder when the run had none), one line
  * says how to continue, and the exit code is 130 (docs/cli.md).
  */
-import { Engine, TraceWriter, totalUsage, type LLMClient, type RunState, type Runtime, type StepResult, type Tool } from '@rlmtree/core';
+import { Engine, TraceWriter, runSummary, totalUsage, type LLMClient, type RunState, type RunSummary, type Runtime, type StepResult, type SubCallCache, type Tool } from '@rlmtree/core';
 import { lineView, ttyView } from './live-view.ts';
 import { usageReport } from './usage-report.ts';
 
@@ -22,6 +22,8 @@ export interface DriveOptions {
   tracePath?: string;
   /** Host tools the agents may call (their specs are in the state). */
   tools?: Readonly<Record<string, Tool>>;
+  /** Answers repeated sub-calls for free (see cache-flags.ts); closed when the run ends. */
+  subCallCache?: SubCallCache;
 }
 
 /** How a drive ended: the last state reached and, when it was interrupted, the trace holding it. */
@@ -35,7 +37,14 @@ export interface DriveOutcome {
 export async function driveRun(start: RunState, options: DriveOptions): Promise<DriveOutcome> {
   const { runtime } = options;
   const stop = new AbortController();
-  const engine = new Engine({ llm: options.llm, ...(options.subModel ? { subModel: options.subModel } : {}), runtime, signal: stop.signal, ...(options.tools ? { tools: options.tools } : {}) });
+  const engine = new Engine({
+    llm: options.llm,
+    ...(options.subModel ? { subModel: options.subModel } : {}),
+    runtime,
+    signal: stop.signal,
+    ...(options.tools ? { tools: options.tools } : {}),
+    ...(options.subCallCache ? { subCallCache: options.subCallCache } : {}),
+  });
   const view = options.live && process.stderr.isTTY ? ttyView(engine) : lineView(engine);
   // Without a trace, the steps are kept so an interrupted run can still be saved and resumed.
   const kept: StepResult[] = [];
@@ -70,6 +79,7 @@ export async function driveRun(start: RunState, options: DriveOptions): Promise<
     options.trace?.close();
     await engine.close();
     await runtime.close();
+    await options.subCallCache?.close?.();
   }
 }
 
@@ -97,6 +107,8 @@ export interface JsonReport {
   /** The trace holding the run (given, or written on interruption), or null. */
   trace: string | null;
   exitCode: number;
+  /** What the run did (iterations, sub-calls sent / cached / refused, tokens, cost, elapsed, root variables); null when no run started. */
+  summary: RunSummary | null;
 }
 
 /**
@@ -120,6 +132,7 @@ export function reportRun(outcome: DriveOutcome, json: boolean, tracePath?: stri
       runId: state.runId,
       trace: interrupted?.trace ?? tracePath ?? null,
       exitCode: code,
+      summary: runSummary(state),
     };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } else if (code === 0) {
@@ -132,5 +145,5 @@ export function reportRun(outcome: DriveOutcome, json: boolean, tracePath?: stri
 
 /** The `--json` object for a failure before or outside a run (usage error, bad input). */
 export function jsonFailure(kind: string, message: string, exitCode: number): JsonReport {
-  return { answer: null, error: { kind, message }, usage: null, steps: null, agents: null, runId: null, trace: null, exitCode };
+  return { answer: null, error: { kind, message }, usage: null, steps: null, agents: null, runId: null, trace: null, exitCode, summary: null };
 }

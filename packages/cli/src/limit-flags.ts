@@ -19,6 +19,12 @@ export interface LimitFlags {
   maxTokens?: number;
   maxCost?: number;
   maxWallClock?: number;
+  maxSubCalls?: number;
+  maxSubCallsPerAgent?: number;
+  maxSubCallTokens?: number;
+  maxSubCallChars?: number;
+  /** `--no-sub-calls` sets it false (commander's negatable flag): the RLM paper's "no sub-calls" ablation. */
+  subCalls?: boolean;
 }
 
 /** A whole number ≥ `min`. @throws InvalidArgumentError (commander prints it as a usage error). */
@@ -47,6 +53,10 @@ const FLAGS: { flags: string; key: keyof LimitFlags; help: string; parse: (v: st
   { flags: '--max-tokens <n>', key: 'maxTokens', help: 'tokens the whole tree may use (sub-calls included)', parse: wholeNumber(1), shown: 'none' },
   { flags: '--max-cost <usd>', key: 'maxCost', help: 'USD the whole tree may spend', parse: positiveNumber, shown: 'none' },
   { flags: '--max-wall-clock <seconds>', key: 'maxWallClock', help: 'time the whole run may take', parse: positiveNumber, shown: 'none' },
+  { flags: '--max-sub-calls <n>', key: 'maxSubCalls', help: 'sub-calls (llm_query prompts) the whole tree may send; cache hits are free (0 = --no-sub-calls)', parse: wholeNumber(0), shown: 'none' },
+  { flags: '--max-sub-calls-per-agent <n>', key: 'maxSubCallsPerAgent', help: 'sub-calls one agent may send', parse: wholeNumber(1), shown: 'none' },
+  { flags: '--max-sub-call-tokens <n>', key: 'maxSubCallTokens', help: "tokens the tree's sub-calls may spend in all", parse: wholeNumber(1), shown: 'none' },
+  { flags: '--max-sub-call-chars <chars>', key: 'maxSubCallChars', help: "characters of one sub-call's prompt", parse: wholeNumber(1), shown: 'none' },
 ];
 
 /** Adds every limit flag to `command`; `recorded`: absent flags keep the trace's limits (resume). @returns the command. */
@@ -55,6 +65,7 @@ export function addLimitFlags(command: Command, recorded = false): Command {
     // The default is in the text, not commander's default: an absent flag must stay undefined.
     command.addOption(new Option(f.flags, `${f.help} (default: ${recorded ? 'the recorded limit' : f.shown})`).argParser(f.parse));
   }
+  command.addOption(new Option('--no-sub-calls', 'the RLM paper\'s "no sub-calls" ablation: llm_query and llm_query_batched left out of the REPL and the prompt (same as --max-sub-calls 0)'));
   return command;
 }
 
@@ -68,5 +79,10 @@ export function limitsFromFlags(opts: LimitFlags): Partial<Limits> {
   if (opts.maxTokens !== undefined) limits.maxTotalTokens = opts.maxTokens;
   if (opts.maxCost !== undefined) limits.maxCostUsd = opts.maxCost;
   if (opts.maxWallClock !== undefined) limits.maxWallClockMs = Math.max(1, Math.round(opts.maxWallClock * 1000));
+  if (opts.maxSubCalls !== undefined) limits.maxSubCalls = opts.maxSubCalls;
+  if (opts.subCalls === false) limits.maxSubCalls = 0;
+  if (opts.maxSubCallsPerAgent !== undefined) limits.maxSubCallsPerAgent = opts.maxSubCallsPerAgent;
+  if (opts.maxSubCallTokens !== undefined) limits.maxSubCallTokens = opts.maxSubCallTokens;
+  if (opts.maxSubCallChars !== undefined) limits.maxSubCallInputChars = opts.maxSubCallChars;
   return limits;
 }

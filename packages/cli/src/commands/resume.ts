@@ -11,11 +11,12 @@ import { driveRun, reportRun } from '../drive.ts';
 import { MODEL_TIMEOUT_HELP, modelFromSpec, modelTimeoutOption } from '../models.ts';
 import { commandHelp } from '../help-text.ts';
 import { addLimitFlags, limitsFromFlags, wholeNumber, type LimitFlags } from '../limit-flags.ts';
+import { addCacheFlags, subCallCacheFromFlags, type CacheFlags } from '../cache-flags.ts';
 import { addRuntimeFlag, checkedRuntime } from '../runtimes.ts';
 import { fileError, loadTrace } from '../trace-file.ts';
 
 /** Options of `rlmtree resume`, as parsed. */
-export interface ResumeCommandOptions extends LimitFlags {
+export interface ResumeCommandOptions extends LimitFlags, CacheFlags {
   /** Fork at this step into a new trace instead of continuing the trace itself. */
   from?: number;
   /** The fork's trace file (default `<name>.fork-<N>.jsonl` beside the original). */
@@ -96,7 +97,8 @@ export async function resumeCommand(path: string, opts: ResumeCommandOptions): P
     throw err;
   }
   const tracePath = opts.from === undefined ? path : (opts.trace ?? join(dirname(path), `${basename(path, '.jsonl')}.fork-${opts.from}.jsonl`));
-  const outcome = await driveRun(start, { llm, ...(subModel ? { subModel } : {}), runtime, live: opts.live, trace: writer, tracePath });
+  const subCallCache = await subCallCacheFromFlags(opts);
+  const outcome = await driveRun(start, { llm, ...(subModel ? { subModel } : {}), runtime, live: opts.live, trace: writer, tracePath, ...(subCallCache ? { subCallCache } : {}) });
   return reportRun(outcome, opts.json ?? false, tracePath);
 }
 
@@ -112,6 +114,7 @@ export function registerResume(cli: Command): void {
     .option('--sub-model <spec>', 'model for sub-calls and child agents');
   addRuntimeFlag(command, true);
   addLimitFlags(command, true);
+  addCacheFlags(command);
   command
     .option('--model-timeout <seconds>', MODEL_TIMEOUT_HELP, modelTimeoutOption)
     .option('--retry-failed', 'call the model again for agents that ended on a model error (the root, or a child still awaited)')

@@ -8,12 +8,13 @@ import { collect, loadTools, toolSpecs } from '../tools.ts';
 import { driveRun, reportRun } from '../drive.ts';
 import { commandHelp, MODEL_HELP } from '../help-text.ts';
 import { addLimitFlags, limitsFromFlags, positiveNumber, wholeNumber, type LimitFlags } from '../limit-flags.ts';
+import { addCacheFlags, subCallCacheFromFlags, type CacheFlags } from '../cache-flags.ts';
 import { MODEL_TIMEOUT_HELP, modelFromSpec, modelTimeoutOption } from '../models.ts';
 import { addRuntimeFlag, checkedRuntime } from '../runtimes.ts';
 import { startTrace, traceConfig } from '../trace-file.ts';
 
 /** Options of `rlmtree run`, as parsed. */
-export interface RunCommandOptions extends LimitFlags {
+export interface RunCommandOptions extends LimitFlags, CacheFlags {
   context: string;
   model: string;
   subModel?: string;
@@ -66,7 +67,8 @@ export async function runCommand(query: string, opts: RunCommandOptions): Promis
     await runtime.close();
     throw err;
   }
-  const outcome = await driveRun(start, { llm, ...(subModel ? { subModel } : {}), runtime, tools, live: opts.live, ...(trace ? { trace } : {}), ...(opts.trace ? { tracePath: opts.trace } : {}) });
+  const subCallCache = await subCallCacheFromFlags(opts);
+  const outcome = await driveRun(start, { llm, ...(subModel ? { subModel } : {}), runtime, tools, live: opts.live, ...(trace ? { trace } : {}), ...(opts.trace ? { tracePath: opts.trace } : {}), ...(subCallCache ? { subCallCache } : {}) });
   return reportRun(outcome, opts.json ?? false, opts.trace);
 }
 
@@ -89,6 +91,7 @@ export function registerRun(cli: Command): void {
     .option('--sub-model <spec>', 'model for llm_query sub-calls and child agents (default: --model)');
   addRuntimeFlag(command);
   addLimitFlags(command);
+  addCacheFlags(command);
   command
     .option('--model-timeout <seconds>', MODEL_TIMEOUT_HELP, modelTimeoutOption)
     .option('--json', 'print one JSON object on stdout: {answer, error, usage, steps, agents, runId, trace, exitCode} (docs/cli.md)')

@@ -12,6 +12,7 @@ import { CliError } from '../errors.ts';
 import { modelFromSpec } from '../models.ts';
 import { commandHelp, MODEL_HELP } from '../help-text.ts';
 import { addLimitFlags, limitsFromFlags, positiveNumber, wholeNumber, type LimitFlags } from '../limit-flags.ts';
+import { addCacheFlags, subCallCacheFromFlags, type CacheFlags } from '../cache-flags.ts';
 import { addRuntimeFlag, checkedRuntime } from '../runtimes.ts';
 import { createServeApp, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENT_RUNS, DEFAULT_RETRY_AFTER_S } from '../serve/app.ts';
 import { ServeRunner, type RequestRunner } from '../serve/runner.ts';
@@ -22,7 +23,7 @@ import { DEFAULT_SESSION_IDLE_MS, ServeSessions } from '../serve/sessions.ts';
 import { requireOptions } from './run.ts';
 
 /** Options of `rlmtree serve`, as parsed. */
-export interface ServeCommandOptions extends LimitFlags {
+export interface ServeCommandOptions extends LimitFlags, CacheFlags {
   /** Required unless `postgres` is set (then the workers hold the models). */
   model?: string;
   /** Hand each request to `rlmtree worker` processes on this PostgreSQL queue instead of running it here. */
@@ -86,7 +87,9 @@ export async function startServe(opts: ServeCommandOptions): Promise<RunningServ
     }
   }
   const sessions = opts.sessions ? new ServeSessions({ idleMs: Math.round(opts.sessionIdle * 1000) }) : undefined;
+  const subCallCache = await subCallCacheFromFlags(opts);
   const runner = new ServeRunner({
+    ...(subCallCache ? { subCallCache } : {}),
     ...(sessions ? { sessions } : {}),
     llm,
     ...(subModel ? { subModel } : {}),
@@ -98,6 +101,7 @@ export async function startServe(opts: ServeCommandOptions): Promise<RunningServ
   return listen(opts, runner, async () => {
     await sessions?.close();
     await runtime.close();
+    await subCallCache?.close?.();
   });
 }
 
@@ -168,6 +172,7 @@ export function registerServe(cli: Command): void {
     .option('--served-model-name <name>', 'the model id clients send and /v1/models lists', 'rlmtree');
   // Per request: the limits apply to each request's agent tree.
   addLimitFlags(command);
+  addCacheFlags(command);
   command
     .option('--max-body-size <bytes>', 'largest request body accepted; larger ones get 413', wholeNumber(1), DEFAULT_MAX_BODY_BYTES)
     .option('--max-concurrent-runs <n>', 'agent trees run at once; a request past it gets 429 with Retry-After', wholeNumber(1), DEFAULT_MAX_CONCURRENT_RUNS)

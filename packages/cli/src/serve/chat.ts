@@ -7,7 +7,7 @@
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
-import { progressLine, type ChatMessage, type Usage } from '@rlmtree/core';
+import { progressLine, runSummary, type ChatMessage, type RunState, type Usage } from '@rlmtree/core';
 import { endedBy, failure, RequestError } from './errors.ts';
 import { chatOutput } from './output.ts';
 import { checkModel, refuseN, refuseTools, schemaIssue } from './request.ts';
@@ -53,7 +53,7 @@ function toChatMessages(messages: ChatRequest['messages']): ChatMessage[] {
 }
 
 /** Usage in Chat Completions' shape, plus the tree's cost (USD) and model calls. */
-export function chatUsage(u: Usage) {
+export function chatUsage(u: Usage, state?: RunState) {
   return {
     prompt_tokens: u.inputTokens,
     completion_tokens: u.outputTokens,
@@ -62,6 +62,8 @@ export function chatUsage(u: Usage) {
     /** Not in OpenAI's schema: the whole agent tree's cost (USD) and model calls. */
     cost_usd: u.costUsd,
     llm_calls: u.llmCalls,
+    /** Not in OpenAI's schema: what the run did (`RunSummary`: iterations, sub-calls sent / cached / refused, elapsed, root variables). */
+    ...(state ? { rlmtree: runSummary(state) } : {}),
   };
 }
 
@@ -94,7 +96,7 @@ export async function chatCompletion(c: Context, r: RouteContext): Promise<Respo
         created,
         model: r.modelName,
         choices: [{ index: 0, message: { role: 'assistant', content: outcome.text, refusal: null }, finish_reason: 'stop', logprobs: null }],
-        usage: chatUsage(outcome.usage),
+        usage: chatUsage(outcome.usage, outcome.state),
       });
     } finally {
       release();
@@ -129,7 +131,7 @@ export async function chatCompletion(c: Context, r: RouteContext): Promise<Respo
       });
       await chunk({ content: outcome.text }, null);
       await chunk({}, 'stop');
-      if (includeUsage) await send({ id, object: 'chat.completion.chunk', created, model: r.modelName, choices: [], usage: chatUsage(outcome.usage) });
+      if (includeUsage) await send({ id, object: 'chat.completion.chunk', created, model: r.modelName, choices: [], usage: chatUsage(outcome.usage, outcome.state) });
     } catch (err) {
       // Headers are sent already: OpenAI streams report a failure as an `error` object in the data.
       ended = endedBy(err, signal);

@@ -9,7 +9,7 @@
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
-import { progressLine, type ChatMessage, type Usage } from '@rlmtree/core';
+import { progressLine, runSummary, type ChatMessage, type RunState, type Usage } from '@rlmtree/core';
 import { endedBy, failure, RequestError } from './errors.ts';
 import type { ItemStore } from './item-store.ts';
 import { SESSION_HEADER } from './sessions.ts';
@@ -80,7 +80,7 @@ function toChatMessages(req: ResponsesRequest, items: ItemStore): ChatMessage[] 
 }
 
 /** Usage in the Responses API's shape, plus the tree's cost (USD) and model calls. */
-function responsesUsage(u: Usage) {
+function responsesUsage(u: Usage, state?: RunState) {
   return {
     input_tokens: u.inputTokens,
     input_tokens_details: { cached_tokens: u.cachedTokens },
@@ -90,6 +90,8 @@ function responsesUsage(u: Usage) {
     /** Not in OpenAI's schema: the whole agent tree's cost (USD) and model calls. */
     cost_usd: u.costUsd,
     llm_calls: u.llmCalls,
+    /** Not in OpenAI's schema: what the run did (`RunSummary`: iterations, sub-calls sent / cached / refused, elapsed, root variables). */
+    ...(state ? { rlmtree: runSummary(state) } : {}),
   };
 }
 
@@ -161,7 +163,7 @@ export async function createResponse(c: Context, r: RouteContext & { items: Item
       if (outcome.sessionId) c.header(SESSION_HEADER, outcome.sessionId);
       remember(progress, outcome.text);
       const items = [...(progress ? [reasoningItem(progress)] : []), messageItem(outcome.text, 'completed')];
-      return c.json({ ...base, status: 'completed', error: null, output: items, output_text: outcome.text, usage: responsesUsage(outcome.usage) });
+      return c.json({ ...base, status: 'completed', error: null, output: items, output_text: outcome.text, usage: responsesUsage(outcome.usage, outcome.state) });
     } finally {
       release();
     }
@@ -221,7 +223,7 @@ export async function createResponse(c: Context, r: RouteContext & { items: Item
       await send({ type: 'response.output_item.done', output_index: at.output_index, item: message });
       remember(progress, text);
       const items = [...(progress ? [reasoningItem(progress)] : []), message];
-      await send({ type: 'response.completed', response: { ...base, status: 'completed', error: null, output: items, usage: responsesUsage(outcome.usage) } });
+      await send({ type: 'response.completed', response: { ...base, status: 'completed', error: null, output: items, usage: responsesUsage(outcome.usage, outcome.state) } });
     } catch (err) {
       // Headers are sent already: the failure is a `response.failed` event with the error body's code and message.
       ended = endedBy(err, signal);

@@ -4,7 +4,7 @@
  * to the route as engine events, and an optional trace file records every step.
  */
 import { join } from 'node:path';
-import { Engine, answerOf, conversationToTask, totalUsage, TraceWriter, type ChatMessage, type EngineEvent, type Json, type Limits, type LLMClient, type RunState, type Runtime, type Tool, type Usage } from '@rlmtree/core';
+import { Engine, answerOf, conversationToTask, totalUsage, TraceWriter, type ChatMessage, type EngineEvent, type Json, type Limits, type LLMClient, type RunState, type Runtime, type SubCallCache, type Tool, type Usage } from '@rlmtree/core';
 import { RunFailedError } from './errors.ts';
 import type { OutputSpec } from './output.ts';
 import type { ServeSessions } from './sessions.ts';
@@ -21,6 +21,8 @@ export interface ServeRunnerOptions {
   tools?: Readonly<Record<string, Tool>>;
   /** Limits of each request's run (defaults: `DEFAULT_LIMITS`). */
   limits?: Partial<Limits>;
+  /** Answers repeated sub-calls for free, shared by every request (see cache-flags.ts). */
+  subCallCache?: SubCallCache;
   /** When set, each request's run is recorded to `<traceDir>/<request id>.jsonl`. */
   traceDir?: string;
   /** Header facts of those traces (model spec, runtime), so `rlmtree replay` / `resume` can use them. */
@@ -87,7 +89,7 @@ export class ServeRunner implements RequestRunner {
     const o = this.options;
     if (o.sessions) return o.sessions.run(o, request);
     const { query, context } = conversationToTask(request.messages);
-    const engine = new Engine({ llm: o.llm, ...(o.subModel ? { subModel: o.subModel } : {}), runtime: o.runtime, ...(o.tools ? { tools: o.tools } : {}), signal: request.signal });
+    const engine = new Engine({ llm: o.llm, ...(o.subModel ? { subModel: o.subModel } : {}), runtime: o.runtime, ...(o.tools ? { tools: o.tools } : {}), ...(o.subCallCache ? { subCallCache: o.subCallCache } : {}), signal: request.signal });
     const unsubscribe = request.onEvent ? engine.on('*', request.onEvent) : () => {};
     const start = engine.init(query, context, { ...(o.limits ? { limits: o.limits } : {}), ...(request.output.type === 'json' ? { result: request.output.schema } : {}) });
     const trace = o.traceDir ? TraceWriter.create(join(o.traceDir, `${request.id}.jsonl`), start, { config: { ...o.traceConfig, request: request.id } }) : undefined;
