@@ -1,29 +1,37 @@
 /**
- * A kernel started on a server with the rlmtree prelude loaded (as module `rlmtree_prelude`,
- * from its source, so a remote server needs nothing installed) and `__rlmtree__` bound in the
+ * A kernel started on a server with the rlmtree prelude loaded (modules `rlmtree_prelude` and its
+ * transport `rlmtree_jupyter`, from their source, so a remote server needs nothing installed) and `__rlmtree__` bound in the
  * kernel's user namespace. Not yet bound to an agent: that is `KernelRepl.init`, so a pool can
  * keep these warm.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { PROTOCOL_VERSION, parseReplMessage } from '@rlmtree/core';
-import { PRELUDE_PATH } from '@rlmtree/runtime-python';
+import { JUPYTER_TRANSPORT_PATH, PRELUDE_PATH } from '@rlmtree/runtime-python';
 import { KernelChannel, type KernelChannelOptions } from './kernel-channel.ts';
 import { shutdownKernel, startKernel } from './kernel-rest.ts';
 import type { JupyterServerInfo } from './server-info.ts';
 
-let preludeSource: string | undefined;
+let sources: { core: string; jupyter: string } | undefined;
 
-/** The Python cell that loads the prelude and binds `__rlmtree__` with `nonce`. */
-function loadCell(nonce: string): string {
-  preludeSource ??= readFileSync(PRELUDE_PATH, 'utf8');
+/** Python lines that define module `name` from `source` (as if imported from /rlmtree/<name>.py). */
+function moduleLines(name: string, source: string): string[] {
   // A JSON string literal is a valid Python string literal (JSON's escapes are a subset).
   return [
+    `_rlm_m = _rlm_types.ModuleType(${JSON.stringify(name)})`,
+    `_rlm_m.__file__ = ${JSON.stringify(`/rlmtree/${name}.py`)}`,
+    `_rlm_sys.modules[${JSON.stringify(name)}] = _rlm_m`,
+    `exec(compile(${JSON.stringify(source)}, _rlm_m.__file__, "exec"), _rlm_m.__dict__)`,
+  ];
+}
+
+/** The Python cell that loads the prelude and its Jupyter transport and binds `__rlmtree__` with `nonce`. */
+function loadCell(nonce: string): string {
+  sources ??= { core: readFileSync(PRELUDE_PATH, 'utf8'), jupyter: readFileSync(JUPYTER_TRANSPORT_PATH, 'utf8') };
+  return [
     'import sys as _rlm_sys, types as _rlm_types',
-    '_rlm_m = _rlm_types.ModuleType("rlmtree_prelude")',
-    '_rlm_m.__file__ = "/rlmtree/rlmtree_prelude.py"',
-    `exec(compile(${JSON.stringify(preludeSource)}, _rlm_m.__file__, "exec"), _rlm_m.__dict__)`,
-    '_rlm_sys.modules["rlmtree_prelude"] = _rlm_m',
+    ...moduleLines('rlmtree_prelude', sources.core),
+    ...moduleLines('rlmtree_jupyter', sources.jupyter),
     `_rlm_m.serve_jupyter(${JSON.stringify(nonce)})`,
     'del _rlm_sys, _rlm_types, _rlm_m',
   ].join('\n');

@@ -5,7 +5,10 @@ llm_query_batched, delegate, registered tools), the suspension point (`results =
 wait(*handles)`) and done(result). Speaks the rlmtree JSON protocol (docs/protocol.md) through a
 Channel; `python3 rlmtree_prelude.py` serves it as JSON lines over the process's own stdin and
 stdout, after moving the agent's stdout away from them so printed text can never pose as a
-protocol message.
+protocol message. Every host message goes through dispatch(repl, message), every host call
+through Repl.host_call. The other transports live in their own files and import this one:
+rlmtree_jupyter.py (an IPython kernel), rlmtree_fork_server.py (forked REPLs over Unix sockets),
+and the Pyodide runtime's rlmtree_pyodide.py. Unit tests: tests/test_prelude.py.
 
 Cells run as module-level code in one persistent namespace. A cell may suspend with
 `yield wait(...)`: the prelude rewrites that top-level `yield` into `await` and compiles the cell
@@ -29,7 +32,14 @@ import traceback
 import types
 
 PROTOCOL_VERSION = 2  # packages/core/src/runtime/protocol.ts; host and prelude refuse a difference
-_PRELUDE_FILE = os.path.abspath(__file__) if "__file__" in globals() else "<rlmtree prelude>"
+# Files whose frames are the prelude's own, left out of agent tracebacks; transports in their own
+# files (rlmtree_jupyter.py, rlmtree_fork_server.py) add theirs with internal_file(__file__).
+_PRELUDE_FILES = {os.path.abspath(__file__) if "__file__" in globals() else "<rlmtree prelude>"}
+
+
+def internal_file(path):
+    """Marks `path` as a prelude file: its frames are left out of agent tracebacks."""
+    _PRELUDE_FILES.add(os.path.abspath(path))
 
 
 # ---------------------------------------------------------------- errors agent code may see
@@ -245,7 +255,7 @@ def _format_error(exc):
     """The exception and the traceback of the agent's own frames (cells and libraries), without
     the prelude's frames."""
     te = traceback.TracebackException.from_exception(exc)
-    te.stack = traceback.StackSummary.from_list([f for f in te.stack if f.filename != _PRELUDE_FILE])
+    te.stack = traceback.StackSummary.from_list([f for f in te.stack if os.path.abspath(f.filename) not in _PRELUDE_FILES])
     lines = list(te.format())
     if len(lines) == 1:
         text = lines[0]
@@ -779,113 +789,7 @@ def serve_channel(channel):
             channel.send(reply)
 
 
-# ---------------------------------------------------------------- transport: a Jupyter kernel
-
-
-class JupyterChannel:
-    """Host calls over the kernel's stdin channel: each call is an `input_request` whose prompt
-    is the JSON message, tagged with this REPL's nonce, and the answer is the `input_reply`'s
-    value. Agent prints travel as iopub stream messages (or into the cell's capture), never on
-    stdin, so they cannot pose as a call; an agent's own input() gets EOFError."""
-
-    def __init__(self, kernel, nonce):
-        self.kernel = kernel
-        self.nonce = nonce
-
-    def request(self, msg):
-        msg = dict(msg, rlmtree=self.nonce)
-        reply = self.kernel.raw_input(json.dumps(msg, ensure_ascii=False))
-        return json.loads(reply)
-
-    def call(self, call_id, name, args):
-        return self.request({"type": "call", "id": call_id, "name": name, "args": args})
-
-
-class _RawJson:
-    """Shown as its JSON text: IPython's text/plain of a user_expression is the object's repr."""
-
-    def __init__(self, text):
-        self.text = text
-
-    def __repr__(self):
-        return self.text
-
-    def _repr_pretty_(self, p, cycle):
-        p.text(self.text)
-
-
-def _no_input(prompt=""):
-    raise EOFError("input(): nobody answers stdin in an rlmtree REPL")
-
-
-class JupyterSession:
-    """The prelude inside an IPython kernel, bound to `__rlmtree__` in the kernel's user
-    namespace. The host runs `__rlmtree__.run(<json or None>)` as a silent cell and reads the
-    cell's `cell_end` from the execute_reply's user_expressions (`__rlmtree__.end()`); a None
-    argument means the message is fetched over stdin (large messages, init with CONTEXT)."""
-
-    def __init__(self, shell, nonce):
-        import builtins
-
-        self.shell = shell
-        self.channel = JupyterChannel(shell.kernel, nonce)
-        self.repl = Repl(self.channel)
-        agent_builtins = dict(vars(builtins))
-        agent_builtins["input"] = _no_input
-        self.repl.ns["__builtins__"] = agent_builtins
-        self.repl.show_hook = self._show
-        self.last = hello()  # what the loading cell's end() reports
-        publisher = shell.display_pub
-        original = publisher.publish
-
-        def publish(data, metadata=None, *args, **kwargs):
-            # While a cell runs, rich output joins the cell's capture (text) and displays (images).
-            if self.repl.capturing:
-                self._keep(data)
-                return None
-            return original(data, metadata, *args, **kwargs)
-
-        publisher.publish = publish
-
-    def _keep(self, data):
-        text = data.get("text/plain")
-        images = [(mime, value) for mime, value in data.items() if mime.startswith("image/")]
-        if text is not None:
-            print(text)
-        for mime, value in images:
-            if not isinstance(value, str):
-                value = json.dumps(value)
-            elif mime != "image/svg+xml":
-                value = "".join(value.split())  # IPython's base64 carries line breaks
-            self.repl.displays.append({"mime": mime, "data": value})
-
-    def _show(self, value):
-        try:
-            data, _ = self.shell.display_formatter.format(value)
-        except Exception:
-            data = {"text/plain": repr(value)}
-        self._keep(data)
-
-    def run(self, text):
-        """Handles one host message (inline JSON, or None: fetch it over stdin); its reply is
-        kept for `end()`."""
-        msg = json.loads(text) if text is not None else self.channel.request({"type": "next"})
-        self.last = dispatch(self.repl, msg)
-
-    def end(self):
-        """The reply to the last message (`null` when it has none), for the host's user_expression."""
-        return _RawJson(json.dumps(self.last, ensure_ascii=False))
-
-
-def serve_jupyter(nonce):
-    """Binds a JupyterSession to `__rlmtree__` in the running IPython kernel's user namespace."""
-    from IPython import get_ipython
-
-    shell = get_ipython()
-    shell.user_ns["__rlmtree__"] = JupyterSession(shell, nonce)
-
-
-# ---------------------------------------------------------------- transport: a fork server
+# ---------------------------------------------------------------- raw fd output
 
 
 class _RawOutput:
@@ -937,58 +841,5 @@ class _RawOutput:
             return taken
 
 
-class SocketChannel(_LineChannel):
-    """JSON lines over a Unix socket connection (one per REPL forked by the fork server)."""
-
-    def __init__(self, conn):
-        self.conn = conn
-        self.inp = conn.makefile("r", encoding="utf-8", newline="\n")
-        self.out = conn.makefile("w", encoding="utf-8", newline="\n")
-        devnull = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(devnull, 0)
-        os.close(devnull)
-        self.raw = _RawOutput(20000)
-        sys.stdout = io.TextIOWrapper(os.fdopen(1, "wb", closefd=False), encoding="utf-8", line_buffering=True)
-        sys.stderr = io.TextIOWrapper(os.fdopen(2, "wb", closefd=False), encoding="utf-8", line_buffering=True)
-        sys.stdin = io.TextIOWrapper(os.fdopen(0, "rb", closefd=False), encoding="utf-8")
-
-
-def serve_fork(socket_path):
-    """A fork server: listens on a Unix socket and forks a fresh REPL for each connection, so a
-    new REPL costs a fork of an interpreter that has already loaded the prelude, not a start-up.
-    Exits when its stdin closes (the host went away); forked REPLs are reaped automatically."""
-    import signal
-    import socket
-    import threading
-
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(socket_path)
-    server.listen(256)
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
-
-    def watch_host():
-        sys.stdin.buffer.read()
-        os._exit(0)
-
-    threading.Thread(target=watch_host, daemon=True).start()
-    sys.stdout.write(json.dumps({"type": "listening", "pid": os.getpid()}) + "\n")
-    sys.stdout.flush()
-    while True:
-        conn, _ = server.accept()
-        pid = os.fork()
-        if pid == 0:
-            server.close()
-            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            signal.signal(signal.SIGINT, signal.default_int_handler)
-            try:
-                serve_channel(SocketChannel(conn))
-            finally:
-                os._exit(0)
-        conn.close()
-
-
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--fork-server":
-        serve_fork(sys.argv[2])
-    else:
-        serve_stdio()
+    serve_stdio()

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createInterface } from 'node:readline';
-import { PRELUDE_PATH } from './prelude-path.ts';
+import { FORK_SERVER_PATH } from './prelude-path.ts';
 import { StartedProcess, type ProcessControl, type ProcessLike } from './process-repl.ts';
 
 /** A forked REPL's socket, dressed as a process for `StartedProcess`. */
@@ -38,13 +38,13 @@ export class ForkServer {
   private readonly child: ChildProcess;
   private readonly listening: Promise<void>;
 
-  /** Starts `python -u prelude --fork-server <socket>` (see `ready()`). */
+  /** Starts `python -u rlmtree_fork_server.py <socket>` (see `ready()`). */
   constructor(python: string, env: NodeJS.ProcessEnv, cwd?: string) {
     this.dir = mkdtempSync(join(tmpdir(), 'rlmtree-fork-'));
     this.socketPath = join(this.dir, 'repl.sock');
     // Its own process group: the REPLs it forks, and whatever their code forks, inherit it, so
     // `close` kills them all with the server instead of leaving them re-parented to pid 1.
-    this.child = spawn(python, ['-X', 'utf8', '-u', PRELUDE_PATH, '--fork-server', this.socketPath], {
+    this.child = spawn(python, ['-X', 'utf8', '-u', FORK_SERVER_PATH, this.socketPath], {
       stdio: ['pipe', 'pipe', 'inherit'],
       env,
       cwd,

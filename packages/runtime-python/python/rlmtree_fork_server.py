@@ -1,0 +1,68 @@
+"""The fork server: one python3 that has imported the prelude listens on a Unix socket and forks
+a fresh REPL per connection, each serving the protocol over its socket. Started by the subprocess
+runtime (packages/runtime-python/src/fork-server.ts) as `python3 -u rlmtree_fork_server.py SOCKET`.
+"""
+
+import io
+import json
+import os
+import sys
+
+import rlmtree_prelude
+from rlmtree_prelude import _LineChannel, _RawOutput, serve_channel
+
+rlmtree_prelude.internal_file(__file__)
+
+
+class SocketChannel(_LineChannel):
+    """JSON lines over a Unix socket connection (one per REPL forked by the fork server)."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.inp = conn.makefile("r", encoding="utf-8", newline="\n")
+        self.out = conn.makefile("w", encoding="utf-8", newline="\n")
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.close(devnull)
+        self.raw = _RawOutput(20000)
+        sys.stdout = io.TextIOWrapper(os.fdopen(1, "wb", closefd=False), encoding="utf-8", line_buffering=True)
+        sys.stderr = io.TextIOWrapper(os.fdopen(2, "wb", closefd=False), encoding="utf-8", line_buffering=True)
+        sys.stdin = io.TextIOWrapper(os.fdopen(0, "rb", closefd=False), encoding="utf-8")
+
+
+def serve_fork(socket_path):
+    """A fork server: listens on a Unix socket and forks a fresh REPL for each connection, so a
+    new REPL costs a fork of an interpreter that has already loaded the prelude, not a start-up.
+    Exits when its stdin closes (the host went away); forked REPLs are reaped automatically."""
+    import signal
+    import socket
+    import threading
+
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(socket_path)
+    server.listen(256)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+
+    def watch_host():
+        sys.stdin.buffer.read()
+        os._exit(0)
+
+    threading.Thread(target=watch_host, daemon=True).start()
+    sys.stdout.write(json.dumps({"type": "listening", "pid": os.getpid()}) + "\n")
+    sys.stdout.flush()
+    while True:
+        conn, _ = server.accept()
+        pid = os.fork()
+        if pid == 0:
+            server.close()
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            try:
+                serve_channel(SocketChannel(conn))
+            finally:
+                os._exit(0)
+        conn.close()
+
+
+if __name__ == "__main__":
+    serve_fork(sys.argv[1])
