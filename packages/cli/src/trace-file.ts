@@ -1,5 +1,6 @@
 /** Trace files from the command line: `run --trace`, `replay`, `resume`. */
 import { TraceFormatError, TraceReplayError, TraceWriter, readTrace, replay, type Json, type RunState, type Trace } from '@rlmtree/core';
+import { existsSync } from 'node:fs';
 import { CliError } from './errors.ts';
 
 /** What the CLI stores in a trace header to resume the run later. */
@@ -19,6 +20,14 @@ export function startTrace(path: string, initial: RunState, config: TraceConfig)
   } catch (err) {
     throw fileError(path, err);
   }
+}
+
+/**
+ * Refuses a trace path that exists, before anything is started (the runtime, the first model
+ * call). @throws CliError as `startTrace` would.
+ */
+export function checkTraceFree(path: string): void {
+  if (existsSync(path)) throw fileError(path, Object.assign(new Error('exists'), { code: 'EEXIST' }));
 }
 
 /** Options of `run` that go into the trace header. */

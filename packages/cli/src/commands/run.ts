@@ -11,7 +11,7 @@ import { addLimitFlags, limitsFromFlags, positiveNumber, wholeNumber, type Limit
 import { addCacheFlags, subCallCacheFromFlags, type CacheFlags } from '../cache-flags.ts';
 import { MODEL_TIMEOUT_HELP, modelFromSpec, modelTimeoutOption } from '../models.ts';
 import { addRuntimeFlag, checkedRuntime } from '../runtimes.ts';
-import { startTrace, traceConfig } from '../trace-file.ts';
+import { checkTraceFree, startTrace, traceConfig } from '../trace-file.ts';
 
 /** Options of `rlmtree run`, as parsed. */
 export interface RunCommandOptions extends LimitFlags, CacheFlags {
@@ -57,6 +57,7 @@ export async function runCommand(query: string, opts: RunCommandOptions): Promis
   }
   // The runtime's prerequisites (python3, a Docker daemon and image, Jupyter) are checked before
   // the first model call is paid for.
+  if (opts.trace) checkTraceFree(opts.trace);
   const runtime = await checkedRuntime(opts.runtime);
   // A one-turn session: `rlmtree chat --resume <trace>` can go on with it.
   const start = createSession(query, context, { limits: limitsFromFlags(opts), tools: toolSpecs(tools), ...(paths ? { contextPaths: paths } : {}), ...(resultSchema !== undefined ? { resultSchema } : {}), ...(prompt ? { prompt } : {}) });
