@@ -109,8 +109,13 @@ export class Engine {
   /** What the engine is doing, as typed events (see `EngineEvent`); `on` subscribes. */
   readonly events: EngineEmitter = new EngineEmitter();
 
-  /** @param options models, runtime, tools and concurrency bounds. */
+  /**
+   * @param options models, runtime, tools and concurrency bounds.
+   * @throws Error when given `subLlm` (renamed `subModel`).
+   */
   constructor(options: EngineOptions) {
+    // Renamed without an alias: an old spelling passed through a spread would be dropped silently.
+    if (Object.hasOwn(options, 'subLlm')) throw new Error('Engine: the option subLlm is now called subModel (the client for sub-calls and child agents)');
     this.options = options;
     this.limit = pLimit(Math.max(1, options.concurrency ?? 8));
     this.hostCalls = options.hostCalls ?? builtinHostCalls();
