@@ -6,8 +6,9 @@
  * task's handle, `<child id>#<k>`, which `wait` takes.
  */
 import { z } from 'zod';
-import { ContextSchema, type Context, type Json } from '../schema/state.ts';
+import { ContextSchema, type Json } from '../schema/state.ts';
 import { parseTaskHandle, taskHandle } from '../session/tasks.ts';
+import { contextLength } from './delegate.ts';
 import { defineHostCall } from './module.ts';
 
 /** Arguments of `ask`. `handle`: the child's handle (from `delegate` or an earlier `ask`); `context: null` keeps the child's input. */
@@ -16,10 +17,6 @@ export const AskArgsSchema = z.object({
   query: z.string(),
   context: ContextSchema.nullable().default(null),
 });
-
-function lengthOf(context: Context): number {
-  return typeof context === 'string' ? context.length : context.reduce((n, d) => n + d.length, 0);
-}
 
 /** `ask`: the new task's handle; refused (`DelegateError`) for an agent that is not this agent's child. */
 export const askHostCall = defineHostCall({
@@ -42,7 +39,7 @@ export const askHostCall = defineHostCall({
     return { answer: { ok: true, value: task } };
   },
   // The task's input is kept once, in the `asked` entry of the cell's event; the record names its size.
-  record: ({ handle, query, context }): Json => ({ handle, query, contextChars: context === null ? null : lengthOf(context) }),
+  record: ({ handle, query, context }): Json => ({ handle, query, contextChars: context === null ? null : contextLength(context) }),
   identity: (recorded) => {
     const a = recorded as { handle?: Json; query?: Json };
     return { handle: a.handle ?? null, query: a.query ?? null };

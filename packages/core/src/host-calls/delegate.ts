@@ -16,7 +16,8 @@ export const DelegateArgsSchema = z.object({
   instructions: z.string().nullable().default(null),
 });
 
-function lengthOf(context: Context): number {
+/** Characters of a context (all documents), as `delegate` and `ask` record it instead of the context itself. */
+export function contextLength(context: Context): number {
   return typeof context === 'string' ? context.length : context.reduce((n, d) => n + d.length, 0);
 }
 
@@ -41,7 +42,7 @@ export const delegateHostCall = defineHostCall({
     return { answer: { ok: true, value: id } };
   },
   // The child's context is kept once, in the ChildSpec; the record names its size only.
-  record: ({ name, query, context }): Json => ({ name, query, contextChars: context === null ? null : lengthOf(context) }),
+  record: ({ name, query, context }): Json => ({ name, query, contextChars: context === null ? null : contextLength(context) }),
   identity: (recorded) => {
     const a = recorded as { name?: Json; query?: Json };
     return { name: a.name ?? null, query: a.query ?? null };
