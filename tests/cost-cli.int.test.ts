@@ -70,6 +70,15 @@ describe('cost flags on rlmtree resume', () => {
   });
 });
 
+describe('cost flags on rlmtree chat', () => {
+  it('--max-sub-calls applies to the session\'s turns', async () => {
+    const r = await runCli(['chat', '--context', ctx, '--model', POLICY, '--max-sub-calls', '3', '--no-cache', '--no-live'], { input: 'Ask away\n' });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/"sent": ?3/);
+    expect(r.stdout).toMatch(/"refused": ?17/);
+  });
+});
+
 describe('cost flags on rlmtree serve', () => {
   it('--max-sub-calls applies to every request; the usage extension carries the run summary', async () => {
     const serve = await startServeProcess(['--model', POLICY, '--max-sub-calls', '4', '--no-cache']);

@@ -5,9 +5,9 @@
  * before it) and returns to the prompt; Ctrl-C at the prompt, or Ctrl-D, ends the chat.
  * `--resume trace.jsonl` reopens a recorded session (its REPL rebuilt from the record, no model call).
  */
-import type { DefinedTool } from '@rlmtree/core';
+import type { DefinedTool, SubCallCache } from '@rlmtree/core';
 import { collect, loadTools } from '../tools.ts';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import {
   isFinished,
   Session,
@@ -32,10 +32,11 @@ import { modelFromSpec } from '../models.ts';
 import { runtimeFromSpec } from '../runtimes.ts';
 import { fileError, loadStates, traceConfig } from '../trace-file.ts';
 import { usageLine } from '../usage-report.ts';
-import { wholeNumber } from '../limit-flags.ts';
+import { addLimitFlags, limitsFromFlags, type LimitFlags } from '../limit-flags.ts';
+import { addCacheFlags, subCallCacheFromFlags, type CacheFlags } from '../cache-flags.ts';
 
 /** Options of `rlmtree chat`, as parsed. */
-export interface ChatCommandOptions {
+export interface ChatCommandOptions extends LimitFlags, CacheFlags {
   /** Input of the first turn (a file, a folder or -); later turns keep it. */
   context?: string;
   model?: string;
@@ -47,8 +48,6 @@ export interface ChatCommandOptions {
   history?: string;
   /** Reopen the session recorded in this trace and go on recording into it. */
   resume?: string;
-  maxIterations?: number;
-  cellTimeout?: number;
   live: boolean;
   /** `--tools` files or folders of tool modules. */
   tools?: string[];
@@ -126,11 +125,14 @@ export async function chatCommand(opts: ChatCommandOptions): Promise<number> {
   return 0;
 }
 
+/** The sub-call cache the flags ask for, as an option spread (none for --no-cache). */
+async function cacheOf(opts: ChatCommandOptions): Promise<{ subCallCache?: SubCallCache }> {
+  const subCallCache = await subCallCacheFromFlags(opts);
+  return subCallCache ? { subCallCache } : {};
+}
+
 function limitsOf(opts: ChatCommandOptions): Partial<Limits> {
-  const limits: Partial<Limits> = {};
-  if (opts.maxIterations !== undefined) limits.maxIterations = opts.maxIterations;
-  if (opts.cellTimeout !== undefined) limits.cellTimeoutMs = Math.round(opts.cellTimeout * 1000);
-  return limits;
+  return limitsFromFlags(opts);
 }
 
 async function models(spec: string, subSpec: string | undefined): Promise<{ llm: LLMClient; subModel?: LLMClient }> {
@@ -155,6 +157,7 @@ async function start(opts: ChatCommandOptions, onStep: (step: StepResult) => voi
     runtime,
     context,
     limits: limitsOf(opts),
+    ...(await cacheOf(opts)),
     onStep,
     ...(tools ? { tools } : {}),
     ...(history ? { history } : {}),
@@ -199,14 +202,14 @@ async function reopen(path: string, opts: ChatCommandOptions, onStep: (step: Ste
     throw fileError(path, err);
   }
   const runtime = await runtimeFromSpec(runtimeSpec);
-  const session = Session.from(last, { llm, ...(subModel ? { subModel } : {}), runtime, limits: limitsOf(opts), onStep, trace: writer, ...(tools ? { tools } : {}) }, { states, steps: trace.steps });
+  const session = Session.from(last, { llm, ...(subModel ? { subModel } : {}), runtime, limits: limitsOf(opts), ...(await cacheOf(opts)), onStep, trace: writer, ...(tools ? { tools } : {}) }, { states, steps: trace.steps });
   const turns = session.turns.length;
   return { session, runtime, banner: `rlmtree chat: reopened ${path} (run ${last.runId}, ${turns} turn${turns === 1 ? '' : 's'}, step ${last.step}); the REPL is rebuilt from the record on the next cell` };
 }
 
 /** Adds `chat` to the program. */
 export function registerChat(cli: Command): void {
-  cli
+  const command = cli
     .command('chat')
     .description('an interactive session: each line is a turn on the same tree and REPL; Ctrl-C cancels a turn')
     .option('-c, --context <path>', 'input of the session (a file, a folder or -), bound to CONTEXT')
@@ -216,13 +219,14 @@ export function registerChat(cli: Command): void {
     .option('--trace <file>', 'record the session to a new JSONL trace (reopen it with --resume)')
     .option('--history <file>', 'a JSON list of earlier {"role": "user"|"assistant", "content"} messages to start with')
     .option('--resume <trace>', 'reopen the session recorded in this trace and keep recording into it')
-    .option('--max-iterations <n>', 'model replies per agent per turn', wholeNumber(1))
-    .addOption(new Option('--cell-timeout <seconds>', 'time one cell may run').argParser(Number))
     .option('--no-live', 'plain progress lines even on a terminal')
     .option('--tools <file|folder>', 'host tools for the agents: a module exporting tool()s, or a folder of them (repeatable; files starting with _ skipped)', collect)
     .option('--workspace <dir>', 'give the agents the built-in file tools (list_files, read_file, grep_files) over this folder')
-    .option('--workspace-write', 'with --workspace: also write_file')
-    .action(async (opts) => {
-      process.exitCode = await chatCommand(opts);
-    });
+    .option('--workspace-write', 'with --workspace: also write_file');
+  // The same limit and cache flags as run, resume and serve (maxIterations applies per turn).
+  addLimitFlags(command);
+  addCacheFlags(command);
+  command.action(async (opts) => {
+    process.exitCode = await chatCommand(opts);
+  });
 }
