@@ -1,8 +1,9 @@
 /**
  * The fork server: one `python3` that has loaded the prelude listens on a Unix socket and forks a
- * fresh REPL per connection. A new agent's REPL then costs a fork (about a millisecond) instead
- * of an interpreter start-up (tens of milliseconds, far more on a loaded machine), which matters
- * for trees of hundreds of agents. POSIX only.
+ * fresh REPL per connection. A new agent's REPL then costs a fork and a handshake instead of an
+ * interpreter start-up (measured by bench/repl-start.bench.ts), which matters for trees of
+ * hundreds of agents. Modules in `preImports` are imported once in the server, and `gc.freeze()`
+ * runs before each fork so the children keep its pages shared. POSIX only.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { killGroup } from './kill-group.ts';
@@ -13,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createInterface } from 'node:readline';
+import { ListeningMessageSchema, parseMessage, type ListeningMessage } from '@rlmtree/core';
 import { FORK_SERVER_PATH } from './prelude-path.ts';
 import { StartedProcess, type ProcessControl, type ProcessLike } from './process-repl.ts';
 
@@ -38,13 +40,18 @@ export class ForkServer {
   private readonly child: ChildProcess;
   private readonly listening: Promise<void>;
 
-  /** Starts `python -u rlmtree_fork_server.py <socket>` (see `ready()`). */
-  constructor(python: string, env: NodeJS.ProcessEnv, cwd?: string) {
+  /**
+   * Starts `python -u rlmtree_fork_server.py <socket> <preImports as JSON>` (see `ready()`).
+   * `preImports`: module names the server imports before it forks (a failed one is reported
+   * once through `process.emitWarning`, code `RLMTREE_PRE_IMPORT`; the server runs without it).
+   */
+  constructor(python: string, env: NodeJS.ProcessEnv, cwd?: string, preImports: readonly string[] = []) {
     this.dir = mkdtempSync(join(tmpdir(), 'rlmtree-fork-'));
     this.socketPath = join(this.dir, 'repl.sock');
     // Its own process group: the REPLs it forks, and whatever their code forks, inherit it, so
     // `close` kills them all with the server instead of leaving them re-parented to pid 1.
-    this.child = spawn(python, ['-X', 'utf8', '-u', FORK_SERVER_PATH, this.socketPath], {
+    const args = ['-X', 'utf8', '-u', FORK_SERVER_PATH, this.socketPath, JSON.stringify(preImports)];
+    this.child = spawn(python, args, {
       stdio: ['pipe', 'pipe', 'inherit'],
       env,
       cwd,
@@ -52,7 +59,21 @@ export class ForkServer {
     });
     this.listening = new Promise((resolve, reject) => {
       const lines = createInterface({ input: this.child.stdout! });
-      lines.once('line', (line) => (line.includes('"listening"') ? resolve() : reject(new Error(`fork server said: ${line}`))));
+      lines.once('line', (line) => {
+        let listening: ListeningMessage;
+        try {
+          listening = parseMessage(ListeningMessageSchema, line);
+        } catch {
+          reject(new Error(`fork server said: ${line}`));
+          return;
+        }
+        for (const { module, error } of listening.preImportErrors ?? []) {
+          process.emitWarning(`the fork server could not pre-import '${module}' (REPLs start without it): ${error}`, {
+            code: 'RLMTREE_PRE_IMPORT',
+          });
+        }
+        resolve();
+      });
       this.child.once('exit', (code) => reject(new Error(`the fork server exited with code ${code}`)));
       this.child.once('error', (err) => reject(new Error(`cannot start the fork server: ${err.message}`)));
     });

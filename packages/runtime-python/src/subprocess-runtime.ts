@@ -21,6 +21,14 @@ export interface SubprocessRuntimeOptions {
    * and working directory.
    */
   fork?: boolean;
+  /**
+   * With `fork`: modules the fork server imports before it forks (e.g. `['numpy', 'pandas']`),
+   * so each REPL finds them loaded and shares their memory instead of importing them again.
+   * A module that fails to import is reported once (`process.emitWarning`, code
+   * `RLMTREE_PRE_IMPORT`) and left out; REPLs can still try to import it themselves.
+   * Ignored without `fork`. Default: none.
+   */
+  preImports?: string[];
   /** Without `fork`: started REPL processes kept ready for the next agent (default 2; 0 = none). */
   poolSize?: number;
   /** Extra environment variables for the REPL processes. */
@@ -48,7 +56,7 @@ export class SubprocessRuntime implements Runtime {
     this.repls = new ProcessReplSet(options.interruptGraceMs);
     this.python = options.python ?? process.env.RLMTREE_PYTHON ?? 'python3';
     const fork = options.fork ?? process.platform !== 'win32';
-    this.forkServer = fork ? new ForkServer(this.python, this.env(), options.cwd) : null;
+    this.forkServer = fork ? new ForkServer(this.python, this.env(), options.cwd, options.preImports) : null;
     this.pool = new WarmPool({
       size: fork ? 0 : (options.poolSize ?? 2),
       start: () => this.startProcess(),

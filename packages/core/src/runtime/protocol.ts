@@ -146,8 +146,17 @@ export type CallMessage = z.infer<typeof CallMessageSchema>;
 export const NextRequestSchema = z.object({ type: z.literal('next'), rlmtree: z.string() });
 /** Jupyter: every stdin request of the prelude carries this REPL's nonce as `rlmtree`; one without it is agent code's own `input()`. */
 export const JupyterEnvelopeSchema = z.object({ rlmtree: z.string() });
-/** The fork server's first stdout line: it listens; `pid` is its process id. */
-export const ListeningMessageSchema = z.object({ type: z.literal('listening'), pid: z.number().int().positive() });
+/**
+ * The fork server's first stdout line: it listens; `pid` is its process id; `preImportErrors`
+ * (absent when none) the modules of its `preImports` list that failed to import, with the error.
+ */
+export const ListeningMessageSchema = z.object({
+  type: z.literal('listening'),
+  pid: z.number().int().positive(),
+  preImportErrors: z.array(z.object({ module: z.string(), error: z.string() })).optional(),
+});
+/** A `listening` line. */
+export type ListeningMessage = z.infer<typeof ListeningMessageSchema>;
 
 /**
  * Parses one JSON text against `schema`.
