@@ -40,4 +40,17 @@ describe.each([{ fork: true }, { fork: false }])('agent-forked processes (fork s
     // Zombies of a killed group are reaped by pid 1; `kill -0` fails once they are gone.
     expect(pids.filter(alive)).toEqual([]);
   });
+
+  it('a REPL that exits while a process it forked holds its pipes is reported crashed at once, not at the timeout', async () => {
+    const runtime = new SubprocessRuntime({ fork, poolSize: 0, interruptGraceMs: 500 });
+    const repl = await runtime.open({ agentId: 'root', context: '', tools: [], maxOutputChars: 4000 });
+    const code = `import os, time\nif os.fork() == 0:\n    time.sleep(60)\n    os._exit(0)\nos._exit(3)`;
+    const started = Date.now();
+    const r = await repl.execute(code, NO_HOST, { cell: 0, timeoutMs: 30_000 });
+    expect(r.status).toBe('crashed');
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(repl.alive).toBe(false);
+    await repl.close();
+    await runtime.close();
+  });
 });

@@ -28,8 +28,35 @@ class ForkedProcess extends EventEmitter {
     this.stdin = socket;
     this.stdout = socket;
     socket.setNoDelay(true);
-    socket.on('close', () => this.emit('exit', null, null));
+    socket.on('close', () => this.exit());
     socket.on('error', () => {}); // a dead REPL shows as 'close'
+  }
+
+  private gone = false;
+  private watch: NodeJS.Timeout | undefined;
+
+  /** Reports the exit once (the socket closed, or the process is gone). */
+  exit(): void {
+    if (this.watch) clearInterval(this.watch);
+    if (this.gone) return;
+    this.gone = true;
+    this.emit('exit', null, null);
+  }
+
+  /**
+   * Watches the REPL's pid: a process its code forked may still hold the socket after the REPL
+   * itself exited, so the socket alone would not say so until the cell's timeout. The fork server
+   * reaps its children at once (SIGCHLD ignored), so a gone pid is an exited REPL.
+   */
+  watchPid(pid: number): void {
+    this.watch = setInterval(() => {
+      try {
+        process.kill(pid, 0);
+      } catch {
+        this.exit();
+      }
+    }, 200);
+    this.watch.unref();
   }
 }
 
@@ -112,6 +139,7 @@ export class ForkServer {
     };
     const started = await StartedProcess.start(proc as unknown as ProcessLike, control);
     pid = started.pid;
+    if (pid !== undefined) proc.watchPid(pid);
     return started;
   }
 
