@@ -26,6 +26,9 @@ describe.skipIf(missing)(`workers killed with SIGKILL${missing ? ` (skipped: ${m
     const runtime = new SubprocessRuntime();
     const reference = await referenceRun(tasks, runtime).finally(() => runtime.close());
     expect(reference.answers.size).toBe(RUNS);
+    // The closed form bench/distributed.bench.ts --formula-reference uses: 2 * sum + 1, 7 calls a run.
+    for (const t of tasks) expect(reference.answers.get(t.runId!)).toBe(`${t.query}: ${2 * String(t.context).split(' ').reduce((a, b) => a + Number(b), 0) + 1}`);
+    expect(reference.calls).toBe(7 * RUNS);
     console.log(`reference: ${Math.round(reference.ms)} ms`);
 
     const queue = await RunQueue.open(pg.cluster().url, { schema: 'drill' });

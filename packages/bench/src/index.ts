@@ -17,7 +17,7 @@ export { subModel } from './policies/sub-model.ts';
 export { baselineModel } from './policies/baseline.ts';
 export { baselinePrompt, ANSWER_RESERVE_TOKENS, type BaselinePrompt } from './baseline.ts';
 export { MeteredLLM } from './metered.ts';
-export { runBench, runRlm, runBaseline, instances, type BenchOptions, type RunRecorder, type InstanceResult, type System } from './runner.ts';
+export { runBench, runRlm, rlmResult, runBaseline, instances, type BenchOptions, type RunRecorder, type InstanceResult, type System } from './runner.ts';
 export { summarize, sizeTables, promptTable, resultsCsv, sizeLabel, CSV_COLUMNS, type Summary } from './report.ts';
 export { scriptedModels, type ScriptedModels } from './scripted.ts';
 export { parseSizes } from './sizes.ts';

@@ -98,10 +98,17 @@ export async function runRlm(instance: Instance, options: Pick<BenchOptions, 'll
     recorder?.close();
     await engine.close();
   }
-  const wallMs = performance.now() - started;
+  const rootTokens = root.usage.inputTokens + root.usage.outputTokens;
+  return rlmResult(instance, state, { wallMs: performance.now() - started, rootTokens, rootPromptChars: root.maxPromptChars });
+}
+
+/**
+ * The scored result of an RLM run that ended in `state`. `measured`: wall time (ms), the root
+ * model's own tokens (input + output), and its largest prompt in characters.
+ */
+export function rlmResult(instance: Instance, state: RunState, measured: { wallMs: number; rootTokens: number; rootPromptChars: number }): InstanceResult {
   const node = state.nodes[state.rootId]!;
   const usage = totalUsage(state);
-  const rootTokens = root.usage.inputTokens + root.usage.outputTokens;
   const answer = node.error ? null : textOf(node.result);
   return {
     instance: instance.id,
@@ -113,13 +120,13 @@ export async function runRlm(instance: Instance, options: Pick<BenchOptions, 'll
     gold: instance.gold,
     error: node.error ? `${node.error.kind}: ${node.error.message}` : null,
     costUsd: usage.costUsd,
-    rootTokens,
-    subTokens: usage.inputTokens + usage.outputTokens - rootTokens,
+    rootTokens: measured.rootTokens,
+    subTokens: usage.inputTokens + usage.outputTokens - measured.rootTokens,
     llmCalls: usage.llmCalls,
     depth: Math.max(...Object.values(state.nodes).map((n) => n.depth)),
-    wallMs,
-    rootPromptChars: root.maxPromptChars,
-    rootPromptTokens: promptTokens(root.maxPromptChars),
+    wallMs: measured.wallMs,
+    rootPromptChars: measured.rootPromptChars,
+    rootPromptTokens: promptTokens(measured.rootPromptChars),
     contextChars: instance.context.length,
     fullPromptChars: baselinePrompt(instance.context, instance.query, Number.MAX_SAFE_INTEGER).fullChars,
     contextInPrompt: 0,

@@ -3,8 +3,8 @@
  * queue and advanced by `rlmtree worker` processes (started with the matching models, e.g.
  * `--model bench:oolong --sub-model bench:sub` for the scripted policies), then scored here.
  */
-import { totalUsage, type Limits, type RunState } from '@rlmtree/core';
-import { baselinePrompt, instances, score, type InstanceResult, type TaskSpec } from '@rlmtree/bench';
+import type { Limits, RunState } from '@rlmtree/core';
+import { instances, rlmResult, type InstanceResult, type TaskSpec } from '@rlmtree/bench';
 import type { RunQueue } from '@rlmtree/postgres';
 
 /** The largest prompt the root model was sent: every message before its last reply, in characters. */
@@ -21,7 +21,7 @@ function rootPromptChars(state: RunState): number {
 
 /**
  * Submits every instance (run ids `<prefix>-<instance id>`), waits for each, and scores it like
- * `runRlm`. Differences: `wallMs` is from submit to finish (queueing included), and `rootTokens`
+ * `runRlm` (`rlmResult`). Differences: `wallMs` is from submit to finish (queueing included), and `rootTokens`
  * is the root agent's usage including its own `llm_query` sub-calls (workers do not meter the
  * root model apart).
  */
@@ -30,38 +30,14 @@ export async function runBenchOnWorkers(
   options: { task: TaskSpec; sizes: readonly number[]; n: number; seed: number; limits: Partial<Limits>; prefix: string; onResult?: (r: InstanceResult) => void },
 ): Promise<InstanceResult[]> {
   const list = [...instances(options.task, options.sizes, options.n, options.seed)];
-  const submitted = performance.now();
   const ids = await queue.submit(list.map((i) => ({ runId: `${options.prefix}-${i.id}`, query: i.query, context: i.context, limits: options.limits })));
   const results: InstanceResult[] = [];
   for (const [k, instance] of list.entries()) {
     const run = await queue.result(ids[k]!);
     const state = (await queue.store.get(ids[k]!))!;
     const root = state.nodes[state.rootId]!;
-    const usage = totalUsage(state);
-    const rootTokens = root.usage.inputTokens + root.usage.outputTokens;
-    const answer = run.error ? null : typeof run.result === 'string' ? run.result : JSON.stringify(run.result);
-    const chars = rootPromptChars(state);
-    const result: InstanceResult = {
-      instance: instance.id,
-      task: instance.task,
-      sizeTokens: instance.sizeTokens,
-      system: 'rlm',
-      score: answer === null ? 0 : score(instance.scoreKind, answer, instance.gold),
-      answer,
-      gold: instance.gold,
-      error: run.error ? `${run.error.kind}: ${run.error.message}` : null,
-      costUsd: usage.costUsd,
-      rootTokens,
-      subTokens: usage.inputTokens + usage.outputTokens - rootTokens,
-      llmCalls: usage.llmCalls,
-      depth: Math.max(...Object.values(state.nodes).map((n) => n.depth)),
-      wallMs: (run.finishedAt?.getTime() ?? Date.now()) - (run.submittedAt.getTime() || submitted),
-      rootPromptChars: chars,
-      rootPromptTokens: Math.ceil(chars / 4),
-      contextChars: instance.context.length,
-      fullPromptChars: baselinePrompt(instance.context, instance.query, Number.MAX_SAFE_INTEGER).fullChars,
-      contextInPrompt: 0,
-    };
+    const wallMs = (run.finishedAt?.getTime() ?? Date.now()) - run.submittedAt.getTime();
+    const result = rlmResult(instance, state, { wallMs, rootTokens: root.usage.inputTokens + root.usage.outputTokens, rootPromptChars: rootPromptChars(state) });
     results.push(result);
     options.onResult?.(result);
   }
