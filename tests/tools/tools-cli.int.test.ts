@@ -36,6 +36,12 @@ describe('--tools', () => {
     const html = readFileSync(join(dir, 'run.html'), 'utf8');
     expect(html).toContain('top_speakers');
     expect(html).toMatch(new RegExp(`\\[\\[\\\\*"${top.speaker}\\\\*",${top.speeches}\\]`));
+
+    // resume --from forks the run: it must be given the tools the trace records
+    const bare = await runCli(['resume', trace, '--from', '3', '--trace', join(dir, 'fork-a.jsonl'), '--no-live']);
+    expect(bare.stderr).toMatch(/was recorded with the tools count_speeches, top_speakers; pass --tools/);
+    const fork = await runCli(['resume', trace, '--from', '3', '--trace', join(dir, 'fork-b.jsonl'), '--tools', 'examples/tools', '--no-live']);
+    expect(fork.stdout.trim()).toBe(`${top.speaker} has the most speeches: ${top.speeches}`);
   });
 
   it('serve: requests get agents with the tools; the trace of each request holds the calls', async () => {

@@ -72,3 +72,29 @@ export function toolSpecs(tools: Readonly<Record<string, DefinedTool>>): ToolSpe
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
+
+/** The `--tools` / `--workspace` flags of a command. */
+export interface ToolFlags {
+  /** `--tools` files or folders of tool modules. */
+  tools?: string[];
+  /** `--workspace`: the folder the built-in file tools work in. */
+  workspace?: string;
+  /** `--workspace-write`: add write_file. */
+  workspaceWrite?: boolean;
+}
+
+/** The tools the flags give, or none. @throws CliError like `loadTools`. */
+export async function toolsFromFlags(opts: ToolFlags): Promise<Record<string, DefinedTool> | undefined> {
+  if (!opts.tools?.length && !opts.workspace) return undefined;
+  return loadTools(opts.tools ?? [], opts.workspace ? { dir: opts.workspace, write: opts.workspaceWrite ?? false } : undefined);
+}
+
+/**
+ * Checks that a recorded run gets every tool its state names (a continued run would otherwise
+ * answer their calls with "no tool named …").
+ * @throws CliError naming the trace and the missing tools.
+ */
+export function requireRecordedTools(state: { tools: readonly { name: string }[] }, tools: Readonly<Record<string, unknown>> | undefined, path: string): void {
+  const missing = state.tools.filter((t) => !tools?.[t.name]).map((t) => t.name);
+  if (missing.length) throw new CliError(`trace ${path} was recorded with the tools ${missing.join(', ')}; pass --tools (or --workspace) that define them`);
+}

@@ -5,8 +5,8 @@
  * before it) and returns to the prompt; Ctrl-C at the prompt, or Ctrl-D, ends the chat.
  * `--resume trace.jsonl` reopens a recorded session (its REPL rebuilt from the record, no model call).
  */
-import type { DefinedTool, SubCallCache } from '@rlmtree/core';
-import { collect, loadTools } from '../tools.ts';
+import type { SubCallCache } from '@rlmtree/core';
+import { collect, requireRecordedTools, toolsFromFlags, type ToolFlags } from '../tools.ts';
 import type { Command } from 'commander';
 import {
   isFinished,
@@ -36,7 +36,7 @@ import { addLimitFlags, limitsFromFlags, type LimitFlags } from '../limit-flags.
 import { addCacheFlags, subCallCacheFromFlags, type CacheFlags } from '../cache-flags.ts';
 
 /** Options of `rlmtree chat`, as parsed. */
-export interface ChatCommandOptions extends LimitFlags, CacheFlags {
+export interface ChatCommandOptions extends LimitFlags, CacheFlags, ToolFlags {
   /** Input of the first turn (a file, a folder or -); later turns keep it. */
   context?: string;
   model?: string;
@@ -49,18 +49,6 @@ export interface ChatCommandOptions extends LimitFlags, CacheFlags {
   /** Reopen the session recorded in this trace and go on recording into it. */
   resume?: string;
   live: boolean;
-  /** `--tools` files or folders of tool modules. */
-  tools?: string[];
-  /** `--workspace`: the folder the built-in file tools work in. */
-  workspace?: string;
-  /** `--workspace-write`: add write_file. */
-  workspaceWrite?: boolean;
-}
-
-/** The tools of `--tools` / `--workspace`, or none. */
-async function chatTools(opts: ChatCommandOptions): Promise<Record<string, DefinedTool> | undefined> {
-  if (!opts.tools?.length && !opts.workspace) return undefined;
-  return loadTools(opts.tools ?? [], opts.workspace ? { dir: opts.workspace, write: opts.workspaceWrite ?? false } : undefined);
 }
 
 interface Opened {
@@ -147,7 +135,7 @@ async function start(opts: ChatCommandOptions, onStep: (step: StepResult) => voi
   const context: Context = opts.context ? await loadContext(opts.context) : '';
   const history = opts.history ? await loadHistory(opts.history) : undefined;
   const { llm, subModel } = await models(opts.model, opts.subModel);
-  const tools = await chatTools(opts);
+  const tools = await toolsFromFlags(opts);
   const runtimeSpec = opts.runtime ?? 'subprocess';
   if (opts.trace) await assertNewFile(opts.trace);
   const runtime = await runtimeFromSpec(runtimeSpec);
@@ -191,9 +179,8 @@ async function reopen(path: string, opts: ChatCommandOptions, onStep: (step: Ste
   const subSpec = opts.subModel ?? (opts.model ? undefined : typeof config.subModel === 'string' ? config.subModel : undefined);
   const runtimeSpec = opts.runtime ?? (typeof config.runtime === 'string' ? config.runtime : 'subprocess');
   const { llm, subModel } = await models(modelSpec, subSpec);
-  const tools = await chatTools(opts);
-  const missing = last.tools.filter((t) => !tools?.[t.name]).map((t) => t.name);
-  if (missing.length) throw new CliError(`trace ${path} was recorded with the tools ${missing.join(', ')}; pass --tools (or --workspace) that define them`);
+  const tools = await toolsFromFlags(opts);
+  requireRecordedTools(last, tools, path);
   let writer: TraceWriter;
   try {
     writer = TraceWriter.append(path).writer;

@@ -3,6 +3,7 @@
  * it at step N into a new trace. Agents' REPLs are rebuilt from the record by the engine (their
  * cells re-run with recorded host-call answers: no model call, no child spawned again).
  */
+import { collect, requireRecordedTools, toolsFromFlags, type ToolFlags } from '../tools.ts';
 import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { failedOnModel, forkTrace, isFinished, replay, retryAgent, setLimits, TraceFormatError, TraceWriter, type LLMClient, type RunState } from '@rlmtree/core';
@@ -16,7 +17,7 @@ import { addRuntimeFlag, checkedRuntime } from '../runtimes.ts';
 import { fileError, loadTrace } from '../trace-file.ts';
 
 /** Options of `rlmtree resume`, as parsed. */
-export interface ResumeCommandOptions extends LimitFlags, CacheFlags {
+export interface ResumeCommandOptions extends LimitFlags, CacheFlags, ToolFlags {
   /** Fork at this step into a new trace instead of continuing the trace itself. */
   from?: number;
   /** The fork's trace file (default `<name>.fork-<N>.jsonl` beside the original). */
@@ -90,7 +91,10 @@ export async function resumeCommand(path: string, opts: ResumeCommandOptions): P
   const llm = await modelFromSpec(modelSpec, modelOptions);
   const subModel: LLMClient | undefined = subSpec ? await modelFromSpec(subSpec, modelOptions) : undefined;
   let runtime;
+  let tools;
   try {
+    tools = await toolsFromFlags(opts);
+    requireRecordedTools(start, tools, path);
     runtime = await checkedRuntime(runtimeSpec);
   } catch (err) {
     writer.close();
@@ -98,7 +102,7 @@ export async function resumeCommand(path: string, opts: ResumeCommandOptions): P
   }
   const tracePath = opts.from === undefined ? path : (opts.trace ?? join(dirname(path), `${basename(path, '.jsonl')}.fork-${opts.from}.jsonl`));
   const subCallCache = await subCallCacheFromFlags(opts);
-  const outcome = await driveRun(start, { llm, ...(subModel ? { subModel } : {}), runtime, live: opts.live, trace: writer, tracePath, ...(subCallCache ? { subCallCache } : {}) });
+  const outcome = await driveRun(start, { llm, ...(subModel ? { subModel } : {}), runtime, ...(tools ? { tools } : {}), live: opts.live, trace: writer, tracePath, ...(subCallCache ? { subCallCache } : {}) });
   return reportRun(outcome, opts.json ?? false, tracePath);
 }
 
@@ -120,6 +124,9 @@ export function registerResume(cli: Command): void {
     .option('--retry-failed', 'call the model again for agents that ended on a model error (the root, or a child still awaited)')
     .option('--json', 'print one JSON object on stdout: {answer, error, usage, steps, agents, runId, trace, exitCode}')
     .option('--no-live', 'plain progress lines even on a terminal')
+    .option('--tools <file|folder>', 'the host tools the run was recorded with: a module exporting tool()s, or a folder of them (repeatable)', collect)
+    .option('--workspace <dir>', 'the built-in file tools over this folder, as the run had them')
+    .option('--workspace-write', 'with --workspace: also write_file')
     .addHelpText('after', commandHelp('resume', ['rlmtree resume run.jsonl                # continue a killed or interrupted run', 'rlmtree resume run.jsonl --from 3       # fork at step 3 into run.fork-3.jsonl']))
     .action(async (path: string, opts) => {
       process.exitCode = await resumeCommand(path, opts);
