@@ -30,6 +30,9 @@ describe('runSummary', () => {
     expect(s.usage.inputTokens).toBe(10 + 5 + 10);
     expect(s.elapsedMs).toBe(42);
     expect(s.variables).toEqual([{ name: 'x', type: 'str', repr: "'A'" }]);
+    // A later cell that rebinds x and binds y: x's latest report wins, y joins.
+    const s2 = reduceAll(reduceAll(s1, [replied('root', 'x = 2; y = 3')]), [ran('root', { status: 'ok' }, { bound: [{ name: 'x', type: 'int', hash: 'h2', repr: '2' }, { name: 'y', type: 'int', hash: 'h3', repr: '3' }] })]);
+    expect(runSummary(s2).variables).toEqual([{ name: 'x', type: 'int', repr: '2' }, { name: 'y', type: 'int', repr: '3' }]);
     expect(JSON.parse(JSON.stringify(s))).toEqual(s);
   });
 

@@ -48,7 +48,7 @@ export interface RunSummary {
   usage: Usage;
   /** Wall time spent inside steps (ms). */
   elapsedMs: number;
-  /** The root REPL's variables after its last cell, when the runtime reported them; otherwise empty. */
+  /** The root REPL's variables (each name's latest report over its cells), when the runtime reported them; otherwise empty. */
   variables: VariableSummary[];
 }
 
@@ -94,7 +94,9 @@ export function runSummary(state: RunState): RunSummary {
     subCalls.cacheHits += c.cacheHits;
     subCalls.refused += c.refused;
   }
-  const lastCell = root?.cells.at(-1);
+  // Each cell reports the names it bound; the REPL's variables are the latest report of each name.
+  const variables = new Map<string, VariableSummary>();
+  for (const cell of root?.cells ?? []) for (const v of cell.bound ?? []) variables.set(v.name, { name: v.name, type: v.type, repr: v.repr });
   return {
     runId: state.runId,
     step: state.step,
@@ -106,7 +108,7 @@ export function runSummary(state: RunState): RunSummary {
     subCalls,
     usage: totalUsage(state),
     elapsedMs: state.elapsedMs,
-    variables: (lastCell?.bound ?? []).map((v) => ({ name: v.name, type: v.type, repr: v.repr })),
+    variables: [...variables.values()],
   };
 }
 
