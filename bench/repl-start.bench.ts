@@ -1,0 +1,138 @@
+/**
+ * REPL start through the fork server (issue 18). Run:
+ * `node --conditions=@rlmtree/source bench/repl-start.bench.ts [children=50] [idle=100]`.
+ *
+ * 1. `children` REPLs per configuration opened one at a time from its SubprocessRuntime (fork
+ *    server), the configurations interleaved, each REPL running one first cell, kept open, then
+ *    measured: `open()` (fork + handshake + init) p50/p99,
+ *    first cell p50/p99, wall (sum of open + first cell), and each REPL's memory from
+ *    /proc/<pid>/smaps_rollup (PSS: its share of the pages; USS: the pages only it holds). Three
+ *    configurations in the same run: an empty first cell; a first cell importing stdlib-heavy
+ *    modules (numpy is not installed on the CI machine; these stand in for it); the same cell
+ *    with those modules in `preImports` (imported once in the server, `gc.freeze()` before each
+ *    fork). Ratios are against the empty-cell row of the same run.
+ * 2. `idle` REPLs open and idle for 3 s: their summed CPU (utime + stime from /proc/<pid>/stat)
+ *    as a percentage of one core. Linux only.
+ * The machine's load average is printed beside the figures: on a shared machine, re-run quiet.
+ */
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import type { Repl } from '@rlmtree/core';
+import { SubprocessRuntime } from '@rlmtree/runtime-python';
+import { stats, type Stats } from './lib/cells.ts';
+
+const CHILDREN = Number(process.argv[2] ?? 50);
+const IDLE = Number(process.argv[3] ?? 100);
+const IDLE_MS = 3000;
+/** Stdlib modules with a large import graph (each pulls in dozens of others). */
+const HEAVY = ['json', 'decimal', 'email.parser', 'http.client', 'asyncio', 'urllib.request', 'xml.etree.ElementTree', 'unittest', 'logging.handlers', 'concurrent.futures'];
+const IMPORT_CELL = `import ${HEAVY.join(', ')}`;
+
+const host = async () => ({ ok: false as const, error: 'no host calls here' });
+const open = (runtime: SubprocessRuntime) => runtime.open({ agentId: 'root', context: '', tools: [], maxOutputChars: 1000 });
+
+/** Runs `code` as cell `cell` and returns its output. @throws Error when the cell does not end `ok`. */
+async function cell(repl: Repl, code: string, n: number): Promise<string> {
+  const r = await repl.execute(code, host, { cell: n, timeoutMs: 60_000 });
+  if (r.status !== 'ok') throw new Error(`cell: ${r.status} ${r.message ?? r.error?.message ?? ''}`);
+  return r.output.trim();
+}
+
+/** PSS and USS of a process (kB), from /proc/<pid>/smaps_rollup. */
+function memory(pid: number): { pss: number; uss: number } {
+  const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
+  return { pss: kb('Pss'), uss: kb('Private_Clean') + kb('Private_Dirty') };
+}
+
+/** CPU time a process has used (clock ticks: utime + stime, /proc/<pid>/stat fields 14 and 15). */
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from 3 on
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+type Row = { label: string; open: Stats; first: Stats; wall: number; pss: number; uss: number };
+type Config = { label: string; firstCell: string; preImports?: string[] };
+
+/**
+ * Opens `CHILDREN` REPLs per configuration, interleaved (child i of every configuration before
+ * child i + 1 of any), so a load change on the shared machine hits all rows alike.
+ */
+async function children(configs: Config[]): Promise<Row[]> {
+  const runtimes = configs.map((c) => new SubprocessRuntime({ preImports: c.preImports }));
+  const repls: Repl[][] = configs.map(() => []);
+  const opens: number[][] = configs.map(() => []);
+  const firsts: number[][] = configs.map(() => []);
+  const walls = configs.map(() => 0);
+  try {
+    // The server's start (and its pre-imports) is paid once per runtime, before the first fork.
+    await Promise.all(runtimes.map(async (rt) => cell(await open(rt), 'pass', 0)));
+    for (let i = 0; i < CHILDREN; i++) {
+      for (const [k, c] of configs.entries()) {
+        const a = performance.now();
+        const repl = await open(runtimes[k]!);
+        const b = performance.now();
+        await cell(repl, c.firstCell, 0);
+        const e = performance.now();
+        opens[k]!.push(b - a);
+        firsts[k]!.push(e - b);
+        walls[k]! += e - a;
+        repls[k]!.push(repl);
+      }
+    }
+    const avg = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length / 1024;
+    const rows: Row[] = [];
+    for (const [k, c] of configs.entries()) {
+      const mem: { pss: number; uss: number }[] = [];
+      for (const repl of repls[k]!) mem.push(memory(Number(await cell(repl, 'import os; print(os.getpid())', 1))));
+      rows.push({ label: c.label, open: stats(opens[k]!), first: stats(firsts[k]!), wall: walls[k]!, pss: avg(mem.map((m) => m.pss)), uss: avg(mem.map((m) => m.uss)) });
+    }
+    return rows;
+  } finally {
+    await Promise.all(runtimes.map((rt) => rt.close()));
+  }
+}
+
+async function idleCpu(): Promise<{ percent: number; load: number }> {
+  const runtime = new SubprocessRuntime();
+  try {
+    const pids: number[] = [];
+    for (let i = 0; i < IDLE; i++) pids.push(Number(await cell(await open(runtime), 'import os; print(os.getpid())', 0)));
+    await new Promise((r) => setTimeout(r, 500)); // let the last cells' output threads settle
+    const before = pids.map(cpuTicks);
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, IDLE_MS));
+    const seconds = (performance.now() - t0) / 1000;
+    const ticks = pids.map(cpuTicks).reduce((s, t, i) => s + t - before[i]!, 0);
+    const hz = 100; // USER_HZ: 100 on every Linux ABI node runs on
+    return { percent: (ticks / hz / seconds) * 100, load: loadavg()[0]! };
+  } finally {
+    await runtime.close();
+  }
+}
+
+const fmt = (ms: number) => ms.toFixed(1);
+const loadBefore = loadavg()[0]!;
+const rows = await children([
+  { label: 'empty first cell', firstCell: 'x = 1' },
+  { label: 'first cell imports heavy stdlib', firstCell: IMPORT_CELL },
+  { label: 'same, modules in preImports', firstCell: IMPORT_CELL, preImports: HEAVY },
+]);
+const loadAfter = loadavg()[0]!;
+const base = rows[0]!;
+
+console.log(`\n${CHILDREN} REPLs per row through the fork server, one at a time, rows interleaved (ms; wall = sum of open + first cell; memory per REPL, MB); load 1m ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after`);
+console.log(`heavy modules: ${HEAVY.join(', ')}\n`);
+console.log('| first cell | open p50 | open p99 | first cell p50 | first cell p99 | wall | wall vs empty | PSS | PSS vs empty | USS | USS vs empty |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+for (const r of rows) {
+  console.log(
+    `| ${r.label} | ${fmt(r.open.p50)} | ${fmt(r.open.p99)} | ${fmt(r.first.p50)} | ${fmt(r.first.p99)} | ${fmt(r.wall)} | ${(r.wall / base.wall).toFixed(2)}x | ${r.pss.toFixed(1)} | ${(r.pss / base.pss).toFixed(2)}x | ${r.uss.toFixed(1)} | ${(r.uss / base.uss).toFixed(2)}x |`,
+  );
+}
+if (process.platform === 'linux' && IDLE > 0) {
+  const idle = await idleCpu();
+  console.log(`\n${IDLE} idle REPLs over ${IDLE_MS / 1000} s: ${idle.percent.toFixed(2)}% of one core in total (one clock tick = ${(100 / (IDLE_MS / 10)).toFixed(2)}%; load 1m ${idle.load.toFixed(2)})`);
+}
+console.log(`\nload average (1, 5, 15 min) at the end: ${loadavg().map((l) => l.toFixed(2)).join(', ')}`);
