@@ -70,6 +70,10 @@ function run(step: string, cmd: string, args: string[], options: SpawnSyncOption
 
 // 1. build and pack
 execFileSync(process.execPath, [join(REPO, 'scripts/build.ts')], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
+// The build takes minutes on a loaded machine; a temp folder cleaned meanwhile (seen once in CI:
+// ENOENT writing the first tarball) is made again rather than failing the check.
+mkdirSync(project, { recursive: true });
+mkdirSync(tarballs, { recursive: true });
 const packages = workspacePackages().filter((p) => !p.json.private);
 const packed = JSON.parse(
   run('npm pack', 'npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', tarballs, ...packages.flatMap((p) => ['-w', p.json.name])], { cwd: REPO, env: { ...cleanEnv } }),
