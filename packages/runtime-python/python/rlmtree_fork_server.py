@@ -3,13 +3,12 @@ a fresh REPL per connection, each serving the protocol over its socket. Started 
 runtime (packages/runtime-python/src/fork-server.ts) as `python3 -u rlmtree_fork_server.py SOCKET [PRE_IMPORTS as a JSON list]`.
 """
 
-import io
 import json
 import os
 import sys
 
 import rlmtree_prelude
-from rlmtree_prelude import _LineChannel, _RawOutput, serve_channel
+from rlmtree_prelude import _LineChannel, serve_channel
 
 rlmtree_prelude.internal_file(__file__)
 
@@ -21,13 +20,7 @@ class SocketChannel(_LineChannel):
         self.conn = conn
         self.inp = conn.makefile("r", encoding="utf-8", newline="\n")
         self.out = conn.makefile("w", encoding="utf-8", newline="\n")
-        devnull = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(devnull, 0)
-        os.close(devnull)
-        self.raw = _RawOutput(20000)
-        sys.stdout = io.TextIOWrapper(os.fdopen(1, "wb", closefd=False), encoding="utf-8", line_buffering=True)
-        sys.stderr = io.TextIOWrapper(os.fdopen(2, "wb", closefd=False), encoding="utf-8", line_buffering=True)
-        sys.stdin = io.TextIOWrapper(os.fdopen(0, "rb", closefd=False), encoding="utf-8")
+        self.capture_agent_fds()
 
 
 def _pre_import(modules):

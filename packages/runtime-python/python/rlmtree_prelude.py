@@ -703,6 +703,18 @@ class _LineChannel:
             if line.strip():  # blank lines carry no message
                 return json.loads(line)
 
+    def capture_agent_fds(self):
+        """Points the agent's fd 0 at /dev/null and fds 1 and 2 at an in-process capture pipe
+        (`_RawOutput`), and rebinds sys.stdin/stdout/stderr to them, so nothing the agent reads or
+        writes touches the channel."""
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.close(devnull)
+        self.raw = _RawOutput(20000)
+        sys.stdout = io.TextIOWrapper(os.fdopen(1, "wb", closefd=False), encoding="utf-8", line_buffering=True)
+        sys.stderr = io.TextIOWrapper(os.fdopen(2, "wb", closefd=False), encoding="utf-8", line_buffering=True)
+        sys.stdin = io.TextIOWrapper(os.fdopen(0, "rb", closefd=False), encoding="utf-8")
+
     def call(self, call_id, name, args):
         self.send({"type": "call", "id": call_id, "name": name, "args": args})
         while True:
@@ -722,13 +734,7 @@ class StdioChannel(_LineChannel):
     def __init__(self):
         self.out = os.fdopen(os.dup(1), "w", encoding="utf-8", newline="\n")
         self.inp = os.fdopen(os.dup(0), "r", encoding="utf-8", newline="\n")
-        devnull = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(devnull, 0)
-        os.close(devnull)
-        self.raw = _RawOutput(20000)
-        sys.stdout = io.TextIOWrapper(os.fdopen(1, "wb", closefd=False), encoding="utf-8", line_buffering=True)
-        sys.stderr = io.TextIOWrapper(os.fdopen(2, "wb", closefd=False), encoding="utf-8", line_buffering=True)
-        sys.stdin = io.TextIOWrapper(os.fdopen(0, "rb", closefd=False), encoding="utf-8")
+        self.capture_agent_fds()
 
 
 def serve_stdio():
