@@ -104,7 +104,31 @@ done("\\n".join(f"({a}, {b})" for a, b in pairs))`,
   );
 }
 
+/**
+ * S-NIAH with no sub-calls (the RLM paper's "RLM (no sub-calls)" ablation, `maxSubCalls` 0): the
+ * needle is found by a regex over CONTEXT in code. The other tasks need a sub-model to label text,
+ * so they have no such reply and end with a structured `llm_error`.
+ */
+function needleSolveInCode(query: string): string {
+  const p = parseNeedleQuery(query);
+  if (!p) throw new LLMError('script', `s-niah policy: not an S-NIAH question: ${query.slice(0, 80)}`);
+  return block(
+    'There are no sub-calls in this run, so I will search the text for the sentence with code.',
+    `import re
+key = ${JSON.stringify(p.key)}
+found = sorted(set(re.findall(r"magic numbers? for " + re.escape(key) + r" is:? (\\d{7})(?!\\d)", CONTEXT)))
+print("candidates:", found)
+done(found[0] if len(found) == 1 else ("NOT FOUND" if not found else " or ".join(found)))`,
+  );
+}
+
 const SOLVERS: Record<string, (query: string) => string> = { 's-niah': needleSolve, oolong: oolongSolve, 'oolong-pairs': pairsSolve };
+const CODE_ONLY_SOLVERS: Record<string, (query: string) => string> = { 's-niah': needleSolveInCode };
+
+/** True when the agent's system prompt says the run has no sub-calls (`maxSubCalls` 0). */
+function noSubCalls(messages: readonly { role: string; content: string }[]): boolean {
+  return messages.some((m) => m.role === 'system' && m.content.includes('There are no sub-calls in this run'));
+}
 
 /**
  * The scripted root model of `task`: turn 0 looks, turn 1 solves.
@@ -116,6 +140,11 @@ export function rootPolicy(task: string): ScriptFunction {
   if (!solve) throw new Error(`no scripted policy for task ${JSON.stringify(task)} (have: ${Object.keys(SOLVERS).join(', ')})`);
   return (request, { turn }) => {
     if (turn === 0) return LOOK;
+    if (turn === 1 && noSubCalls(request.messages)) {
+      const inCode = CODE_ONLY_SOLVERS[task];
+      if (!inCode) throw new LLMError('script', `${task} policy: this task needs sub-calls to label text and the run has none (the no-sub-calls ablation)`);
+      return inCode(queryOf(request.messages));
+    }
     if (turn === 1) return solve(queryOf(request.messages));
     throw new LLMError('script', `${task} policy: the solving cell did not finish the run; the script has no turn ${turn}`);
   };
