@@ -50,7 +50,7 @@ describe('limit flags', () => {
   it('--json turns a usage error into one JSON object on stdout', async () => {
     const r = await cli(['run', ...FIRST_ARGS.run!, '--max-iterations', '0', '--json']);
     expect(r.code).toBe(2);
-    expect(JSON.parse(r.stdout)).toEqual({ answer: null, error: { kind: 'usage', message: expect.stringContaining("'--max-iterations <n>' argument '0' is invalid") }, usage: null, steps: null, agents: null, runId: null, trace: null, exitCode: 2 });
+    expect(JSON.parse(r.stdout)).toEqual({ answer: null, error: { kind: 'usage', message: expect.stringContaining("'--max-iterations <n>' argument '0' is invalid") }, usage: null, steps: null, agents: null, runId: null, trace: null, exitCode: 2, summary: null });
   });
 });
 
