@@ -77,6 +77,16 @@ export class SubprocessRuntime implements Runtime {
       interrupt: () => void child.kill('SIGINT'),
       kill: () => killGroup(child),
     };
+    // A REPL that exits on its own (a clean shutdown at close, a crash) leaves what its code forked
+    // in its group: sweep the group then too, not only when the host kills it.
+    child.once('exit', () => {
+      if (child.pid === undefined || process.platform === 'win32') return;
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // no process left in the group
+      }
+    });
     const started = StartedProcess.start(child, control);
     started.catch(() => child.kill('SIGKILL'));
     return started;
