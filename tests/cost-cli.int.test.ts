@@ -28,6 +28,17 @@ describe('cost flags on rlmtree run', () => {
     expect(report.summary.subCalls).toEqual({ sent: 5, cacheHits: 0, refused: 15 });
   });
 
+  it.each([
+    [['--max-sub-calls-per-agent', '4'], { sent: 4, refused: 16 }],
+    [['--max-sub-call-chars', '5'], { sent: 0, refused: 20 }],
+    [['--max-sub-call-tokens', '12'], { sent: 2, refused: 18 }],
+  ])('%j caps the sub-calls sent before they are sent', async (flags, expected) => {
+    const { code, report } = await run(...flags, '--no-cache');
+    expect(code).toBe(0);
+    expect(report.answer).toMatchObject(expected);
+    expect(report.summary.subCalls).toMatchObject(expected);
+  });
+
   it('the in-run cache answers repeats for free and uncounted; --no-cache sends them all', async () => {
     const cached = await run('--max-sub-calls', '5');
     // Two distinct prompts are sent; the other eighteen are cache hits, which the budget does not count.
