@@ -6,21 +6,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { HostCallHandler } from '@rlmtree/core';
 import { SubprocessRuntime } from '@rlmtree/runtime-python';
+import { isAlive } from './helpers/processes.ts';
 
 const NO_HOST: HostCallHandler = async (call) => {
   throw new Error(`unexpected host call ${call.name}`);
 };
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 const started: number[] = [];
 afterAll(() => {
-  for (const pid of started) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  for (const pid of started) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
 });
 
 describe.each([{ fork: true }, { fork: false }])('agent-forked processes (fork server: $fork)', ({ fork }) => {
@@ -32,13 +25,13 @@ describe.each([{ fork: true }, { fork: false }])('agent-forked processes (fork s
     expect(r.status).toBe('ok');
     const pids = r.output.trim().split(/\s+/).map(Number);
     started.push(...pids);
-    expect(pids.every(alive)).toBe(true);
+    expect(pids.every(isAlive)).toBe(true);
     await repl.close();
     await runtime.close();
     const deadline = Date.now() + 5000;
-    while (pids.some(alive) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
+    while (pids.some(isAlive) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
     // Zombies of a killed group are reaped by pid 1; `kill -0` fails once they are gone.
-    expect(pids.filter(alive)).toEqual([]);
+    expect(pids.filter(isAlive)).toEqual([]);
   });
 
   it('a REPL that exits while a process it forked holds its pipes is reported crashed at once, not at the timeout', async () => {

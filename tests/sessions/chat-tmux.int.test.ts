@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTrace, replay } from '@rlmtree/core';
 import { BIN, ROOT } from '../helpers/cli.ts';
 import { needs, skipNote } from '../helpers/parts.ts';
+import { isAlive } from '../helpers/processes.ts';
 
 const missing = needs('tmux');
 describe.skipIf(missing)(`chat-tmux${skipNote(missing)}`, () => {
@@ -40,14 +41,6 @@ describe.skipIf(missing)(`chat-tmux${skipNote(missing)}`, () => {
     return kids.flatMap((k) => [k, ...descendants(k)]);
   }
 
-  const alive = (pid: number) => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
 
   let dir: string;
   beforeAll(async () => {
@@ -90,7 +83,7 @@ describe.skipIf(missing)(`chat-tmux${skipNote(missing)}`, () => {
 
       tmux('send-keys', '-t', NAME, 'C-c');
       await waitFor((t) => t.includes('CHAT-EXIT=0'), 'the chat to exit', 10_000);
-      const left = [...seen, ...descendants(shell)].filter((p) => p !== shell && alive(p) && !/sleep/.test(execFileSync('ps', ['-o', 'comm=', '-p', String(p)], { encoding: 'utf8' })));
+      const left = [...seen, ...descendants(shell)].filter((p) => p !== shell && isAlive(p) && !/sleep/.test(execFileSync('ps', ['-o', 'comm=', '-p', String(p)], { encoding: 'utf8' })));
       expect(left).toEqual([]);
 
       // The trace holds the two answered turns and nothing of the cancelled one.
