@@ -93,7 +93,7 @@ export class Fleet {
 
   /**
    * Until `done()` holds: every `everyMs` (±25 %), SIGKILL a worker that holds runs (its pid is in
-   * `busy()`) and has been taking runs for at least `minLifeMs` (default `everyMs`: a worker that
+   * `busy()`) and took its first run at least `minLifeMs` ago (default `everyMs`: a worker that
    * starts slower than the kill rate would otherwise never advance anything), and restart it in its
    * slot; at most `maxKills`. Resolves when done.
    */
@@ -104,7 +104,9 @@ export class Fleet {
     const readyAt = new Map<number, number>();
     let next = gap();
     while (!(await options.done())) {
-      for (const p of this.procs) if (p && !readyAt.has(p.pid!) && this.log(p.pid!).includes('taking runs')) readyAt.set(p.pid!, Date.now());
+      // Life counts from the worker's first run taken (not its start): a worker that picks up a
+      // handed-over run late must still get time to advance it, or the drill livelocks on it.
+      for (const p of this.procs) if (p && !readyAt.has(p.pid!) && / taken at step /.test(this.log(p.pid!))) readyAt.set(p.pid!, Date.now());
       if (Date.now() >= next && this.kills.length < (options.maxKills ?? Infinity)) {
         const busy = new Set(await options.busy());
         const old = (pid: number) => Date.now() - (readyAt.get(pid) ?? Infinity) >= minLife;
