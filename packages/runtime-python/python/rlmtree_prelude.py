@@ -257,6 +257,11 @@ def _format_error(exc):
     te = traceback.TracebackException.from_exception(exc)
     te.stack = traceback.StackSummary.from_list([f for f in te.stack if os.path.abspath(f.filename) not in _PRELUDE_FILES])
     lines = list(te.format())
+    # Imported (by the fork server, Jupyter), the prelude's classes would print as
+    # "rlmtree_prelude.ToolError"; agent code knows them by their bare names.
+    prefix = __name__ + "."
+    if __name__ != "__main__":
+        lines = [line[len(prefix):] if line.startswith(prefix) else line for line in lines]
     if len(lines) == 1:
         text = lines[0]
     else:
