@@ -6,6 +6,7 @@ import { fromAISDK, type AISDKLanguageModel } from '@rlmtree/ai-sdk';
 import { RLM } from '@rlmtree/core';
 import { SubprocessRuntime } from '@rlmtree/runtime-python';
 
+/** The main job's question over Tiny Shakespeare (its answer is checked against an independent count). */
 export const QUESTION = 'Which speaker has the most speeches in this text, and how many?';
 
 /** Answers the Tiny Shakespeare question with `model` as the root agent's (and every child's) model. */

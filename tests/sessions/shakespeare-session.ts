@@ -10,6 +10,7 @@ import { expect } from 'vitest';
 import { ScriptedLLM, Session, type CompletionRequest, type Runtime } from '@rlmtree/core';
 import { countSpeeches } from '../speakers.ts';
 
+/** Path of the Tiny Shakespeare text (1.1 MB, UTF-8) the three-turn session reads. */
 export const CORPUS = join(import.meta.dirname, '../../examples/data/tinyshakespeare.txt');
 const block = (code: string) => '```repl\n' + code + '\n```';
 

@@ -7,6 +7,7 @@ declare const engine: Engine;
 declare const rlm: RLM;
 const Speaker = z.object({ speaker: z.string(), speeches: z.number() });
 
+/** Never run: compiled only, so `tsc` reports each marked misuse of a typed answer (and nothing else). */
 export async function misuse(): Promise<void> {
   const answer = resultOf(await engine.run('q', 'ctx', { result: Speaker }));
   const name: string = answer.speaker;

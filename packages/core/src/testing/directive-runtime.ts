@@ -14,6 +14,7 @@ export interface Directive {
   del: string[];
   end: 'ok' | 'done' | 'error';
 }
+/** fast-check generator of cells for the fake REPL: a `Directive` as JSON code, or null for a reply with no code block. */
 export const directive: fc.Arbitrary<Directive | null> = fc.option(
   fc.record({
     out: fc.oneof(fc.string({ unit: 'binary', maxLength: 20 }), fc.string({ maxLength: 3 }).map((s) => `${s}!`.repeat(40))),
