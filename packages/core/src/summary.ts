@@ -122,6 +122,36 @@ function promptCount(args: Json): number {
   return 0;
 }
 
+/** Sub-call prompts sent and tokens spent, per agent id and for the whole tree, as the state records them. */
+export interface SubCallTotals {
+  /** Prompts sent to the sub-model by each agent (cache hits and refusals not counted). */
+  sentByAgent: Map<string, number>;
+  /** Prompts sent by the whole tree. */
+  sent: number;
+  /** Tokens (input + output) the tree's sub-calls spent. */
+  tokens: number;
+}
+
+/** Counts the tree's recorded sub-calls: one pass over every agent's calls. Pure. */
+export function subCallTotals(state: RunState): SubCallTotals {
+  const sentByAgent = new Map<string, number>();
+  let sent = 0;
+  let tokens = 0;
+  for (const n of Object.values(state.nodes)) {
+    let mine = 0;
+    for (const cell of n.cells) {
+      for (const call of cell.calls) {
+        if (!isSubCall(call)) continue;
+        mine += subCallCountsOf(call).sent;
+        tokens += call.usage ? call.usage.inputTokens + call.usage.outputTokens : 0;
+      }
+    }
+    sentByAgent.set(n.id, mine);
+    sent += mine;
+  }
+  return { sentByAgent, sent, tokens };
+}
+
 /**
  * Sub-call budgets left for `node` after what the state records (null: that budget is not set),
  * or undefined when no budget is set or sub-calls are off (`maxSubCalls` 0). Cost: one pass over
@@ -130,20 +160,10 @@ function promptCount(args: Json): number {
 export function subCallBudgetLeft(state: RunState, node: AgentNode): { tree: number | null; agent: number | null; tokens: number | null } | undefined {
   const l = state.limits;
   if (l.maxSubCalls === 0 || ![l.maxSubCalls, l.maxSubCallsPerAgent, l.maxSubCallTokens].some((v) => v != null)) return undefined;
-  let sent = 0;
-  let tokens = 0;
-  for (const n of Object.values(state.nodes)) {
-    for (const cell of n.cells) {
-      for (const call of cell.calls) {
-        if (!isSubCall(call)) continue;
-        sent += subCallCountsOf(call).sent;
-        tokens += call.usage ? call.usage.inputTokens + call.usage.outputTokens : 0;
-      }
-    }
-  }
+  const t = subCallTotals(state);
   return {
-    tree: l.maxSubCalls != null ? Math.max(0, l.maxSubCalls - sent) : null,
-    agent: l.maxSubCallsPerAgent != null ? Math.max(0, l.maxSubCallsPerAgent - agentSubCalls(node).sent) : null,
-    tokens: l.maxSubCallTokens != null ? Math.max(0, l.maxSubCallTokens - tokens) : null,
+    tree: l.maxSubCalls != null ? Math.max(0, l.maxSubCalls - t.sent) : null,
+    agent: l.maxSubCallsPerAgent != null ? Math.max(0, l.maxSubCallsPerAgent - (t.sentByAgent.get(node.id) ?? 0)) : null,
+    tokens: l.maxSubCallTokens != null ? Math.max(0, l.maxSubCallTokens - t.tokens) : null,
   };
 }

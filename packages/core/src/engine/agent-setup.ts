@@ -4,8 +4,8 @@
  * binding), so a live REPL and a rebuilt one hold the same names before the same cells.
  *
  * - The official RLM's names: `context` (an alias of `CONTEXT`), `FINAL(value)` and
- *   `FINAL_VAR(name)` (finish like `done`), `SHOW_VARS()`; `llm_query(prompt, max_tokens=...)`
- *   accepted (the prelude's own `llm_query` takes it when it can; until then it is not sent).
+ *   `FINAL_VAR(name)` (finish like `done`), `SHOW_VARS()`. (`llm_query(prompt, max_tokens=...)`
+ *   is the prelude's own signature.)
  * - A folder context's paths: `PATHS`, and each document of `CONTEXT` a `str` with `.path`.
  * - `tool()` tools: their real `def`s (signature, defaults, docstring), calling the prelude's
  *   host-call function for the tool by keyword, optional arguments left at `None` not sent.
@@ -51,19 +51,6 @@ if _rlmtree_setup["paths"] is not None:
     PATHS = list(_rlmtree_setup["paths"])
     CONTEXT = [Document(text, path) for text, path in zip(CONTEXT, PATHS)]
 context = CONTEXT
-
-def _rlmtree_accepts_max_tokens(fn):
-    import inspect
-    try:
-        return "max_tokens" in inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        return False
-
-if not _rlmtree_accepts_max_tokens(llm_query):
-    _rlmtree_llm_query = llm_query
-    def llm_query(prompt, *args, max_tokens=None, **kwargs):
-        """Ask a sub-model one question; returns its reply (str). max_tokens caps the reply where the host supports it."""
-        return _rlmtree_llm_query(prompt, *args, **kwargs)
 
 _rlmtree_raw_tools = {t["name"]: globals()[t["name"]] for t in _rlmtree_setup["tools"] if t["name"] in globals()}
 

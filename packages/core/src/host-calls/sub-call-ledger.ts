@@ -18,36 +18,29 @@
  */
 import { estimateTokens } from '../llm/scripted.ts';
 import type { AgentNode, Limits, RunState, Usage } from '../schema/state.ts';
-import { isSubCall, subCallCountsOf } from '../summary.ts';
+import { subCallTotals } from '../summary.ts';
+import { totalUsage } from '../limits.ts';
 
-function tokensOf(u: Usage | undefined): number {
-  return u ? u.inputTokens + u.outputTokens : 0;
+function totalTokens(u: Usage): number {
+  return u.inputTokens + u.outputTokens;
 }
 
 /** The tree's sub-call counts at the start of a step, and what this step's cells have drawn since. */
 export class SubCallLedger {
-  private treeSent = 0;
-  private subCallTokens = 0;
-  private treeTokens = 0;
-  private readonly agentSent = new Map<string, number>();
+  private treeSent: number;
+  private subCallTokens: number;
+  private treeTokens: number;
+  private readonly agentSent: Map<string, number>;
   private readonly limits: Limits;
 
   /** @param state the run at the start of the step (its recorded sub-calls and usage are counted). */
   constructor(state: RunState) {
     this.limits = state.limits;
-    for (const node of Object.values(state.nodes)) {
-      let sent = 0;
-      for (const cell of node.cells) {
-        for (const call of cell.calls) {
-          if (!isSubCall(call)) continue;
-          sent += subCallCountsOf(call).sent;
-          this.subCallTokens += tokensOf(call.usage);
-        }
-      }
-      this.treeSent += sent;
-      this.agentSent.set(node.id, sent);
-      this.treeTokens += tokensOf(node.usage);
-    }
+    const totals = subCallTotals(state);
+    this.treeSent = totals.sent;
+    this.subCallTokens = totals.tokens;
+    this.agentSent = totals.sentByAgent;
+    this.treeTokens = totalTokens(totalUsage(state));
   }
 
   /**
@@ -97,7 +90,7 @@ export class SubCallLedger {
   /** Settles an admitted prompt: its estimate is replaced by what the reply really spent. */
   settle(prompt: string, usage: Usage): void {
     const estimate = estimateTokens(prompt);
-    this.subCallTokens += tokensOf(usage) - estimate;
-    this.treeTokens += tokensOf(usage) - estimate;
+    this.subCallTokens += totalTokens(usage) - estimate;
+    this.treeTokens += totalTokens(usage) - estimate;
   }
 }
