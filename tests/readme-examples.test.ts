@@ -7,7 +7,7 @@
  * fake servers (OPENAI_BASE_URL, ANTHROPIC_BASE_URL), so examples written for real models run too.
  * (The consumer check runs the `ts` ones again from a project that installed the packed packages.)
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,10 +50,32 @@ function run(e: Example, dir: string, index: number): Promise<{ code: number; ou
   const file = join(dir, `example-${index}.${e.lang === 'ts' ? 'ts' : 'sh'}`);
   writeFileSync(file, e.lang === 'ts' ? e.code : `set -e\n${e.code}`);
   const [cmd, args] = e.lang === 'ts' ? [process.execPath, [file]] : ['bash', [file]];
+  if (e.flags.includes('server')) return runServer(cmd, args, dir, env);
   return new Promise((resolve) => {
     execFile(cmd, args, { cwd: dir, env, timeout: 120_000, maxBuffer: 32 << 20 }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` });
     });
+  });
+}
+
+/**
+ * A `server` example: passes (code 0) when it printed a line and still runs 3 s after start; then
+ * its whole process group is stopped, so no server outlives the test (or holds its port).
+ */
+function runServer(cmd: string, args: string[], dir: string, env: NodeJS.ProcessEnv): Promise<{ code: number; out: string }> {
+  const child = spawn(cmd, args, { cwd: dir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d));
+  child.stderr.on('data', (d: Buffer) => (out += d));
+  return new Promise((resolve) => {
+    let exited: number | null = null;
+    child.on('exit', (code) => (exited = code ?? 1));
+    setTimeout(() => {
+      const running = exited === null;
+      if (running) process.kill(-child.pid!, 'SIGTERM');
+      const code = running && out.trim() ? 0 : (exited ?? 1) || 1;
+      resolve({ code, out: running ? out : `${out}\n(exited with ${exited} before 3 s)` });
+    }, 3000);
   });
 }
 
