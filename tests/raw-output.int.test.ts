@@ -7,16 +7,18 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { HostCallHandler, Runtime } from '@rlmtree/core';
 import { DockerRuntime, SubprocessRuntime } from '@rlmtree/runtime-python';
+import { needs, skipNote } from './helpers/parts.ts';
 
 const NO_HOST: HostCallHandler = async (call) => {
   throw new Error(`unexpected host call ${call.name}`);
 };
-const runtimes: [string, () => Runtime][] = [
-  ['subprocess (stdio)', () => new SubprocessRuntime({ fork: false, poolSize: 0 })],
-  ['docker', () => new DockerRuntime({ poolSize: 0 })],
+const noDocker = needs('docker');
+const runtimes: [string, () => Runtime, string | undefined][] = [
+  ['subprocess (stdio)', () => new SubprocessRuntime({ fork: false, poolSize: 0 }), undefined],
+  ['docker', () => new DockerRuntime({ poolSize: 0 }), noDocker],
 ];
 
-describe.each(runtimes)('raw fd output on %s', (_name, make) => {
+for (const [name, make, missing] of runtimes) describe.skipIf(missing)(`raw fd output on ${name}${skipNote(missing)}`, () => {
   const runtime = make();
   afterAll(() => runtime.close());
 

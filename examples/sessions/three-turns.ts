@@ -25,7 +25,8 @@ console.log(session.turns.length, fork.turns.length);     // 3 2
 const controller = new AbortController();
 setTimeout(() => controller.abort(), 500);
 await session.send('never mind', { signal: controller.signal }).catch((err) => console.log(err.name)); // TurnCancelledError
-console.log(session.turns.length);                          // 3: the cancelled turn left nothing behind
+// The cancelled turn left nothing behind:
+console.log(session.turns.length);                          // 3
 
 await fork.close();
 await session.close();
