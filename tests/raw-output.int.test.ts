@@ -4,7 +4,7 @@
  * server (stdio transport) and on Docker (on main before, Docker put about 1 MiB of a 200 MB
  * os.write into later cells with a wrong stated length).
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostCallHandler, Runtime } from '@rlmtree/core';
 import { DockerRuntime, SubprocessRuntime } from '@rlmtree/runtime-python';
 import { needs, skipNote } from './helpers/parts.ts';
@@ -19,8 +19,11 @@ const runtimes: [string, () => Runtime, string | undefined][] = [
 ];
 
 for (const [name, make, missing] of runtimes) describe.skipIf(missing)(`raw fd output on ${name}${skipNote(missing)}`, () => {
-  const runtime = make();
-  afterAll(() => runtime.close());
+  let runtime: Runtime;
+  beforeAll(() => {
+    runtime = make();
+  });
+  afterAll(() => runtime?.close());
 
   it('is capped head + tail with its true length, and nothing spills into the next cell', async () => {
     const repl = await runtime.open({ agentId: 'root', context: '', tools: [], maxOutputChars: 2000 });
