@@ -29,6 +29,31 @@ describe('fromAISDK', () => {
     expect(model.doGenerateCalls[0]!.temperature).toBe(0);
   });
 
+  it('passes a responseFormat as the AI SDK responseFormat {type: "json", schema, name}', async () => {
+    const model = new MockLanguageModelV4({ doGenerate: generated('{"n": 2}') });
+    const schema = { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] };
+    const reply = await fromAISDK(model).complete({ messages, responseFormat: { type: 'json_schema', name: 'count', schema, strict: false } });
+    expect(reply.text).toBe('{"n": 2}');
+    expect(model.doGenerateCalls[0]!.responseFormat).toEqual({ type: 'json', schema, name: 'count' });
+    await fromAISDK(model).complete({ messages });
+    expect(model.doGenerateCalls[1]!.responseFormat).toBeUndefined();
+  });
+
+  it('rejects with kind "unsupported", not plain text, when the provider warns it ignores the response format', async () => {
+    const warnings = [{ type: 'unsupported' as const, feature: 'responseFormat', details: 'JSON schema is only supported with structuredOutputs' }];
+    const model = new MockLanguageModelV4({ doGenerate: { ...generated('some prose'), warnings } });
+    const format = { type: 'json_schema' as const, name: 'count', schema: { type: 'object' }, strict: false };
+    const err = await fromAISDK(model, { retryDelayMs: 1 }).complete({ messages, responseFormat: format }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LLMError);
+    expect(err).toMatchObject({ kind: 'unsupported' });
+    expect((err as Error).message).toBe('ai-sdk:mock-provider/mock-model-id: the model does not support a JSON schema response format (JSON schema is only supported with structuredOutputs)');
+    expect(model.doGenerateCalls).toHaveLength(1);
+    const streamed = new MockLanguageModelV4({ doStream: { stream: convertArrayToReadableStream([{ type: 'stream-start', warnings }, { type: 'text-delta', id: 't', delta: 'prose' }, { type: 'finish', finishReason: finish, usage }]) } });
+    await expect(fromAISDK(streamed).complete({ messages, responseFormat: format, onToken: () => {} })).rejects.toMatchObject({ kind: 'unsupported' });
+    // Without a response format the same warning is not a failure.
+    expect((await fromAISDK(model).complete({ messages })).text).toBe('some prose');
+  });
+
   it('streams through doStream when the request has onToken', async () => {
     const model = new MockLanguageModelV4({
       doStream: {

@@ -5,7 +5,7 @@
  * model, the sub-model or both of an RLM.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { LanguageModelV2, LanguageModelV3, LanguageModelV4, LanguageModelV4CallOptions, LanguageModelV4StreamPart, SharedV4ProviderOptions } from '@ai-sdk/provider';
+import type { JSONSchema7, LanguageModelV2, LanguageModelV3, LanguageModelV4, LanguageModelV4CallOptions, LanguageModelV4StreamPart, SharedV4ProviderOptions } from '@ai-sdk/provider';
 import { LLMError, prices as defaultPrices, type Completion, type CompletionRequest, type LLMClient, type PriceTable } from '@rlmtree/core';
 import { isRetryable, toLLMError } from './errors.ts';
 import { toPrompt } from './prompt.ts';
@@ -35,9 +35,11 @@ export interface FromAISDKOptions {
 /**
  * Wraps an AI SDK model as an `LLMClient`. Streams (`doStream`) when the request has `onToken`,
  * else calls `doGenerate`. Usage is the provider's (input, output, cache reads and writes), priced
- * by `prices`.
+ * by `prices`. A request's `responseFormat` is passed as `responseFormat: {type: "json", schema,
+ * name}`; a provider that warns it does not support it makes the call reject with `unsupported`.
  * @returns a client whose `complete` rejects with `LLMError`: `http` (a provider status, after
- * retries), `timeout`, `aborted`, `malformed` (no text, a response that does not parse), `other`.
+ * retries), `timeout`, `aborted`, `malformed` (no text, a response that does not parse),
+ * `unsupported` (a response format the model ignores; not retried), `other`.
  */
 export function fromAISDK(model: AISDKLanguageModel, options: FromAISDKOptions = {}): LLMClient {
   const name = options.name ?? `ai-sdk:${model.provider}/${model.modelId}`;
@@ -53,11 +55,22 @@ export function fromAISDK(model: AISDKLanguageModel, options: FromAISDKOptions =
     ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
     ...(options.providerOptions ? { providerOptions: options.providerOptions } : {}),
     ...(request.signal ? { abortSignal: request.signal } : {}),
+    ...(request.responseFormat ? { responseFormat: { type: 'json' as const, schema: request.responseFormat.schema as JSONSchema7, name: request.responseFormat.name } } : {}),
   });
+
+  /** A structured request whose provider warned that it ignores `responseFormat`: say so rather than return plain text. */
+  const refuseIgnoredFormat = (request: CompletionRequest, warnings: unknown): void => {
+    if (!request.responseFormat || !Array.isArray(warnings)) return;
+    const ignored = (warnings as { type?: string; feature?: string; setting?: string; details?: string }[]).find(
+      (w) => (w.type === 'unsupported' && w.feature === 'responseFormat') || (w.type === 'unsupported-setting' && w.setting === 'responseFormat'),
+    );
+    if (ignored) throw new LLMError('unsupported', `${name}: the model does not support a JSON schema response format${ignored.details ? ` (${ignored.details})` : ''}`);
+  };
 
   const once = async (request: CompletionRequest): Promise<Completion> => {
     if (!request.onToken) {
       const result = await v4.doGenerate(callOptions(request));
+      refuseIgnoredFormat(request, result.warnings);
       const text = result.content.flatMap((part) => (part.type === 'text' ? [part.text] : [])).join('');
       if (!text) throw new LLMError('malformed', `${name}: the reply has no text`);
       return { text, usage: usageFrom(result.usage, model.modelId, prices), model: result.response?.modelId ?? model.modelId };
@@ -71,7 +84,8 @@ export function fromAISDK(model: AISDKLanguageModel, options: FromAISDKOptions =
       const { done, value } = await reader.read();
       if (done) break;
       const part = value as LanguageModelV4StreamPart;
-      if (part.type === 'text-delta') {
+      if (part.type === 'stream-start') refuseIgnoredFormat(request, part.warnings);
+      else if (part.type === 'text-delta') {
         text += part.delta;
         request.onToken(part.delta);
       } else if (part.type === 'finish') usage = part.usage;

@@ -35,6 +35,14 @@ const conversation = [
 const conversationTail = conversation.slice(1);
 
 describe('AnthropicClient request', () => {
+  it('sends a responseFormat as output_config.format json_schema (structured outputs), and none without one', async () => {
+    const schema = { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'], additionalProperties: false };
+    await client().complete({ messages: [{ role: 'user', content: 'count' }], responseFormat: { type: 'json_schema', name: 'count', schema, strict: true } });
+    await client().complete({ messages: [{ role: 'user', content: 'plain' }] });
+    expect(server.requests[0]!.body.output_config).toEqual({ format: { type: 'json_schema', schema } });
+    expect(server.requests[1]!.body).not.toHaveProperty('output_config');
+  });
+
   it('splits the system prompt out, sets max_tokens and marks the stable prefix for caching', async () => {
     const reply = await client({ maxTokens: 1234 }).complete({ messages: conversation });
     expect(reply.text).toBe('claude says: output: 42');

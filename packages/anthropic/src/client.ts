@@ -61,7 +61,9 @@ export function toAnthropicMessages(messages: readonly ChatMessage[], caching: b
 }
 
 /**
- * A Claude model through the Messages API. Streams when the request has `onToken`. Rejects with
+ * A Claude model through the Messages API. Streams when the request has `onToken`. A request's
+ * `responseFormat` is sent as `output_config: {format: {type: "json_schema", schema}}` (structured
+ * outputs; a model without them answers HTTP 400, an `http` error). Rejects with
  * `LLMError`: `http` (status after retries), `timeout`, `aborted`, `malformed` (no text in the
  * reply, a body that is not JSON), `other` (connection).
  */
@@ -99,6 +101,8 @@ export class AnthropicClient implements LLMClient {
       ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
       ...toAnthropicMessages(request.messages, this.options.promptCaching ?? true),
       ...(this.options.thinkingBudgetTokens ? { thinking: { type: 'enabled', budget_tokens: this.options.thinkingBudgetTokens } } : {}),
+      // Structured outputs (https://platform.claude.com/docs/en/build-with-claude/structured-outputs).
+      ...(request.responseFormat ? { output_config: { format: { type: 'json_schema', schema: request.responseFormat.schema } } } : {}),
     };
     const options = request.signal ? { signal: request.signal } : {};
     try {

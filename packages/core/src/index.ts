@@ -30,6 +30,7 @@ export { checkBound, RestoreDivergedError } from './integrity/fingerprint.ts';
 export { childId, idSegment } from './schema/ids.ts';
 export { LLMError, DEFAULT_MODEL_TIMEOUT_MS, zeroUsage, addUsage, type LLMClient, type CompletionRequest, type Completion } from './llm/client.ts';
 export { causeChain } from './llm/error-cause.ts';
+export { jsonSchemaFormat, compileJsonSchema, checkJsonValue, parseJsonReply, strictCompatible, JsonSchemaError, type ResponseFormat, type JsonSchemaObject, type SchemaViolation } from './llm/response-format.ts';
 export { PriceTable, prices, DEFAULT_PRICES, type ModelPrice } from './llm/pricing.ts';
 export { ScriptedLLM, parseScript, ScriptFileSchema, estimateTokens, type Script, type ScriptRule, type ScriptFunction, type ScriptedLLMOptions, type MatchOn } from './llm/scripted.ts';
 export { RLM, answerOf, conversationToTask, type RLMOptions, type RLMRun, type RLMRunOptions } from './rlm.ts';

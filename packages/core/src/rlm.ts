@@ -4,6 +4,7 @@
  * usage, so anything written against `LLMClient` can take an RLM, and an RLM can be the model of
  * another RLM.
  */
+import { z } from 'zod';
 import { Engine, type EngineOptions, type RunOptions } from './engine/engine.ts';
 import type { EngineListener } from './engine/events.ts';
 import { totalUsage } from './limits.ts';
@@ -115,18 +116,33 @@ export class RLM implements LLMClient {
   /**
    * Runs a tree over the conversation (see `conversationToTask`) and returns the root's answer.
    * Usage is the whole tree's. With `request.result` the answer is checked against that schema
-   * (wrong shapes are refused back to the model) and the text is the value as JSON.
-   * @throws LLMError when the root ends without an answer (a limit, a model failure).
+   * (wrong shapes are refused back to the model) and the text is the value as JSON; a
+   * `request.responseFormat` (e.g. an RLM as the sub-model of `llm_query(prompt, schema=...)`)
+   * becomes that result schema, and the text is always JSON then (a string answer quoted).
+   * @throws LLMError when the root ends without an answer (a limit, a model failure), or
+   *   (`unsupported`) when the response format's JSON Schema has no zod equivalent.
    */
   async complete(request: CompletionRequest): Promise<Completion> {
     if (this.options.session) return this.completeInSession(request);
     const { query, context } = conversationToTask(request.messages);
+    const result = this.resultSchemaOf(request);
     const { answer, state } = await this.run(query, context, {
       ...(request.signal ? { signal: request.signal } : {}),
-      ...(request.result ? { result: request.result } : {}),
+      ...(result ? { result } : {}),
     });
-    request.onToken?.(answer);
-    return { text: answer, usage: totalUsage(state), model: this.name };
+    const text = request.responseFormat ? JSON.stringify(resultOf(state)) : answer;
+    request.onToken?.(text);
+    return { text, usage: totalUsage(state), model: this.name };
+  }
+
+  /** The typed result a request asks for: its zod `result`, else its `responseFormat`'s JSON Schema as zod. */
+  private resultSchemaOf(request: CompletionRequest): z.ZodType | undefined {
+    if (request.result || !request.responseFormat) return request.result;
+    try {
+      return z.fromJSONSchema(request.responseFormat.schema as Parameters<typeof z.fromJSONSchema>[0]);
+    } catch (err) {
+      throw new LLMError('unsupported', `${this.name}: the response format's JSON Schema cannot be checked as a typed result: ${(err as Error).message}`);
+    }
   }
 
   /** The session of session mode (null before the first `complete` or after `close`). */
@@ -151,15 +167,17 @@ export class RLM implements LLMClient {
       this.current?.session ??
       Session.create({ ...this.options, ...(compaction ? { compaction } : {}) });
     const task = next ?? conversationToTask(request.messages);
+    const result = this.resultSchemaOf(request);
     try {
       const turn = await session.send(task.query, {
         ...(task.context !== null ? { context: task.context } : {}),
         ...(request.signal ? { signal: request.signal } : {}),
-        ...(request.result ? { result: request.result } : {}),
+        ...(result ? { result } : {}),
       });
-      this.current = { session, conversation: [...request.messages, { role: 'assistant', content: turn.answer }] };
-      request.onToken?.(turn.answer);
-      return { text: turn.answer, usage: turn.usage, model: this.name };
+      const text = request.responseFormat ? JSON.stringify(turn.result) : turn.answer;
+      this.current = { session, conversation: [...request.messages, { role: 'assistant', content: text }] };
+      request.onToken?.(text);
+      return { text, usage: turn.usage, model: this.name };
     } catch (err) {
       if (err instanceof TurnFailedError) {
         this.current = { session, conversation: [...request.messages] };

@@ -60,6 +60,14 @@ describe('OpenAIClient request', () => {
     expect(server.requests[0]!.body).toMatchObject({ max_completion_tokens: 7, temperature: 0.2 });
   });
 
+  it('sends a responseFormat as response_format json_schema (name, schema, strict), and none without one', async () => {
+    const schema = { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'], additionalProperties: false };
+    await client().complete({ messages: [{ role: 'user', content: 'count' }], responseFormat: { type: 'json_schema', name: 'count', schema, strict: true } });
+    await client().complete({ messages: [{ role: 'user', content: 'plain' }] });
+    expect(server.requests[0]!.body.response_format).toEqual({ type: 'json_schema', json_schema: { name: 'count', schema, strict: true } });
+    expect(server.requests[1]!.body).not.toHaveProperty('response_format');
+  });
+
   it('takes the key from the option or OPENAI_API_KEY, and the base URL from OPENAI_BASE_URL', async () => {
     await client({ apiKey: 'sk-option' }).complete({ messages: [{ role: 'user', content: 'a' }] });
     expect(server.requests[0]!.headers.authorization).toBe('Bearer sk-option');

@@ -33,6 +33,9 @@ export interface OpenAIClientOptions {
 
 /**
  * A chat model behind an OpenAI-compatible endpoint. Streams when the request has `onToken`.
+ * A request's `responseFormat` is sent as `response_format: {type: "json_schema", json_schema:
+ * {name, schema, strict}}` (a server without structured outputs answers HTTP 400, an `http` error).
+ * A refusal (`message.refusal`) is a `malformed` error naming it.
  * Rejects with `LLMError`: `http` (status after retries), `timeout`, `aborted`, `malformed`
  * (no choices, empty or non-text content, a body that is not JSON), `other` (connection).
  */
@@ -70,6 +73,10 @@ export class OpenAIClient implements LLMClient {
       ...(this.options.reasoningEffort ? { reasoning_effort: this.options.reasoningEffort } : {}),
       ...(request.maxTokens ?? this.options.maxCompletionTokens ? { max_completion_tokens: request.maxTokens ?? this.options.maxCompletionTokens } : {}),
       ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+      // Structured outputs (https://platform.openai.com/docs/guides/structured-outputs).
+      ...(request.responseFormat
+        ? { response_format: { type: 'json_schema', json_schema: { name: request.responseFormat.name, schema: request.responseFormat.schema, strict: request.responseFormat.strict } } }
+        : {}),
     };
     const signal = request.signal;
     try {
@@ -78,6 +85,8 @@ export class OpenAIClient implements LLMClient {
       const choice = res?.choices?.[0];
       if (!choice) throw new LLMError('malformed', `${where}: the response has no choices`);
       const text = choice.message?.content;
+      const refusal = (choice.message as { refusal?: string | null } | undefined)?.refusal;
+      if (refusal) throw new LLMError('malformed', `${where}: the model refused: ${refusal}`);
       if (typeof text !== 'string' || text.length === 0) {
         throw new LLMError('malformed', `${where}: the reply is empty (finish_reason ${choice.finish_reason ?? 'none'})`);
       }

@@ -6,7 +6,7 @@
  * Binds to 127.0.0.1 only.
  */
 import type { ServerResponse } from 'node:http';
-import { estimateTokens, type ChatMessage, type LLMClient } from '@rlmtree/core';
+import { estimateTokens, type ChatMessage, type LLMClient, type ResponseFormat } from '@rlmtree/core';
 import { sendFault, sendJson, startFakeHttp, type FakeFault, type RecordedRequest } from '@rlmtree/core/testing';
 
 /** Anthropic's error body for a status (`rate_limit_error` for 429, `overloaded_error` for 529). */
@@ -68,9 +68,15 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions): Promise
       ...(system ? [{ role: 'system' as const, content: system }] : []),
       ...body.messages.map((m: { role: 'user' | 'assistant'; content: unknown }) => ({ role: m.role, content: textOf(m.content) })),
     ];
+    // Structured outputs: `output_config.format` is handed to the reply client as its responseFormat.
+    const format = (body.output_config as { format?: { type?: string; schema?: unknown } } | undefined)?.format;
+    if (format && (format.type !== 'json_schema' || typeof format.schema !== 'object' || format.schema === null)) {
+      return sendJson(res, 400, { type: 'error', error: { type: 'invalid_request_error', message: 'output_config.format: a {type: "json_schema", schema} object is required' } });
+    }
+    const responseFormat: ResponseFormat | undefined = format ? { type: 'json_schema', name: 'response', schema: format.schema as Record<string, unknown>, strict: true } : undefined;
     let text: string;
     try {
-      text = (await options.reply.complete({ messages, model: body.model })).text;
+      text = (await options.reply.complete({ messages, model: body.model, ...(responseFormat ? { responseFormat } : {}) })).text;
     } catch (err) {
       return sendJson(res, 500, { type: 'error', error: { type: 'api_error', message: (err as Error).message } });
     }

@@ -1,15 +1,16 @@
 /**
- * `llm_query_batched(prompts, model=None, max_tokens=None, temperature=None) -> list[str]`: many
+ * `llm_query_batched(prompts, model=None, max_tokens=None, temperature=None, schema=None) -> list`: many
  * sub-calls at once (bounded by `subCallConcurrency`); one failure does not fail the batch: its
  * place holds a `SubCallError`. Prompts a budget refused raise `SubCallBudgetError` after the rest
- * answered, with every answer on its `.results` (see the prelude).
+ * answered, with every answer on its `.results` (see the prelude). With `schema` each reply is
+ * checked on its own: a reply that fails holds a `SubCallError` in its place, the rest their values.
  */
 import { z } from 'zod';
 import { addUsage, zeroUsage } from '../llm/client.ts';
 import { HostAnswerSchema, type HostAnswer, type Json } from '../schema/state.ts';
 import { defineHostCall } from './module.ts';
 import { recordedSubCall, subCallMarks, subCalls, usageOf } from './sub-call.ts';
-import { recordParams, SubCallParamsSchema } from './llm-query.ts';
+import { isStructured, recordParams, SubCallParamsSchema, withSchema } from './llm-query.ts';
 
 /** Arguments of `llm_query_batched`. */
 export const LlmQueryBatchedArgsSchema = z.object({ prompts: z.array(z.string()), ...SubCallParamsSchema });
@@ -27,7 +28,7 @@ export const llmQueryBatchedHostCall = defineHostCall({
     return { answer: { ok: true, value: results.map((r) => r.answer as Json) }, usage, ...subCallMarks(results) };
   },
   record: (args) => recordParams(args),
-  identity: (recorded) => ({ prompts: (recorded as { prompts?: Json }).prompts ?? null }),
+  identity: (recorded) => withSchema(recorded, { prompts: (recorded as { prompts?: Json }).prompts ?? null }),
   subCalls(call) {
     if (!call.answer?.ok) return [];
     const answers = call.answer.value as HostAnswer[];
@@ -37,7 +38,7 @@ export const llmQueryBatchedHostCall = defineHostCall({
       const answer = answers[j] ?? { ok: false, error: 'no recorded answer' };
       // A prompt a budget refused never reached the model.
       if (!answer.ok && answer.kind === 'budget') return [];
-      return [recordedSubCall(p, answer, j === 0 ? usageOf(call) : zeroUsage())];
+      return [recordedSubCall(p, answer, j === 0 ? usageOf(call) : zeroUsage(), isStructured(call.args))];
     });
   },
 });

@@ -1,13 +1,30 @@
-/** `llm_query(prompt, model=None, max_tokens=None, temperature=None) -> str`: one sub-call, answered by the sub-model. */
+/**
+ * `llm_query(prompt, model=None, max_tokens=None, temperature=None, schema=None) -> str`: one
+ * sub-call, answered by the sub-model. With `schema` (a JSON Schema) the answer is the reply parsed
+ * as JSON and checked against it (see `sub-call.ts`).
+ */
 import { z } from 'zod';
-import type { Json } from '../schema/state.ts';
+import { compileJsonSchema, type JsonSchemaObject } from '../llm/response-format.ts';
+import { JsonSchema, type Json } from '../schema/state.ts';
 import { defineHostCall } from './module.ts';
 import { recordedSubCall, subCall, subCallMarks, usageOf } from './sub-call.ts';
 
 /**
+ * `schema=`: a JSON Schema object that ajv compiles (checked against its draft's meta-schema), so
+ * a bad schema is refused before anything is sent, naming where it is wrong.
+ */
+export const SubCallSchemaArgSchema = z.record(z.string(), JsonSchema).superRefine((schema, ctx) => {
+  try {
+    compileJsonSchema(schema);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+}) as unknown as z.ZodType<JsonSchemaObject>;
+
+/**
  * Per-call parameters every sub-call takes (`llm_query(prompt, model=None, max_tokens=None,
- * temperature=None)`), validated here so a bad value raises `HostCallArgumentError` in Python.
- * Absent in records made before they existed.
+ * temperature=None, schema=None)`), validated here so a bad value raises `HostCallArgumentError`
+ * in Python. Absent in records made before they existed.
  */
 export const SubCallParamsSchema = {
   model: z.string().nullable().default(null),
@@ -15,28 +32,46 @@ export const SubCallParamsSchema = {
   max_tokens: z.number().int().positive().nullable().optional(),
   /** Sampling temperature, 0 to 2 (the widest provider range; Anthropic allows up to 1). */
   temperature: z.number().min(0).max(2).nullable().optional(),
+  /** Structured sub-call: the reply must be JSON matching this JSON Schema; the answer is the parsed value. */
+  schema: SubCallSchemaArgSchema.nullable().optional(),
 };
 
 /** Arguments of `llm_query`. */
 export const LlmQueryArgsSchema = z.object({ prompt: z.string(), ...SubCallParamsSchema });
 
-/** `llm_query`: the reply text; a failure raises `LLMError`, a budget refusal `SubCallBudgetError`. */
+/**
+ * `llm_query`: the reply text (with `schema`: the parsed JSON value); a failure raises `LLMError`,
+ * a budget refusal `SubCallBudgetError`, a reply that is not JSON or fails the schema `SubCallSchemaError`.
+ */
 export const llmQueryHostCall = defineHostCall({
   name: 'llm_query',
   description: 'one sub-call: the reply text to a prompt',
   args: LlmQueryArgsSchema,
-  answer: z.string(),
+  answer: JsonSchema,
   async handle(args, ctx) {
     const outcome = await subCall(ctx, args.prompt, args);
     return { answer: outcome.answer, usage: outcome.usage, ...subCallMarks([outcome]) };
   },
   record: (args) => recordParams(args),
-  identity: (recorded) => ({ prompt: (recorded as { prompt?: Json }).prompt ?? null }),
-  subCalls: (call) => (call.answer && !call.refused ? [recordedSubCall(String((call.args as { prompt?: Json }).prompt ?? ''), call.answer, usageOf(call))] : []),
+  identity: (recorded) => withSchema(recorded, { prompt: (recorded as { prompt?: Json }).prompt ?? null }),
+  subCalls: (call) => (call.answer && !call.refused ? [recordedSubCall(String((call.args as { prompt?: Json }).prompt ?? ''), call.answer, usageOf(call), isStructured(call.args))] : []),
 });
 
+/** True when recorded sub-call arguments carry a `schema` (a structured sub-call). */
+export function isStructured(recorded: Json): boolean {
+  return typeof recorded === 'object' && recorded !== null && !Array.isArray(recorded) && recorded.schema != null;
+}
+
+/**
+ * A sub-call's identity with its schema added when it has one: the schema is decided by the code,
+ * so a rebuilt REPL asking for another shape diverges; records without one compare as before.
+ */
+export function withSchema(recorded: Json, identity: Record<string, Json>): Json {
+  return isStructured(recorded) ? { ...identity, schema: (recorded as { schema: Json }).schema } : identity;
+}
+
 /** The arguments as recorded: unset per-call parameters left out, so records stay as they were before them. */
-export function recordParams<T extends { max_tokens?: number | null | undefined; temperature?: number | null | undefined }>(args: T): Json {
-  const { max_tokens, temperature, ...rest } = args;
-  return { ...rest, ...(max_tokens != null ? { max_tokens } : {}), ...(temperature != null ? { temperature } : {}) } as Json;
+export function recordParams<T extends { max_tokens?: number | null | undefined; temperature?: number | null | undefined; schema?: JsonSchemaObject | null | undefined }>(args: T): Json {
+  const { max_tokens, temperature, schema, ...rest } = args;
+  return { ...rest, ...(max_tokens != null ? { max_tokens } : {}), ...(temperature != null ? { temperature } : {}), ...(schema != null ? { schema: schema as Json } : {}) } as Json;
 }

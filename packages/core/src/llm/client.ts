@@ -6,6 +6,7 @@
  */
 import type { z } from 'zod';
 import type { ChatMessage, Usage } from '../schema/state.ts';
+import type { ResponseFormat } from './response-format.ts';
 
 /** One request to a model. */
 export interface CompletionRequest {
@@ -34,6 +35,18 @@ export interface CompletionRequest {
    * text; clients without structured output ignore it, so callers still validate the text.
    */
   result?: z.ZodType;
+  /**
+   * Structured output: the reply text must be one JSON value matching `responseFormat.schema` (a
+   * JSON Schema), e.g. `llm_query(prompt, schema=...)`. Clients pass it to the provider its own
+   * way: `OpenAIClient` as `response_format: {type: "json_schema", json_schema: {name, schema,
+   * strict}}`, `AnthropicClient` as `output_config: {format: {type: "json_schema", schema}}`,
+   * `fromAISDK` as `responseFormat: {type: "json", schema, name}`, an `RLM` as its root's typed
+   * result, `ScriptedLLM` by handing the request to its script. A client that cannot constrain its
+   * output rejects with `LLMError` kind `unsupported` rather than send plain text; the caller
+   * (the sub-call host) still validates the reply text, so a client written before this field,
+   * which ignores it, is caught there.
+   */
+  responseFormat?: ResponseFormat;
 }
 
 /** A model's reply. */
@@ -71,13 +84,14 @@ export const DEFAULT_MODEL_TIMEOUT_MS = 120_000;
 /**
  * A model call failed. `kind` says how: `http` (a provider status), `timeout`, `aborted`,
  * `malformed` (a reply that is empty or not in the expected shape), `script` (a ScriptedLLM
- * had no reply), `replay` (a ReplayLLM had no recorded reply), `other`. Its message names the
+ * had no reply), `replay` (a ReplayLLM had no recorded reply), `unsupported` (the request asks
+ * for something the client or its model cannot do, e.g. a `responseFormat`), `other`. Its message names the
  * client and model (e.g. `openai:gpt-5: HTTP 429 ...`): it is shown to the parent agent, or raised
  * in Python for a sub-call, as is.
  */
 export class LLMError extends Error {
   /** How the call failed. */
-  readonly kind: 'http' | 'timeout' | 'aborted' | 'malformed' | 'script' | 'replay' | 'other';
+  readonly kind: 'http' | 'timeout' | 'aborted' | 'malformed' | 'script' | 'replay' | 'unsupported' | 'other';
   /** The provider's HTTP status when there was one. */
   readonly status: number | undefined;
   /** @param message what went wrong, naming the client and model. */

@@ -20,7 +20,11 @@ export interface ScriptRule {
   replies: string[];
 }
 
-/** A reply function: gets the request and the turn (assistant messages so far). */
+/**
+ * A reply function: gets the request and the turn (assistant messages so far). The request is the
+ * one the caller made, so a structured sub-call's `responseFormat` (its JSON Schema) is there for
+ * the script to answer to; list and rule scripts answer as written, whatever it asks.
+ */
 export type ScriptFunction = (request: CompletionRequest, info: { turn: number; call: number }) => string | Promise<string>;
 
 /** What a ScriptedLLM is built from. */

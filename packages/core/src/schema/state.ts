@@ -103,7 +103,13 @@ export type AgentError = z.infer<typeof AgentErrorSchema>;
  */
 export const HostAnswerSchema = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(true), value: JsonSchema }),
-  z.object({ ok: z.literal(false), error: z.string(), kind: z.string().optional() }),
+  z.object({
+    ok: z.literal(false),
+    error: z.string(),
+    kind: z.string().optional(),
+    /** A structured sub-call (kind `schema`) whose reply failed its schema: the reply text as the model sent it. */
+    reply: z.string().optional(),
+  }),
 ]);
 /** What a host call returned to the REPL. */
 export type HostAnswer = z.infer<typeof HostAnswerSchema>;

@@ -1,12 +1,13 @@
 /**
  * A local HTTP server speaking OpenAI's chat-completions wire format, for tests, benchmarks and
  * offline demos: `POST /v1/chat/completions` (JSON and SSE streaming) and `GET /v1/models`.
- * Replies come from any `LLMClient` (typically a `ScriptedLLM`); faults (statuses, delays,
+ * Replies come from any `LLMClient` (typically a `ScriptedLLM`), which is handed a request's
+ * `response_format` json_schema as `responseFormat`; faults (statuses, delays,
  * malformed bodies) can be queued to exercise a client's failure handling. Not a sandbox: it
  * binds to 127.0.0.1 only.
  */
 import type { ServerResponse } from 'node:http';
-import { estimateTokens, type ChatMessage, type LLMClient } from '@rlmtree/core';
+import { estimateTokens, type ChatMessage, type LLMClient, type ResponseFormat } from '@rlmtree/core';
 import { sendFault, sendJson, startFakeHttp, type FakeFault, type RecordedRequest } from '@rlmtree/core/testing';
 
 export type { FakeFault, RecordedRequest } from '@rlmtree/core/testing';
@@ -70,9 +71,16 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions): Promise<FakeO
         role: m.role === 'developer' ? 'system' : m.role,
         content: typeof m.content === 'string' ? m.content : JSON.stringify(m.content),
       }));
+      // Structured outputs: the schema is handed to the reply client as the request's responseFormat.
+      const format = body.response_format as { type?: string; json_schema?: { name?: string; schema?: unknown; strict?: boolean } } | undefined;
+      if (format?.type === 'json_schema' && (typeof format.json_schema?.schema !== 'object' || !format.json_schema?.name)) {
+        return sendJson(res, 400, { error: { message: 'response_format.json_schema needs a name and a schema', type: 'invalid_request_error', param: 'response_format', code: null } });
+      }
+      const responseFormat: ResponseFormat | undefined =
+        format?.type === 'json_schema' ? { type: 'json_schema', name: format.json_schema!.name!, schema: format.json_schema!.schema as Record<string, unknown>, strict: format.json_schema!.strict ?? false } : undefined;
       let text: string;
       try {
-        text = (await options.reply.complete({ messages, model: body.model })).text;
+        text = (await options.reply.complete({ messages, model: body.model, ...(responseFormat ? { responseFormat } : {}) })).text;
       } catch (err) {
         return sendJson(res, 500, { error: { message: (err as Error).message, type: 'server_error', param: null, code: null } });
       }
