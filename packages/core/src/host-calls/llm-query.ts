@@ -54,7 +54,8 @@ export const llmQueryHostCall = defineHostCall({
   },
   record: (args) => recordParams(args),
   identity: (recorded) => withSchema(recorded, { prompt: (recorded as { prompt?: Json }).prompt ?? null }),
-  subCalls: (call) => (call.answer && !call.refused ? [recordedSubCall(String((call.args as { prompt?: Json }).prompt ?? ''), call.answer, usageOf(call), isStructured(call.args))] : []),
+  // A call refused by a budget or for its arguments never reached the model: no sub-call to answer.
+  subCalls: (call) => (call.answer && !call.refused && !(call.answer.ok === false && call.answer.kind === 'invalid_args') ? [recordedSubCall(String((call.args as { prompt?: Json }).prompt ?? ''), call.answer, usageOf(call), isStructured(call.args))] : []),
 });
 
 /** True when recorded sub-call arguments carry a `schema` (a structured sub-call). */

@@ -81,5 +81,7 @@ describe('structured sub-calls', () => {
     expect(llm.subCalls!({ ...ok, answer: { ok: true, value: 'a string' }, args: { prompt: 'p', schema: { type: 'string' } } })[0]!.answer).toEqual({ ok: true, text: '"a string"' });
     const failed: HostCall = { ...ok, answer: { ok: false, kind: 'schema', error: 'x: does not match', reply: '{"n": "1"}' } };
     expect(llm.subCalls!(failed)[0]!.answer).toEqual({ ok: true, text: '{"n": "1"}' });
+    // Refused for its arguments (a bad schema): it never reached the model, so ReplayLLM holds nothing for it.
+    expect(llm.subCalls!({ ...ok, answer: { ok: false, kind: 'invalid_args', error: 'llm_query(): schema: …' } })).toEqual([]);
   });
 });
