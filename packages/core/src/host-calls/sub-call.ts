@@ -55,10 +55,10 @@ function answerOf(ctx: HostCallContext, format: ResponseFormat | undefined, text
 }
 
 /** The cached reply to `prompt`, as an outcome, or null (no cache, a miss, or a cache that failed). */
-async function lookup(ctx: HostCallContext, prompt: string, params: SubCallParams): Promise<SubCallOutcome | null> {
+async function lookup(ctx: HostCallContext, prompt: string, params: SubCallParams, format: ResponseFormat | undefined): Promise<SubCallOutcome | null> {
   const hit = ctx.subCallCache ? await ctx.subCallCache.get(cacheKey(ctx, prompt, params)).catch(() => undefined) : undefined;
   if (!hit) return null;
-  const answer = answerOf(ctx, formatOf(params), hit.text);
+  const answer = answerOf(ctx, format, hit.text);
   // Only replies that passed are cached; one that fails now (a hand-edited cache) is a miss.
   return answer.ok ? { answer, usage: zeroUsage(), how: 'cached' } : null;
 }
@@ -70,8 +70,7 @@ function admit(ctx: HostCallContext, prompt: string): SubCallOutcome | null {
 }
 
 /** Sends an admitted prompt. Never throws: a model failure is an `{ ok: false }` answer with zero usage (the client's retries have run). */
-async function send(ctx: HostCallContext, prompt: string, params: SubCallParams): Promise<SubCallOutcome> {
-  const responseFormat = formatOf(params);
+async function send(ctx: HostCallContext, prompt: string, params: SubCallParams, responseFormat: ResponseFormat | undefined): Promise<SubCallOutcome> {
   const request: CompletionRequest = {
     messages: [{ role: 'user', content: prompt }],
     ...(params.model ? { model: params.model } : {}),
@@ -103,10 +102,12 @@ async function send(ctx: HostCallContext, prompt: string, params: SubCallParams)
  * Never throws.
  */
 export async function subCalls(ctx: HostCallContext, prompts: readonly string[], params: SubCallParams, concurrency: number): Promise<SubCallOutcome[]> {
-  const cached = await Promise.all(prompts.map((p) => lookup(ctx, p, params)));
+  // One response format for the whole call (its schema is compiled once, cached by ajv's key).
+  const format = formatOf(params);
+  const cached = await Promise.all(prompts.map((p) => lookup(ctx, p, params, format)));
   const decided = prompts.map((p, i) => cached[i] ?? admit(ctx, p));
   const limit = pLimit(Math.max(1, concurrency));
-  return Promise.all(prompts.map((p, i) => decided[i] ?? limit(() => send(ctx, p, params))));
+  return Promise.all(prompts.map((p, i) => decided[i] ?? limit(() => send(ctx, p, params, format))));
 }
 
 /** One sub-call (see `subCalls`). Never throws. */
