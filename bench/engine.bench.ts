@@ -1,5 +1,7 @@
 /**
- * Engine benchmark (issue 2). Run: `node bench/engine.bench.ts`.
+ * Engine benchmark (issues 2 and 18). Run: `node --conditions=@rlmtree/source bench/engine.bench.ts`
+ * (everything), `... --targets` (issue 18's engine and start-up targets only, about a minute),
+ * `... --cells` (the trivial cell only).
  *
  * 1. A root delegates N children (N = 10, 100, 500); each child runs two cells then done, with a
  *    ScriptedLLM answering instantly. Each configuration runs in its own process (so peak RSS is
@@ -7,8 +9,13 @@
  *    on the real subprocess runtime.
  * 2. The round trip of a trivial cell (`x = 1`) on the subprocess runtime, p50/p99, next to a
  *    bare JSON-lines echo over a pipe to python3, measured in the same run.
+ * 3. Issue 18 (`--targets`, `bench/lib/targets.ts`): in-memory engine CPU per transition at
+ *    N = 10 / 500 / 5,000, each in a fresh process; a one-agent step at 101 and 5,001 agents
+ *    (reducer alone and whole `Engine.step`), interleaved; the ways to make the next `nodes`
+ *    record measured side by side; CPU of `import '@rlmtree/core'` and `rlmtree --help` against
+ *    bare node, in fresh processes, interleaved.
  * Targets: engine overhead at N = 500 under 1 ms per agent transition; trivial cell within 3x of
- * the bare echo.
+ * the bare echo; issue 18's, printed with each row.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -16,6 +23,7 @@ import { Engine, ScriptedLLM, type RunState } from '@rlmtree/core';
 import { SubprocessRuntime } from '@rlmtree/runtime-python';
 import { FakeRuntime } from '@rlmtree/core/testing';
 import { cellRoundTrips, percentile } from './lib/cells.ts';
+import { cpuOne, targets } from './lib/targets.ts';
 
 const block = (code: string) => '```repl\n' + code + '\n```';
 
@@ -86,7 +94,12 @@ async function roundTrips(iterations: number): Promise<{ cell: number[]; echo: n
 async function main(): Promise<void> {
   const [flag, n, mode] = process.argv.slice(2);
   if (flag === '--one') return one(Number(n), mode as 'fake' | 'subprocess');
-  if (flag !== '--cells') await trees();
+  if (flag === '--cpu') return cpuOne(Number(n));
+  if (flag === '--targets') return targets(import.meta.filename);
+  if (flag !== '--cells') {
+    await trees();
+    await targets(import.meta.filename);
+  }
   await cells();
 }
 

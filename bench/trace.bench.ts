@@ -1,5 +1,6 @@
 /**
- * Trace benchmark (issue 3). Run: `node bench/trace.bench.ts` (about a minute, ~2 GB of RAM).
+ * Trace benchmark (issues 3 and 18). Run: `node --conditions=@rlmtree/source bench/trace.bench.ts`
+ * (about a minute, ~2 GB of RAM); `... --replay` runs only issue 18's replay target (below).
  *
  * A run over a 100 MB context (tinyshakespeare repeated) takes 1,000 steps: the root agent gets
  * 500 model replies (ScriptedLLM, instant) and runs 500 cells on the in-memory FakeRuntime, so
@@ -8,6 +9,10 @@
  * step; then reading + replaying the trace, and the heap held by all 1,001 replayed states.
  * Targets: trace size ~ context + events (not steps x context); replay of every state far
  * faster than the run; all states in an array far below steps x state size (structural sharing).
+ *
+ * Issue 18 (`--replay`, also run first by default): the synthetic 500 agents x 2,027 steps run
+ * (bench/viewer/synthetic-run.ts) written as a trace, then read and replayed: replay <= 0.3 s,
+ * beside the read, `rlmtree replay --step 1` on the file, and bare node, in the same run.
  */
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,9 +22,13 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Engine, readTrace, replay, ScriptedLLM, serializeState, TraceWriter, type RunState } from '@rlmtree/core';
 import { FakeRuntime } from '@rlmtree/core/testing';
+import { replayTarget } from './lib/replay-target.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
+
+await replayTarget();
+if (process.argv.includes('--replay')) process.exit(0);
 
 const STEPS = 1000;
 const CONTEXT_MB = 100;

@@ -7,6 +7,7 @@ export * from './schema/state.ts';
 export * from './schema/events.ts';
 export { reduce, reduceAll, newAgent, InvalidEventError } from './reduce.ts';
 export { plan, isFinished, type Effect } from './plan.ts';
+export { nodeOf, nodeCount, unfinishedNodes, allNodes } from './node-table.ts';
 export { waitResults, awaitedFinished } from './wait.ts';
 export { createRun, type CreateRunOptions } from './create.ts';
 export { DEFAULT_LIMITS, totalUsage, checkTreeLimits } from './limits.ts';

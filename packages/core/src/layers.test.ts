@@ -11,8 +11,8 @@ const ROOT = dirname(fileURLToPath(import.meta.url));
 
 /** Layers from the bottom; a path belongs to the layer of the longest prefix it starts with. */
 const LAYERS: [name: string, prefixes: string[]][] = [
-  ['schemas', ['schema/', 'util/', 'integrity/']],
-  ['reducer/plan', ['reduce.ts', 'plan.ts', 'limits.ts', 'wait.ts', 'create.ts', 'control.ts', 'summary.ts', 'prompts/', 'tree-text.ts', 'session/', 'tools/']],
+  ['schemas', ['schema/', 'util/', 'integrity/', 'node-table.ts']],
+  ['reducer/plan', ['reduce.ts', 'reduce-fold.ts', 'plan.ts', 'limits.ts', 'wait.ts', 'create.ts', 'control.ts', 'summary.ts', 'prompts/', 'tree-text.ts', 'session/', 'tools/']],
   ['interfaces', ['llm/', 'runtime/', 'result.ts', 'plugin.ts', 'session/compact.ts']],
   ['host calls', ['host-calls/']],
   ['engine', ['engine/']],

@@ -2,6 +2,7 @@
 import type { RunEvent } from './schema/events.ts';
 import type { Limits, RunState, Usage } from './schema/state.ts';
 import { addUsage, zeroUsage } from './schema/usage.ts';
+import { allNodes } from './node-table.ts';
 
 /**
  * Defaults: depth 2 (root, children, grandchildren), 20 model replies per agent, 120 s per cell,
@@ -24,7 +25,7 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
 /** Usage of the whole tree (every agent's own calls and sub-calls). Pure. */
 export function totalUsage(state: RunState): Usage {
   let sum = zeroUsage();
-  for (const node of Object.values(state.nodes)) sum = addUsage(sum, node.usage);
+  for (const node of allNodes(state)) sum = addUsage(sum, node.usage);
   return sum;
 }
 
@@ -34,6 +35,7 @@ export function totalUsage(state: RunState): Usage {
  */
 export function checkTreeLimits(state: RunState): RunEvent | null {
   const { limits } = state;
+  if (limits.maxTotalTokens === null && limits.maxCostUsd === null && limits.maxWallClockMs === null) return null;
   const usage = totalUsage(state);
   const fail = (kind: 'token_limit' | 'cost_limit' | 'wall_clock_limit', message: string): RunEvent => ({
     type: 'agent_failed',

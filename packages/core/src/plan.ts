@@ -4,6 +4,7 @@
  */
 import type { RunState } from './schema/state.ts';
 import { awaitedFinished } from './wait.ts';
+import { nodeOf, unfinishedNodes } from './node-table.ts';
 
 /** Work due for one agent in a step. */
 export type Effect =
@@ -11,12 +12,16 @@ export type Effect =
   | { kind: 'exec'; agentId: string }
   | { kind: 'wake'; agentId: string };
 
-/** The effects of the next step, sorted by agent id. Empty once the root has finished. Pure. */
+/**
+ * The effects of the next step, sorted by agent id. Empty once the root has finished. Pure. Cost:
+ * the unfinished agents (finished ones have no effects and are not visited).
+ */
 export function plan(state: RunState): Effect[] {
   if (isFinished(state)) return [];
   const effects: Effect[] = [];
-  for (const id of Object.keys(state.nodes).sort()) {
-    const node = state.nodes[id]!;
+  const unfinished = unfinishedNodes(state).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  for (const node of unfinished) {
+    const id = node.id;
     if (node.status === 'READY') effects.push({ kind: 'llm', agentId: id });
     else if (node.status === 'EXECUTING') effects.push({ kind: 'exec', agentId: id });
     else if (node.status === 'SUPERVISING' && awaitedFinished(state, node)) effects.push({ kind: 'wake', agentId: id });
@@ -26,5 +31,5 @@ export function plan(state: RunState): Effect[] {
 
 /** True once the root agent has finished. Pure. */
 export function isFinished(state: RunState): boolean {
-  return state.nodes[state.rootId]?.status === 'FINISHED';
+  return nodeOf(state, state.rootId)?.status === 'FINISHED';
 }

@@ -1,9 +1,13 @@
 /**
  * The reducer: `reduce(state, event) -> state`, pure and synchronous. It is the only code that
- * makes a new run state from an old one; states are immer-produced and frozen, so untouched
- * agents are shared between consecutive states.
+ * makes a new run state from an old one; states are frozen, and untouched agents are shared
+ * between consecutive states. The run's own fields go through one immer draft; the agents
+ * through a `NodesFold` (one draft per agent touched) over the state's `NodeTable`, so a step
+ * that changes k agents costs O(k log N), not a copy of the whole `nodes` record.
  */
-import { produce, type Draft } from 'immer';
+import { createDraft, finishDraft, type Draft } from 'immer';
+import { registerView, stateWithTable, tableOf } from './node-table.ts';
+import { NodesFold } from './reduce-fold.ts';
 import { addUsage, zeroUsage } from './schema/usage.ts';
 import { specFor } from './prompts/config.ts';
 import { promptSetFor } from './prompts/versions.ts';
@@ -27,14 +31,28 @@ export class InvalidEventError extends Error {
  * @throws InvalidEventError when the event names an unknown agent or one in the wrong status.
  */
 export function reduce(state: RunState, event: RunEvent): RunState {
-  return produce(state, (draft) => apply(draft, event));
+  return reduceAll(state, [event]);
 }
 
-/** Applies events in order. Pure. @throws InvalidEventError like `reduce`. */
+/**
+ * Applies events in order. Pure; returns `state` itself when nothing changed. Cost: the agents the
+ * events touch (each O(log N) to find and replace), not the tree's size.
+ * @throws InvalidEventError like `reduce`.
+ */
 export function reduceAll(state: RunState, events: readonly RunEvent[]): RunState {
-  return produce(state, (draft) => {
-    for (const event of events) apply(draft, event);
-  });
+  const base = tableOf(state);
+  const fold = new NodesFold(base);
+  // The run's fields, in the state's key order (read without touching the `nodes` getter), with
+  // the fold's view standing where `nodes` is.
+  const fields: Record<string, unknown> = {};
+  for (const key of Object.keys(state)) fields[key] = key === 'nodes' ? fold.view : state[key as keyof RunState];
+  const draft = createDraft(fields) as unknown as Draft<RunState>;
+  registerView(draft, { get: (id) => fold.peek(id), ids: () => fold.ids() });
+  for (const event of events) apply(draft, event);
+  const changes = fold.finish();
+  const out = finishDraft(draft as unknown as Record<string, unknown>);
+  if (out === fields && changes.size === 0) return state;
+  return stateWithTable(out, base.with(changes));
 }
 
 function apply(draft: Draft<RunState>, event: RunEvent): void {
@@ -179,7 +197,8 @@ function iterationLimit(draft: Draft<RunState>): AgentError {
  */
 function checkedWait(draft: Draft<RunState>, node: Draft<AgentNode>, cell: Draft<Cell>, outcome: CellOutcome): CellOutcome {
   if (outcome.status !== 'suspended') return outcome;
-  const bad = outcome.awaiting.find((handle) => !node.children.includes(parseTaskHandle(handle).agentId));
+  const children = new Set(node.children); // a wide fan-out waits for thousands: not a quadratic scan
+  const bad = outcome.awaiting.find((handle) => !children.has(parseTaskHandle(handle).agentId));
   if (bad === undefined) return outcome;
   const owner = draft.nodes[bad];
   const why =

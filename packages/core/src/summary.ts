@@ -5,6 +5,7 @@
  * a replayed trace or a checkpoint. The same object is printed by `rlmtree run --json` and sent
  * in `serve`'s usage extension.
  */
+import { allNodes } from './node-table.ts';
 import { totalUsage } from './limits.ts';
 import type { AgentError, AgentNode, HostCall, Json, RunState, Usage } from './schema/state.ts';
 
@@ -137,7 +138,7 @@ export function subCallTotals(state: RunState): SubCallTotals {
   const sentByAgent = new Map<string, number>();
   let sent = 0;
   let tokens = 0;
-  for (const n of Object.values(state.nodes)) {
+  for (const n of allNodes(state)) {
     let mine = 0;
     for (const cell of n.cells) {
       for (const call of cell.calls) {

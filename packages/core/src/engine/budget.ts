@@ -13,6 +13,7 @@ import { totalUsage } from '../limits.ts';
 import type { Effect } from '../plan.ts';
 import type { RunEvent } from '../schema/events.ts';
 import type { AgentNode, RunState } from '../schema/state.ts';
+import { nodeOf } from '../node-table.ts';
 
 /** Estimated input tokens of a request made of `node`'s messages (characters / 4, rounded up, per message). */
 export function estimateRequestTokens(node: Pick<AgentNode, 'messages'>): number {
@@ -32,7 +33,7 @@ export function refuseOverLimit(state: RunState, effects: readonly Effect[], cli
   let cost = used.costUsd;
   for (const effect of effects) {
     if (effect.kind !== 'llm') continue;
-    const node = state.nodes[effect.agentId]!;
+    const node = nodeOf(state, effect.agentId)!;
     const estimate = estimateRequestTokens(node);
     const model = modelOf(clientFor(node));
     const estCost = model ? prices.cost(model, { inputTokens: estimate, outputTokens: 0, cachedTokens: 0 }) : 0;

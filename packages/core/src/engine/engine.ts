@@ -28,6 +28,7 @@ import { attachTelemetry } from './telemetry.ts';
 import { isTool, toolAvailableAt } from '../tools/tool.ts';
 import { checkResult, recordResultSchema, RESULT_ERROR_TYPE, schemaFromRecord, type ResultOf, type ResultSchema, type TypedRunState } from '../result.ts';
 import { emitStepOutcome } from './step-events.ts';
+import { nodeCount, nodeOf, unfinishedNodes } from '../node-table.ts';
 
 /** Options of an `Engine`. */
 export interface EngineOptions {
@@ -202,7 +203,7 @@ export class Engine {
       return current;
     } finally {
       this.runSignal = outer;
-      const root = current.nodes[current.rootId];
+      const root = nodeOf(current, current.rootId);
       this.events.emit({
         type: 'run_finished',
         runId: current.runId,
@@ -212,7 +213,7 @@ export class Engine {
         error: root?.status === 'FINISHED' ? (root.error ?? null) : { kind: 'cancelled', message: 'the run stopped before its root finished' },
         durationMs: performance.now() - started,
         usage: totalUsage(current),
-        agents: Object.keys(current.nodes).length,
+        agents: nodeCount(current),
       });
     }
   }
@@ -242,7 +243,7 @@ export class Engine {
   }
 
   private async runEffect(state: RunState, effect: Effect, ledger: SubCallLedger | undefined): Promise<RunEvent> {
-    const node = state.nodes[effect.agentId]!;
+    const node = nodeOf(state, effect.agentId)!;
     const at = { runId: state.runId, step: state.step, agentId: node.id };
     if (effect.kind === 'llm') {
       const client = this.clientFor(node);
@@ -400,7 +401,7 @@ export class Engine {
     const ran = new Set(events.flatMap((e) => (e.type === 'cell_ran' ? [e.agentId] : [])));
     const closing: Promise<void>[] = [];
     for (const [id, entry] of this.repls) {
-      const node = next.nodes[id];
+      const node = nodeOf(next, id);
       const nextTurn = next.session !== undefined && id === next.rootId;
       if (!node || (node.status === 'FINISHED' && !nextTurn) || !entry.repl.alive) {
         this.repls.delete(id);
@@ -413,7 +414,7 @@ export class Engine {
 
 /** The event that ends a tree in which no agent can advance (see `stepWithEvents`). */
 function stuckTree(state: RunState): RunEvent {
-  const waiting = Object.values(state.nodes)
+  const waiting = unfinishedNodes(state)
     .filter((n) => n.status === 'SUPERVISING')
     .map((n) => `${n.id} waits for ${n.awaiting.join(', ') || 'nothing'}`);
   const message = `step ${state.step}: no agent can advance but the root has not finished${waiting.length ? ` (${waiting.slice(0, 4).join('; ')})` : ''}`;

@@ -2,12 +2,14 @@
 import type { RunEvent } from '../schema/events.ts';
 import type { RunState } from '../schema/state.ts';
 import type { EngineEmitter } from './events.ts';
+import { nodeOf, unfinishedNodes } from '../node-table.ts';
 
 /**
  * Emits, in this order: `error` for each failed model call or agent (limits excluded), `delegated`
  * for each cell that spawned children, then for every agent FINISHED in `next` but not in `prev`
  * (by id) `limit_hit` when a hard limit ended it and `agent_finished`; and last `step_finished`.
- * Reads only; costs one pass over the agents, and nothing when no one listens.
+ * Reads only; costs one pass over the agents unfinished before the step, and nothing when no one
+ * listens (an agent can only become FINISHED from an unfinished one).
  */
 export function emitStepOutcome(emitter: EngineEmitter, prev: RunState, next: RunState, events: readonly RunEvent[]): void {
   const base = { runId: prev.runId, step: prev.step };
@@ -20,13 +22,16 @@ export function emitStepOutcome(emitter: EngineEmitter, prev: RunState, next: Ru
     }
   }
   if (emitter.has('agent_finished') || emitter.has('limit_hit')) {
-    for (const id of Object.keys(next.nodes).sort()) {
-      const node = next.nodes[id]!;
-      if (node.status !== 'FINISHED' || prev.nodes[id]?.status === 'FINISHED') continue;
+    const before = unfinishedNodes(prev).map((n) => n.id);
+    // Agents delegated during the step can finish in it too (a parent's end ends them).
+    for (const e of events) if (e.type === 'cell_ran') for (const c of e.delegated) before.push(c.id);
+    for (const id of before.sort()) {
+      const node = nodeOf(next, id);
+      if (!node || node.status !== 'FINISHED' || nodeOf(prev, id)?.status === 'FINISHED') continue;
       if (node.error?.kind.endsWith('_limit')) emitter.emit({ type: 'limit_hit', ...base, agentId: id, error: node.error });
       emitter.emit({ type: 'agent_finished', ...base, agentId: id, result: node.result, error: node.error, iteration: node.iteration, usage: node.usage });
     }
   }
   const durationMs = events.at(-1)?.type === 'step_ended' ? (events.at(-1) as { durationMs: number }).durationMs : 0;
-  emitter.emit({ type: 'step_finished', ...base, durationMs, finished: next.nodes[next.rootId]?.status === 'FINISHED' });
+  emitter.emit({ type: 'step_finished', ...base, durationMs, finished: nodeOf(next, next.rootId)?.status === 'FINISHED' });
 }

@@ -5,6 +5,7 @@
  * else it waits for the ones before it, in order (see `session/tasks.ts`). The answer is the
  * task's handle, `<child id>#<k>`, which `wait` takes.
  */
+import { nodeOf } from '../node-table.ts';
 import { z } from 'zod';
 import { ContextSchema, type Json } from '../schema/state.ts';
 import { parseTaskHandle, taskHandle } from '../session/tasks.ts';
@@ -31,7 +32,7 @@ export const askHostCall = defineHostCall({
       return { answer: { ok: false, error: `ask refused: ${JSON.stringify(handle)} is not a child of agent ${ctx.node.id}; ask takes a handle delegate() returned` } };
     }
     // The child's next turn: after its recorded turns (one, its delegation, when it has none) and this segment's earlier asks.
-    const child = ctx.state.nodes[agentId];
+    const child = nodeOf(ctx.state, agentId);
     const recorded = child?.turns?.length ?? 1;
     const earlier = ctx.cell.asked.filter((a) => a.agentId === agentId).length;
     const task = taskHandle(agentId, recorded + earlier);

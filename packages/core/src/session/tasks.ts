@@ -10,6 +10,7 @@ import type { AskSpec } from '../schema/events.ts';
 import type { AgentNode, Context, Json, RunState, Turn } from '../schema/state.ts';
 import { specFor } from '../prompts/config.ts';
 import { promptSetFor } from '../prompts/versions.ts';
+import { nodeOf } from '../node-table.ts';
 
 /** The handle of task `turn` of agent `agentId`. Pure. */
 export function taskHandle(agentId: string, turn: number): string {
@@ -18,6 +19,7 @@ export function taskHandle(agentId: string, turn: number): string {
 
 /** The agent and task a handle names (`root.w#2` → root.w, 2; `root.w` → root.w, 0). Pure. */
 export function parseTaskHandle(handle: string): { agentId: string; turn: number } {
+  if (!handle.includes('#')) return { agentId: handle, turn: 0 }; // the common case, without a regex
   const m = /^(.*)#(\d+)$/.exec(handle);
   return m ? { agentId: m[1]!, turn: Number(m[2]) } : { agentId: handle, turn: 0 };
 }
@@ -25,7 +27,7 @@ export function parseTaskHandle(handle: string): { agentId: string; turn: number
 /** True when the task a handle names has ended (with a result or a structured error). Pure. */
 export function taskFinished(state: RunState, handle: string): boolean {
   const { agentId, turn } = parseTaskHandle(handle);
-  const node = state.nodes[agentId];
+  const node = nodeOf(state, agentId);
   if (!node) return false;
   const task = node.turns?.[turn];
   if (!task) return turn === 0 && node.status === 'FINISHED';
@@ -35,7 +37,7 @@ export function taskFinished(state: RunState, handle: string): boolean {
 /** What a finished task gave: its result, or its structured error. Pure. */
 export function taskOutcome(state: RunState, handle: string): { result: Json } | { error: { kind: string; message: string } } {
   const { agentId, turn } = parseTaskHandle(handle);
-  const node = state.nodes[agentId];
+  const node = nodeOf(state, agentId);
   if (!node) return { error: { kind: 'runtime_error', message: `no agent ${agentId}` } };
   const task = node.turns?.[turn];
   const error = task ? task.error : node.error;

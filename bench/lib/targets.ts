@@ -1,0 +1,155 @@
+/**
+ * Issue 18's engine and start-up targets, measured by `bench/engine.bench.ts --targets` (see its
+ * file comment). Every ratio is taken inside this one run; the load average is printed beside.
+ */
+import { spawnSync, execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { produce } from 'immer';
+import { Engine, ScriptedLLM, reduceAll, type AgentNode, type RunState } from '@rlmtree/core';
+import { FakeRuntime } from '@rlmtree/core/testing';
+import { oneAgentStep, wideTree } from './wide-tree.ts';
+
+const block = (code: string) => '```repl\n' + code + '\n```';
+const REPO = join(import.meta.dirname, '../..');
+const load = () => loadavg().map((l) => l.toFixed(2)).join(' / ');
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** rlmkit 0.1.1's CPU per agent transition at N = 10, measured in issue 18's table (µs). */
+const RLMKIT_N10_US = 415;
+
+/**
+ * `--cpu N`, in a fresh process: a root delegates N children on the in-memory runtime, each child
+ * three model replies and three cells (ScriptedLLM, instant); prints the run's CPU (user + system,
+ * after imports) and transitions as one JSON line.
+ */
+export async function cpuOne(n: number): Promise<void> {
+  const llm = new ScriptedLLM({
+    rules: [
+      { match: '^Query: child', replies: [block('A'), block('B'), block('DONE 1')] },
+      { match: '^Query: ', replies: [block(`DELEGATE ${n}`)] },
+    ],
+  });
+  const engine = new Engine({ llm, runtime: new FakeRuntime(), concurrency: 8, tracer: false });
+  let transitions = 0;
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const final = await engine.run('root', 'context', {
+    limits: { maxDepth: 1 },
+    onStep: ({ events }) => {
+      transitions += events.filter((e) => e.type !== 'step_ended').length;
+    },
+  });
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(c0);
+  if (final.nodes.root!.status !== 'FINISHED') throw new Error('the run did not finish');
+  console.log(JSON.stringify({ n, transitions, steps: final.step, cpuUs: cpu.user + cpu.system, wallMs }));
+}
+
+/** Per-call µs of `fn`, `reps` calls, median of `rounds` (each round after a warm-up round). */
+async function perCall(fn: () => unknown, reps: number): Promise<number> {
+  const t0 = performance.now();
+  for (let i = 0; i < reps; i++) await fn();
+  return ((performance.now() - t0) * 1000) / reps;
+}
+
+/** Runs `fns` interleaved `rounds` times and returns each one's median µs per call. */
+async function interleaved(fns: (() => unknown)[], reps: number, rounds = 7): Promise<number[]> {
+  for (const fn of fns) await perCall(fn, reps); // warm-up
+  const samples = fns.map(() => [] as number[]);
+  for (let r = 0; r < rounds; r++) for (const [i, fn] of fns.entries()) samples[i]!.push(await perCall(fn, reps));
+  return samples.map(median);
+}
+
+/** Whole-process CPU (ms) of `node args`, from the preloaded `print-cpu.mjs`. */
+function processCpuMs(args: string[]): number {
+  const r = spawnSync(process.execPath, ['--import', join(import.meta.dirname, 'print-cpu.mjs'), ...args], { cwd: REPO, encoding: 'utf8' });
+  const m = /RLMTREE_CPU_US (\d+)/.exec(r.stderr);
+  if (r.status !== 0 || !m) throw new Error(`node ${args.join(' ')} failed (${r.status}): ${r.stderr.slice(-400)}`);
+  return Number(m[1]) / 1000;
+}
+
+type Row = [what: string, value: string, baseline: string, ratio: string, target: string];
+
+function printTable(title: string, rows: Row[]): void {
+  const head: Row = ['measure', 'value', 'baseline (same run)', 'ratio', 'target'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log(`\n${title}\n`);
+  console.log(line(head));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const r of rows) console.log(line(r));
+}
+
+const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+const us = (x: number) => `${x.toFixed(1)} µs`;
+
+/** Prints issue 18's engine and start-up tables. `bench` is engine.bench.ts (run with `--cpu N`). */
+export async function targets(bench: string): Promise<void> {
+  const before = load();
+  const rows: Row[] = [];
+
+  // 1. In-memory engine CPU per transition, a fresh process per N.
+  const cpu = (n: number) => {
+    const out = execFileSync(process.execPath, ['--conditions=@rlmtree/source', bench, '--cpu', String(n)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    return JSON.parse(out.trim().split('\n').at(-1)!) as { n: number; transitions: number; steps: number; cpuUs: number; wallMs: number };
+  };
+  const runs = [10, 500, 5000].map(cpu);
+  for (const r of runs) {
+    const per = r.cpuUs / r.transitions;
+    const target = r.n === 10 ? `<= rlmkit ${RLMKIT_N10_US} µs: ${verdict(per <= RLMKIT_N10_US)}` : r.n === 5000 ? `<= 50 µs: ${verdict(per <= 50)}` : '';
+    rows.push([`engine CPU / transition, N = ${r.n} (${r.transitions} transitions, ${r.steps} steps)`, us(per), r.n === 10 ? `rlmkit (issue 18) ${RLMKIT_N10_US} µs` : '', r.n === 10 ? `${(per / RLMKIT_N10_US).toFixed(2)}x` : '', target]);
+  }
+
+  // 2. One agent's step at 101 and 5,001 agents: the reducer alone, then the whole Engine.step.
+  const sizes = [101, 5001];
+  const trees = sizes.map((n) => wideTree(n));
+  const evs = trees.map((t) => oneAgentStep(t.runnable));
+  const reduced = await interleaved(trees.map((t, i) => () => reduceAll(t.state, evs[i]!)), 2000);
+  const llm = new ScriptedLLM(() => block('x = 1'));
+  const engine = new Engine({ llm, runtime: new FakeRuntime(), tracer: false });
+  for (const t of trees) {
+    const r = await engine.stepWithEvents(t.state);
+    if (r.events.length !== 2 || r.events[0]!.type !== 'llm_replied') throw new Error('the one-agent step did not step one agent');
+  }
+  const stepped = await interleaved(trees.map((t) => () => engine.stepWithEvents(t.state)), 1000);
+  rows.push([`one-agent step at 5,001 agents, reducer`, us(reduced[1]!), `at 101: ${us(reduced[0]!)}`, `${(reduced[1]! / reduced[0]!).toFixed(2)}x`, `<= 2x: ${verdict(reduced[1]! / reduced[0]! <= 2)}`]);
+  rows.push([`one-agent step at 5,001 agents, Engine.step`, us(stepped[1]!), `at 101: ${us(stepped[0]!)}`, `${(stepped[1]! / stepped[0]!).toFixed(2)}x`, `<= 2x: ${verdict(stepped[1]! / stepped[0]! <= 2)}`]);
+
+  // 3. Ways to make the next `nodes` record when one agent changes, on the same trees.
+  const designs: [string, (s: RunState, id: string, node: AgentNode) => unknown][] = [
+    ['immer produce over the record (before issue 18)', (s, id) => produce(s.nodes, (d) => void (d[id]!.iteration += 1))],
+    ['spread copy + Object.freeze (plain record by hand)', (s, id, node) => Object.freeze({ ...s.nodes, [id]: { ...node, iteration: node.iteration + 1 } })],
+  ];
+  const plain = trees.map((t) => Object.freeze({ ...t.state, nodes: Object.freeze({ ...t.state.nodes }) }) as RunState);
+  const designRows: Row[] = [];
+  for (const [name, fn] of designs) {
+    const [small, big] = await interleaved(plain.map((s, i) => () => fn(s, trees[i]!.runnable, s.nodes[trees[i]!.runnable]!)), 200);
+    designRows.push([name, us(big!), `at 101: ${us(small!)}`, `${(big! / small!).toFixed(2)}x`, '']);
+  }
+  designRows.push(['NodeTable (this design): the reducer step above', us(reduced[1]!), `at 101: ${us(reduced[0]!)}`, `${(reduced[1]! / reduced[0]!).toFixed(2)}x`, '']);
+
+  // 4. Start-up CPU, fresh processes, interleaved; min of 5.
+  const printCpu = "process.exitCode = 0";
+  const cases: [string, string[]][] = [
+    ['bare node', ['-e', printCpu]],
+    ["import '@rlmtree/core' (sources, type stripping)", ['--conditions=@rlmtree/source', '--input-type=module', '-e', "await import('@rlmtree/core')"]],
+  ];
+  const built = existsSync(join(REPO, 'packages/core/dist/index.js'));
+  if (built) cases.push(["import '@rlmtree/core' (built dist, what npm installs)", ['--input-type=module', '-e', "await import('@rlmtree/core')"]]);
+  cases.push(['rlmtree --help (repo bin: sources)', [join(REPO, 'packages/cli/bin/rlmtree.js'), '--help']]);
+  const samples = cases.map(() => [] as number[]);
+  for (let r = 0; r < 5; r++) for (const [i, [, args]] of cases.entries()) samples[i]!.push(processCpuMs(args));
+  const mins = samples.map((s) => Math.min(...s));
+  const startRows: Row[] = cases.map(([name], i) => {
+    const isImport = name.startsWith('import');
+    return [name, `${mins[i]!.toFixed(0)} ms (median ${median(samples[i]!).toFixed(0)})`, i === 0 ? '' : `bare node ${mins[0]!.toFixed(0)} ms`, i === 0 ? '1.00x' : `${(mins[i]! / mins[0]!).toFixed(2)}x`, isImport ? `<= 150 ms: ${verdict(mins[i]! <= 150)}` : ''];
+  });
+  if (!built) startRows.push(["import '@rlmtree/core' (built dist)", 'not built', 'run `npm run build` first', '', '']);
+
+  const after = load();
+  printTable(`Issue 18: engine (in-memory runtime, ScriptedLLM instant). Load average (1/5/15 min) before ${before}, after ${after}; Node ${process.version}`, rows);
+  printTable('Making the next `nodes` record when one agent of the tree changes (per step)', designRows);
+  printTable('Start-up: CPU of a whole fresh process (user + system), min of 5 interleaved runs', startRows);
+}
