@@ -8,12 +8,14 @@
  *    - a plain @jupyterlab/services KernelConnection through a stock jupyter-server;
  *    - JupyterRuntime with neither of its latency fixes (stock server, no quick ACK);
  *    - JupyterRuntime with the client-side fix only (quick ACK; what a remote server gets);
- *    - JupyterRuntime as shipped (quick ACK, and Nagle off in the local server it starts).
+ *    - JupyterRuntime as shipped (quick ACK, and Nagle off in the local server it starts);
+ *    - JupyterRuntime `direct` (no server: kernels started by the runtime, ZeroMQ to them).
  * 2. A root delegating 20 children (each child one cell that ends in done(), answered by a
  *    ScriptedLLM at once): wall time of the run with a warm pool of 20 kernels (started before
  *    the clock starts) against a cold one (pool 0: each child starts its kernel).
  */
 import { execFileSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { Engine, ScriptedLLM, type Runtime } from '@rlmtree/core';
 import { KernelManager, ServerConnection } from '@jupyterlab/services';
 import WebSocket from 'ws';
@@ -114,9 +116,12 @@ try {
 const shipped = new JupyterRuntime({ poolSize: 0 }); // no pool refill starting a kernel mid-measurement
 rows.push({ name: 'JupyterRuntime as shipped (local server, Nagle off, quick ACK)', s: await runtimeRoundTrip(shipped) });
 await shipped.close();
+const direct = new JupyterRuntime({ poolSize: 0, direct: true });
+rows.push({ name: 'JupyterRuntime direct (no server, ZeroMQ to the kernel)', s: await runtimeRoundTrip(direct) });
+await direct.close();
 
 const base = rows[0]!.s.p50;
-console.log(`\nTrivial cell round trip (x = 1), ${CELLS} cells after ${WARMUP} warm-up, same ipykernel, same run\n`);
+console.log(`\nTrivial cell round trip (x = 1), ${CELLS} cells after ${WARMUP} warm-up, same ipykernel, same run (load ${loadavg().map((l) => l.toFixed(2)).join(' ')})\n`);
 console.log(`| ${'client'.padEnd(62)} | p50 ms   | p99 ms   | p50 / jupyter_client |`);
 console.log(`|${'-'.repeat(64)}|----------|----------|----------------------|`);
 for (const r of rows) console.log(`| ${r.name.padEnd(62)} | ${fmt(r.s.p50)} | ${fmt(r.s.p99)} | ${(r.s.p50 / base).toFixed(2).padStart(20)} |`);
@@ -129,8 +134,18 @@ const cold = new JupyterRuntime({ poolSize: 0 });
 await cold.serverInfo(); // the server's start-up is not part of either figure
 const coldMs = await delegate20(cold);
 await cold.close();
+const directWarm = new JupyterRuntime({ poolSize: CHILDREN + 1, direct: true });
+await directWarm.ready();
+const directWarmMs = await delegate20(directWarm);
+await directWarm.close();
+const directCold = new JupyterRuntime({ poolSize: 0, direct: true });
+const directColdMs = await delegate20(directCold);
+await directCold.close();
 console.log(`\nA root delegating ${CHILDREN} children (one cell each), wall time of the run\n`);
 console.log('| pool                                  | ms        | ratio |');
 console.log('|---------------------------------------|-----------|-------|');
 console.log(`| warm (${CHILDREN + 1} kernels started beforehand)      | ${warmMs.toFixed(0).padStart(9)} |  1.00 |`);
 console.log(`| cold (pool 0: each child starts one)  | ${coldMs.toFixed(0).padStart(9)} | ${(coldMs / warmMs).toFixed(2).padStart(5)} |`);
+console.log(`| direct, warm                          | ${directWarmMs.toFixed(0).padStart(9)} | ${(directWarmMs / warmMs).toFixed(2).padStart(5)} |`);
+console.log(`| direct, cold                          | ${directColdMs.toFixed(0).padStart(9)} | ${(directColdMs / warmMs).toFixed(2).padStart(5)} |`);
+console.log(`(load ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);

@@ -31,10 +31,11 @@ export const builtins = definePlugin({
       },
     },
     {
-      // `jupyter` starts a local jupyter server; `jupyter=<url>` uses a running one, token from $JUPYTER_TOKEN (docs/jupyter.md).
+      // `jupyter` starts a local jupyter server; `jupyter=<url>` uses a running one, token from $JUPYTER_TOKEN;
+      // `jupyter=direct` starts the kernels itself, no server, ZeroMQ to each (docs/jupyter.md).
       name: 'jupyter',
-      description: 'jupyter[=<url>]: a kernel per agent on a local Jupyter server, or the one at <url> (token from $JUPYTER_TOKEN)',
-      create: async (url) => new (await import('@rlmtree/runtime-jupyter')).JupyterRuntime(url ? { url } : {}),
+      description: 'jupyter[=<url>]: a kernel per agent on a local Jupyter server, or the one at <url> (token from $JUPYTER_TOKEN); jupyter=direct: kernels started with no server, spoken to over ZeroMQ',
+      create: async (arg) => new (await import('@rlmtree/runtime-jupyter')).JupyterRuntime(arg === 'direct' ? { direct: true } : arg ? { url: arg } : {}),
     },
     {
       name: 'pyodide',

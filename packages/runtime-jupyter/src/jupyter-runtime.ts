@@ -2,14 +2,16 @@
  * The Jupyter runtime: each agent's REPL is its own Jupyter kernel (default `python3`, i.e.
  * ipykernel) running the rlmtree prelude. The server is either one this runtime starts on a
  * free loopback port (local mode) or an existing Jupyter Server, JupyterHub user server or
- * Enterprise Gateway given by URL and token (remote mode). A pool of kernels started ahead,
- * with the prelude loaded, hides kernel start-up (about 3 s) from delegation.
+ * Enterprise Gateway given by URL and token (remote mode); with `direct`, there is no server:
+ * the runtime starts the kernels itself and speaks ZeroMQ to them (one hop per message instead
+ * of two). A pool of kernels started ahead, with the prelude loaded, hides kernel start-up
+ * (about 3 s) from delegation.
  */
 import { WarmPool, type Repl, type ReplOptions, type Runtime } from '@rlmtree/core';
 import { KernelRepl } from './kernel-repl.ts';
 import { LocalJupyterServer, type LocalServerOptions } from './local-server.ts';
-import { shutdownKernel } from './kernel-rest.ts';
-import { startPreludeKernel, type PreludeKernel } from './prelude-kernel.ts';
+import { findKernelSpec } from './direct-kernel.ts';
+import { startDirectPreludeKernel, startPreludeKernel, type PreludeKernel } from './prelude-kernel.ts';
 import { serverInfo, type JupyterServerInfo } from './server-info.ts';
 
 /** Options of the Jupyter runtime. */
@@ -28,6 +30,11 @@ export interface JupyterRuntimeOptions {
   quickAck?: boolean;
   /** Local mode: how the server is started (command, cwd, extra args, env). */
   local?: LocalServerOptions;
+  /**
+   * No server: start each kernel from its kernel spec and talk to it over ZeroMQ (ipc sockets in
+   * a private temp folder). Local only (not with `url`). Default false.
+   */
+  direct?: boolean;
 }
 
 /** Runs each agent's REPL in its own Jupyter kernel. */
@@ -35,7 +42,8 @@ export class JupyterRuntime implements Runtime {
   readonly name = 'jupyter';
   private readonly options: JupyterRuntimeOptions;
   private readonly kernelName: string;
-  private readonly server: Promise<JupyterServerInfo>;
+  /** Null with `direct` (no server). */
+  private readonly server: Promise<JupyterServerInfo | null>;
   private local: LocalJupyterServer | null = null;
   private readonly pool: WarmPool<PreludeKernel>;
   private readonly live = new Set<KernelRepl>();
@@ -51,7 +59,10 @@ export class JupyterRuntime implements Runtime {
   constructor(options: JupyterRuntimeOptions = {}) {
     this.options = options;
     this.kernelName = options.kernelName ?? 'python3';
-    if (options.url !== undefined) {
+    if (options.direct && options.url !== undefined) throw new Error('JupyterRuntime: `direct` starts kernels on this machine; it cannot be used with `url`');
+    if (options.direct) {
+      this.server = Promise.resolve(null);
+    } else if (options.url !== undefined) {
       this.server = Promise.resolve(serverInfo(options.url, options.token ?? process.env.JUPYTER_TOKEN ?? ''));
     } else {
       this.server = LocalJupyterServer.start(options.local).then((s) => {
@@ -65,12 +76,12 @@ export class JupyterRuntime implements Runtime {
       size: options.poolSize ?? 2,
       start: () => this.startKernel(),
       usable: (k) => k.channel.dead === null,
-      discard: (k) => void shutdownKernel(k.server, k.channel.kernelId),
+      discard: (k) => void k.shutdown(),
     });
   }
 
-  /** Where the server is (resolves once a local server answers). */
-  serverInfo(): Promise<JupyterServerInfo> {
+  /** Where the server is (resolves once a local server answers; null with `direct`). */
+  serverInfo(): Promise<JupyterServerInfo | null> {
     return this.server;
   }
 
@@ -84,7 +95,8 @@ export class JupyterRuntime implements Runtime {
   }
 
   private startKernel(): Promise<PreludeKernel> {
-    return this.server.then((server) => startPreludeKernel(server, this.kernelName, this.options.quickAck === undefined ? {} : { quickAck: this.options.quickAck }));
+    if (this.options.direct) return Promise.resolve().then(() => startDirectPreludeKernel(findKernelSpec(this.kernelName)));
+    return this.server.then((server) => startPreludeKernel(server!, this.kernelName, this.options.quickAck === undefined ? {} : { quickAck: this.options.quickAck }));
   }
 
   /**
@@ -95,8 +107,7 @@ export class JupyterRuntime implements Runtime {
     if (this.closed) throw new Error('JupyterRuntime: open() after close()');
     const kernel = (await this.pool.take()) ?? (await this.startKernel());
     if (this.closed) {
-      kernel.channel.close();
-      await shutdownKernel(kernel.server, kernel.channel.kernelId);
+      await kernel.shutdown();
       throw new Error('JupyterRuntime: closed while opening a REPL');
     }
     let repl: KernelRepl | undefined;
@@ -120,10 +131,7 @@ export class JupyterRuntime implements Runtime {
     const idle = await this.pool.drain();
     await Promise.all([
       ...[...this.live].map((r) => r.close()),
-      ...idle.map((k) => {
-        k.channel.close();
-        return shutdownKernel(k.server, k.channel.kernelId).catch(() => {});
-      }),
+      ...idle.map((k) => k.shutdown().catch(() => {})),
     ]);
     this.live.clear();
     await Promise.all([...this.shuttingDown]);

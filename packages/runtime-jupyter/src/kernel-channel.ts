@@ -28,6 +28,29 @@ export interface ExecuteHandlers {
   onIopub(msg: WireMessage): void;
 }
 
+/**
+ * What the prelude, the cell driver's transport and the REPL need of a kernel's channels: the
+ * websocket through a Jupyter server (`KernelChannel`) or ZeroMQ straight to the kernel
+ * (`ZmqKernelChannel`).
+ */
+export interface KernelLink {
+  /** The kernel's name in messages (its id on the server, or its process id). */
+  readonly kernelId: string;
+  /** Null while the kernel lives; why it is gone otherwise. */
+  readonly dead: string | null;
+  /** Runs `listener` once when the kernel dies or the connection closes. */
+  onDeath(listener: (message: string) => void): void;
+  /**
+   * Sends an `execute_request` and resolves with its `execute_reply` once the kernel went idle for it.
+   * @throws KernelDiedError when the kernel dies or the connection closes first.
+   */
+  execute(code: string, userExpressions: Record<string, string>, handlers: ExecuteHandlers): Promise<WireMessage>;
+  /** Answers an `input_request` with `value`. */
+  inputReply(value: string, request: WireMessage): void;
+  /** Closes the connection (the kernel's owner stops the kernel). */
+  close(): void;
+}
+
 /** Thrown by `execute` when the kernel dies or the connection closes mid-request. */
 export class KernelDiedError extends Error {
   /** @param message what happened, e.g. "the kernel died (the server is restarting it)". */
@@ -59,7 +82,7 @@ export interface KernelChannelOptions {
 }
 
 /** A websocket to one kernel. */
-export class KernelChannel {
+export class KernelChannel implements KernelLink {
   /** The kernel's id on the server. */
   readonly kernelId: string;
   private readonly ws: WebSocket;

@@ -5,7 +5,6 @@
  * messages), so printed text cannot pose as a call or a result.
  */
 import { driveCell, initMessage, type CellResult, type ExecOptions, type HostCallHandler, type Repl, type ReplOptions, type WaitResult } from '@rlmtree/core';
-import { interruptKernel, shutdownKernel } from './kernel-rest.ts';
 import { KernelTransport } from './kernel-transport.ts';
 import type { PreludeKernel } from './prelude-kernel.ts';
 
@@ -30,7 +29,7 @@ export class KernelRepl implements Repl {
     this.grace = options.interruptGraceMs ?? 2000;
     this.onClose = options.onClose;
     this.transport = new KernelTransport(kernel, maxOutputChars, {
-      interrupt: () => void interruptKernel(kernel.server, kernel.channel.kernelId),
+      interrupt: () => kernel.interrupt(),
       kill: () => void this.close(),
     });
     kernel.channel.onDeath(() => void this.close());
@@ -59,7 +58,7 @@ export class KernelRepl implements Repl {
     return !this.closed && this.transport.alive;
   }
 
-  /** The kernel's id on the server. */
+  /** The kernel's name: its id on the server, or its process id. */
   get kernelId(): string {
     return this.kernel.channel.kernelId;
   }
@@ -80,16 +79,15 @@ export class KernelRepl implements Repl {
   }
 
   /**
-   * Closes the connection and asks the server to shut the kernel down. Resolves without
-   * waiting for the kernel to exit (jupyter-server takes about a second per kernel, which the
-   * engine would otherwise wait for at every step where agents finish); `shutdown` resolves
-   * once it has. Never rejects.
+   * Closes the connection and shuts the kernel down (through the server, or by stopping the
+   * kernel's process). Resolves without waiting for the kernel to exit (jupyter-server takes about
+   * a second per kernel, which the engine would otherwise wait for at every step where agents
+   * finish); `shutdown` resolves once it has. Never rejects.
    */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.kernel.channel.close();
-    this.shutdown = shutdownKernel(this.kernel.server, this.kernelId);
+    this.shutdown = this.kernel.shutdown();
     this.onClose?.();
   }
 
