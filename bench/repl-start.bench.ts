@@ -1,6 +1,6 @@
 /**
  * REPL start through the fork server (issue 18). Run:
- * `node --conditions=@rlmtree/source bench/repl-start.bench.ts [children=50] [idle=100]`.
+ * `node --conditions=@rlmtree/source bench/repl-start.bench.ts [children=50] [idle=100] [fanouts=100,500]`.
  *
  * 1. `children` REPLs per configuration opened one at a time from its SubprocessRuntime (fork
  *    server), the configurations interleaved, each REPL running one first cell, kept open, then
@@ -13,16 +13,21 @@
  *    fork). Ratios are against the empty-cell row of the same run.
  * 2. `idle` REPLs open and idle for 3 s: their summed CPU (utime + stime from /proc/<pid>/stat)
  *    as a percentage of one core. Linux only.
+ * 3. Fan-out through the engine: a root delegating N children (each `fanouts` value; 0 = skip),
+ *    each child running two cells then `done` (engine.bench.ts's workload, ScriptedLLM answering
+ *    at once, concurrency 8), on the subprocess runtime: wall time per child, the same run's
+ *    REPL start p50 beside it (the part of a child the fork server owns). Target: <= 20 ms per child.
  * The machine's load average is printed beside the figures: on a shared machine, re-run quiet.
  */
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import type { Repl } from '@rlmtree/core';
+import { Engine, ScriptedLLM, type Repl } from '@rlmtree/core';
 import { SubprocessRuntime } from '@rlmtree/runtime-python';
 import { stats, type Stats } from './lib/cells.ts';
 
 const CHILDREN = Number(process.argv[2] ?? 50);
 const IDLE = Number(process.argv[3] ?? 100);
+const FANOUTS = (process.argv[4] ?? '100,500').split(',').map(Number).filter((n) => n > 0);
 const IDLE_MS = 3000;
 /** Stdlib modules with a large import graph (each pulls in dozens of others). */
 const HEAVY = ['json', 'decimal', 'email.parser', 'http.client', 'asyncio', 'urllib.request', 'xml.etree.ElementTree', 'unittest', 'logging.handlers', 'concurrent.futures'];
@@ -135,4 +140,37 @@ if (process.platform === 'linux' && IDLE > 0) {
   const idle = await idleCpu();
   console.log(`\n${IDLE} idle REPLs over ${IDLE_MS / 1000} s: ${idle.percent.toFixed(2)}% of one core in total (one clock tick = ${(100 / (IDLE_MS / 10)).toFixed(2)}%; load 1m ${idle.load.toFixed(2)})`);
 }
+if (FANOUTS.length) {
+  console.log('\nFan-out: a root delegating N children, two cells each then done (ScriptedLLM, concurrency 8), subprocess runtime\n');
+  console.log('| children | wall s | per child ms | vs 20 ms target | load 1m |');
+  console.log('|---:|---:|---:|---:|---:|');
+  for (const n of FANOUTS) {
+    const wall = await fanout(n);
+    console.log(`| ${n} | ${(wall / 1000).toFixed(2)} | ${(wall / n).toFixed(1)} | ${(wall / n / 20).toFixed(2)}x | ${loadavg()[0]!.toFixed(2)} |`);
+  }
+}
 console.log(`\nload average (1, 5, 15 min) at the end: ${loadavg().map((l) => l.toFixed(2)).join(', ')}`);
+
+/** Wall time (ms) of a run whose root delegates `n` children (engine.bench.ts's workload). */
+async function fanout(n: number): Promise<number> {
+  const block = (code: string) => '```repl\n' + code + '\n```';
+  const llm = new ScriptedLLM({
+    rules: [
+      { match: '^Query: child', replies: [block('a = 1'), block('b = a + 1'), block('done(b)')] },
+      { match: '^Query: ', replies: [block(`hs = [delegate(f"c{i}", "child") for i in range(${n})]\nres = yield wait(hs)\ndone(len(res))`)] },
+    ],
+  });
+  const runtime = new SubprocessRuntime();
+  const engine = new Engine({ llm, runtime, concurrency: 8 });
+  try {
+    await cell(await open(runtime), 'pass', 0); // the fork server's own start is not a child's
+    const t0 = performance.now();
+    const final = await engine.run('root', 'context', { limits: { maxDepth: 1 } });
+    const wall = performance.now() - t0;
+    if (final.nodes.root!.result !== n) throw new Error(`fan-out of ${n} ended with ${JSON.stringify(final.nodes.root!.result ?? final.nodes.root!.error)}`);
+    return wall;
+  } finally {
+    await engine.close();
+    await runtime.close();
+  }
+}

@@ -12,6 +12,7 @@ export { waitResults, awaitedFinished } from './wait.ts';
 export { createRun, type CreateRunOptions } from './create.ts';
 export { DEFAULT_LIMITS, totalUsage, checkTreeLimits } from './limits.ts';
 export { Engine, type EngineOptions, type InitOptions, type RunOptions, type StepResult } from './engine/engine.ts';
+export { ReplSnapshots, replKey, replKeys, type ReplSnapshotsOptions, type SnapshotStats } from './engine/snapshots.ts';
 export { resultOf, checkResult, recordResultSchema, schemaFromRecord, RESULT_ERROR_TYPE, type ResultSchema, type ResultOf, type TypedRunState, type ResultCheck } from './result.ts';
 export { EngineEmitter, type EngineEvent, type EngineEventType, type EngineEventOf, type EngineListener, type EngineEventInput } from './engine/events.ts';
 export { attachTelemetry, defaultTracer } from './engine/telemetry.ts';

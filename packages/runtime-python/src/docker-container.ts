@@ -54,13 +54,14 @@ export class SharedContainer {
   }
 
   /**
-   * Starts the container and waits for pid 1 to say it is ready.
+   * Starts the container and waits for pid 1 to say it is ready. `extraArgs`: more `docker run`
+   * flags (the fork server's socket mount).
    * @throws Error naming the image and the daemon's complaint (image missing, no daemon, bad flag)
    *   when it does not start within `timeoutMs` (ms).
    */
-  static start(options: ResolvedDockerOptions, timeoutMs = 120_000): Promise<SharedContainer> {
+  static start(options: ResolvedDockerOptions, timeoutMs = 120_000, extraArgs: readonly string[] = []): Promise<SharedContainer> {
     const name = containerName();
-    const args = ['run', '-i', '--rm', '--name', name, '--label', 'rlmtree.runtime=docker', ...isolationArgs(options)];
+    const args = ['run', '-i', '--rm', '--name', name, '--label', 'rlmtree.runtime=docker', ...isolationArgs(options), ...extraArgs];
     args.push('--entrypoint', 'python3', options.image, '-s', '-B', '-u', '-c', INIT_SOURCE);
     const run = spawn(options.docker, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true /* Ctrl-C reaches only the host (docs/cli.md) */ });
     let stderr = '';

@@ -62,8 +62,16 @@ export interface DockerRuntimeOptions {
   env?: Record<string, string>;
   /** Folder holding `rlmtree_prelude.py` in the image (default `/opt/rlmtree`). */
   preludeDir?: string;
-  /** Started REPL processes kept ready for the next agent (default 2; 0 turns the pool off). */
+  /** Started REPL processes kept ready for the next agent (default 2; 0 turns the pool off). Unused while the fork server runs. */
   poolSize?: number;
+  /**
+   * With `containerPer: 'runtime'` and a daemon on this machine: start REPLs by forking a fork
+   * server inside the container (a Unix socket in a bind-mounted host folder) instead of a
+   * `docker exec` each, and let them take live snapshots (default true). See docs/docker-runtime.md.
+   */
+  forkServer?: boolean;
+  /** With the fork server: modules it imports before it forks (as `SubprocessRuntime`'s `preImports`). Default: none. */
+  preImports?: string[];
   /** After a timeout's interrupt, ms the cell gets before the REPL is killed (default 2000). */
   interruptGraceMs?: number;
   /** Extra `docker run` flags, added after the ones above (e.g. `['--runtime', 'runsc']`). */
@@ -105,6 +113,8 @@ export function resolveDockerOptions(options: DockerRuntimeOptions = {}): Resolv
     env: options.env ?? {},
     preludeDir: options.preludeDir ?? '/opt/rlmtree',
     poolSize: options.poolSize ?? 2,
+    forkServer: options.forkServer ?? true,
+    preImports: options.preImports ?? [],
     interruptGraceMs: options.interruptGraceMs ?? 2000,
     extraRunArgs: options.extraRunArgs ?? [],
   };

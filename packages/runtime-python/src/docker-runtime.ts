@@ -16,6 +16,9 @@ import { containerName, explainStartFailure, SharedContainer } from './docker-co
 import { isolationArgs, replCommand, resolveDockerOptions, type DockerRuntimeOptions, type ResolvedDockerOptions } from './docker-options.ts';
 import { StartedProcess, type ProcessControl } from './process-repl.ts';
 import { ProcessReplSet } from './repl-set.ts';
+import { ForkServer } from './fork-server.ts';
+import { containerPlace, daemonIsLocal, SERVER_DIR, socketFolder, socketMountArgs } from './docker-fork-server.ts';
+import { rmSync } from 'node:fs';
 
 export { defaultDockerImage, type ContainerPer, type DockerMount, type DockerRuntimeOptions } from './docker-options.ts';
 
@@ -29,6 +32,12 @@ export class DockerRuntime implements Runtime {
   private readonly repls: ProcessReplSet;
   private readonly removals = new Set<Promise<unknown>>();
   private closed = false;
+  /** The host folder of the fork server's sockets (null: REPLs are exec'd). */
+  private readonly sockets: { mount: string; remove: string } | null;
+  /** Set when the fork server could not be reached: REPLs are exec'd from then on. */
+  private forkOff = false;
+  /** The fork server of the current shared container. */
+  private forking: { container: SharedContainer; server: ForkServer } | null = null;
 
   /**
    * Starts the container (for `containerPer: 'runtime'`) and fills the pool in the background;
@@ -37,8 +46,24 @@ export class DockerRuntime implements Runtime {
    */
   constructor(options: DockerRuntimeOptions = {}) {
     this.options = resolveDockerOptions(options);
-    this.repls = new ProcessReplSet(this.options.interruptGraceMs);
-    this.pool = new WarmPool({ size: this.options.poolSize, start: () => this.startProcess(), usable: (proc) => !proc.dead });
+    const o = this.options;
+    this.sockets = o.forkServer && o.containerPer === 'runtime' && daemonIsLocal() ? socketFolder() : null;
+    this.repls = new ProcessReplSet(
+      o.interruptGraceMs,
+      this.sockets
+        ? {
+            hostDir: this.sockets.mount,
+            serverDir: SERVER_DIR,
+            hostPids: false,
+            signal: (sig, pid) => this.forking?.container.signal(sig === 'SIGINT' ? 'INT' : 'KILL', pid),
+            spawn: () => {
+              throw new Error('not a server');
+            },
+            stop: () => {},
+          }
+        : undefined,
+    );
+    this.pool = new WarmPool({ size: this.sockets ? 0 : o.poolSize, start: () => this.startProcess(), usable: (proc) => !proc.dead });
   }
 
   /** The shared container, started again if it died (e.g. agent code killed its pid 1). */
@@ -55,7 +80,7 @@ export class DockerRuntime implements Runtime {
 
   private restartShared(): Promise<SharedContainer> {
     if (this.closed) return Promise.reject(new Error('DockerRuntime: closed'));
-    const next = SharedContainer.start(this.options);
+    const next = SharedContainer.start(this.options, undefined, this.sockets ? socketMountArgs(this.sockets.mount) : []);
     next.catch(() => {});
     this.container = next;
     return next;
@@ -122,8 +147,37 @@ export class DockerRuntime implements Runtime {
    */
   async open(options: ReplOptions): Promise<Repl> {
     if (this.closed) throw new Error('DockerRuntime: open() after close()');
+    if (this.sockets && !this.forkOff) {
+      const forked = await this.forkInContainer();
+      if (forked) return this.repls.bind(forked, options);
+    }
     const proc = (await this.pool.take()) ?? (await this.startProcess());
-    return this.repls.bind(proc, options);
+    return this.repls.bind(proc, options, false);
+  }
+
+  /**
+   * A REPL forked by the fork server in the shared container (started with the container, again
+   * when the container was restarted); null when the server cannot be reached from here (a
+   * daemon on another machine behind a docker context): the runtime then execs REPLs for good,
+   * with one warning (code `RLMTREE_DOCKER_FORK`).
+   */
+  private async forkInContainer(): Promise<StartedProcess | null> {
+    const container = await this.shared();
+    if (this.forking?.container !== container) {
+      this.forking?.server.close();
+      const place = containerPlace(this.options, container, this.sockets!.mount, this.options.preImports);
+      this.forking = { container, server: new ForkServer('', {}, undefined, this.options.preImports, place) };
+    }
+    try {
+      return await this.forking.server.fork();
+    } catch (err) {
+      if (container.dead) throw new Error(`DockerRuntime: the container stopped: ${(err as Error).message}`);
+      process.emitWarning(`DockerRuntime: the fork server in the container cannot be reached (${(err as Error).message}); REPLs are started with docker exec`, { code: 'RLMTREE_DOCKER_FORK' });
+      this.forking.server.close();
+      this.forking = null;
+      this.forkOff = true;
+      return null;
+    }
   }
 
   /** Closes every REPL, the pool's idle processes and the container(s). Never rejects. */
@@ -131,9 +185,12 @@ export class DockerRuntime implements Runtime {
     if (this.closed) return;
     this.closed = true;
     await this.repls.closeAll(this.pool);
+    this.forking?.server.close();
+    this.forking = null;
     const container = this.container;
     this.container = null;
     await container?.then((c) => c.close(), () => {});
     await Promise.all([...this.removals]);
+    if (this.sockets) rmSync(this.sockets.remove, { recursive: true, force: true });
   }
 }

@@ -60,30 +60,83 @@ class ForkedProcess extends EventEmitter {
   }
 }
 
+/**
+ * Sends a signal to a REPL by the pid its `ready` reported. On the host that is `process.kill`;
+ * inside a container the pid is the container's, and the container's pid 1 signals it.
+ */
+export type ReplSignaller = (signal: 'SIGINT' | 'SIGKILL', pid: number) => void;
+
+/** `process.kill`, ignoring a process already gone. */
+export const signalHostPid: ReplSignaller = (signal, pid) => {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
+};
+
+/**
+ * Connects to a Unix socket where a fork server or a parked snapshot listens (each connection
+ * forks a REPL there) and waits for that REPL's `ready`.
+ * @param signal how to signal the REPL (default: a host pid)
+ * @param hostPids the REPL's reported pid is a host pid: also watch it (see `ForkedProcess.watchPid`)
+ * @throws Error when nothing listens there or the REPL does not start.
+ */
+export async function connectRepl(socketPath: string, signal: ReplSignaller = signalHostPid, hostPids = true): Promise<StartedProcess> {
+  const socket = connect(socketPath);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  const proc = new ForkedProcess(socket);
+  let pid: number | undefined;
+  const control: ProcessControl = {
+    interrupt: () => void (pid !== undefined && signal('SIGINT', pid)),
+    kill: () => {
+      if (pid !== undefined) signal('SIGKILL', pid);
+      socket.destroy();
+    },
+  };
+  const started = await StartedProcess.start(proc as unknown as ProcessLike, control);
+  pid = started.pid;
+  if (pid !== undefined && hostPids) proc.watchPid(pid);
+  return started;
+}
+
+/**
+ * Where a fork server runs and how to reach it: the subprocess runtime's on the host, the docker
+ * runtime's inside its container (its socket folder bind-mounted from the host).
+ */
+export interface ForkServerPlace {
+  /** Starts the server process, given the path of its socket as the server sees it. */
+  spawn(socket: string): ChildProcess;
+  /** The host folder holding the server's socket and its REPLs' snapshot sockets. */
+  hostDir: string;
+  /** The same folder as the server sees it (the host folder itself, or its mount point in a container). */
+  serverDir: string;
+  /** How to signal a REPL by its reported pid (default: a host pid). */
+  signal?: ReplSignaller;
+  /** Reported pids are host pids (default true): REPLs are watched by pid, snapshot memory is read from /proc. */
+  hostPids?: boolean;
+  /** Stops the server process and frees what the place holds. */
+  stop: (child: ChildProcess) => void;
+}
+
 /** A running fork server. */
 export class ForkServer {
-  private readonly dir: string;
-  private readonly socketPath: string;
+  private readonly place: ForkServerPlace;
   private readonly child: ChildProcess;
   private readonly listening: Promise<void>;
 
   /**
-   * Starts `python -u rlmtree_fork_server.py <socket> <preImports as JSON>` (see `ready()`).
+   * Starts `python -u rlmtree_fork_server.py <socket> <preImports as JSON>` on the host, or, with
+   * a `place`, wherever that says (see `ready()`).
    * `preImports`: module names the server imports before it forks (a failed one is reported
    * once through `process.emitWarning`, code `RLMTREE_PRE_IMPORT`; the server runs without it).
    */
-  constructor(python: string, env: NodeJS.ProcessEnv, cwd?: string, preImports: readonly string[] = []) {
-    this.dir = mkdtempSync(join(tmpdir(), 'rlmtree-fork-'));
-    this.socketPath = join(this.dir, 'repl.sock');
-    // Its own process group: the REPLs it forks, and whatever their code forks, inherit it, so
-    // `close` kills them all with the server instead of leaving them re-parented to pid 1.
-    const args = ['-X', 'utf8', '-u', FORK_SERVER_PATH, this.socketPath, JSON.stringify(preImports)];
-    this.child = spawn(python, args, {
-      stdio: ['pipe', 'pipe', 'inherit'],
-      env,
-      cwd,
-      detached: process.platform !== 'win32',
-    });
+  constructor(python: string, env: NodeJS.ProcessEnv, cwd?: string, preImports: readonly string[] = [], place?: ForkServerPlace) {
+    this.place = place ?? hostPlace(python, env, cwd, preImports);
+    this.child = this.place.spawn(join(this.place.serverDir, 'repl.sock'));
     this.listening = new Promise((resolve, reject) => {
       const lines = createInterface({ input: this.child.stdout! });
       lines.once('line', (line) => {
@@ -107,40 +160,20 @@ export class ForkServer {
     this.listening.catch(() => {});
   }
 
-  /** Resolves once the server listens. @throws Error when it could not start. */
-  ready(): Promise<void> {
-    return this.listening;
-  }
-
   /** Forks a new REPL and waits for its `ready`. @throws Error when the server is gone. */
   async fork(): Promise<StartedProcess> {
     await this.listening;
-    const socket = connect(this.socketPath);
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('error', reject);
-    });
-    const proc = new ForkedProcess(socket);
-    let pid: number | undefined;
-    const signal = (sig: NodeJS.Signals) => {
-      if (pid === undefined) return;
-      try {
-        process.kill(pid, sig);
-      } catch {
-        // already gone
-      }
-    };
-    const control: ProcessControl = {
-      interrupt: () => signal('SIGINT'),
-      kill: () => {
-        signal('SIGKILL');
-        socket.destroy();
-      },
-    };
-    const started = await StartedProcess.start(proc as unknown as ProcessLike, control);
-    pid = started.pid;
-    if (pid !== undefined) proc.watchPid(pid);
-    return started;
+    return connectRepl(join(this.place.hostDir, 'repl.sock'), this.place.signal, this.place.hostPids ?? true);
+  }
+
+  /** Where the server and its REPLs' snapshots are, and how to signal them. */
+  get where(): Readonly<ForkServerPlace> {
+    return this.place;
+  }
+
+  /** Resolves once the server listens. @throws Error when it could not start. */
+  ready(): Promise<void> {
+    return this.listening;
   }
 
   /**
@@ -149,7 +182,28 @@ export class ForkServer {
    */
   close(): void {
     this.child.stdin?.end();
-    killGroup(this.child);
-    rmSync(this.dir, { recursive: true, force: true });
+    this.place.stop(this.child);
   }
+}
+
+/** The subprocess runtime's fork server: `python3` on the host, in a private temp folder. */
+function hostPlace(python: string, env: NodeJS.ProcessEnv, cwd: string | undefined, preImports: readonly string[]): ForkServerPlace {
+  const dir = mkdtempSync(join(tmpdir(), 'rlmtree-fork-'));
+  return {
+    hostDir: dir,
+    serverDir: dir,
+    // Its own process group: the REPLs it forks, and whatever their code forks, inherit it, so
+    // `close` kills them all with the server instead of leaving them re-parented to pid 1.
+    spawn: (socket) =>
+      spawn(python, ['-X', 'utf8', '-u', FORK_SERVER_PATH, socket, JSON.stringify(preImports)], {
+        stdio: ['pipe', 'pipe', 'inherit'],
+        env,
+        cwd,
+        detached: process.platform !== 'win32',
+      }),
+    stop: (child) => {
+      killGroup(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

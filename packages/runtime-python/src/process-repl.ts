@@ -6,6 +6,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import type { SnapshotSupport } from './snapshot.ts';
 import {
   PROTOCOL_VERSION,
   MessageQueue,
@@ -19,6 +20,7 @@ import {
   type Repl,
   type ReplMessage,
   type ReplOptions,
+  type ReplSnapshot,
   type ReplTransport,
   type SideOutput,
   type TransportExit,
@@ -41,6 +43,8 @@ export interface ProcessReplOptions {
   maxStderrBytes?: number;
   /** Run when the process exits, for the owner's bookkeeping. */
   onExit?: () => void;
+  /** Lets `snapshot()` park live copies (REPLs forked by the fork server); without it, `snapshot()` gives null. */
+  snapshots?: SnapshotSupport;
 }
 
 /**
@@ -187,12 +191,16 @@ export class StartedProcess implements ReplTransport {
 export class ProcessRepl implements Repl {
   private closed = false;
   private readonly grace: number;
+  private readonly snapshots: SnapshotSupport | undefined;
+  /** The last request in flight: cells and snapshots run one after the other. */
+  private chain: Promise<unknown> = Promise.resolve();
 
   private readonly proc: StartedProcess;
 
   private constructor(proc: StartedProcess, options: ProcessReplOptions) {
     this.proc = proc;
     this.grace = options.interruptGraceMs ?? 2000;
+    this.snapshots = options.snapshots;
     proc.child.once('exit', () => options.onExit?.());
   }
 
@@ -202,21 +210,49 @@ export class ProcessRepl implements Repl {
     return new ProcessRepl(proc, options);
   }
 
+  /** A REPL over a process that is set up already (opened from a snapshot): no `init`. */
+  static adopt(proc: StartedProcess, options: ProcessReplOptions = {}): ProcessRepl {
+    return new ProcessRepl(proc, options);
+  }
+
   /** False once the process died or the REPL was closed. */
   get alive(): boolean {
     return !this.closed && !this.proc.dead;
   }
 
+  /** Runs `request` after the one in flight (a cell on another engine's fork, a snapshot). */
+  private serial<T>(request: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(request, request);
+    this.chain = run.catch(() => {});
+    return run;
+  }
+
   /** Runs a cell. See `Repl.execute`. */
   execute(code: string, host: HostCallHandler, options: ExecOptions): Promise<CellResult> {
     if (this.closed) return Promise.resolve(notRunning());
-    return driveCell(this.proc, { type: 'exec', cell: options.cell, code }, host, { ...options, graceMs: this.grace });
+    return this.serial(() => driveCell(this.proc, { type: 'exec', cell: options.cell, code }, host, { ...options, graceMs: this.grace }));
   }
 
   /** Wakes the suspended cell. See `Repl.wake`. */
   wake(results: readonly WaitResult[], host: HostCallHandler, options: ExecOptions): Promise<CellResult> {
     if (this.closed) return Promise.resolve(notRunning());
-    return driveCell(this.proc, { type: 'wake', cell: options.cell, results: [...results] }, host, { ...options, graceMs: this.grace });
+    return this.serial(() => driveCell(this.proc, { type: 'wake', cell: options.cell, results: [...results] }, host, { ...options, graceMs: this.grace }));
+  }
+
+  /**
+   * Parks a live copy of this REPL (see `Repl.snapshot`); null when the REPL is not one the fork
+   * server forked, is gone, or the copy failed (the REPL goes on unchanged either way).
+   */
+  snapshot(): Promise<ReplSnapshot | null> {
+    const support = this.snapshots;
+    if (!support || !this.alive) return Promise.resolve(null);
+    return this.serial(async () => {
+      if (!this.alive) return null;
+      const path = support.nextPath();
+      this.proc.send({ type: 'snapshot', path });
+      const reply = await this.proc.next();
+      return reply.type === 'snapshot_ready' ? support.parked(path, reply.pid) : null;
+    });
   }
 
   /** Asks the prelude to exit, then kills the process. */

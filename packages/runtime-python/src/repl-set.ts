@@ -1,23 +1,42 @@
 /** The live `ProcessRepl`s of one runtime: binds started processes to agents and closes them all. */
 import type { ReplOptions, WarmPool } from '@rlmtree/core';
 import { ProcessRepl, type StartedProcess } from './process-repl.ts';
+import { snapshotSupport, type SnapshotSupport } from './snapshot.ts';
+import type { ForkServerPlace } from './fork-server.ts';
 
 /** Tracks the REPLs a runtime opened until they exit or the runtime closes. */
 export class ProcessReplSet {
   private readonly live = new Set<ProcessRepl>();
   private readonly interruptGraceMs: number | undefined;
 
-  /** @param interruptGraceMs passed to every REPL (see `ProcessReplOptions`). */
-  constructor(interruptGraceMs?: number) {
+  private readonly snapshots: SnapshotSupport | undefined;
+
+  /**
+   * @param interruptGraceMs passed to every REPL (see `ProcessReplOptions`).
+   * @param forkServer where the fork server that forks these REPLs runs: they park their
+   *   snapshots in its folder; without it the REPLs take none.
+   */
+  constructor(interruptGraceMs?: number, forkServer?: Readonly<ForkServerPlace>) {
     this.interruptGraceMs = interruptGraceMs;
+    this.snapshots = forkServer ? snapshotSupport(forkServer, (proc) => this.track(proc, null)) : undefined;
   }
 
-  /** Sends `init` to a started process and tracks the resulting REPL. */
-  bind(proc: StartedProcess, options: ReplOptions): ProcessRepl {
-    const repl: ProcessRepl = ProcessRepl.init(proc, options, {
+  /**
+   * Sends `init` to a started process and tracks the resulting REPL. `forked`: the fork server
+   * forked it, so it can take snapshots (default true; a REPL started otherwise cannot).
+   */
+  bind(proc: StartedProcess, options: ReplOptions, forked = true): ProcessRepl {
+    return this.track(proc, options, forked);
+  }
+
+  /** Tracks a REPL over `proc`: a new one (`init` sent) or, with null, one opened from a snapshot. */
+  private track(proc: StartedProcess, options: ReplOptions | null, forked = true): ProcessRepl {
+    const own = {
       interruptGraceMs: this.interruptGraceMs,
       onExit: () => this.live.delete(repl),
-    });
+      ...(this.snapshots && forked ? { snapshots: this.snapshots } : {}),
+    };
+    const repl: ProcessRepl = options ? ProcessRepl.init(proc, options, own) : ProcessRepl.adopt(proc, own);
     this.live.add(repl);
     return repl;
   }

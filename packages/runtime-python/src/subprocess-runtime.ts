@@ -53,10 +53,11 @@ export class SubprocessRuntime implements Runtime {
   /** Fills the pool right away (processes start in the background). */
   constructor(options: SubprocessRuntimeOptions = {}) {
     this.options = options;
-    this.repls = new ProcessReplSet(options.interruptGraceMs);
     this.python = options.python ?? process.env.RLMTREE_PYTHON ?? 'python3';
     const fork = options.fork ?? process.platform !== 'win32';
     this.forkServer = fork ? new ForkServer(this.python, this.env(), options.cwd, options.preImports) : null;
+    // Only REPLs the fork server forked can park snapshots (in its folder, its process group).
+    this.repls = new ProcessReplSet(options.interruptGraceMs, this.forkServer?.where);
     this.pool = new WarmPool({
       size: fork ? 0 : (options.poolSize ?? 2),
       start: () => this.startProcess(),
@@ -110,11 +111,12 @@ export class SubprocessRuntime implements Runtime {
         throw new Error(`SubprocessRuntime: cannot fork a REPL from ${this.python}: ${err.message}`);
       });
     }
-    proc ??= await this.pool.take();
+    if (proc) return this.repls.bind(proc, options);
+    proc = await this.pool.take();
     proc ??= await this.startProcess().catch((err: Error) => {
       throw new Error(`SubprocessRuntime: cannot start ${this.python}: ${err.message}`);
     });
-    return this.repls.bind(proc, options);
+    return this.repls.bind(proc, options, false);
   }
 
   /** Closes every REPL and the pool's idle processes. */

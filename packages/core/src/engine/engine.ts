@@ -29,6 +29,7 @@ import { isTool, toolAvailableAt } from '../tools/tool.ts';
 import { checkResult, recordResultSchema, RESULT_ERROR_TYPE, schemaFromRecord, type ResultOf, type ResultSchema, type TypedRunState } from '../result.ts';
 import { emitStepOutcome } from './step-events.ts';
 import { nodeCount, nodeOf, unfinishedNodes } from '../node-table.ts';
+import { replKey, replKeys, type ReplSnapshots } from './snapshots.ts';
 
 /** Options of an `Engine`. */
 export interface EngineOptions {
@@ -58,6 +59,13 @@ export interface EngineOptions {
   subCallCache?: SubCallCache;
   /** Cancels the run: in-flight model calls are aborted, running cells interrupted. */
   signal?: AbortSignal;
+  /**
+   * Live REPL snapshots (`new ReplSnapshots(...)`): fork and rewind open a copy of a live REPL
+   * (subprocess: a process fork) instead of re-running the agent's cells. Pass the same object to
+   * engines (sessions) that fork from one another; its owner closes it. Default: none (REPLs are
+   * rebuilt from the record). See docs/snapshots.md.
+   */
+  snapshots?: ReplSnapshots;
   /**
    * OpenTelemetry tracer for run/step/agent/LLM-call/cell spans (default `trace.getTracer('rlmtree')`,
    * a no-op unless an OpenTelemetry SDK is registered); `false`: no spans.
@@ -91,6 +99,8 @@ interface ReplEntry {
   cells: readonly Cell[];
   /** The last of the agent's turns bound in this REPL (-1: none; agents without turns). */
   turn: number;
+  /** The content key of the state the REPL is at (`replKey`): with snapshots, set after each step it ran in. */
+  key?: string;
 }
 
 /** Drives runs: one engine can step any number of states, forks included. */
@@ -226,10 +236,11 @@ export class Engine {
     return this.runFrom(this.init(query, context, options), options);
   }
 
-  /** Closes the REPLs this engine opened (not the runtime). Never rejects. */
+  /** Closes the REPLs this engine opened (not the runtime, nor `options.snapshots`). Never rejects. */
   async close(): Promise<void> {
     const entries = [...this.repls.values()];
     this.repls.clear();
+    for (const e of entries) this.options.snapshots?.unregister(e.repl);
     await Promise.all(entries.map((e) => e.repl.close()));
   }
 
@@ -365,13 +376,33 @@ export class Engine {
   private async replFor(state: RunState, node: AgentNode): Promise<Repl> {
     const entry = this.repls.get(node.id);
     if (entry && entry.repl.alive && entry.cells === node.cells) {
+      // It is about to run a cell: no other engine may copy it as the state it was at (`sync`
+      // registers it again where the step left it).
+      this.options.snapshots?.unregister(entry.repl);
+      delete entry.key; // known again once the step ends
       // A later turn since this REPL last ran: bind its input before the turn's first cell.
       if (node.turns && entry.turn < node.turns.length - 1) entry.turn = await bindTurns(entry.repl, node, entry.turn + 1, state.limits.cellTimeoutMs);
       return entry.repl;
     }
+    const snapshots = this.options.snapshots;
     if (entry) {
       this.repls.delete(node.id);
+      snapshots?.unregister(entry.repl);
+      // The state this REPL is at (the run this engine stepped last) stays forkable.
+      if (snapshots && entry.key && entry.repl.alive) await snapshots.keep(entry.repl, entry.key, node.id, entry.turn);
       await entry.repl.close();
+    }
+    const copied = await snapshots?.open(replKeys(state, node));
+    if (copied) {
+      let turn = copied.turn;
+      try {
+        if (node.turns && turn < node.turns.length - 1) turn = await bindTurns(copied.repl, node, turn + 1, state.limits.cellTimeoutMs);
+      } catch (err) {
+        await copied.repl.close();
+        throw err;
+      }
+      this.track(node, copied.repl, turn);
+      return copied.repl;
     }
     const repl = await this.options.runtime.open({
       agentId: node.id,
@@ -388,8 +419,17 @@ export class Engine {
       await repl.close();
       throw err;
     }
-    this.repls.set(node.id, { repl, cells: node.cells, turn });
+    this.track(node, repl, turn);
     return repl;
+  }
+
+  /**
+   * Records `repl` as `node`'s REPL. Its snapshot key is set (and it is registered for other
+   * engines to copy) only by `sync`, once the cell it was opened for has run: a step that throws
+   * half-way leaves a REPL whose state no key names.
+   */
+  private track(node: AgentNode, repl: Repl, turn: number): void {
+    this.repls.set(node.id, { repl, cells: node.cells, turn });
   }
 
   /**
@@ -400,15 +440,31 @@ export class Engine {
   private async sync(next: RunState, events: readonly RunEvent[]): Promise<void> {
     const ran = new Set(events.flatMap((e) => (e.type === 'cell_ran' ? [e.agentId] : [])));
     const closing: Promise<void>[] = [];
+    const keeping: Promise<void>[] = [];
+    const snapshots = this.options.snapshots;
     for (const [id, entry] of this.repls) {
       const node = nodeOf(next, id);
       const nextTurn = next.session !== undefined && id === next.rootId;
       if (!node || (node.status === 'FINISHED' && !nextTurn) || !entry.repl.alive) {
         this.repls.delete(id);
+        snapshots?.unregister(entry.repl);
         closing.push(entry.repl.close());
-      } else if (ran.has(id)) entry.cells = node.cells;
+      } else if (ran.has(id)) {
+        entry.cells = node.cells;
+        if (!snapshots) continue;
+        const key = replKey(next, node, entry.turn);
+        if (key === null) {
+          delete entry.key;
+          continue;
+        }
+        entry.key = key;
+        snapshots.register(entry.repl, key, id, entry.turn);
+        // Where a fork or rewind is likely to go back to (see ReplSnapshotsOptions.at).
+        const likely = snapshots.at === 'every-step' || (snapshots.at === 'supervising' && (node.status === 'SUPERVISING' || (nextTurn && node.status === 'FINISHED')));
+        if (likely) keeping.push(snapshots.keep(entry.repl, key, id, entry.turn));
+      }
     }
-    await Promise.all(closing);
+    await Promise.all([...closing, ...keeping]);
   }
 }
 

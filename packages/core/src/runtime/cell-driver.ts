@@ -84,7 +84,8 @@ export async function driveCell(transport: ReplTransport, start: StartMessage, h
         if (!watch.interrupted) transport.send({ type: 'answer', id: msg.id, ...answer });
         continue;
       }
-      if (msg.type === 'ready') continue; // not an answer to anything a cell sends
+      // Not an answer to anything a cell sends (a snapshot's reply is read by its own request).
+      if (msg.type === 'ready' || msg.type === 'snapshot_ready' || msg.type === 'snapshot_failed') continue;
       if (hostFailure) throw hostFailure;
       const side = transport.takeSideOutput();
       if (msg.type === 'cell_end') return cellResultOf(msg, watch, side);

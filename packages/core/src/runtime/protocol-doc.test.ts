@@ -17,6 +17,9 @@ import {
   PROTOCOL_VERSION,
   ReadyMessageSchema,
   ShutdownMessageSchema,
+  SnapshotFailedMessageSchema,
+  SnapshotMessageSchema,
+  SnapshotReadyMessageSchema,
   WakeMessageSchema,
 } from './protocol.ts';
 
@@ -52,10 +55,13 @@ const MESSAGES: [string, z.ZodType][] = [
   ['wake', WakeMessageSchema],
   ['answer', AnswerMessageSchema],
   ['shutdown', ShutdownMessageSchema],
+  ['snapshot', SnapshotMessageSchema],
   ['ready', ReadyMessageSchema],
   ['call', CallMessageSchema],
   ['cell_end', CellEndMessageSchema],
   ['fatal', FatalMessageSchema],
+  ['snapshot_ready', SnapshotReadyMessageSchema],
+  ['snapshot_failed', SnapshotFailedMessageSchema],
   ['next', NextRequestSchema],
   ['listening', ListeningMessageSchema],
 ];

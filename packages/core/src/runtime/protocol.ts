@@ -5,8 +5,8 @@
  * (`protocol-doc.test.ts`) fails when the two differ. Each message is one JSON object; over pipes,
  * one per line.
  *
- * host -> REPL: `init`, `exec`, `wake`, `answer`, `shutdown`
- * REPL -> host: `ready`, `call`, `cell_end`, `fatal`
+ * host -> REPL: `init`, `exec`, `wake`, `answer`, `shutdown`, `snapshot` (fork-server REPLs)
+ * REPL -> host: `ready`, `call`, `cell_end`, `fatal`, `snapshot_ready` / `snapshot_failed`
  * transport envelopes: `next` (Jupyter: the prelude fetches a large host message over stdin),
  *   `rlmtree` (Jupyter: the nonce on every stdin request), `listening` (the fork server's first line)
  *
@@ -75,8 +75,19 @@ export const AnswerMessageSchema = z.intersection(z.object({ type: z.literal('an
 /** Asks the prelude to exit. */
 export const ShutdownMessageSchema = z.object({ type: z.literal('shutdown') });
 
+/**
+ * Between cells only, and only to a REPL forked by the fork server: park a copy of the REPL
+ * (`os.fork()`, copy-on-write) listening on the Unix socket `path`; each connection to it opens a
+ * new REPL in the copy's state. The reply is `snapshot_ready` or `snapshot_failed`.
+ */
+export const SnapshotMessageSchema = z.object({
+  type: z.literal('snapshot'),
+  /** Where the parked copy listens (a Unix socket path the host chose; it must not exist). */
+  path: z.string().min(1),
+});
+
 /** Every message the host sends. */
-export const HostMessageSchema = z.union([InitMessageSchema, ExecMessageSchema, WakeMessageSchema, AnswerMessageSchema, ShutdownMessageSchema]);
+export const HostMessageSchema = z.union([InitMessageSchema, ExecMessageSchema, WakeMessageSchema, AnswerMessageSchema, ShutdownMessageSchema, SnapshotMessageSchema]);
 /** A message the host sends. */
 export type HostMessage = z.infer<typeof HostMessageSchema>;
 
@@ -131,8 +142,21 @@ export const CellEndMessageSchema = z.object({
 /** The prelude cannot go on (a protocol mismatch, a prelude bug). */
 export const FatalMessageSchema = z.object({ type: z.literal('fatal'), message: z.string() });
 
+/** The reply to `snapshot`: the parked copy listens; `pid` is its process id (as the host sees it). */
+export const SnapshotReadyMessageSchema = z.object({ type: z.literal('snapshot_ready'), pid: z.number().int().positive() });
+
+/** The reply to `snapshot` when no copy could be made (the REPL goes on unchanged). */
+export const SnapshotFailedMessageSchema = z.object({ type: z.literal('snapshot_failed'), message: z.string() });
+
 /** Messages the REPL sends, validated on arrival. */
-export const ReplMessageSchema = z.discriminatedUnion('type', [ReadyMessageSchema, CallMessageSchema, CellEndMessageSchema, FatalMessageSchema]);
+export const ReplMessageSchema = z.discriminatedUnion('type', [
+  ReadyMessageSchema,
+  CallMessageSchema,
+  CellEndMessageSchema,
+  FatalMessageSchema,
+  SnapshotReadyMessageSchema,
+  SnapshotFailedMessageSchema,
+]);
 /** A message from the REPL. */
 export type ReplMessage = z.infer<typeof ReplMessageSchema>;
 /** A `cell_end` message. */

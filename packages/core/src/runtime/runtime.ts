@@ -97,6 +97,36 @@ export interface Repl {
   readonly alive: boolean;
   /** Stops the REPL and frees what it holds. Never rejects. */
   close(): Promise<void>;
+  /**
+   * Optional (runtimes that can copy a live process: subprocess with its fork server): a live
+   * copy of this REPL as it is now, between cells (a suspended cell included), that `open()`s
+   * into new REPLs in that state without re-running a cell. Resolves null when this REPL cannot
+   * be copied (then the engine rebuilds from the record). Sequential with `execute` / `wake`.
+   */
+  snapshot?(): Promise<ReplSnapshot | null>;
+}
+
+/**
+ * A live copy of a REPL at one point (see `Repl.snapshot`): on subprocess a parked `os.fork()`
+ * of the REPL process, sharing its pages copy-on-write. Kept by `ReplSnapshots`.
+ */
+export interface ReplSnapshot {
+  /**
+   * A new REPL in the snapshot's state (namespace, imports, a suspended cell), already set up:
+   * no `init`, no setup cell, no cell re-run. The snapshot stays and can be opened again.
+   * @throws Error when the snapshot is gone (discarded, killed, its runtime closed).
+   */
+  open(): Promise<Repl>;
+  /**
+   * Bytes of memory only the snapshot holds now (its unique set size: pages it no longer shares
+   * with the REPL it was copied from or with the fork server), or null when the platform does not
+   * say (non-Linux). Grows as the original REPL goes on writing pages.
+   */
+  memoryBytes(): number | null;
+  /** False once the snapshot is gone. */
+  readonly alive: boolean;
+  /** Frees the snapshot (kills the parked copy; REPLs opened from it live on). Never rejects. */
+  discard(): Promise<void>;
 }
 
 /** A way to host REPLs. */

@@ -1,0 +1,134 @@
+"""Live snapshots of a forked REPL (issue 18): `os.fork()` copies the whole REPL (variables,
+imports, a cell suspended at `yield wait(...)`) copy-on-write, so forking or rewinding an agent
+costs a process fork instead of re-running its cells.
+
+A snapshot is a parked copy of the REPL listening on its own Unix socket. Each connection to it
+forks the parked copy again and serves the protocol over that connection, starting from the
+snapshot's state, so one snapshot can be opened any number of times. The parked copy runs no
+code of its own: it only accepts, forks and watches that the fork server is still there.
+Used by the fork server (rlmtree_fork_server.py); the host side is packages/runtime-python/src/snapshot.ts.
+"""
+
+import gc
+import os
+import select
+import signal
+import socket
+
+# The fork server's pid, set by the server before it forks (inherited by every REPL and
+# snapshot): a parked snapshot exits once the server is gone, so a host that died without
+# closing its runtime leaves no parked copies behind.
+SERVER_PID = None
+
+# Set by the fork server in a container: every REPL (and parked snapshot) leads its own process
+# group, so the container's pid 1 can kill a REPL with everything its code forked (a fork bomb)
+# without touching the others. On the host they stay in the server's group, which the runtime's
+# close kills as a whole.
+OWN_GROUPS = False
+
+# How often (s) a parked snapshot checks that the fork server is alive; it sleeps in select()
+# otherwise, so an idle snapshot costs no CPU to speak of.
+_WATCH_S = 5.0
+
+
+def _alive(pid):
+    if pid is None:
+        return True
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
+def take_snapshot(repl, path, serve):
+    """Forks `repl` into a parked snapshot listening on the Unix socket `path`; returns the reply
+    to send (`snapshot_ready` with the snapshot's pid, or `snapshot_failed`). `serve(repl, conn)`
+    serves one opened copy over an accepted connection (the fork server's loop). The snapshot is
+    double-forked, so it is nobody's zombie when the host kills it, and it keeps the REPL's
+    process group (the runtime's close kills it with the rest)."""
+    try:
+        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        server.bind(path)
+        os.chmod(path, 0o777)  # as the fork server's socket (a private host folder)
+        server.listen(64)
+    except OSError as exc:
+        return {"type": "snapshot_failed", "message": "cannot listen on %s: %s" % (path, exc)}
+    rfd, wfd = os.pipe()
+    try:
+        first = os.fork()
+    except OSError as exc:
+        server.close()
+        os.close(rfd)
+        os.close(wfd)
+        return {"type": "snapshot_failed", "message": "fork failed: %s" % (exc,)}
+    if first == 0:
+        try:
+            os.close(rfd)
+            if os.fork() == 0:
+                os.write(wfd, str(os.getpid()).encode())
+                os.close(wfd)
+                _park(repl, server, serve)
+        finally:
+            os._exit(0)
+    server.close()
+    os.close(wfd)
+    os.waitpid(first, 0)
+    with os.fdopen(rfd, "rb") as f:
+        text = f.read().decode()
+    if not text:
+        return {"type": "snapshot_failed", "message": "the snapshot process did not start"}
+    return {"type": "snapshot_ready", "pid": int(text)}
+
+
+def _park(repl, server, serve):
+    """The snapshot's life: let go of everything the original REPL talks through, then accept
+    connections and fork an opened copy for each. Never returns."""
+    if OWN_GROUPS:
+        os.setpgid(0, 0)  # a kill of the original REPL's group must not end its snapshot
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # an interrupt meant for a cell is not for us
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # opened copies are reaped at once
+    channel = repl.channel
+    # The host's connection to the original REPL must close when that REPL exits: drop our copy.
+    for f in (getattr(channel, "inp", None), getattr(channel, "out", None), getattr(channel, "conn", None)):
+        try:
+            if f is not None:
+                f.close()
+        except OSError:
+            pass
+    # Fds 1 and 2 point at the original REPL's capture pipe; an opened copy makes its own.
+    raw = getattr(channel, "raw", None)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    if raw is not None:
+        try:
+            os.close(raw.rfd)
+        except OSError:
+            pass
+    repl.channel = None
+    # Opened copies then share the snapshot's pages instead of touching their GC headers.
+    gc.freeze()
+    while True:
+        ready, _, _ = select.select([server], [], [], _WATCH_S)
+        if not ready:
+            if not _alive(SERVER_PID):
+                os._exit(0)
+            continue
+        try:
+            conn, _ = server.accept()
+        except OSError:
+            continue
+        pid = os.fork()
+        if pid == 0:
+            try:
+                server.close()
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                signal.signal(signal.SIGINT, signal.default_int_handler)
+                serve(repl, conn)
+            finally:
+                os._exit(0)
+        conn.close()

@@ -1,0 +1,122 @@
+/**
+ * Live snapshots of subprocess REPLs (issue 18): the host side of `rlmtree_snapshot.py`. A
+ * snapshot is a parked `os.fork()` of a REPL forked by the fork server, listening on a Unix
+ * socket in the server's folder; opening it connects there, which forks the parked copy again
+ * into a new REPL in the snapshot's state (variables, a suspended cell), at the cost of a fork
+ * and a handshake instead of re-running the agent's cells.
+ */
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Repl, ReplSnapshot } from '@rlmtree/core';
+import { connectRepl, signalHostPid, type ForkServerPlace, type ReplSignaller } from './fork-server.ts';
+import type { StartedProcess } from './process-repl.ts';
+
+/** What a REPL needs to take snapshots: where they listen, and the snapshot object once parked. */
+export interface SnapshotSupport {
+  /** A fresh socket name for the next snapshot: its path as the REPL sees it (sent in `snapshot`). */
+  nextPath(): string;
+  /** The snapshot parked at `path` (as the REPL sees it) as process `pid`. */
+  parked(path: string, pid: number): ReplSnapshot;
+}
+
+/**
+ * Snapshot support in a fork server's folder: sockets `snap-<n>.sock` in it; `adopt` tracks a
+ * REPL opened from a snapshot like any other of the runtime (no `init`: it is set up).
+ */
+export function snapshotSupport(place: Readonly<ForkServerPlace>, adopt: (proc: StartedProcess) => Repl): SnapshotSupport {
+  let n = 0;
+  const names = new Map<string, string>();
+  return {
+    nextPath: () => {
+      const name = `snap-${n++}.sock`;
+      const path = join(place.serverDir, name);
+      names.set(path, join(place.hostDir, name));
+      return path;
+    },
+    parked: (path, pid) => {
+      const host = names.get(path) ?? path;
+      names.delete(path);
+      return new ProcessSnapshot(host, pid, adopt, place.signal ?? signalHostPid, place.hostPids ?? true);
+    },
+  };
+}
+
+/**
+ * Unique set size (Private_Clean + Private_Dirty of /proc/<pid>/smaps_rollup) in bytes, or null
+ * when unreadable (not Linux, the process gone).
+ */
+export function uniqueBytes(pid: number): number | null {
+  try {
+    const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
+    const total = kb('Private_Clean') + kb('Private_Dirty');
+    return Number.isFinite(total) ? total * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A parked copy of a subprocess REPL (see the module comment). */
+export class ProcessSnapshot implements ReplSnapshot {
+  private gone = false;
+  /** The Unix socket the parked copy listens on. */
+  readonly path: string;
+  /** The parked copy's process id. */
+  readonly pid: number;
+  private readonly adopt: (proc: StartedProcess) => Repl;
+  private readonly signal: ReplSignaller;
+  private readonly hostPid: boolean;
+
+  /**
+   * @param path where the parked copy listens (a host path)
+   * @param pid its process id (as its REPL reported it)
+   * @param adopt tracks an opened REPL in its runtime
+   * @param signal how to signal it and the REPLs opened from it
+   * @param hostPid `pid` is a host pid (else: inside a container; liveness then shows at `open`)
+   */
+  constructor(path: string, pid: number, adopt: (proc: StartedProcess) => Repl, signal: ReplSignaller = signalHostPid, hostPid = true) {
+    this.path = path;
+    this.pid = pid;
+    this.adopt = adopt;
+    this.signal = signal;
+    this.hostPid = hostPid;
+  }
+
+  /** False once discarded or once the parked process is gone (as far as the host can see). */
+  get alive(): boolean {
+    if (this.gone) return false;
+    if (!this.hostPid) return true;
+    try {
+      process.kill(this.pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * A new REPL in the snapshot's state. See `ReplSnapshot.open`.
+   * @throws Error when the snapshot was discarded or its process is gone.
+   */
+  async open(): Promise<Repl> {
+    if (this.gone) throw new Error('snapshot: discarded');
+    const proc = await connectRepl(this.path, this.signal, this.hostPid).catch((err: Error) => {
+      throw new Error(`snapshot: cannot open the copy parked at ${this.path} (pid ${this.pid}): ${err.message}`);
+    });
+    return this.adopt(proc);
+  }
+
+  /** Unique set size of the parked copy in bytes (null off Linux, or when its pid is a container's). */
+  memoryBytes(): number | null {
+    if (this.gone) return 0;
+    return this.hostPid ? uniqueBytes(this.pid) : null;
+  }
+
+  /** Kills the parked copy and removes its socket. Never rejects. */
+  async discard(): Promise<void> {
+    if (this.gone) return;
+    this.gone = true;
+    this.signal('SIGKILL', this.pid);
+    rmSync(this.path, { force: true });
+  }
+}
