@@ -6,9 +6,9 @@
  *    the subprocess runtime and on the docker runtime (exec per agent, and container per agent),
  *    measured in the same run.
  * 2. A root delegating 50 children, each child one trivial cell that ends in done(), answered by a
- *    ScriptedLLM at once: wall time of the whole run for the default start-up strategy (one
- *    container per runtime, a fork server in it: a REPL is a fork, issue 18), the previous one
- *    (a `docker exec` process per agent, pool of 4) and the naive one (a `docker run` container
+ *    ScriptedLLM at once: wall time of the whole run with one container per runtime and a fork
+ *    server in it (`forkServer: true`: a REPL is a fork, issue 18), with the default (a `docker
+ *    exec` process per agent, pool of 4) and with the naive layout (a `docker run` container
  *    per agent, same pool), with the subprocess runtime as reference. Twice: with the runtime's
  *    start included (each configuration begins with a fresh runtime), and warm (a first REPL
  *    opened and closed before the clock starts: the container and the fork server are up).
@@ -57,8 +57,8 @@ async function delegate50(runtime: Runtime): Promise<number> {
 type Config = { label: string; make: () => Runtime };
 const configs: Config[] = [
   { label: 'subprocess (reference)', make: () => new SubprocessRuntime({ poolSize: 4 }) },
-  { label: 'docker, fork server in the container (default)', make: () => new DockerRuntime({ poolSize: 4 }) },
-  { label: 'docker, exec per agent', make: () => new DockerRuntime({ poolSize: 4, forkServer: false }) },
+  { label: 'docker, fork server in the container', make: () => new DockerRuntime({ poolSize: 4, forkServer: true }) },
+  { label: 'docker, exec per agent (default)', make: () => new DockerRuntime({ poolSize: 4 }) },
   ...(process.argv[2] === '0' ? [] : [{ label: 'docker, container per agent (naive)', make: () => new DockerRuntime({ containerPer: 'agent', poolSize: 4 }) }]),
 ];
 
@@ -83,7 +83,7 @@ const base = rows[0]!;
 const chosen = rows[1]!;
 const fmt = (n: number) => n.toFixed(n < 10 ? 2 : 0);
 console.log(`\ntrivial cell round trip (${CELLS} cells) and delegating ${CHILDREN} children (wall ms; cold: the runtime's start included; warm: container and fork server up); load 1m ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after\n`);
-console.log('| runtime | cell p50 ms | cell p99 ms | p50 vs subprocess | 50 children cold ms | vs subprocess | 50 children warm ms | vs subprocess | warm vs default |');
+console.log('| runtime | cell p50 ms | cell p99 ms | p50 vs subprocess | 50 children cold ms | vs subprocess | 50 children warm ms | vs subprocess | warm vs fork server |');
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {
   console.log(

@@ -97,7 +97,9 @@ describe('live snapshots (real python3)', () => {
   });
 
   it('a session rewound to an earlier turn opens that turn-end snapshot; same answers and variables as the rebuild', async () => {
-    const run = async (snapshots: ReplSnapshots | undefined, marks: string) => {
+    const marks = join(dir, 'session-marks.txt');
+    const run = async (snapshots: ReplSnapshots | undefined) => {
+      await rm(marks, { force: true });
       const rules = {
         start: [repl(`open(${JSON.stringify(marks)}, "a").write("ran\\n")\nxs = [int(w) for w in CONTEXT.split()]\ndone(len(xs))`)],
         sum: [repl('total = sum(xs)\ndone(total)')],
@@ -120,10 +122,10 @@ describe('live snapshots (real python3)', () => {
       return { answer, forked, states: session.states.map(timeless), runs: await lines(marks) };
     };
     const snapshots = new ReplSnapshots();
-    const live = await run(snapshots, join(dir, 'session-live.txt'));
+    const live = await run(snapshots);
     const stats = snapshots.stats();
     await snapshots.close();
-    const rebuilt = await run(undefined, join(dir, 'session-rebuilt.txt'));
+    const rebuilt = await run(undefined);
     expect(live.answer).toEqual([4, false, 2, [4]]);
     expect(live.forked).toBe(10);
     expect({ ...live, runs: 0 }).toEqual({ ...rebuilt, runs: 0 });

@@ -14,7 +14,7 @@ const host = async () => ({ ok: false as const, error: 'none' });
 const repl = (code: string) => '```repl\n' + code + '\n```';
 
 describe.skipIf(missing)(`docker fork server${skipNote(missing)}`, () => {
-  const runtime = new DockerRuntime({ poolSize: 0, interruptGraceMs: 1000 });
+  const runtime = new DockerRuntime({ poolSize: 0, interruptGraceMs: 1000, forkServer: true });
   afterAll(() => runtime.close());
 
   it('forks every REPL from one server in the container; a timeout interrupts the cell and the REPL goes on', async () => {

@@ -1,12 +1,13 @@
 """The fork server: one python3 that has imported the prelude listens on a Unix socket and forks
 a fresh REPL per connection, each serving the protocol over its socket. Started by the subprocess
-runtime (packages/runtime-python/src/fork-server.ts) as `python3 -u rlmtree_fork_server.py SOCKET [PRE_IMPORTS as a JSON list] [own-groups]`
-(the docker runtime, docker-fork-server.ts, inside its container with `own-groups`).
+runtime (packages/runtime-python/src/fork-server.ts) as `python3 -u rlmtree_fork_server.py SOCKET [OPTIONS as JSON]`
+(and by the docker runtime inside its container, docker-fork-server.ts).
 Its REPLs also answer `snapshot` (rlmtree_snapshot.py): a parked copy that opens again by a fork.
 """
 
 import json
 import os
+import signal
 import sys
 
 import rlmtree_prelude
@@ -18,22 +19,29 @@ rlmtree_prelude.internal_file(rlmtree_snapshot.__file__)
 
 
 class SocketChannel(_LineChannel):
-    """JSON lines over a Unix socket connection (one per REPL forked by the fork server)."""
+    """JSON lines over a Unix socket connection (one per REPL forked by the fork server). Made in
+    two halves: the agent's fds captured first (a spare does it before any host connects), the
+    connection attached when it comes."""
 
-    def __init__(self, conn):
+    def __init__(self):
+        self.conn = None
+        self.capture_agent_fds()
+
+    def attach(self, conn):
         self.conn = conn
         self.inp = conn.makefile("r", encoding="utf-8", newline="\n")
         self.out = conn.makefile("w", encoding="utf-8", newline="\n")
-        self.capture_agent_fds()
+        return self
 
 
-def serve_repl(repl, conn):
+def serve_repl(repl, conn, channel=None):
     """Serves `repl` over the connection `conn` until `shutdown` or end of input: a fresh REPL,
     or one opened from a snapshot (its namespace and suspended cell as the snapshot holds them).
+    `channel`: one a spare prepared before the connection came (default: a new one).
     The prelude's dispatch, plus `snapshot`, which only a forked REPL can answer."""
     if rlmtree_snapshot.OWN_GROUPS:
         os.setpgid(0, 0)
-    channel = SocketChannel(conn)
+    channel = (channel or SocketChannel()).attach(conn)
     repl.channel = channel
     channel.send(hello())
     while not repl.closed:
@@ -84,14 +92,65 @@ def _warm():
         sys.stdout, sys.stderr = saved
 
 
-def serve_fork(socket_path, pre_imports=(), own_groups=False):
+def _report_exits(forked):
+    """The server's reaper (a thread): waits for each REPL it forked to end and writes an
+    `exited` line on stdout (its pid, exit code or killing signal), so the host can say that a
+    REPL was killed (e.g. by the out-of-memory killer) although the REPL is not its own child.
+    `forked` is set once there is a child to wait for."""
+    while True:
+        try:
+            pid, status = os.waitpid(-1, 0)
+        except ChildProcessError:
+            forked.clear()
+            forked.wait()
+            continue
+        except InterruptedError:
+            continue
+        code = os.waitstatus_to_exitcode(status)
+        killed = signal.Signals(-code).name if code < 0 else None
+        sys.stdout.write(json.dumps({"type": "exited", "pid": pid, "code": None if killed else code, "signal": killed}) + "\n")
+        sys.stdout.flush()
+
+
+def _spare(server, used_w, life_r):
+    """A REPL forked ahead of its host (the pre-fork pattern): it sets up everything that needs
+    no connection (signals, the agent's fd capture and its drain thread, an empty REPL), then
+    waits on the server's listening socket; the spare whose accept() wins the next connection
+    tells the server (a byte on `used_w`, so it forks a replacement) and serves it. A REPL start
+    is then an accept and a handshake; the fork happened before the host asked. Exits when the
+    server is gone (`life_r` reads EOF)."""
+    import select
+
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    repl = Repl(None)
+    channel = SocketChannel()
+    while True:
+        ready, _, _ = select.select([server, life_r], [], [])
+        if life_r in ready:
+            os._exit(0)
+        try:
+            conn, _ = server.accept()
+        except (BlockingIOError, InterruptedError):
+            continue  # another spare took it
+        break
+    os.write(used_w, b".")
+    os.close(used_w)
+    os.close(life_r)
+    server.close()
+    conn.setblocking(True)
+    serve_repl(repl, conn, channel)
+
+
+def serve_fork(socket_path, pre_imports=(), own_groups=False, spares=0):
     """A fork server: listens on a Unix socket and forks a fresh REPL for each connection, so a
     new REPL costs a fork of an interpreter that has already loaded the prelude (and the
-    `pre_imports` modules), not a start-up. Exits when its stdin closes (the host went away);
-    forked REPLs are reaped automatically. `own_groups`: each REPL leads its own process group
-    (in a container, see rlmtree_snapshot.OWN_GROUPS)."""
+    `pre_imports` modules), not a start-up. With `spares` > 0 it keeps that many REPLs forked
+    ahead, each waiting for a connection (see `_spare`), and forks a replacement for each one
+    taken. Exits when its stdin closes (the host went away); a thread reaps the forked REPLs
+    and reports how each ended (`_report_exits`). `own_groups`: each REPL leads its own process group (in a container, see
+    rlmtree_snapshot.OWN_GROUPS)."""
     import gc
-    import signal
     import socket
     import threading
 
@@ -105,7 +164,6 @@ def serve_fork(socket_path, pre_imports=(), own_groups=False):
     # In a container the host connects as another user; the folder holding it is private on the host.
     os.chmod(socket_path, 0o777)
     server.listen(256)
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
 
     def watch_host():
         sys.stdin.buffer.read()
@@ -115,17 +173,43 @@ def serve_fork(socket_path, pre_imports=(), own_groups=False):
     listening = {"type": "listening", "pid": os.getpid()}
     if failed:
         listening["preImportErrors"] = failed
-    sys.stdout.write(json.dumps(listening) + "\n")
-    sys.stdout.flush()
     # Moves every object the server holds to the permanent generation, so the children's
     # collections never write their GC headers and the pages stay shared copy-on-write
-    # (https://docs.python.org/3/library/gc.html#gc.freeze). Once: the server makes few objects
-    # between forks, and a freeze per fork would grow nothing but the permanent generation.
+    # (https://docs.python.org/3/library/gc.html#gc.freeze); again before each fork (O(1)) for
+    # what the server made since.
     gc.collect()
     gc.freeze()
+    forked = threading.Event()
+    if spares > 0:
+        server.setblocking(False)  # spares race for each connection; the losers go back to waiting
+        used_r, used_w = os.pipe()
+        life_r, life_w = os.pipe()  # never written: EOF in the spares once the server is gone
+
+        def fork_spare():
+            gc.freeze()
+            if os.fork() == 0:
+                try:
+                    os.close(used_r)
+                    os.close(life_w)
+                    _spare(server, used_w, life_r)
+                finally:
+                    os._exit(0)
+
+        for _ in range(spares):
+            fork_spare()
+        sys.stdout.write(json.dumps(listening) + "\n")
+        sys.stdout.flush()
+        forked.set()
+        threading.Thread(target=_report_exits, args=(forked,), daemon=True).start()
+        while True:
+            for _ in os.read(used_r, 256):
+                fork_spare()
+    sys.stdout.write(json.dumps(listening) + "\n")
+    sys.stdout.flush()
+    threading.Thread(target=_report_exits, args=(forked,), daemon=True).start()
     while True:
         conn, _ = server.accept()
-        gc.freeze()  # O(1): what the server made since (the accepted socket) stays shared too
+        gc.freeze()
         pid = os.fork()
         if pid == 0:
             server.close()
@@ -135,8 +219,11 @@ def serve_fork(socket_path, pre_imports=(), own_groups=False):
                 serve_repl(Repl(None), conn)
             finally:
                 os._exit(0)
+        forked.set()
         conn.close()
 
 
 if __name__ == "__main__":
-    serve_fork(sys.argv[1], json.loads(sys.argv[2]) if len(sys.argv) > 2 else (), len(sys.argv) > 3 and sys.argv[3] == "own-groups")
+    # SOCKET [OPTIONS]: OPTIONS a JSON object {preImports, spares, ownGroups}.
+    _options = json.loads(sys.argv[2]) if len(sys.argv) > 2 else {}
+    serve_fork(sys.argv[1], _options.get("preImports", ()), bool(_options.get("ownGroups")), int(_options.get("spares", 0)))

@@ -11,7 +11,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ForkServerPlace } from './fork-server.ts';
+import { DEFAULT_SPARES, type ForkServerOptions, type ForkServerPlace } from './fork-server.ts';
 import type { SharedContainer } from './docker-container.ts';
 import type { ResolvedDockerOptions } from './docker-options.ts';
 import { pythonFile } from './python-file.ts';
@@ -77,6 +77,7 @@ function bootSource(preludeDir: string): string {
  * their pids the container's.
  */
 export function containerPlace(o: ResolvedDockerOptions, container: SharedContainer, mount: string, preImports: readonly string[]): ForkServerPlace {
+  const options: ForkServerOptions = { preImports, spares: DEFAULT_SPARES, ownGroups: true };
   return {
     hostDir: mount,
     serverDir: SERVER_DIR,
@@ -85,7 +86,7 @@ export function containerPlace(o: ResolvedDockerOptions, container: SharedContai
     spawn: (socket) =>
       spawn(
         o.docker,
-        ['exec', '-i', '--user', o.user, '--workdir', o.workDir, container.name, 'python3', '-s', '-B', '-X', 'utf8', '-u', '-c', bootSource(o.preludeDir), socket, JSON.stringify(preImports), 'own-groups'],
+        ['exec', '-i', '--user', o.user, '--workdir', o.workDir, container.name, 'python3', '-s', '-B', '-X', 'utf8', '-u', '-c', bootSource(o.preludeDir), socket, JSON.stringify(options)],
         { stdio: ['pipe', 'pipe', 'inherit'], detached: true /* Ctrl-C reaches only the host (docs/cli.md) */ },
       ),
     // The container's removal ends the server and every REPL in it; this ends the exec client.

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createInterface } from 'node:readline';
-import { ListeningMessageSchema, parseMessage, type ListeningMessage } from '@rlmtree/core';
+import { ExitedMessageSchema, ListeningMessageSchema, parseMessage, type ListeningMessage } from '@rlmtree/core';
 import { FORK_SERVER_PATH } from './prelude-path.ts';
 import { StartedProcess, type ProcessControl, type ProcessLike } from './process-repl.ts';
 
@@ -28,25 +28,34 @@ class ForkedProcess extends EventEmitter {
     this.stdin = socket;
     this.stdout = socket;
     socket.setNoDelay(true);
-    socket.on('close', () => this.exit());
+    // The fork server's `exited` report names the exit status; it may come a moment after the
+    // socket closes, so a close waits for it briefly before reporting an unknown ending.
+    socket.on('close', () => {
+      this.pending ??= setTimeout(() => this.exit(), EXIT_REPORT_WAIT_MS);
+    });
     socket.on('error', () => {}); // a dead REPL shows as 'close'
   }
 
   private gone = false;
   private watch: NodeJS.Timeout | undefined;
+  private pending: NodeJS.Timeout | undefined;
 
-  /** Reports the exit once (the socket closed, or the process is gone). */
-  exit(): void {
+  /**
+   * Reports the exit once (the socket closed, the process is gone, or the fork server said how
+   * it ended: `code`, or the `signal` that killed it).
+   */
+  exit(code: number | null = null, signal: NodeJS.Signals | null = null): void {
     if (this.watch) clearInterval(this.watch);
+    if (this.pending) clearTimeout(this.pending);
     if (this.gone) return;
     this.gone = true;
-    this.emit('exit', null, null);
+    this.emit('exit', code, signal);
   }
 
   /**
    * Watches the REPL's pid: a process its code forked may still hold the socket after the REPL
    * itself exited, so the socket alone would not say so until the cell's timeout. The fork server
-   * reaps its children at once (SIGCHLD ignored), so a gone pid is an exited REPL.
+   * reaps its children at once (its reaper thread), so a gone pid is an exited REPL.
    */
   watchPid(pid: number): void {
     this.watch = setInterval(() => {
@@ -59,6 +68,12 @@ class ForkedProcess extends EventEmitter {
     this.watch.unref();
   }
 }
+
+/** How long a closed REPL socket waits for the fork server's `exited` report (ms). */
+const EXIT_REPORT_WAIT_MS = 100;
+
+/** Forked REPLs by the pid they reported, until their exit: where `exited` reports go. */
+type ExitWatchers = Map<number, ForkedProcess>;
 
 /**
  * Sends a signal to a REPL by the pid its `ready` reported. On the host that is `process.kill`;
@@ -82,7 +97,7 @@ export const signalHostPid: ReplSignaller = (signal, pid) => {
  * @param hostPids the REPL's reported pid is a host pid: also watch it (see `ForkedProcess.watchPid`)
  * @throws Error when nothing listens there or the REPL does not start.
  */
-export async function connectRepl(socketPath: string, signal: ReplSignaller = signalHostPid, hostPids = true): Promise<StartedProcess> {
+export async function connectRepl(socketPath: string, signal: ReplSignaller = signalHostPid, hostPids = true, exits?: ExitWatchers): Promise<StartedProcess> {
   const socket = connect(socketPath);
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
@@ -99,6 +114,11 @@ export async function connectRepl(socketPath: string, signal: ReplSignaller = si
   };
   const started = await StartedProcess.start(proc as unknown as ProcessLike, control);
   pid = started.pid;
+  if (pid !== undefined && exits) {
+    const reported = pid;
+    exits.set(reported, proc);
+    proc.once('exit', () => exits.delete(reported));
+  }
   if (pid !== undefined && hostPids) proc.watchPid(pid);
   return started;
 }
@@ -127,15 +147,18 @@ export class ForkServer {
   private readonly place: ForkServerPlace;
   private readonly child: ChildProcess;
   private readonly listening: Promise<void>;
+  private readonly exits: ExitWatchers = new Map();
 
   /**
-   * Starts `python -u rlmtree_fork_server.py <socket> <preImports as JSON>` on the host, or, with
+   * Starts `python -u rlmtree_fork_server.py <socket> <options as JSON>` on the host, or, with
    * a `place`, wherever that says (see `ready()`).
    * `preImports`: module names the server imports before it forks (a failed one is reported
    * once through `process.emitWarning`, code `RLMTREE_PRE_IMPORT`; the server runs without it).
+   * `spares`: REPLs the server keeps forked ahead, waiting for a connection (0: fork at each).
+   * A `place` brings its own options in its command.
    */
-  constructor(python: string, env: NodeJS.ProcessEnv, cwd?: string, preImports: readonly string[] = [], place?: ForkServerPlace) {
-    this.place = place ?? hostPlace(python, env, cwd, preImports);
+  constructor(python: string, env: NodeJS.ProcessEnv, cwd?: string, preImports: readonly string[] = [], place?: ForkServerPlace, spares = DEFAULT_SPARES) {
+    this.place = place ?? hostPlace(python, env, cwd, { preImports, spares });
     this.child = this.place.spawn(join(this.place.serverDir, 'repl.sock'));
     this.listening = new Promise((resolve, reject) => {
       const lines = createInterface({ input: this.child.stdout! });
@@ -147,6 +170,15 @@ export class ForkServer {
           reject(new Error(`fork server said: ${line}`));
           return;
         }
+        // Then one `exited` line per REPL it forked that ended: how, for the crash message.
+        lines.on('line', (next) => {
+          try {
+            const exited = parseMessage(ExitedMessageSchema, next);
+            this.exits.get(exited.pid)?.exit(exited.code, (exited.signal as NodeJS.Signals | null) ?? null);
+          } catch {
+            // not a report: ignored (the server writes nothing else)
+          }
+        });
         for (const { module, error } of listening.preImportErrors ?? []) {
           process.emitWarning(`the fork server could not pre-import '${module}' (REPLs start without it): ${error}`, {
             code: 'RLMTREE_PRE_IMPORT',
@@ -163,7 +195,7 @@ export class ForkServer {
   /** Forks a new REPL and waits for its `ready`. @throws Error when the server is gone. */
   async fork(): Promise<StartedProcess> {
     await this.listening;
-    return connectRepl(join(this.place.hostDir, 'repl.sock'), this.place.signal, this.place.hostPids ?? true);
+    return connectRepl(join(this.place.hostDir, 'repl.sock'), this.place.signal, this.place.hostPids ?? true, this.exits);
   }
 
   /** Where the server and its REPLs' snapshots are, and how to signal them. */
@@ -186,8 +218,24 @@ export class ForkServer {
   }
 }
 
+/**
+ * REPLs a fork server keeps forked ahead by default: a REPL start is then an accept and a
+ * handshake, and the fork that replaces the spare runs while the host goes on. Four cover the
+ * engine's default of eight concurrent effects in two rounds; each idle spare costs its unique
+ * pages (a few MB) and no CPU.
+ */
+export const DEFAULT_SPARES = 4;
+
+/** The fork server's options, as its command line's JSON object. */
+export interface ForkServerOptions {
+  preImports: readonly string[];
+  spares: number;
+  /** Each REPL leads its own process group (in a container). */
+  ownGroups?: boolean;
+}
+
 /** The subprocess runtime's fork server: `python3` on the host, in a private temp folder. */
-function hostPlace(python: string, env: NodeJS.ProcessEnv, cwd: string | undefined, preImports: readonly string[]): ForkServerPlace {
+function hostPlace(python: string, env: NodeJS.ProcessEnv, cwd: string | undefined, options: ForkServerOptions): ForkServerPlace {
   const dir = mkdtempSync(join(tmpdir(), 'rlmtree-fork-'));
   return {
     hostDir: dir,
@@ -195,7 +243,7 @@ function hostPlace(python: string, env: NodeJS.ProcessEnv, cwd: string | undefin
     // Its own process group: the REPLs it forks, and whatever their code forks, inherit it, so
     // `close` kills them all with the server instead of leaving them re-parented to pid 1.
     spawn: (socket) =>
-      spawn(python, ['-X', 'utf8', '-u', FORK_SERVER_PATH, socket, JSON.stringify(preImports)], {
+      spawn(python, ['-X', 'utf8', '-u', FORK_SERVER_PATH, socket, JSON.stringify(options)], {
         stdio: ['pipe', 'pipe', 'inherit'],
         env,
         cwd,

@@ -13,6 +13,7 @@ import {
   FatalMessageSchema,
   InitMessageSchema,
   ListeningMessageSchema,
+  ExitedMessageSchema,
   NextRequestSchema,
   PROTOCOL_VERSION,
   ReadyMessageSchema,
@@ -64,6 +65,7 @@ const MESSAGES: [string, z.ZodType][] = [
   ['snapshot_failed', SnapshotFailedMessageSchema],
   ['next', NextRequestSchema],
   ['listening', ListeningMessageSchema],
+  ['exited', ExitedMessageSchema],
 ];
 
 describe('docs/protocol.md', () => {

@@ -183,6 +183,19 @@ export const ListeningMessageSchema = z.object({
 export type ListeningMessage = z.infer<typeof ListeningMessageSchema>;
 
 /**
+ * The fork server's later stdout lines: a REPL it forked has ended, with its exit `code`, or the
+ * `signal` that killed it (e.g. `SIGKILL` from the kernel's out-of-memory killer), so the host's
+ * crash message can say so although the REPL is not its own child.
+ */
+export const ExitedMessageSchema = z.object({
+  type: z.literal('exited'),
+  /** The REPL's pid, as its `ready` reported it. */
+  pid: z.number().int().positive(),
+  code: z.number().int().nullable(),
+  signal: z.string().nullable(),
+});
+
+/**
  * Parses one JSON text against `schema`.
  * @throws Error naming the offending field when the text is not JSON or not a valid message.
  */
