@@ -48,6 +48,7 @@ export * from './runtime/runtime.ts';
 export * from './runtime/protocol.ts';
 export { intervene, injectMessage, setResult, cancelAgent, setLimits, retryAgent, failedOnModel, rewind, pendingInterventions, ControlError, type PendingInterventions } from './control.ts';
 export { encodeValue, decodeValue, sha256, DecodeError, DEFAULT_BLOB_THRESHOLD, type EncodedValue, type BlobSink, type BlobSource } from './trace/codec.ts';
+export { blobBytes, blobBytesHash, blobEncoding, blobText, type BlobBytes, type BlobEncoding } from './trace/blob-bytes.ts';
 export { TRACE_FORMAT, TRACE_FORMAT_VERSION, TraceFormatError, type Trace, type TraceHeader, type TraceStep } from './trace/format.ts';
 export { readTrace, parseTrace, type ParsedTrace } from './trace/reader.ts';
 export { TraceWriter, type TraceWriterOptions } from './trace/writer.ts';

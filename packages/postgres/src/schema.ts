@@ -7,7 +7,7 @@ import type pg from 'pg';
 import { inTransaction } from './connect.ts';
 
 /** The schema version this build reads and writes. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** The default Postgres schema (namespace) holding rlmtree's tables. */
 export const DEFAULT_SCHEMA = 'rlmtree';
@@ -32,7 +32,9 @@ export class SchemaVersionError extends Error {
  * - checkpoints: one row per (run, step), append-only for workers; `events` holds the step's events
  *   (JSON through the trace codec), `writer` who wrote it.
  * - blobs: content-addressed strings (sha256 of the text), stored once, JSON-encoded so that NUL and
- *   lone surrogates survive (Postgres `text` holds neither).
+ *   lone surrogates survive (Postgres `text` holds neither). Version 1 only wrote here; still read.
+ * - blob_bytes (version 2): the same, as raw bytes (`bytea`, `blob-bytes.ts` in core: UTF-8, or
+ *   UTF-16LE for a string with a lone surrogate), so no JSON escaping is written or parsed.
  * - runs: one row per submitted run: its status, the latest step and the answer.
  */
 const MIGRATIONS: readonly ((s: string) => string)[] = [
@@ -62,6 +64,12 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
       finished_at timestamptz
     );
     CREATE INDEX runs_status ON ${s}.runs (status);`,
+  (s) => `
+    CREATE TABLE ${s}.blob_bytes (
+      sha256 text PRIMARY KEY,
+      encoding text NOT NULL CHECK (encoding IN ('utf8', 'utf-16le')),
+      data bytea NOT NULL
+    );`,
 ];
 
 /** Quotes a Postgres identifier. @throws Error for a name that is not a plain identifier. */

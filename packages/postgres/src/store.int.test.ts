@@ -25,8 +25,9 @@ describe.skipIf(missing)(`postgres store${missing ? ` (skipped: ${missing})` : '
       raw: {
         doc: async (r, s) => (await store.pool.query(`SELECT doc FROM ${q}.checkpoints WHERE run_id = $1 AND step = $2`, [r, s])).rows[0]?.doc,
         setDoc: async (r, s, doc) => !doc.includes('\u0000') && void (await store.pool.query(`INSERT INTO ${q}.checkpoints (run_id, step, doc) VALUES ($1, $2, $3) ON CONFLICT (run_id, step) DO UPDATE SET doc = EXCLUDED.doc`, [r, s, doc])),
-        blob: async (h) => (await store.pool.query(`SELECT text FROM ${q}.blobs WHERE sha256 = $1`, [h])).rows[0]?.text,
-        setBlob: async (h, text) => !text.includes('\u0000') && void (await store.pool.query(`UPDATE ${q}.blobs SET text = $2 WHERE sha256 = $1`, [h, text])),
+        // Blobs are raw bytes (bytea): given and taken as latin1, one char per byte (NUL included).
+        blob: async (h) => (await store.pool.query<{ data: Buffer }>(`SELECT data FROM ${q}.blob_bytes WHERE sha256 = $1`, [h])).rows[0]?.data.toString('latin1'),
+        setBlob: async (h, text) => void (await store.pool.query(`UPDATE ${q}.blob_bytes SET data = $2 WHERE sha256 = $1`, [h, Buffer.from(text, 'latin1')])),
       },
     };
   });
@@ -57,11 +58,17 @@ describe.skipIf(missing)(`postgres store${missing ? ` (skipped: ${missing})` : '
     const store = await fresh();
     const base = createRun('q', 'y'.repeat(300_000), { runId: 'big' });
     for (let step = 0; step < 20; step++) await store.put(produce(base, (d) => void (d.step = step)));
-    const { rows } = await store.pool.query(`SELECT count(*)::int AS n FROM ${store.schema}.blobs`);
-    expect(rows[0].n).toBe(1);
-    await store.pool.query(`UPDATE ${store.schema}.blobs SET text = '"' || repeat('y', 299999) || 'z"'`);
+    const { rows } = await store.pool.query(`SELECT count(*)::int AS n, sum(length(data))::int AS bytes FROM ${store.schema}.blob_bytes`);
+    expect(rows[0]).toEqual({ n: 1, bytes: 300_000 }); // raw: no quotes, no escapes
+    const { rows: [blob] } = await store.pool.query(`SELECT sha256, data FROM ${store.schema}.blob_bytes`);
+    await store.pool.query(`UPDATE ${store.schema}.blob_bytes SET data = convert_to(repeat('y', 299999) || 'z', 'UTF8')`);
     const other = new PostgresCheckpointStore(store.pool, { schema: store.schema.replaceAll('"', '') }); // no cached blob
     await expect(other.get('big', 3)).rejects.toThrow(/run "big" step 3, blob [0-9a-f]{64}: its text does not hash to its name/);
+    // A database written by schema version 1: the blob as JSON text in `blobs`, still read.
+    await store.pool.query(`DELETE FROM ${store.schema}.blob_bytes`);
+    await store.pool.query(`INSERT INTO ${store.schema}.blobs (sha256, text) VALUES ($1, $2)`, [blob.sha256, JSON.stringify(Buffer.from(blob.data).toString('utf8'))]);
+    const third = new PostgresCheckpointStore(store.pool, { schema: store.schema.replaceAll('"', '') });
+    expect(await third.get('big', 3)).toEqual(produce(base, (d) => void (d.step = 3)));
     await store.close();
   });
 
@@ -70,7 +77,7 @@ describe.skipIf(missing)(`postgres store${missing ? ` (skipped: ${missing})` : '
     await store.pool.query(`UPDATE newer.meta SET value = '99' WHERE key = 'schema_version'`);
     await store.close();
     await expect(fresh('newer')).rejects.toThrow(SchemaVersionError);
-    await expect(fresh('newer')).rejects.toThrow(/schema "newer" is at rlmtree schema version 99, this @rlmtree\/postgres uses version 1: it was written by a newer release/);
+    await expect(fresh('newer')).rejects.toThrow(/schema "newer" is at rlmtree schema version 99, this @rlmtree\/postgres uses version 2: it was written by a newer release/);
     const url = (await db()).url.replace(/:\d+\//, ':1/');
     await expect(PostgresCheckpointStore.open(url)).rejects.toThrow(PostgresUnreachableError);
     await expect(PostgresCheckpointStore.open(url)).rejects.toThrow(/cannot reach PostgreSQL at 127\.0\.0\.1:1\/postgres \(ECONNREFUSED\)/);

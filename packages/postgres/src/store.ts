@@ -6,6 +6,8 @@
  * never interleaved.
  */
 import {
+  blobBytesHash,
+  blobText,
   CheckpointCorruptError,
   CheckpointHeads,
   decodeCheckpoint,
@@ -145,13 +147,17 @@ export class PostgresCheckpointStore implements CheckpointStore {
       if (latest && latest.step !== state.step - 1) throw new StepConflictError(state.runId, state.step, latest.step);
       prev = latestLink ?? null;
     }
-    const { doc, blobs, link } = encodeCheckpoint(state, prev);
+    const { doc, blobs, bytesOf, link } = encodeCheckpoint(state, prev);
     let eventsText: string | null = null;
     if (events) eventsText = JSON.stringify(encodeValue(events, (h, t) => blobs.set(h, t)));
     // Blobs this store already wrote or read are not sent again (a 10 MB context at every step
     // would dominate the write); blobs are never deleted, so a known one stays stored.
     const fresh = [...blobs.keys()].filter((h) => !this.known.has(h));
-    for (const h of fresh) await client.query(`INSERT INTO ${s}.blobs (sha256, text) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING`, [h, JSON.stringify(blobs.get(h)!)]);
+    // Raw bytes (bytea), not a JSON string: nothing to escape on write or parse on read.
+    for (const h of fresh) {
+      const { bytes, encoding } = bytesOf(h);
+      await client.query(`INSERT INTO ${s}.blob_bytes (sha256, encoding, data) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING`, [h, encoding, bytes]);
+    }
     await client.query(`INSERT INTO ${s}.checkpoints (run_id, step, doc, events, writer) VALUES ($1, $2, $3, $4, $5)`, [state.runId, state.step, doc, eventsText, writer]);
     return { link, fresh };
   }
@@ -214,25 +220,38 @@ export class PostgresCheckpointStore implements CheckpointStore {
       else missing.push(h);
     }
     if (missing.length === 0) return out;
-    const { rows } = await this.pool.query<{ sha256: string; text: string }>(`SELECT sha256, text FROM ${this.schema}.blobs WHERE sha256 = ANY($1::text[])`, [missing]);
-    for (const row of rows) {
-      let text: unknown;
-      try {
-        text = JSON.parse(row.text);
-      } catch {
-        text = undefined;
+    // Raw blobs first; blobs written by schema version 1 are JSON text in `blobs`.
+    const raw = await this.pool.query<{ sha256: string; encoding: string; data: Buffer }>(`SELECT sha256, encoding, data FROM ${this.schema}.blob_bytes WHERE sha256 = ANY($1::text[])`, [missing]);
+    const found = raw.rows.map((row) => {
+      let text: string | undefined;
+      if ((row.encoding === 'utf8' || row.encoding === 'utf-16le') && blobBytesHash(row.data, row.encoding) === row.sha256) text = blobText(row.data, row.encoding);
+      return { sha256: row.sha256, text };
+    });
+    const rest = missing.filter((h) => !raw.rows.some((r) => r.sha256 === h));
+    if (rest.length > 0) {
+      const old = await this.pool.query<{ sha256: string; text: string }>(`SELECT sha256, text FROM ${this.schema}.blobs WHERE sha256 = ANY($1::text[])`, [rest]);
+      for (const row of old.rows) {
+        let text: unknown;
+        try {
+          text = JSON.parse(row.text);
+        } catch {
+          text = undefined;
+        }
+        found.push({ sha256: row.sha256, text: typeof text === 'string' && sha256(text) === row.sha256 ? text : undefined });
       }
-      if (typeof text !== 'string' || sha256(text) !== row.sha256) {
-        throw new CheckpointCorruptError(where.store, where.runId, where.step, `blob ${row.sha256}`, 'its text does not hash to its name (the blob was changed)');
+    }
+    for (const { sha256: hash, text } of found) {
+      if (text === undefined) {
+        throw new CheckpointCorruptError(where.store, where.runId, where.step, `blob ${hash}`, 'its text does not hash to its name (the blob was changed)');
       }
-      out.set(row.sha256, text);
-      this.known.add(row.sha256);
+      out.set(hash, text);
+      this.known.add(hash);
       if (text.length < BLOB_CACHE_CHARS / 4) {
         if (this.cachedChars + text.length > BLOB_CACHE_CHARS) {
           this.cache.clear();
           this.cachedChars = 0;
         }
-        this.cache.set(row.sha256, text);
+        this.cache.set(hash, text);
         this.cachedChars += text.length;
       }
     }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -36,8 +36,9 @@ describeCheckpointStoreConformance('file', async () => {
     raw: {
       doc: async (r, s) => readFileSync(store.pathOf(r, s), 'utf8'),
       setDoc: async (r, s, doc) => writeFileSync(store.pathOf(r, s), doc),
-      blob: async (h) => readFileSync(join(dir, 'blobs', `${h}.json`), 'utf8'),
-      setBlob: async (h, text) => writeFileSync(join(dir, 'blobs', `${h}.json`), text),
+      // Blobs are raw bytes (`<sha256>.txt`): given and taken as latin1, one char per byte.
+      blob: async (h) => readFileSync(join(dir, 'blobs', `${h}.txt`), 'latin1'),
+      setBlob: async (h, text) => writeFileSync(join(dir, 'blobs', `${h}.txt`), Buffer.from(text, 'latin1')),
     },
   };
 });
@@ -52,8 +53,12 @@ describeCheckpointStoreConformance('sqlite', async () => {
     raw: {
       doc: async (r, s) => row('SELECT doc FROM checkpoints WHERE run_id = ? AND step = ?', r, s)?.doc,
       setDoc: async (r, s, doc) => void store.db.prepare('INSERT OR REPLACE INTO checkpoints (run_id, step, doc) VALUES (?, ?, ?)').run(r, s, doc),
-      blob: async (h) => row('SELECT text FROM blobs WHERE sha256 = ?', h)?.text,
-      setBlob: async (h, text) => void store.db.prepare('UPDATE blobs SET text = ? WHERE sha256 = ?').run(text, h),
+      // Blobs are raw bytes in a BLOB column: given and taken as latin1, one char per byte.
+      blob: async (h) => {
+        const data = (store.db.prepare('SELECT data FROM blob_bytes WHERE sha256 = ?').get(h) as { data: Uint8Array } | undefined)?.data;
+        return data && Buffer.from(data).toString('latin1');
+      },
+      setBlob: async (h, text) => void store.db.prepare('UPDATE blob_bytes SET data = ? WHERE sha256 = ?').run(Buffer.from(text, 'latin1'), h),
     },
   };
 });
@@ -63,11 +68,46 @@ describe('checkpoint stores', () => {
     const store = await SqliteCheckpointStore.open(join(tmp(), 'big.db'));
     const base = createRun('q', 'x'.repeat(1_000_000), { runId: 'big' });
     for (let step = 0; step < 50; step++) await store.put(produce(base, (d) => void (d.step = step)));
-    const { n, chars } = store.db.prepare('SELECT count(*) AS n, sum(length(text)) AS chars FROM blobs').get() as { n: number; chars: number };
+    const { n, bytes } = store.db.prepare('SELECT count(*) AS n, sum(length(data)) AS bytes FROM blob_bytes').get() as { n: number; bytes: number };
     expect(n).toBe(1);
-    expect(chars).toBe(1_000_002); // JSON-encoded: two quotes
+    expect(bytes).toBe(1_000_000); // raw: no quotes, no escapes
     expect(await store.list('big')).toHaveLength(50);
     await store.close();
+  });
+
+  it('write blobs raw (a lone surrogate as UTF-16LE) and still read the JSON-encoded blobs older stores wrote', async () => {
+    const context = ['line "one"\n\\ é 漢字\n'.repeat(400), 'lone \ud800 surrogate '.repeat(400)];
+    const state = createRun('q', context, { runId: 'raw' });
+    const dir = tmp();
+    const files = new FileCheckpointStore(dir);
+    await files.put(state);
+    const names = readdirSync(join(dir, 'blobs')).sort();
+    // The two documents (and the system prompt, which names them, is long enough to be a blob too).
+    expect(new Set(names.map((n) => n.slice(64)))).toEqual(new Set(['.txt', '.utf16le']));
+    expect(names.map((n) => readFileSync(join(dir, 'blobs', n), n.endsWith('.txt') ? 'utf8' : 'utf16le'))).toEqual(expect.arrayContaining(context));
+    expect(await new FileCheckpointStore(dir).get('raw', 0)).toEqual(state);
+    // A folder written before blobs were raw: each blob a JSON string in <sha256>.json.
+    for (const n of names) {
+      const text = readFileSync(join(dir, 'blobs', n), n.endsWith('.txt') ? 'utf8' : 'utf16le');
+      rmSync(join(dir, 'blobs', n));
+      writeFileSync(join(dir, 'blobs', `${n.slice(0, 64)}.json`), JSON.stringify(text));
+    }
+    expect(await new FileCheckpointStore(dir).get('raw', 0)).toEqual(state);
+
+    const db = join(tmp(), 'raw.db');
+    const sqlite = await SqliteCheckpointStore.open(db);
+    await sqlite.put(state);
+    const rows = sqlite.db.prepare('SELECT sha256, encoding, data FROM blob_bytes').all() as { sha256: string; encoding: string; data: Uint8Array }[];
+    const texts = rows.map((r) => Buffer.from(r.data).toString(r.encoding === 'utf8' ? 'utf8' : 'utf16le'));
+    expect(new Set(rows.map((r) => r.encoding))).toEqual(new Set(['utf8', 'utf-16le']));
+    expect(texts).toEqual(expect.arrayContaining(context));
+    // A database written before blobs were raw: JSON text in the blobs table.
+    rows.forEach((r, i) => sqlite.db.prepare('INSERT INTO blobs (sha256, text) VALUES (?, ?)').run(r.sha256, JSON.stringify(texts[i])));
+    sqlite.db.exec('DELETE FROM blob_bytes');
+    await sqlite.close();
+    const old = await SqliteCheckpointStore.open(db);
+    expect(await old.get('raw', 0)).toEqual(state);
+    await old.close();
   });
 
   it('names the field of a state that fails the schema (a document sealed over a bad state)', async () => {

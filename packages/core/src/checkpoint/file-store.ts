@@ -3,7 +3,9 @@
  *
  * ```
  * <dir>/runs/<run id, escaped>/<step, 12 digits>.json   the state document
- * <dir>/blobs/<sha256>.json                             each big string, once, as a JSON string
+ * <dir>/blobs/<sha256>.txt                              each big string, once, as its raw UTF-8 bytes
+ * <dir>/blobs/<sha256>.utf16le                          (a string holding a lone surrogate: its UTF-16LE code units)
+ * <dir>/blobs/<sha256>.json                             (written before blobs were raw: a JSON string; still read)
  * ```
  * Every file is written to a temp file first, so a reader or a killed writer never sees half a
  * file. A state document is then hard-linked to its name, which fails when the name exists, and
@@ -15,16 +17,22 @@ import { closeSync, fsyncSync, linkSync, openSync, readFileSync, unlinkSync, wri
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.ts';
+import { blobText, type BlobEncoding } from '../trace/blob-bytes.ts';
 import type { RunState } from '../schema/state.ts';
 import { checkStep, CheckpointConflictError, CheckpointHeads, decodeCheckpoint, encodeCheckpoint, linkOf, type ChainLink, type CheckpointStore, type PredecessorRow } from './store.ts';
 
 const STEP_FILE = /^(\d{12})\.json$/;
+
+/** A blob file's name ending for each encoding of its bytes (`blob-bytes.ts`). */
+const BLOB_EXT: Record<BlobEncoding, string> = { utf8: '.txt', 'utf-16le': '.utf16le' };
 
 /** Checkpoints in a folder (created when missing). */
 export class FileCheckpointStore implements CheckpointStore {
   /** The folder. */
   readonly dir: string;
   private readonly heads = new CheckpointHeads();
+  /** Blobs this object wrote or found in the folder (never deleted, so they stay there). */
+  private readonly known = new Set<string>();
 
   /** @param dir the folder holding `runs/` and `blobs/`. */
   constructor(dir: string) {
@@ -41,14 +49,19 @@ export class FileCheckpointStore implements CheckpointStore {
     const { runId, step } = state;
     const latest = await this.row(runId, Infinity);
     const prev = this.heads.admit(this.dir, runId, step, latest && linkOf(latest.doc, latest.step));
-    const { doc, blobs, link } = encodeCheckpoint(state, prev);
+    const { doc, blobs, bytesOf, link } = encodeCheckpoint(state, prev);
     const blobDir = join(this.dir, 'blobs');
     await mkdir(blobDir, { recursive: true });
-    for (const [hash, text] of blobs) {
-      const file = join(blobDir, `${hash}.json`);
+    for (const hash of blobs.keys()) {
       // Content-addressed: a file that exists already holds this text (its hash is checked on read).
-      // JSON-encoded: a lone surrogate survives (raw UTF-8 would replace it).
-      if (!(await exists(file))) await writeFileAtomic(file, JSON.stringify(text));
+      if (this.known.has(hash) || (await this.blobFile(hash))) {
+        this.known.add(hash);
+        continue;
+      }
+      // Raw bytes, not a JSON string: no escaping to write or parse (a lone surrogate: UTF-16LE).
+      const { bytes, encoding } = bytesOf(hash);
+      await writeFileAtomic(join(blobDir, `${hash}${BLOB_EXT[encoding]}`), bytes);
+      this.known.add(hash);
     }
     await mkdir(this.runDir(runId), { recursive: true });
     const target = this.pathOf(runId, step);
@@ -130,7 +143,25 @@ export class FileCheckpointStore implements CheckpointStore {
     return new CheckpointConflictError(this.dir, runId, step, prev?.step ?? -1, `${detail}; read the latest with get(runId) to continue from it, or fork under a new run id`);
   }
 
+  /** The file holding blob `hash` (raw, or a JSON string written before blobs were raw), or undefined. */
+  private async blobFile(hash: string): Promise<string | undefined> {
+    for (const ext of [...Object.values(BLOB_EXT), '.json']) {
+      const file = join(this.dir, 'blobs', `${hash}${ext}`);
+      if (await exists(file)) return file;
+    }
+    return undefined;
+  }
+
   private blob(hash: string): string | undefined {
+    for (const [encoding, ext] of Object.entries(BLOB_EXT) as [BlobEncoding, string][]) {
+      const bytes = readIfThere(join(this.dir, 'blobs', `${hash}${ext}`));
+      if (bytes === undefined) continue;
+      try {
+        return blobText(bytes, encoding); // its hash is checked by the decoder
+      } catch {
+        return undefined; // odd-length UTF-16LE: the decoder reports the blob missing at its field
+      }
+    }
     try {
       const text: unknown = JSON.parse(readFileSync(join(this.dir, 'blobs', `${hash}.json`), 'utf8'));
       return typeof text === 'string' ? text : undefined;
@@ -163,6 +194,15 @@ function linkNew(target: string, text: string): boolean {
     throw err;
   } finally {
     unlinkSync(tmp);
+  }
+}
+
+function readIfThere(path: string): Buffer | undefined {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
   }
 }
 

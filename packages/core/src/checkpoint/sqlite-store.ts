@@ -1,12 +1,14 @@
 /**
  * `SqliteCheckpointStore`: checkpoints in one SQLite file through `node:sqlite` (built into
- * Node 22, no native build). Two tables: `checkpoints(run_id, step, doc)` and
- * `blobs(sha256, text)` (text JSON-encoded); WAL mode and a busy timeout let several processes share the file.
+ * Node 22, no native build). Tables: `checkpoints(run_id, step, doc)` and `blob_bytes(sha256,
+ * encoding, data)` (each big string's raw bytes, `blob-bytes.ts`; a file written before blobs were
+ * raw keeps them JSON-encoded in `blobs(sha256, text)`, still read); WAL mode and a busy timeout let several processes share the file.
  * A put's optimistic check (`CheckpointStore.put`) runs inside its `BEGIN IMMEDIATE` transaction,
  * so two processes writing one run cannot both pass it.
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { RunState } from '../schema/state.ts';
+import { blobText, type BlobEncoding } from '../trace/blob-bytes.ts';
 import { checkStep, CheckpointHeads, decodeCheckpoint, encodeCheckpoint, linkOf, type CheckpointStore } from './store.ts';
 
 /** Checkpoints in a SQLite database file (or `:memory:`). */
@@ -15,7 +17,7 @@ export class SqliteCheckpointStore implements CheckpointStore {
   readonly path: string;
   /** The open database (exposed for inspection and tests). */
   readonly db: DatabaseSync;
-  private readonly q: Record<'putBlob' | 'put' | 'get' | 'latest' | 'before' | 'list' | 'runs' | 'del' | 'delRun' | 'blob', StatementSync>;
+  private readonly q: Record<'putBlob' | 'hasBlob' | 'put' | 'get' | 'latest' | 'before' | 'list' | 'runs' | 'del' | 'delRun' | 'blob' | 'oldBlob', StatementSync>;
   private readonly heads = new CheckpointHeads();
 
   private constructor(path: string, db: DatabaseSync) {
@@ -25,12 +27,14 @@ export class SqliteCheckpointStore implements CheckpointStore {
       PRAGMA journal_mode = WAL;
       PRAGMA busy_timeout = 5000;
       CREATE TABLE IF NOT EXISTS blobs (sha256 TEXT PRIMARY KEY, text TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS blob_bytes (sha256 TEXT PRIMARY KEY, encoding TEXT NOT NULL, data BLOB NOT NULL);
       CREATE TABLE IF NOT EXISTS checkpoints (
         run_id TEXT NOT NULL, step INTEGER NOT NULL, doc TEXT NOT NULL,
         PRIMARY KEY (run_id, step)
       );`);
     this.q = {
-      putBlob: db.prepare('INSERT OR IGNORE INTO blobs (sha256, text) VALUES (?, ?)'),
+      putBlob: db.prepare('INSERT OR IGNORE INTO blob_bytes (sha256, encoding, data) VALUES (?, ?, ?)'),
+      hasBlob: db.prepare('SELECT 1 AS x FROM blob_bytes WHERE sha256 = ? UNION ALL SELECT 1 FROM blobs WHERE sha256 = ? LIMIT 1'),
       put: db.prepare('INSERT INTO checkpoints (run_id, step, doc) VALUES (?, ?, ?)'),
       get: db.prepare('SELECT doc FROM checkpoints WHERE run_id = ? AND step = ?'),
       latest: db.prepare('SELECT step, doc FROM checkpoints WHERE run_id = ? ORDER BY step DESC LIMIT 1'),
@@ -39,7 +43,8 @@ export class SqliteCheckpointStore implements CheckpointStore {
       runs: db.prepare('SELECT DISTINCT run_id FROM checkpoints ORDER BY run_id'),
       del: db.prepare('DELETE FROM checkpoints WHERE run_id = ? AND step = ?'),
       delRun: db.prepare('DELETE FROM checkpoints WHERE run_id = ?'),
-      blob: db.prepare('SELECT text FROM blobs WHERE sha256 = ?'),
+      blob: db.prepare('SELECT encoding, data FROM blob_bytes WHERE sha256 = ?'),
+      oldBlob: db.prepare('SELECT text FROM blobs WHERE sha256 = ?'),
     };
   }
 
@@ -59,9 +64,13 @@ export class SqliteCheckpointStore implements CheckpointStore {
     try {
       const latest = this.q.latest.get(state.runId) as { step: number; doc: string } | undefined;
       const prev = this.heads.admit(this.path, state.runId, state.step, latest && linkOf(String(latest.doc), Number(latest.step)));
-      const { doc, blobs, link } = encodeCheckpoint(state, prev);
-      // JSON-encoded: a lone surrogate survives (SQLite TEXT is UTF-8).
-      for (const [hash, text] of blobs) this.q.putBlob.run(hash, JSON.stringify(text));
+      const { doc, blobs, bytesOf, link } = encodeCheckpoint(state, prev);
+      // Raw bytes in a BLOB column (a lone surrogate: UTF-16LE), encoded only for blobs not stored yet.
+      for (const hash of blobs.keys()) {
+        if (this.q.hasBlob.get(hash, hash)) continue;
+        const { bytes, encoding } = bytesOf(hash);
+        this.q.putBlob.run(hash, encoding, bytes);
+      }
       this.q.put.run(state.runId, state.step, doc);
       this.db.exec('COMMIT');
       this.heads.saw(state.runId, link);
@@ -82,7 +91,16 @@ export class SqliteCheckpointStore implements CheckpointStore {
   }
 
   private blob(hash: string): string | undefined {
-    const row = this.q.blob.get(hash) as { text: string } | undefined;
+    const raw = this.q.blob.get(hash) as { encoding: string; data: Uint8Array } | undefined;
+    if (raw) {
+      if (raw.encoding !== 'utf8' && raw.encoding !== 'utf-16le') return undefined; // the decoder names the field
+      try {
+        return blobText(raw.data, raw.encoding as BlobEncoding); // its hash is checked by the decoder
+      } catch {
+        return undefined;
+      }
+    }
+    const row = this.q.oldBlob.get(hash) as { text: string } | undefined;
     if (!row) return undefined;
     try {
       const text: unknown = JSON.parse(row.text);

@@ -7,6 +7,7 @@
  */
 import { checkState } from '../trace/format.ts';
 import { DecodeError, decodeValue, encodeValue, fieldPath, type BlobSource } from '../trace/codec.ts';
+import { blobBytes, type BlobBytes } from '../trace/blob-bytes.ts';
 import { chainHash, chainSeed, checkSeal, seal, unseal } from '../integrity/chain.ts';
 import type { RunState } from '../schema/state.ts';
 import { freeze } from 'immer';
@@ -97,6 +98,11 @@ export interface ChainLink {
 export interface EncodedCheckpoint {
   doc: string;
   blobs: Map<string, string>;
+  /**
+   * The bytes of a blob (`blob-bytes.ts`), for a store that writes blobs raw: made when encoding
+   * hashed the text, else encoded on first ask. Ask only for blobs the store does not hold yet.
+   */
+  bytesOf(sha256: string): BlobBytes;
   /** The document's place in the chain (what the next checkpoint of the run links to). */
   link: ChainLink;
 }
@@ -112,10 +118,23 @@ function seedOf(runId: string): string {
  */
 export function encodeCheckpoint(state: RunState, prev: ChainLink | null = null, threshold?: number): EncodedCheckpoint {
   const blobs = new Map<string, string>();
-  const value = encodeValue(state, (h, t) => blobs.set(h, t), threshold);
+  const made = new Map<string, BlobBytes>();
+  const value = encodeValue(
+    state,
+    (h, t, bytes) => {
+      blobs.set(h, t);
+      if (bytes) made.set(h, bytes);
+    },
+    threshold,
+  );
   const content = JSON.stringify({ format: CHECKPOINT_FORMAT, version: CHECKPOINT_FORMAT_VERSION, runId: state.runId, step: state.step, prev, state: value });
   const { text, chain } = seal(prev?.chain ?? seedOf(state.runId), content);
-  return { doc: text, blobs, link: { step: state.step, chain } };
+  const bytesOf = (h: string): BlobBytes => {
+    const text = blobs.get(h);
+    if (text === undefined) throw new RangeError(`checkpoint: no blob sha256:${h} in this document`);
+    return made.get(h) ?? blobBytes(text);
+  };
+  return { doc: text, blobs, bytesOf, link: { step: state.step, chain } };
 }
 
 /** Which row a document was read from, for checks and error messages. */

@@ -7,8 +7,8 @@
  * A reference is the string `"\u0000blob:sha256:<hex>"`. A real string that starts with U+0000
  * is escaped by one more leading U+0000, so no value can be mistaken for a reference.
  */
-import { createHash } from 'node:crypto';
 import superjson from 'superjson';
+import { blobBytes, blobBytesHash, type BlobBytes } from './blob-bytes.ts';
 
 /** Strings longer than this (in UTF-16 code units, i.e. JS `length`) become blobs by default. */
 export const DEFAULT_BLOB_THRESHOLD = 4096;
@@ -22,8 +22,12 @@ export interface EncodedValue {
   meta?: unknown;
 }
 
-/** Where encoding puts blobs: called once per big string met (the sink dedupes by hash). */
-export type BlobSink = (sha256: string, text: string) => void;
+/**
+ * Where encoding puts blobs: called once per big string met (the sink dedupes by hash). `bytes` is
+ * the string's bytes when encoding had to make them to hash it (a string not hashed before), so a
+ * sink that writes bytes need not encode the text again; otherwise undefined.
+ */
+export type BlobSink = (sha256: string, text: string, bytes?: BlobBytes) => void;
 
 /** Where decoding finds blobs: the text, or undefined when the store does not hold it. */
 export type BlobSource = (sha256: string) => string | undefined;
@@ -48,20 +52,21 @@ const HASH_CACHE_SIZE = 64;
 /**
  * sha256 (hex) of a string: of its UTF-8 bytes, or, for a string holding a lone surrogate (which
  * UTF-8 cannot carry, so two such strings could share bytes), of `"utf-16le:"` + its UTF-16LE
- * code units. Cached for the last 64 big strings seen.
+ * code units (`blob-bytes.ts`). Cached for the last 64 big strings seen.
  */
 export function sha256(text: string): string {
-  const hit = hashCache.get(text);
-  if (hit !== undefined) return hit;
-  const h = createHash('sha256');
-  if ((text as unknown as { isWellFormed(): boolean }).isWellFormed()) h.update(text, 'utf8');
-  else h.update('utf-16le:', 'utf8').update(text, 'utf16le');
-  const hex = h.digest('hex');
+  return hashCache.get(text) ?? hashed(text).sha256;
+}
+
+/** Hashes `text` through its bytes (remembering a big string's hash) and returns both. */
+function hashed(text: string): { sha256: string; bytes: BlobBytes } {
+  const bytes = blobBytes(text);
+  const hex = blobBytesHash(bytes.bytes, bytes.encoding);
   if (text.length > DEFAULT_BLOB_THRESHOLD) {
     if (hashCache.size >= HASH_CACHE_SIZE) hashCache.delete(hashCache.keys().next().value!);
     hashCache.set(text, hex);
   }
-  return hex;
+  return { sha256: hex, bytes };
 }
 
 /**
@@ -78,8 +83,14 @@ export function encodeValue(value: unknown, sink: BlobSink, threshold = DEFAULT_
 function outline(v: unknown, sink: BlobSink, threshold: number): unknown {
   if (typeof v === 'string') {
     if (v.length > threshold) {
-      const hash = sha256(v);
-      sink(hash, v);
+      const known = hashCache.get(v);
+      if (known !== undefined) {
+        sink(known, v);
+        return REF + known;
+      }
+      // Hashing needs the bytes anyway; the sink gets them, so a raw writer encodes the text once.
+      const { sha256: hash, bytes } = hashed(v);
+      sink(hash, v, bytes);
       return REF + hash;
     }
     return v.charCodeAt(0) === 0 ? `\u0000${v}` : v;

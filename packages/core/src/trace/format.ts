@@ -3,14 +3,20 @@
  *
  * ```
  * {"kind":"header","format":"rlmtree.trace","version":2,"runId":"…","createdAt":"…","config":{…},"initial":<encoded RunState>,"chain":"<hex>"}
- * {"kind":"blob","sha256":"<hex>","chars":104857600,"text":"…","chain":"<hex>"}      (before the first line using it)
+ * {"kind":"blob","sha256":"<hex>","chars":104857600,"bytes":104857600,"encoding":"utf8","chain":"<hex>"}
+ * <the blob's 104857600 raw bytes>                                       (before the first line using it)
  * {"kind":"step","step":1,"events":<encoded RunEvent[]>,"chain":"<hex>"}
  * …
  * {"kind":"end","step":7,"chain":"<hex>"}                                   (written when the writer closes)
  * ```
  * Every line ends with its `chain` (integrity/chain.ts): sha256 of the chain before it and the
  * line's own text, the header's seeded by the run id, so an edited, moved, repeated, dropped or
- * spliced line is found on read. Version 1 traces (no chain, no end line) are still read.
+ * spliced line is found on read. A blob line (version 3) is followed by its text's raw bytes and a
+ * newline: no JSON escaping either way, so a 100 MB context is written and read as bytes. The
+ * chain covers the blob line, which names the bytes' sha256 and length, and the reader hashes the
+ * bytes again, so a damaged byte is found too. "Line" in errors counts records: a blob's bytes
+ * belong to its line. Version 2 traces (blob text as a JSON string in the line) and version 1
+ * (no chain, no end line) are still read, and appended to in their own version.
  * `<encoded …>` is `codec.ts`'s `{json, meta}`: superjson with big strings replaced by blob
  * references. Each step line holds every event folded by that step (interventions made before
  * it come first), so `reduceAll(states[i], steps[i].events)` gives `states[i + 1]`.
@@ -22,10 +28,10 @@ import { fieldPath } from './codec.ts';
 
 /** The `format` string of a trace header. */
 export const TRACE_FORMAT = 'rlmtree.trace';
-/** Version of the trace format this code writes (2: chained lines); it reads 1 and 2. */
-export const TRACE_FORMAT_VERSION = 2;
+/** Version of the trace format this code writes (3: chained lines, blobs as raw bytes); it reads 1, 2 and 3. */
+export const TRACE_FORMAT_VERSION = 3;
 /** Trace format versions this code reads. */
-export const TRACE_FORMAT_VERSIONS_READ = [1, 2] as const;
+export const TRACE_FORMAT_VERSIONS_READ = [1, 2, 3] as const;
 /** A trace format version this code reads. */
 export type TraceFormatVersion = (typeof TRACE_FORMAT_VERSIONS_READ)[number];
 
@@ -35,8 +41,8 @@ const EncodedSchema = z.object({ json: z.unknown(), meta: z.unknown().optional()
 export const HeaderLineSchema = z.object({
   kind: z.literal('header'),
   format: z.literal(TRACE_FORMAT),
-  version: z.union([z.literal(1), z.literal(2)]),
-  /** The run's id (version 2): the chain is seeded by it, and it must be the initial state's. */
+  version: z.union([z.literal(1), z.literal(2), z.literal(3)]),
+  /** The run's id (version 2 on): the chain is seeded by it, and it must be the initial state's. */
   runId: z.string().optional(),
   /** ISO 8601 time the trace was started. */
   createdAt: z.string(),
@@ -52,13 +58,28 @@ export const HeaderLineSchema = z.object({
   initial: EncodedSchema,
 });
 
-/** A content-addressed string (sha256 of its UTF-8 bytes, hex). */
+/** A content-addressed string (sha256 of its UTF-8 bytes, hex), its text in the line (versions 1 and 2). */
 export const BlobLineSchema = z.object({
   kind: z.literal('blob'),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   /** Length of `text` in UTF-16 code units (JS string length), as a check. */
   chars: z.number().int().nonnegative(),
   text: z.string(),
+});
+
+/**
+ * A content-addressed string whose text follows the line as raw bytes (version 3): `bytes` bytes
+ * in `encoding` (`blob-bytes.ts`: UTF-8, or UTF-16LE for a string holding a lone surrogate), then
+ * a newline. `sha256` is the blob's address, checked against the bytes on read.
+ */
+export const RawBlobLineSchema = z.object({
+  kind: z.literal('blob'),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  /** Length of the text in UTF-16 code units (JS string length), as a check. */
+  chars: z.number().int().nonnegative(),
+  /** Length of the raw bytes after the line's newline. */
+  bytes: z.number().int().nonnegative(),
+  encoding: z.enum(['utf8', 'utf-16le']),
 });
 
 /** One step: the events that took the previous state to `step`. */
@@ -69,14 +90,12 @@ export const StepLineSchema = z.object({
   events: EncodedSchema,
 });
 
-/** The last line of a trace whose writer closed it (version 2): the last step recorded. */
+/** The last line of a trace whose writer closed it (version 2 on): the last step recorded. */
 export const EndLineSchema = z.object({
   kind: z.literal('end'),
   step: z.number().int().nonnegative(),
 });
 
-/** Any line after the header. */
-export const TraceLineSchema = z.discriminatedUnion('kind', [BlobLineSchema, StepLineSchema, EndLineSchema]);
 
 /** A trace's header, decoded. */
 export interface TraceHeader {

@@ -1,5 +1,7 @@
 /**
- * Reading trace files: `readTrace(path) -> {header, steps, warnings}`. Every line is checked
+ * Reading trace files: `readTrace(path) -> {header, steps, warnings}`. The file is read as bytes
+ * and split into lines there (a version 3 blob's raw bytes are taken by their length, never
+ * decoded as JSON). Every line is checked
  * (JSON, then the line's zod schema, then the decoded state / events against the run schemas).
  * Each line's integrity chain (version 2) is checked too, so an edited, moved, repeated, dropped
  * or spliced line is a `TraceFormatError` naming it. A last line without its newline is what a
@@ -12,10 +14,12 @@ import { promptSetFor, promptVersionOf, PromptVersionError } from '../prompts/ve
 import { readFile } from 'node:fs/promises';
 import { freeze } from 'immer';
 import { DecodeError, decodeValue, fieldPath, sha256 } from './codec.ts';
+import { blobBytesHash, blobText } from './blob-bytes.ts';
 import { chainSeed, checkSeal, unseal } from '../integrity/chain.ts';
 import {
   BlobLineSchema,
   EndLineSchema,
+  RawBlobLineSchema,
   checkEvents,
   checkState,
   HeaderLineSchema,
@@ -40,6 +44,11 @@ export interface ParsedTrace extends Trace {
   chain: string;
   /** True when the trace ends with its end line (its writer closed it). */
   ended: boolean;
+  /**
+   * Where a writer appending to the trace goes on: the byte offset just after the last complete
+   * line (a blob's with its bytes), before an end line or a cut-short last line.
+   */
+  resumeAt: number;
 }
 
 /**
@@ -48,15 +57,17 @@ export interface ParsedTrace extends Trace {
  *   file cannot be read.
  */
 export async function readTrace(path: string): Promise<Trace> {
-  const { header, steps, warnings } = parseTrace(await readFile(path, 'utf8'), path);
+  const { header, steps, warnings } = parseTrace(await readFile(path), path);
   return { header, steps, warnings };
 }
 
 /**
- * Parses a trace's text (see `readTrace`). `path` only names the source in errors.
+ * Parses a trace's bytes, or its text (taken as UTF-8; see `readTrace`). `path` only names the
+ * source in errors.
  * @throws TraceFormatError
  */
-export function parseTrace(text: string, path = '<memory>'): ParsedTrace {
+export function parseTrace(input: string | Uint8Array, path = '<memory>'): ParsedTrace {
+  const buf = typeof input === 'string' ? Buffer.from(input, 'utf8') : Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   const blobs = new Map<string, string>();
   const steps: TraceStep[] = [];
   const warnings: string[] = [];
@@ -69,19 +80,26 @@ export function parseTrace(text: string, path = '<memory>'): ParsedTrace {
   let lastChain = '';
   let pos = 0;
   let line = 0;
-  while (pos < text.length) {
+  // After the last complete line but an end line (the same point as `lastChain`): where an appender goes on.
+  let resumeAt = 0;
+  // The last physical line number counted (see physicalLine): record -> line at byte `at`.
+  const physical = { record: 0, line: 1, at: 0 };
+  while (pos < buf.length) {
     line += 1;
-    const nl = text.indexOf('\n', pos);
+    const nl = buf.indexOf(10, pos);
     if (ended) throw new TraceFormatError(path, line, '', 'a line after the end line (lines appended to a closed trace, or spliced in)');
     if (nl === -1) {
       if (!head) throw new TraceFormatError(path, line, '', 'the header line is truncated (no newline at its end)');
       truncated = true;
-      warnings.push(`trace ${path}, line ${line}: the last line is truncated (${text.length - pos} characters without a newline, e.g. the writer was killed); ignored`);
+      warnings.push(`trace ${path}, line ${physicalLine(buf, pos, physical, line)}: the last line is truncated (${buf.length - pos} bytes without a newline, e.g. the writer was killed); ignored`);
       break;
     }
-    const raw = text.slice(pos, nl);
+    const raw = buf.toString('utf8', pos, nl);
+    const start = pos;
     pos = nl + 1;
-    const fail = (field: string, detail: string) => new TraceFormatError(path, line, field, detail);
+    // Errors name the line an editor shows (a blob's raw bytes hold newlines), counted only then.
+    const where = () => (line === physical.record ? physical.line : physicalLine(buf, start, physical, line));
+    const fail = (field: string, detail: string) => new TraceFormatError(path, where(), field, detail);
     let value: unknown;
     try {
       value = JSON.parse(raw);
@@ -93,14 +111,36 @@ export function parseTrace(text: string, path = '<memory>'): ParsedTrace {
       chained = head.version >= 2;
       if (chained) {
         if (head.runId === undefined) throw fail('runId', 'missing (a version 2 header names its run)');
-        chain = checked(raw, chainSeed(TRACE_FORMAT, head.runId), fail, 'the header does not hash to its chain: it was edited, or it is not the header of this run');
+        chain = checked(raw, chainSeed(TRACE_FORMAT, head.runId), fail, () => 'the header does not hash to its chain: it was edited, or it is not the header of this run');
       } else warnings.push(`trace ${path}: format version ${head.version} carries no integrity chain, so edits, reordered or spliced lines in it cannot be detected (traces written now carry one)`);
       lastChain = chain;
+      resumeAt = pos;
       continue;
     }
-    if (chained) chain = checked(raw, chain, fail, `does not follow line ${line - 1}: the line was edited, or lines were reordered, repeated, dropped or spliced in from another trace`);
+    if (chained) chain = checked(raw, chain, fail, () => `does not follow line ${where() - 1}: the line was edited, or lines were reordered, repeated, dropped or spliced in from another trace`);
     const kind = (value as { kind?: unknown } | null)?.kind;
-    if (kind === 'blob') {
+    if (kind === 'blob' && head.version >= 3) {
+      const blob = parsed(RawBlobLineSchema, value, fail);
+      const end = pos + blob.bytes;
+      if (end >= buf.length) {
+        // The bytes (or the newline after them) run past the end of the file: a cut-short write.
+        truncated = true;
+        warnings.push(`trace ${path}, line ${where()}: the last line is truncated (its blob's ${blob.bytes} raw bytes and newline end past the end of the file, e.g. the writer was killed); ignored`);
+        break;
+      }
+      if (buf[end] !== 10) throw fail('bytes', `says ${blob.bytes} but no newline follows that many raw bytes (bytes were cut from or added to the blob)`);
+      const bytes = buf.subarray(pos, end);
+      if (blobBytesHash(bytes, blob.encoding) !== blob.sha256) throw fail('text', `the raw bytes do not hash to sha256 ${blob.sha256}`);
+      let text: string;
+      try {
+        text = blobText(bytes, blob.encoding);
+      } catch (err) {
+        throw fail('bytes', (err as Error).message);
+      }
+      if (text.length !== blob.chars) throw fail('chars', `says ${blob.chars} but the text has ${text.length}`);
+      blobs.set(blob.sha256, text);
+      pos = end + 1;
+    } else if (kind === 'blob') {
       const blob = parsed(BlobLineSchema, value, fail);
       if (blob.text.length !== blob.chars) throw fail('chars', `says ${blob.chars} but the text has ${blob.text.length}`);
       if (sha256(blob.text) !== blob.sha256) throw fail('text', `does not hash to sha256 ${blob.sha256}`);
@@ -126,6 +166,7 @@ export function parseTrace(text: string, path = '<memory>'): ParsedTrace {
       throw fail('kind', `unknown line kind ${JSON.stringify(kind)} (expected blob or step${chained ? ' or end' : ''})`);
     }
     lastChain = chain;
+    resumeAt = pos;
   }
   if (!head) throw new TraceFormatError(path, 1, '', 'the file is empty: no header');
   header ??= resolveHeader(head, blobs, (f, d) => new TraceFormatError(path, 1, f, d));
@@ -135,14 +176,34 @@ export function parseTrace(text: string, path = '<memory>'): ParsedTrace {
   if (chained && !ended) {
     warnings.push(`trace ${path}: no end line after step ${header.initial.step + steps.length}: its writer did not close it (killed, or still running) or the file was cut after a line; the ${steps.length} steps recorded so far are loaded`);
   }
-  return { header, steps, warnings, blobHashes: new Set(blobs.keys()), truncated, chained, chain: chained ? lastChain : '', ended };
+  return { header, steps, warnings, blobHashes: new Set(blobs.keys()), truncated, chained, chain: chained ? lastChain : '', ended, resumeAt };
 }
 
 /** The line's chain when its seal checks after `prev`; else the error `fail` makes. */
-function checked(raw: string, prev: string, fail: Fail, mismatch: string): string {
+function checked(raw: string, prev: string, fail: Fail, mismatch: () => string): string {
   const bad = checkSeal(raw, prev);
-  if (bad) throw fail('chain', bad.problem === 'unsealed' ? 'missing: every line of a version 2 trace ends with its chain' : mismatch);
+  if (bad) throw fail('chain', bad.problem === 'unsealed' ? 'missing: every line of a version 2 or 3 trace ends with its chain' : mismatch());
   return unseal(raw)!.chain;
+}
+
+/**
+ * The 1-based line number (newlines before it + 1) of the record starting at byte `at`, the
+ * `record`-th: equal to `record` until a blob's raw bytes held a newline. Counted from the last
+ * answer (`memo`), so a read that names no line costs nothing.
+ */
+function physicalLine(buf: Buffer, at: number, memo: { record: number; line: number; at: number }, record: number): number {
+  let line = memo.at <= at ? memo.line : 1;
+  let p = memo.at <= at ? memo.at : 0;
+  for (;;) {
+    const nl = buf.indexOf(10, p);
+    if (nl === -1 || nl >= at) break;
+    line += 1;
+    p = nl + 1;
+  }
+  memo.record = record;
+  memo.line = line;
+  memo.at = p;
+  return line;
 }
 
 type Fail = (field: string, detail: string) => TraceFormatError;

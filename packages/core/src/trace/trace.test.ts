@@ -16,12 +16,18 @@ import { ReplayLLM } from './replay-llm.ts';
 import { TraceWriter } from './writer.ts';
 import { chainSeed, seal, unseal } from '../integrity/chain.ts';
 
-/** `lines` with every line from `from` on sealed again after the one before it. */
+/**
+ * `lines` with every line from `from` on sealed again after the one before it (a blob's raw bytes,
+ * which are not sealed lines, are skipped).
+ */
 function rechain(lines: string[], from: number): string[] {
   const out = [...lines];
-  let prev = from === 0 ? chainSeed('rlmtree.trace', JSON.parse(lines[0]!).runId) : unseal(out[from - 1]!)!.chain;
+  const sealed = (l: string | undefined) => l !== undefined && unseal(l) !== null;
+  let before = from - 1;
+  while (before > 0 && !sealed(out[before])) before -= 1;
+  let prev = from === 0 ? chainSeed('rlmtree.trace', JSON.parse(lines[0]!).runId) : unseal(out[before]!)!.chain;
   for (let i = from; i < out.length; i++) {
-    if (!out[i]) continue;
+    if (!out[i] || (i !== from && !sealed(out[i]))) continue;
     const next = seal(prev, unseal(out[i]!)?.content ?? out[i]!);
     out[i] = next.text;
     prev = next.chain;
@@ -49,8 +55,8 @@ function stepsOf(): RunEvent[][] {
 }
 
 /** Runs the recorded steps through a writer as an engine would; returns the states. */
-function record(path: string, initial = createRun('q', CONTEXT, { runId: 'run-1' })): RunState[] {
-  const w = TraceWriter.create(path, initial, { config: { model: 'scripted:x' } });
+function record(path: string, initial = createRun('q', CONTEXT, { runId: 'run-1' }), formatVersion?: 2 | 3): RunState[] {
+  const w = TraceWriter.create(path, initial, { config: { model: 'scripted:x' }, ...(formatVersion ? { formatVersion } : {}) });
   const states = [initial];
   for (const events of stepsOf()) {
     const result: StepResult = { state: reduceAll(states.at(-1)!, events), events };
@@ -73,6 +79,67 @@ describe('trace files', () => {
     const text = readFileSync(path, 'utf8');
     expect(text.split('\n').filter((l) => l.startsWith('{"kind":"blob"')).length).toBe(2); // context + output
     expect(statSync(path).size).toBeLessThan(CONTEXT.length + 9000 + 20_000);
+    // Version 3: each blob line names its bytes, which follow it raw (no JSON string of the text).
+    expect(JSON.parse(text.slice(0, text.indexOf('\n'))).version).toBe(3);
+    expect(text).toContain(`"bytes":${CONTEXT.length},"encoding":"utf8","chain":"`);
+    expect(text).toContain(`\n${CONTEXT}\n`);
+    expect(text).not.toMatch(/\{"kind":"blob"[^\n]*"text":/);
+  });
+
+  it('stores blobs raw whatever they hold: newlines, quotes, non-ASCII, and a lone surrogate (as UTF-16LE)', async () => {
+    const path = tmp();
+    const context = ['line one\nline "two"\n\\ é 漢字 🙂\n'.repeat(300), 'lone \ud800 surrogate '.repeat(300)];
+    const s0 = createRun('q', context, { runId: 'raw' });
+    const events: RunEvent[] = [replied('root', 'print("out")'), ran('root', { status: 'ok' }, { output: 'out\n'.repeat(2000), outputChars: 8000 }), end];
+    const w = TraceWriter.create(path, s0);
+    w.record({ state: reduceAll(s0, events), events }, s0);
+    w.close();
+    const text = readFileSync(path, 'utf8');
+    expect(text).toContain('"encoding":"utf-16le"');
+    expect(text).toContain(context[0]);
+    const states = replay(await readTrace(path));
+    expect(states[0]!.nodes.root!.context).toEqual(context);
+    expect(states[1]).toEqual(reduceAll(s0, events));
+  });
+
+  it('a blob whose raw bytes were cut short by a killed writer reads as a truncated last line; append goes on', async () => {
+    const path = tmp();
+    const states = record(path);
+    // A writer killed while writing a new step's blob: the blob line and part of its bytes.
+    const p2 = tmp();
+    const w = TraceWriter.create(p2, states[0]!);
+    const events: RunEvent[] = [replied('root', 'print("y")'), ran('root', { status: 'ok' }, { output: 'y'.repeat(50_000), outputChars: 50_000 }), end];
+    w.record({ state: reduceAll(states[0]!, events), events }, states[0]);
+    w.close();
+    const whole = readFileSync(p2);
+    const y = whole.indexOf('yyyy');
+    writeFileSync(p2, whole.subarray(0, y + 20_000));
+    expect((await readTrace(p2)).warnings[0]).toMatch(/line 4: the last line is truncated \(its blob's 50000 raw bytes and newline end past the end of the file/);
+    const { writer, states: loaded, trace } = TraceWriter.append(p2);
+    expect(trace.truncated).toBe(true);
+    expect(loaded).toHaveLength(1);
+    writer.record({ state: reduceAll(states[0]!, events), events }, states[0]);
+    writer.close();
+    const again = await readTrace(p2);
+    expect(again.warnings).toEqual([]);
+    expect(replay(again)[1]).toEqual(reduceAll(states[0]!, events));
+  });
+
+  it('reads a version 2 trace (blob text as JSON) and appends to it in version 2', async () => {
+    const path = tmp();
+    const states = record(path, undefined, 2);
+    const text = readFileSync(path, 'utf8');
+    expect(text).toContain(`"text":"${CONTEXT}"`);
+    writeFileSync(path, text.slice(0, text.lastIndexOf('{"kind":"step"')));
+    const { writer, states: loaded } = TraceWriter.append(path);
+    expect(writer.version).toBe(2);
+    const events = stepsOf()[5]!;
+    writer.record({ state: reduceAll(loaded.at(-1)!, events), events }, loaded.at(-1));
+    writer.close();
+    const again = await readTrace(path);
+    expect(again.header.version).toBe(2);
+    expect(again.warnings).toEqual([]);
+    expect(replay(again)).toEqual(states);
   });
 
   it('a truncated last line is reported and ignored; append cuts it off and continues', async () => {
@@ -125,9 +192,12 @@ describe('trace files', () => {
     expect(() => parseTrace(unsealedEdit((l) => l.slice(0, 20)), 'a.jsonl')).toThrow(new RegExp(`line ${stepLine + 1}: not JSON`));
     expect(() => parseTrace(bad((l) => l.replace('"step":2', '"step":3')), 'a.jsonl')).toThrow(/step: is 3, expected 2 \(a step is missing or repeated\)/);
     const blobLine = lines.findIndex((l) => l.startsWith('{"kind":"blob"'));
-    expect(() => parseTrace(bad((l) => l.replace('the long context', 'the LONG context'), blobLine), 'a.jsonl')).toThrow(/line \d+, text: does not hash to sha256/);
+    // The blob's raw bytes follow its line (the context holds no newline, so they are the next split line).
+    expect(() => parseTrace(unsealedEdit((l) => l.replace('the long context', 'the LONG context'), blobLine + 1), 'a.jsonl')).toThrow(/line 2, text: the raw bytes do not hash to sha256/);
+    expect(() => parseTrace(unsealedEdit((l) => l.slice(1), blobLine + 1), 'a.jsonl')).toThrow(/line 2, bytes: says 360000 but no newline follows that many raw bytes/);
+    expect(() => parseTrace(bad((l) => l.replace('"bytes":360000', '"bytes":359999'), blobLine), 'a.jsonl')).toThrow(/line 2, bytes: says 359999 but no newline follows/);
     expect(() => parseTrace(unsealedEdit(() => '', blobLine), 'a.jsonl')).toThrow(/not JSON/);
-    expect(() => parseTrace(bad((l) => l.replace('"version":2', '"version":9'), 0), 'a.jsonl')).toThrow(/line 1, version: trace format version 9 is not supported/);
+    expect(() => parseTrace(bad((l) => l.replace('"version":3', '"version":9'), 0), 'a.jsonl')).toThrow(/line 1, version: trace format version 9 is not supported/);
     expect(() => parseTrace('', 'a.jsonl')).toThrow(/the file is empty/);
     expect(() => parseTrace('{"hello":1}\n', 'a.jsonl')).toThrow(/line 1, format: not an rlmtree trace/);
     try {
@@ -140,7 +210,7 @@ describe('trace files', () => {
 
   it('reads a version 1 trace (no chain) with a note saying so, and appends to it in version 1', async () => {
     const path = tmp();
-    const states = record(path);
+    const states = record(path, undefined, 2);
     const v1 = readFileSync(path, 'utf8').split('\n').filter((l) => l && !l.startsWith('{"kind":"end"')).map((l, i) => {
       const value = JSON.parse(unseal(l)!.content);
       if (i === 0) {

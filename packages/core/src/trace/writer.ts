@@ -1,18 +1,19 @@
 /**
  * Writing trace files incrementally: the header when the run starts, then one line per step
- * (after the blob lines it needs), each written with one synchronous `write(2)` before
- * `record` returns. A process killed at any moment leaves every completed step on disk; at
+ * (after the blob lines it needs, each followed by its text's raw bytes), each step written with
+ * one synchronous `writev(2)` before `record` returns. A process killed at any moment leaves every completed step on disk; at
  * worst the last line is cut short, which `readTrace` reports and ignores and
  * `TraceWriter.append` cuts off before it appends.
  */
 import { promptVersionOf } from '../prompts/versions.ts';
-import { closeSync, fdatasyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, ftruncateSync, openSync, readFileSync, writevSync } from 'node:fs';
 import { pendingInterventions } from '../control.ts';
 import type { RunEvent, StepResult } from '../schema/events.ts';
 import type { Json, RunState } from '../schema/state.ts';
 import { DEFAULT_BLOB_THRESHOLD, encodeValue } from './codec.ts';
+import { blobBytes } from './blob-bytes.ts';
 import { chainSeed, seal } from '../integrity/chain.ts';
-import { TRACE_FORMAT, TRACE_FORMAT_VERSION, type Trace } from './format.ts';
+import { TRACE_FORMAT, TRACE_FORMAT_VERSION, type Trace, type TraceFormatVersion } from './format.ts';
 import { parseTrace, type ParsedTrace } from './reader.ts';
 import { replay } from './replay.ts';
 
@@ -31,6 +32,18 @@ export interface TraceWriterOptions {
   overwrite?: boolean;
   /** Recorded in the header when the trace is a fork. */
   forkedFrom?: { runId: string; step: number; path?: string };
+  /**
+   * The format version a new trace is written in: `TRACE_FORMAT_VERSION` (3, blobs as raw bytes)
+   * by default, or 2 (blob text as JSON strings) for a reader of an older rlmtree. `append`
+   * always continues a trace in the version it was written in.
+   */
+  formatVersion?: 2 | 3;
+}
+
+/** A line to write: its JSON text (sealed when written), then, for a version 3 blob, its raw bytes. */
+interface LineRecord {
+  line: string;
+  raw?: Buffer;
 }
 
 /** Appends a run's steps to a trace file as they happen. */
@@ -52,9 +65,12 @@ export class TraceWriter {
   private chain: string | null;
   /** The chain right after each step line this writer wrote (and the step it opened at), for `truncate`. */
   private readonly chains = new Map<number, string | null>();
+  /** The format version of the file written (a continued trace keeps its own). */
+  readonly version: TraceFormatVersion;
 
-  private constructor(path: string, fd: number, blobs: Set<string>, lastStep: number, size: number, chain: string | null, options: TraceWriterOptions) {
+  private constructor(path: string, fd: number, blobs: Set<string>, lastStep: number, size: number, chain: string | null, version: TraceFormatVersion, options: TraceWriterOptions) {
     this.path = path;
+    this.version = version;
     this.fd = fd;
     this.blobs = blobs;
     this.lastStep = lastStep;
@@ -72,12 +88,13 @@ export class TraceWriter {
   static create(path: string, initial: RunState, options: TraceWriterOptions = {}): TraceWriter {
     const fd = openSync(path, options.overwrite ? 'w' : 'wx');
     // The header's chain is seeded by the run id: it commits the whole file to this run.
-    const writer = new TraceWriter(path, fd, new Set(), initial.step, 0, chainSeed(TRACE_FORMAT, initial.runId), options);
+    const version = options.formatVersion ?? TRACE_FORMAT_VERSION;
+    const writer = new TraceWriter(path, fd, new Set(), initial.step, 0, chainSeed(TRACE_FORMAT, initial.runId), version, options);
     const { lines, encoded } = writer.encode(initial);
     const header = {
       kind: 'header',
       format: TRACE_FORMAT,
-      version: TRACE_FORMAT_VERSION,
+      version,
       runId: initial.runId,
       createdAt: new Date().toISOString(),
       config: options.config ?? {},
@@ -86,7 +103,7 @@ export class TraceWriter {
       initial: encoded,
     };
     // The header goes first (so line 1 says what the file is); its blobs follow it.
-    writer.write([JSON.stringify(header), ...lines]);
+    writer.write([{ line: JSON.stringify(header) }, ...lines]);
     writer.ends.set(initial.step, writer.size);
     writer.chains.set(initial.step, writer.chain);
     return writer;
@@ -111,7 +128,7 @@ export class TraceWriter {
   /**
    * Opens an existing trace to continue it: reads and checks it, cuts off a truncated last line
    * and the end line, and returns the writer with the trace and its replayed states (the last is
-   * where to go on). A version 1 trace is continued in version 1 (no chain).
+   * where to go on). A trace is continued in its own format version (version 1: no chain).
    * @throws TraceFormatError when the file is malformed (other than a truncated last line).
    */
   static append(path: string, options: Omit<TraceWriterOptions, 'config' | 'overwrite' | 'forkedFrom'> = {}): { writer: TraceWriter; trace: ParsedTrace; states: RunState[] } {
@@ -119,13 +136,12 @@ export class TraceWriter {
     const trace = parseTrace(bytes.toString('utf8'), path);
     const states = replay(trace);
     const fd = openSync(path, 'r+');
-    // Complete lines end with '\n'; whatever follows the last one is a cut-short write. The end
-    // line (the last complete one when the trace was closed) goes too: the run goes on.
-    let keep = bytes.lastIndexOf(10) + 1;
-    if (trace.ended) keep = bytes.lastIndexOf(10, keep - 2) + 1;
+    // Whatever follows the last complete line is a cut-short write. The end line goes too: the
+    // run goes on. (Not the last '\n' of the file: a blob's raw bytes hold newlines of their own.)
+    const keep = trace.resumeAt;
     if (keep < bytes.length) ftruncateSync(fd, keep);
     closeSync(fd);
-    const writer = new TraceWriter(path, openSync(path, 'a'), trace.blobHashes, states.at(-1)!.step, keep, trace.chained ? trace.chain : null, options);
+    const writer = new TraceWriter(path, openSync(path, 'a'), trace.blobHashes, states.at(-1)!.step, keep, trace.chained ? trace.chain : null, trace.header.version, options);
     writer.ends.set(writer.lastStep, keep);
     return { writer, trace, states };
   }
@@ -170,7 +186,7 @@ export class TraceWriter {
   writeStep(step: number, events: readonly RunEvent[]): void {
     if (step !== this.lastStep + 1) throw new Error(`trace ${this.path}: step ${step} does not follow step ${this.lastStep}`);
     const { lines, encoded, added } = this.encode(events);
-    lines.push(JSON.stringify({ kind: 'step', step, events: encoded }));
+    lines.push({ line: JSON.stringify({ kind: 'step', step, events: encoded }) });
     this.write(lines);
     for (const sha of added) this.blobSteps.set(sha, step);
     this.lastStep = step;
@@ -214,7 +230,7 @@ export class TraceWriter {
   close(): void {
     if (this.fd === null) return;
     try {
-      if (this.chain !== null) this.write([JSON.stringify({ kind: 'end', step: this.lastStep })]);
+      if (this.chain !== null) this.write([{ line: JSON.stringify({ kind: 'end', step: this.lastStep }) }]);
     } catch {
       // see above: the trace reads as unclosed
     }
@@ -222,37 +238,69 @@ export class TraceWriter {
     this.fd = null;
   }
 
-  private encode(value: unknown): { lines: string[]; encoded: unknown; added: string[] } {
-    const lines: string[] = [];
+  private encode(value: unknown): { lines: LineRecord[]; encoded: unknown; added: string[] } {
+    const lines: LineRecord[] = [];
     const added: string[] = [];
     const encoded = encodeValue(
       value,
-      (sha256, text) => {
+      (sha256, text, bytes) => {
         if (this.blobs.has(sha256)) return;
         this.blobs.add(sha256);
         added.push(sha256);
-        lines.push(JSON.stringify({ kind: 'blob', sha256, chars: text.length, text }));
+        if (this.version < 3) {
+          lines.push({ line: JSON.stringify({ kind: 'blob', sha256, chars: text.length, text }) });
+          return;
+        }
+        // Raw: the bytes the codec hashed (or the text encoded once here), never a JSON literal.
+        const raw = bytes ?? blobBytes(text);
+        lines.push({ line: JSON.stringify({ kind: 'blob', sha256, chars: text.length, bytes: raw.bytes.length, encoding: raw.encoding }), raw: raw.bytes });
       },
       this.threshold,
     );
     return { lines, encoded, added };
   }
 
-  private write(lines: string[]): void {
+  private write(records: LineRecord[]): void {
     if (this.fd === null) throw new Error(`trace ${this.path}: written after close()`);
-    // Each line is sealed after the one before it (integrity/chain.ts) before anything is written.
+    // Each line is sealed after the one before it (integrity/chain.ts) before anything is written;
+    // a blob's raw bytes are covered by its line, which names their sha256 and length.
     let chain = this.chain;
-    const sealed = chain === null ? lines : lines.map((l) => {
-      const next = seal(chain!, l);
-      chain = next.chain;
-      return next.text;
-    });
-    const buf = Buffer.from(`${sealed.join('\n')}\n`, 'utf8');
+    const chunks: Buffer[] = [];
+    let text = '';
+    for (const r of records) {
+      let line = r.line;
+      if (chain !== null) {
+        const next = seal(chain, line);
+        chain = next.chain;
+        line = next.text;
+      }
+      text += `${line}\n`;
+      if (r.raw) {
+        chunks.push(Buffer.from(text, 'utf8'), r.raw, NEWLINE);
+        text = '';
+      }
+    }
+    if (text) chunks.push(Buffer.from(text, 'utf8'));
+    const total = chunks.reduce((n, c) => n + c.length, 0);
+    // One writev(2) (no copy of a big blob into one buffer); explicit positions: after `truncate`
+    // the file offset of a non-append fd is past the end.
     let off = 0;
-    // Explicit positions: after `truncate` the file offset of a non-append fd is past the end.
-    while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off, this.size + off);
-    this.size += buf.length;
+    while (off < total) {
+      let skip = off;
+      const rest: Buffer[] = [];
+      for (const c of chunks) {
+        if (skip >= c.length) skip -= c.length;
+        else {
+          rest.push(skip ? c.subarray(skip) : c);
+          skip = 0;
+        }
+      }
+      off += writevSync(this.fd, rest, this.size + off);
+    }
+    this.size += total;
     this.chain = chain;
     if (this.fsync) fdatasyncSync(this.fd);
   }
 }
+
+const NEWLINE = Buffer.from('\n');

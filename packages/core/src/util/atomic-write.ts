@@ -13,15 +13,16 @@ import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
- * Writes `text` (UTF-8) to `path` atomically. The temporary file (`.<name>.<random>.tmp`) is
- * removed when the write fails. @throws the file system's error (ENOENT for a missing folder…).
+ * Writes `text` (a string, as UTF-8, or bytes as they are) to `path` atomically. The temporary
+ * file (`.<name>.<random>.tmp`) is removed when the write fails.
+ * @throws the file system's error (ENOENT for a missing folder…).
  */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
+export async function writeFileAtomic(path: string, text: string | Uint8Array): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     const file = await open(temp, 'wx');
     try {
-      await file.writeFile(text, 'utf8');
+      await (typeof text === 'string' ? file.writeFile(text, 'utf8') : file.writeFile(text));
       await file.sync();
     } finally {
       await file.close();
