@@ -13,8 +13,9 @@ import { CheckpointConflictError, CheckpointCorruptError, createRun, type Checkp
 
 /**
  * Raw access to what a store holds, to damage it the way a bad disk, a bug or a hand edit would.
- * Documents and blobs are given and taken in the form the store keeps them (a blob's stored
- * text: JSON-encoded in the file and SQLite stores).
+ * Documents and blobs are given and taken in the form the store keeps them (a store that keeps
+ * a blob's raw bytes, as core's file and SQLite stores do, gives and takes them as a latin1
+ * string: one char per byte).
  */
 export interface RawRows {
   /** The stored document of (runId, step), or undefined. */
