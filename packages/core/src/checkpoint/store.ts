@@ -99,8 +99,8 @@ export interface EncodedCheckpoint {
   doc: string;
   blobs: Map<string, string>;
   /**
-   * The bytes of a blob (`blob-bytes.ts`), for a store that writes blobs raw: made when encoding
-   * hashed the text, else encoded on first ask. Ask only for blobs the store does not hold yet.
+   * The bytes of a blob (`blob-bytes.ts`), for a store that writes blobs raw: encoded when asked,
+   * so ask only for blobs the store does not hold yet.
    */
   bytesOf(sha256: string): BlobBytes;
   /** The document's place in the chain (what the next checkpoint of the run links to). */
@@ -118,21 +118,13 @@ function seedOf(runId: string): string {
  */
 export function encodeCheckpoint(state: RunState, prev: ChainLink | null = null, threshold?: number): EncodedCheckpoint {
   const blobs = new Map<string, string>();
-  const made = new Map<string, BlobBytes>();
-  const value = encodeValue(
-    state,
-    (h, t, bytes) => {
-      blobs.set(h, t);
-      if (bytes) made.set(h, bytes);
-    },
-    threshold,
-  );
+  const value = encodeValue(state, (h, t) => blobs.set(h, t), threshold);
   const content = JSON.stringify({ format: CHECKPOINT_FORMAT, version: CHECKPOINT_FORMAT_VERSION, runId: state.runId, step: state.step, prev, state: value });
   const { text, chain } = seal(prev?.chain ?? seedOf(state.runId), content);
   const bytesOf = (h: string): BlobBytes => {
     const text = blobs.get(h);
     if (text === undefined) throw new RangeError(`checkpoint: no blob sha256:${h} in this document`);
-    return made.get(h) ?? blobBytes(text);
+    return blobBytes(text);
   };
   return { doc: text, blobs, bytesOf, link: { step: state.step, chain } };
 }

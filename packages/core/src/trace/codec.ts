@@ -8,7 +8,7 @@
  * is escaped by one more leading U+0000, so no value can be mistaken for a reference.
  */
 import superjson from 'superjson';
-import { blobBytes, blobBytesHash, type BlobBytes } from './blob-bytes.ts';
+import { blobTextHash } from './blob-bytes.ts';
 
 /** Strings longer than this (in UTF-16 code units, i.e. JS `length`) become blobs by default. */
 export const DEFAULT_BLOB_THRESHOLD = 4096;
@@ -22,12 +22,8 @@ export interface EncodedValue {
   meta?: unknown;
 }
 
-/**
- * Where encoding puts blobs: called once per big string met (the sink dedupes by hash). `bytes` is
- * the string's bytes when encoding had to make them to hash it (a string not hashed before), so a
- * sink that writes bytes need not encode the text again; otherwise undefined.
- */
-export type BlobSink = (sha256: string, text: string, bytes?: BlobBytes) => void;
+/** Where encoding puts blobs: called once per big string met (the sink dedupes by hash). */
+export type BlobSink = (sha256: string, text: string) => void;
 
 /** Where decoding finds blobs: the text, or undefined when the store does not hold it. */
 export type BlobSource = (sha256: string) => string | undefined;
@@ -55,18 +51,14 @@ const HASH_CACHE_SIZE = 64;
  * code units (`blob-bytes.ts`). Cached for the last 64 big strings seen.
  */
 export function sha256(text: string): string {
-  return hashCache.get(text) ?? hashed(text).sha256;
-}
-
-/** Hashes `text` through its bytes (remembering a big string's hash) and returns both. */
-function hashed(text: string): { sha256: string; bytes: BlobBytes } {
-  const bytes = blobBytes(text);
-  const hex = blobBytesHash(bytes.bytes, bytes.encoding);
+  const hit = hashCache.get(text);
+  if (hit !== undefined) return hit;
+  const hex = blobTextHash(text);
   if (text.length > DEFAULT_BLOB_THRESHOLD) {
     if (hashCache.size >= HASH_CACHE_SIZE) hashCache.delete(hashCache.keys().next().value!);
     hashCache.set(text, hex);
   }
-  return { sha256: hex, bytes };
+  return hex;
 }
 
 /**
@@ -83,14 +75,8 @@ export function encodeValue(value: unknown, sink: BlobSink, threshold = DEFAULT_
 function outline(v: unknown, sink: BlobSink, threshold: number): unknown {
   if (typeof v === 'string') {
     if (v.length > threshold) {
-      const known = hashCache.get(v);
-      if (known !== undefined) {
-        sink(known, v);
-        return REF + known;
-      }
-      // Hashing needs the bytes anyway; the sink gets them, so a raw writer encodes the text once.
-      const { sha256: hash, bytes } = hashed(v);
-      sink(hash, v, bytes);
+      const hash = sha256(v);
+      sink(hash, v);
       return REF + hash;
     }
     return v.charCodeAt(0) === 0 ? `\u0000${v}` : v;

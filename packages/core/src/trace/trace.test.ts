@@ -14,6 +14,8 @@ import { parseTrace, readTrace } from './reader.ts';
 import { forkTrace, replay, rewindTrace } from './replay.ts';
 import { ReplayLLM } from './replay-llm.ts';
 import { TraceWriter } from './writer.ts';
+import { sha256 } from './codec.ts';
+import { createHash } from 'node:crypto';
 import { chainSeed, seal, unseal } from '../integrity/chain.ts';
 
 /**
@@ -100,6 +102,18 @@ describe('trace files', () => {
     const states = replay(await readTrace(path));
     expect(states[0]!.nodes.root!.context).toEqual(context);
     expect(states[1]).toEqual(reduceAll(s0, events));
+  });
+
+  it('writes a big blob a chunk at a time without splitting a surrogate pair across chunks', async () => {
+    const path = tmp();
+    // 2^18 chars per chunk: the pair straddles the first boundary, the text spans several chunks.
+    const text = `${'a'.repeat((1 << 18) - 1)}🙂${'é'.repeat(600_000)}🙂`;
+    const s0 = createRun('q', text, { runId: 'chunks' });
+    TraceWriter.create(path, s0).close();
+    const bytes = readFileSync(path);
+    expect(bytes.includes(Buffer.from(`\n${text}\n`, 'utf8'))).toBe(true);
+    expect((await readTrace(path)).header.initial.nodes.root!.context).toBe(text);
+    expect(sha256(text)).toBe(createHash('sha256').update(Buffer.from(text, 'utf8')).digest('hex'));
   });
 
   it('a blob whose raw bytes were cut short by a killed writer reads as a truncated last line; append goes on', async () => {

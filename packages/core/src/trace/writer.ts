@@ -1,17 +1,17 @@
 /**
  * Writing trace files incrementally: the header when the run starts, then one line per step
  * (after the blob lines it needs, each followed by its text's raw bytes), each step written with
- * one synchronous `writev(2)` before `record` returns. A process killed at any moment leaves every completed step on disk; at
+ * synchronous `write(2)`s before `record` returns. A process killed at any moment leaves every completed step on disk; at
  * worst the last line is cut short, which `readTrace` reports and ignores and
  * `TraceWriter.append` cuts off before it appends.
  */
 import { promptVersionOf } from '../prompts/versions.ts';
-import { closeSync, fdatasyncSync, ftruncateSync, openSync, readFileSync, writevSync } from 'node:fs';
+import { closeSync, fdatasyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { pendingInterventions } from '../control.ts';
 import type { RunEvent, StepResult } from '../schema/events.ts';
 import type { Json, RunState } from '../schema/state.ts';
 import { DEFAULT_BLOB_THRESHOLD, encodeValue } from './codec.ts';
-import { blobBytes } from './blob-bytes.ts';
+import { blobByteLength, blobChunks, blobEncoding, type BlobEncoding } from './blob-bytes.ts';
 import { chainSeed, seal } from '../integrity/chain.ts';
 import { TRACE_FORMAT, TRACE_FORMAT_VERSION, type Trace, type TraceFormatVersion } from './format.ts';
 import { parseTrace, type ParsedTrace } from './reader.ts';
@@ -40,10 +40,10 @@ export interface TraceWriterOptions {
   formatVersion?: 2 | 3;
 }
 
-/** A line to write: its JSON text (sealed when written), then, for a version 3 blob, its raw bytes. */
+/** A line to write: its JSON text (sealed when written), then, for a version 3 blob, its text's raw bytes. */
 interface LineRecord {
   line: string;
-  raw?: Buffer;
+  raw?: { text: string; encoding: BlobEncoding };
 }
 
 /** Appends a run's steps to a trace file as they happen. */
@@ -243,7 +243,7 @@ export class TraceWriter {
     const added: string[] = [];
     const encoded = encodeValue(
       value,
-      (sha256, text, bytes) => {
+      (sha256, text) => {
         if (this.blobs.has(sha256)) return;
         this.blobs.add(sha256);
         added.push(sha256);
@@ -251,9 +251,9 @@ export class TraceWriter {
           lines.push({ line: JSON.stringify({ kind: 'blob', sha256, chars: text.length, text }) });
           return;
         }
-        // Raw: the bytes the codec hashed (or the text encoded once here), never a JSON literal.
-        const raw = bytes ?? blobBytes(text);
-        lines.push({ line: JSON.stringify({ kind: 'blob', sha256, chars: text.length, bytes: raw.bytes.length, encoding: raw.encoding }), raw: raw.bytes });
+        // Raw: the text's bytes follow the line, never a JSON string literal.
+        const encoding = blobEncoding(text);
+        lines.push({ line: JSON.stringify({ kind: 'blob', sha256, chars: text.length, bytes: blobByteLength(text, encoding), encoding }), raw: { text, encoding } });
       },
       this.threshold,
     );
@@ -262,44 +262,37 @@ export class TraceWriter {
 
   private write(records: LineRecord[]): void {
     if (this.fd === null) throw new Error(`trace ${this.path}: written after close()`);
+    const fd = this.fd;
     // Each line is sealed after the one before it (integrity/chain.ts) before anything is written;
     // a blob's raw bytes are covered by its line, which names their sha256 and length.
     let chain = this.chain;
-    const chunks: Buffer[] = [];
+    const sealed = records.map((r) => {
+      if (chain === null) return r;
+      const next = seal(chain, r.line);
+      chain = next.chain;
+      return { ...r, line: next.text };
+    });
+    // Explicit positions: after `truncate` the file offset of a non-append fd is past the end.
+    let at = this.size;
+    const put = (buf: Uint8Array) => {
+      let off = 0;
+      while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off, at + off);
+      at += buf.length;
+    };
     let text = '';
-    for (const r of records) {
-      let line = r.line;
-      if (chain !== null) {
-        const next = seal(chain, line);
-        chain = next.chain;
-        line = next.text;
-      }
-      text += `${line}\n`;
-      if (r.raw) {
-        chunks.push(Buffer.from(text, 'utf8'), r.raw, NEWLINE);
-        text = '';
-      }
+    for (const r of sealed) {
+      text += `${r.line}\n`;
+      if (!r.raw) continue;
+      put(Buffer.from(text, 'utf8'));
+      text = '';
+      // A chunk at a time from one reused buffer: no copy of a 100 MB context is ever made whole.
+      blobChunks(r.raw.text, r.raw.encoding, put);
+      put(NEWLINE);
     }
-    if (text) chunks.push(Buffer.from(text, 'utf8'));
-    const total = chunks.reduce((n, c) => n + c.length, 0);
-    // One writev(2) (no copy of a big blob into one buffer); explicit positions: after `truncate`
-    // the file offset of a non-append fd is past the end.
-    let off = 0;
-    while (off < total) {
-      let skip = off;
-      const rest: Buffer[] = [];
-      for (const c of chunks) {
-        if (skip >= c.length) skip -= c.length;
-        else {
-          rest.push(skip ? c.subarray(skip) : c);
-          skip = 0;
-        }
-      }
-      off += writevSync(this.fd, rest, this.size + off);
-    }
-    this.size += total;
+    if (text) put(Buffer.from(text, 'utf8'));
+    this.size = at;
     this.chain = chain;
-    if (this.fsync) fdatasyncSync(this.fd);
+    if (this.fsync) fdatasyncSync(fd);
   }
 }
 
