@@ -49,7 +49,7 @@ def serve_repl(repl, conn, channel=None):
         if msg is None:
             return
         if msg.get("type") == "snapshot":
-            reply = rlmtree_snapshot.take_snapshot(repl, msg["path"], serve_repl)
+            reply = rlmtree_snapshot.take_snapshot(repl, msg["path"], _spare)
         else:
             reply = dispatch(repl, msg)
         if reply is not None:
@@ -112,18 +112,18 @@ def _report_exits(forked):
         sys.stdout.flush()
 
 
-def _spare(server, used_w, life_r):
+def _spare(repl, server, used_w, life_r):
     """A REPL forked ahead of its host (the pre-fork pattern): it sets up everything that needs
     no connection (signals, the agent's fd capture and its drain thread, an empty REPL), then
     waits on the server's listening socket; the spare whose accept() wins the next connection
     tells the server (a byte on `used_w`, so it forks a replacement) and serves it. A REPL start
     is then an accept and a handshake; the fork happened before the host asked. Exits when the
-    server is gone (`life_r` reads EOF)."""
+    server is gone (`life_r` reads EOF). `repl`: a fresh one, or a parked snapshot's (which
+    forks its spares the same way, rlmtree_snapshot._park)."""
     import select
 
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    repl = Repl(None)
     channel = SocketChannel()
     while True:
         ready, _, _ = select.select([server, life_r], [], [])
@@ -191,7 +191,7 @@ def serve_fork(socket_path, pre_imports=(), own_groups=False, spares=0):
                 try:
                     os.close(used_r)
                     os.close(life_w)
-                    _spare(server, used_w, life_r)
+                    _spare(Repl(None), server, used_w, life_r)
                 finally:
                     os._exit(0)
 

@@ -43,10 +43,11 @@ def _alive(pid):
         return True
 
 
-def take_snapshot(repl, path, serve):
+def take_snapshot(repl, path, spare):
     """Forks `repl` into a parked snapshot listening on the Unix socket `path`; returns the reply
-    to send (`snapshot_ready` with the snapshot's pid, or `snapshot_failed`). `serve(repl, conn)`
-    serves one opened copy over an accepted connection (the fork server's loop). The snapshot is
+    to send (`snapshot_ready` with the snapshot's pid, or `snapshot_failed`). `spare(repl,
+    server, used_w, life_r)` is the fork server's spare (`_spare`): a copy forked ahead that
+    waits for the next connection and serves it (an opened copy). The snapshot is
     double-forked, so it is nobody's zombie when the host kills it, and it keeps the REPL's
     process group (the runtime's close kills it with the rest)."""
     try:
@@ -70,7 +71,7 @@ def take_snapshot(repl, path, serve):
             if os.fork() == 0:
                 os.write(wfd, str(os.getpid()).encode())
                 os.close(wfd)
-                _park(repl, server, serve)
+                _park(repl, server, spare)
         finally:
             os._exit(0)
     server.close()
@@ -83,9 +84,10 @@ def take_snapshot(repl, path, serve):
     return {"type": "snapshot_ready", "pid": int(text)}
 
 
-def _park(repl, server, serve):
-    """The snapshot's life: let go of everything the original REPL talks through, then accept
-    connections and fork an opened copy for each. Never returns."""
+def _park(repl, server, spare):
+    """The snapshot's life: let go of everything the original REPL talks through, then keep
+    one copy forked ahead waiting for a connection (opening the snapshot is then an accept and a
+    handshake) and fork a replacement each time one is taken. Never returns."""
     if OWN_GROUPS:
         os.setpgid(0, 0)  # a kill of the original REPL's group must not end its snapshot
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # an interrupt meant for a cell is not for us
@@ -112,23 +114,25 @@ def _park(repl, server, serve):
     repl.channel = None
     # Opened copies then share the snapshot's pages instead of touching their GC headers.
     gc.freeze()
+    server.setblocking(False)
+    used_r, used_w = os.pipe()
+    life_r, life_w = os.pipe()  # never written: EOF in the waiting copy once this one is gone
+
+    def fork_spare():
+        if os.fork() == 0:
+            try:
+                os.close(used_r)
+                os.close(life_w)
+                spare(repl, server, used_w, life_r)
+            finally:
+                os._exit(0)
+
+    fork_spare()
     while True:
-        ready, _, _ = select.select([server], [], [], _WATCH_S)
+        ready, _, _ = select.select([used_r], [], [], _WATCH_S)
         if not ready:
             if not _alive(SERVER_PID):
                 os._exit(0)
             continue
-        try:
-            conn, _ = server.accept()
-        except OSError:
-            continue
-        pid = os.fork()
-        if pid == 0:
-            try:
-                server.close()
-                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                signal.signal(signal.SIGINT, signal.default_int_handler)
-                serve(repl, conn)
-            finally:
-                os._exit(0)
-        conn.close()
+        for _ in os.read(used_r, 256):
+            fork_spare()
