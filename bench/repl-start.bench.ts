@@ -10,7 +10,8 @@
  *    configurations in the same run: an empty first cell; a first cell importing stdlib-heavy
  *    modules (numpy is not installed on the CI machine; these stand in for it); the same cell
  *    with those modules in `preImports` (imported once in the server, `gc.freeze()` before each
- *    fork). Ratios are against the empty-cell row of the same run.
+ *    fork); and the empty cell with no spares (`spares: 0`: the server forks when the host
+ *    connects, as before spares). Ratios are against the empty-cell row of the same run.
  * 2. `idle` REPLs open and idle for 3 s: their summed CPU (utime + stime from /proc/<pid>/stat)
  *    as a percentage of one core. Linux only.
  * 3. Fan-out through the engine: a root delegating N children (each `fanouts` value; 0 = skip),
@@ -58,14 +59,14 @@ function cpuTicks(pid: number): number {
 }
 
 type Row = { label: string; open: Stats; first: Stats; wall: number; pss: number; uss: number };
-type Config = { label: string; firstCell: string; preImports?: string[] };
+type Config = { label: string; firstCell: string; preImports?: string[]; spares?: number };
 
 /**
  * Opens `CHILDREN` REPLs per configuration, interleaved (child i of every configuration before
  * child i + 1 of any), so a load change on the shared machine hits all rows alike.
  */
 async function children(configs: Config[]): Promise<Row[]> {
-  const runtimes = configs.map((c) => new SubprocessRuntime({ preImports: c.preImports }));
+  const runtimes = configs.map((c) => new SubprocessRuntime({ preImports: c.preImports, ...(c.spares !== undefined ? { spares: c.spares } : {}) }));
   const repls: Repl[][] = configs.map(() => []);
   const opens: number[][] = configs.map(() => []);
   const firsts: number[][] = configs.map(() => []);
@@ -121,6 +122,7 @@ const fmt = (ms: number) => ms.toFixed(1);
 const loadBefore = loadavg()[0]!;
 const rows = await children([
   { label: 'empty first cell', firstCell: 'x = 1' },
+  { label: 'same, no spares (fork at each connection, as before)', firstCell: 'x = 1', spares: 0 },
   { label: 'first cell imports heavy stdlib', firstCell: IMPORT_CELL },
   { label: 'same, modules in preImports', firstCell: IMPORT_CELL, preImports: HEAVY },
 ]);
@@ -129,11 +131,11 @@ const base = rows[0]!;
 
 console.log(`\n${CHILDREN} REPLs per row through the fork server, one at a time, rows interleaved (ms; wall = sum of open + first cell; memory per REPL, MB); load 1m ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after`);
 console.log(`heavy modules: ${HEAVY.join(', ')}\n`);
-console.log('| first cell | open p50 | open p99 | first cell p50 | first cell p99 | wall | wall vs empty | PSS | PSS vs empty | USS | USS vs empty |');
-console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+console.log('| first cell | open p50 | open p50 vs empty | open p99 | first cell p50 | first cell p99 | wall | wall vs empty | PSS | PSS vs empty | USS | USS vs empty |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {
   console.log(
-    `| ${r.label} | ${fmt(r.open.p50)} | ${fmt(r.open.p99)} | ${fmt(r.first.p50)} | ${fmt(r.first.p99)} | ${fmt(r.wall)} | ${(r.wall / base.wall).toFixed(2)}x | ${r.pss.toFixed(1)} | ${(r.pss / base.pss).toFixed(2)}x | ${r.uss.toFixed(1)} | ${(r.uss / base.uss).toFixed(2)}x |`,
+    `| ${r.label} | ${fmt(r.open.p50)} | ${(r.open.p50 / base.open.p50).toFixed(2)}x | ${fmt(r.open.p99)} | ${fmt(r.first.p50)} | ${fmt(r.first.p99)} | ${fmt(r.wall)} | ${(r.wall / base.wall).toFixed(2)}x | ${r.pss.toFixed(1)} | ${(r.pss / base.pss).toFixed(2)}x | ${r.uss.toFixed(1)} | ${(r.uss / base.uss).toFixed(2)}x |`,
   );
 }
 if (process.platform === 'linux' && IDLE > 0) {

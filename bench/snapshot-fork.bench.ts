@@ -12,10 +12,9 @@
  * - `live REPL` — the original engine, whose REPL is still there (no fork at all; the floor),
  * - `snapshot` — a fresh engine sharing the `ReplSnapshots`: the REPL is a fork of the parked copy,
  * - `rebuild` — a fresh engine without snapshots: a new REPL re-runs the first cell from the record.
- * Memory per snapshot: the parked copy's unique set size (pages it alone holds) right after it
- * was taken, after the original REPL read every element of the list (CPython's reference counts
- * write to each object it touches, so copy-on-write copies those pages), and the original REPL's
- * own RSS for scale. Linux (/proc). The machine's load average is printed beside the figures.
+ * Memory per snapshot (`ReplSnapshot.memoryBytes`: PSS of the parked copy and of the copy it
+ * keeps forked ahead) right after it was taken and once the original REPL has exited, and the
+ * original REPL's own RSS for scale. Linux (/proc). The machine's load average is printed beside the figures.
  */
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -110,7 +109,7 @@ try {
   console.log(`| live REPL (no fork; the floor) | 1 | ${fmt(live.ms)} | ${fmt(live.ms)} | ${(live.ms / r.p50).toFixed(4)}x |`);
   console.log(`| live snapshot (os.fork of the parked copy) | ${FORKS} | ${fmt(s.p50)} | ${fmt(Math.max(...snap))} | ${(s.p50 / r.p50).toFixed(4)}x |`);
   console.log(`| rebuild from the record (re-runs the cell) | ${REBUILDS} | ${fmt(r.p50)} | ${fmt(Math.max(...rebuild))} | 1.0000x |`);
-  console.log(`\nMemory per snapshot (unique set size of the parked copy): ${afterTaken.toFixed(1)} MB right after it was taken (pages shared with the live REPL), ${afterExit.toFixed(1)} MB once the original REPL has finished and exited (the copy then holds its pages alone); the original REPL's RSS at the fork point: ${originalRss.toFixed(1)} MB.`);
+  console.log(`\nMemory per snapshot (PSS of the parked copy and the copy it keeps forked ahead): ${afterTaken.toFixed(1)} MB right after it was taken (pages shared with the live REPL), ${afterExit.toFixed(1)} MB once the original REPL has finished and exited (the pair then holds its pages alone); the original REPL's RSS at the fork point: ${originalRss.toFixed(1)} MB.`);
   console.log(`snapshots: ${JSON.stringify({ ...snapshots.stats(), bytes: undefined })}`);
   console.log(`\nload average (1, 5, 15 min) at the end: ${loadavg().map((l) => l.toFixed(2)).join(', ')}`);
   await snapshots.close();

@@ -157,7 +157,7 @@ export class ForkServer {
    * `spares`: REPLs the server keeps forked ahead, waiting for a connection (0: fork at each).
    * A `place` brings its own options in its command.
    */
-  constructor(python: string, env: NodeJS.ProcessEnv, cwd?: string, preImports: readonly string[] = [], place?: ForkServerPlace, spares = DEFAULT_SPARES) {
+  constructor(python: string, env: NodeJS.ProcessEnv, cwd?: string, preImports: readonly string[] = [], place?: ForkServerPlace, spares: number = DEFAULT_SPARES) {
     this.place = place ?? hostPlace(python, env, cwd, { preImports, spares });
     this.child = this.place.spawn(join(this.place.serverDir, 'repl.sock'));
     this.listening = new Promise((resolve, reject) => {

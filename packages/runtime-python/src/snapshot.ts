@@ -41,19 +41,33 @@ export function snapshotSupport(place: Readonly<ForkServerPlace>, adopt: (proc: 
   };
 }
 
-/**
- * Unique set size (Private_Clean + Private_Dirty of /proc/<pid>/smaps_rollup) in bytes, or null
- * when unreadable (not Linux, the process gone).
- */
-export function uniqueBytes(pid: number): number | null {
+/** Proportional set size (`Pss` of /proc/<pid>/smaps_rollup) in bytes, or null when unreadable. */
+function pssBytes(pid: number): number | null {
   try {
-    const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
-    const total = kb('Private_Clean') + kb('Private_Dirty');
-    return Number.isFinite(total) ? total * 1024 : null;
+    const kb = Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? NaN);
+    return Number.isFinite(kb) ? kb * 1024 : null;
   } catch {
     return null;
   }
+}
+
+/**
+ * The memory a parked snapshot holds, in bytes: the proportional set size (PSS: each page
+ * divided by the processes mapping it) of the parked process and of its children (the copy it
+ * keeps forked ahead), or null when unreadable (not Linux, the process gone). While the REPL it
+ * was copied from lives, the pages they all share count a third each; once it exits, the pair
+ * counts for every page it holds.
+ */
+export function snapshotBytes(pid: number): number | null {
+  const own = pssBytes(pid);
+  if (own === null) return null;
+  let children: string[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  } catch {
+    // no children list on this kernel: the parked process alone
+  }
+  return children.reduce((sum, child) => sum + (pssBytes(Number(child)) ?? 0), own);
 }
 
 /** A parked copy of a subprocess REPL (see the module comment). */
@@ -106,10 +120,10 @@ export class ProcessSnapshot implements ReplSnapshot {
     return this.adopt(proc);
   }
 
-  /** Unique set size of the parked copy in bytes (null off Linux, or when its pid is a container's). */
+  /** The memory the parked copy holds (`snapshotBytes`; null off Linux, or when its pid is a container's). */
   memoryBytes(): number | null {
     if (this.gone) return 0;
-    return this.hostPid ? uniqueBytes(this.pid) : null;
+    return this.hostPid ? snapshotBytes(this.pid) : null;
   }
 
   /** Kills the parked copy and removes its socket. Never rejects. */

@@ -29,6 +29,12 @@ export interface SubprocessRuntimeOptions {
    * Ignored without `fork`. Default: none.
    */
   preImports?: string[];
+  /**
+   * With `fork`: REPLs the fork server keeps forked ahead, each waiting for its connection, so a
+   * REPL start is an accept and a handshake (default 4, `DEFAULT_SPARES`; 0: fork at each start).
+   * Each idle spare costs a few MB of unique memory and no CPU.
+   */
+  spares?: number;
   /** Without `fork`: started REPL processes kept ready for the next agent (default 2; 0 = none). */
   poolSize?: number;
   /** Extra environment variables for the REPL processes. */
@@ -55,7 +61,10 @@ export class SubprocessRuntime implements Runtime {
     this.options = options;
     this.python = options.python ?? process.env.RLMTREE_PYTHON ?? 'python3';
     const fork = options.fork ?? process.platform !== 'win32';
-    this.forkServer = fork ? new ForkServer(this.python, this.env(), options.cwd, options.preImports) : null;
+    if (options.spares !== undefined && !(Number.isInteger(options.spares) && options.spares >= 0)) {
+      throw new RangeError(`SubprocessRuntime: spares must be an integer >= 0, got ${options.spares}`);
+    }
+    this.forkServer = fork ? new ForkServer(this.python, this.env(), options.cwd, options.preImports, undefined, options.spares) : null;
     // Only REPLs the fork server forked can park snapshots (in its folder, its process group).
     this.repls = new ProcessReplSet(options.interruptGraceMs, this.forkServer?.where);
     this.pool = new WarmPool({

@@ -24,9 +24,9 @@ export interface ReplSnapshotsOptions {
   /** Snapshots kept in all (default 32). */
   maxSnapshots?: number;
   /**
-   * Bound on the memory the snapshots hold on their own, in bytes (default 256 MiB): the sum of
-   * their unique set sizes (`ReplSnapshot.memoryBytes`, pages they no longer share), checked
-   * each time one is added; the least recently used are dropped until the sum fits.
+   * Bound on the memory the snapshots hold, in bytes (default 256 MiB): the sum of their
+   * `ReplSnapshot.memoryBytes` (subprocess: their proportional share of the pages), checked each
+   * time one is added; the least recently used are dropped until the sum fits.
    */
   maxBytes?: number;
   /**
@@ -43,7 +43,7 @@ export interface ReplSnapshotsOptions {
 export interface SnapshotStats {
   /** Snapshots held now. */
   held: number;
-  /** Their unique memory now (bytes; 0 where the platform does not say). */
+  /** Their memory now (bytes, `ReplSnapshot.memoryBytes`; 0 where the platform does not say). */
   bytes: number;
   /** Snapshots taken so far. */
   taken: number;

@@ -118,9 +118,10 @@ export interface ReplSnapshot {
    */
   open(): Promise<Repl>;
   /**
-   * Bytes of memory only the snapshot holds now (its unique set size: pages it no longer shares
-   * with the REPL it was copied from or with the fork server), or null when the platform does not
-   * say (non-Linux). Grows as the original REPL goes on writing pages.
+   * Bytes of memory the snapshot holds now, or null when the platform does not say (non-Linux).
+   * On subprocess its proportional share of the pages (PSS, with the copy it keeps forked
+   * ahead): small while it shares them with the REPL it was copied from, all of them once that
+   * REPL has exited.
    */
   memoryBytes(): number | null;
   /** False once the snapshot is gone. */
