@@ -9,7 +9,9 @@
 # Usage: bash scripts/docker-image.sh [DEBIAN_MIRROR_URL]
 set -euo pipefail
 root_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-prelude="$root_dir/packages/runtime-python/python/rlmtree_prelude.py"
+# The prelude package (its .py files; never __pycache__ or tests).
+prelude_dir="$root_dir/packages/runtime-python/python/rlmtree_prelude"
+prelude_files=$(cd "$prelude_dir" && find . -maxdepth 1 -name '*.py' -printf '%f\n' | LC_ALL=C sort)
 suite=bookworm
 # The Debian mirror: $1, else $RLMTREE_DEBIAN_MIRROR, else the one this machine's own apt sources
 # name (deb822 .sources files or the one-line sources.list format), so no package host is written
@@ -27,7 +29,7 @@ apt_mirror() {
 mirror="${1:-${RLMTREE_DEBIAN_MIRROR:-$(apt_mirror || true)}}"
 packages=python3
 cache="${RLMTREE_CACHE:-$HOME/.cache/rlmtree}/docker"
-hash="$(cat "${BASH_SOURCE[0]}" "$prelude" | sha256sum | cut -c1-12)"
+hash="$( (cat "${BASH_SOURCE[0]}"; for f in $prelude_files; do echo "$f"; cat "$prelude_dir/$f"; done) | sha256sum | cut -c1-12)"
 image="rlmtree-python:$hash"
 
 if docker image inspect "$image" >/dev/null 2>&1; then
@@ -58,7 +60,7 @@ stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT
 tar -C "$stage" -xf "$rootfs_tar"
 chmod 0755 "$stage" # mktemp made it 0700; it becomes the image's /
-install -D -m 0644 "$prelude" "$stage/opt/rlmtree/rlmtree_prelude.py"
+for f in $prelude_files; do install -D -m 0644 "$prelude_dir/$f" "$stage/opt/rlmtree/rlmtree_prelude/$f"; done
 # The non-root user agent code runs as (uid/gid 1000), and its work folder.
 grep -q '^rlm:' "$stage/etc/group" || echo 'rlm:x:1000:' >>"$stage/etc/group"
 grep -q '^rlm:' "$stage/etc/passwd" || echo 'rlm:x:1000:1000:rlmtree agent:/work:/usr/sbin/nologin' >>"$stage/etc/passwd"
@@ -67,7 +69,7 @@ tar -C "$stage" -c . | docker import \
   --change 'USER 1000:1000' \
   --change 'WORKDIR /work' \
   --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 HOME=/work' \
-  --change 'CMD ["python3", "-u", "/opt/rlmtree/rlmtree_prelude.py"]' \
+  --change 'CMD ["python3", "-u", "/opt/rlmtree/rlmtree_prelude"]' \
   --message "rlmtree REPL image (debootstrap $suite minbase, $packages)" \
   - "$image" >/dev/null
 docker tag "$image" rlmtree-python:latest

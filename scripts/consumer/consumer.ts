@@ -25,7 +25,7 @@ import {
   type RunState,
 } from '@rlmtree/core';
 import { startFakeHttp } from '@rlmtree/core/testing';
-import { DockerRuntime, PRELUDE_PATH, SubprocessRuntime, type DockerRuntimeOptions } from '@rlmtree/runtime-python';
+import { DockerRuntime, PRELUDE_DIR, SubprocessRuntime, type DockerRuntimeOptions } from '@rlmtree/runtime-python';
 import { JupyterRuntime, type JupyterRuntimeOptions } from '@rlmtree/runtime-jupyter';
 import { OpenAIClient } from '@rlmtree/openai';
 import { startFakeOpenAI } from '@rlmtree/openai/testing';
@@ -78,6 +78,6 @@ const optional: { memory?: string } = {};
 const dockerOptions: DockerRuntimeOptions = { image: 'rlmtree-python:latest', ...optional };
 const jupyterOptions: JupyterRuntimeOptions = { poolSize: 0 };
 const anthropic = new AnthropicClient({ model: 'claude-sonnet-4-5', apiKey: 'test' });
-void [DockerRuntime, JupyterRuntime, dockerOptions, jupyterOptions, anthropic, startFakeHttp, PRELUDE_PATH, taskByName('oolong').name, cliMain];
+void [DockerRuntime, JupyterRuntime, dockerOptions, jupyterOptions, anthropic, startFakeHttp, PRELUDE_DIR, taskByName('oolong').name, cliMain];
 rmSync(dir, { recursive: true, force: true });
 console.log('consumer ok');

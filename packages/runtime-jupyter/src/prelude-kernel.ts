@@ -1,40 +1,66 @@
 /**
- * A kernel started on a server with the rlmtree prelude loaded (modules `rlmtree_prelude` and its
- * transport `rlmtree_jupyter`, from their source, so a remote server needs nothing installed) and `__rlmtree__` bound in the
- * kernel's user namespace. Not yet bound to an agent: that is `KernelRepl.init`, so a pool can
- * keep these warm.
+ * A kernel started on a server with the rlmtree prelude loaded (the package `rlmtree_prelude` and
+ * its transport `rlmtree_jupyter`, from their source, so a remote server needs nothing installed)
+ * and `__rlmtree__` bound in the kernel's user namespace. Not yet bound to an agent: that is
+ * `KernelRepl.init`, so a pool can keep these warm.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { PROTOCOL_VERSION, parseReplMessage } from '@rlmtree/core';
-import { JUPYTER_TRANSPORT_PATH, PRELUDE_PATH } from '@rlmtree/runtime-python';
+import { checkProtocolVersion, parseReplMessage, ProtocolVersionError } from '@rlmtree/core';
+import { JUPYTER_TRANSPORT_PATH, preludeSources } from '@rlmtree/runtime-python';
 import { startDirectKernel, type KernelSpec } from './direct-kernel.ts';
 import { KernelChannel, type KernelChannelOptions, type KernelLink } from './kernel-channel.ts';
 import { interruptKernel, shutdownKernel, startKernel } from './kernel-rest.ts';
 import type { JupyterServerInfo } from './server-info.ts';
 
-let sources: { core: string; jupyter: string } | undefined;
+/**
+ * Python source of a module finder that imports the modules of `sources` (file path relative to
+ * `/rlmtree` → source) from memory, as if they were files under `/rlmtree`, so the prelude
+ * package imports itself (`from .repl import Repl`) with no file on the kernel's machine. It is
+ * on `sys.meta_path` only while the loading cell imports the prelude.
+ */
+const FINDER = `
+class _RlmSourceFinder:
+    def __init__(self, sources):
+        self.modules = {}
+        for path, source in sources.items():
+            name = path[:-3].replace("/", ".")
+            package = name.endswith(".__init__")
+            self.modules[name[: -len(".__init__")] if package else name] = ("/rlmtree/" + path, source, package)
 
-/** Python lines that define module `name` from `source` (as if imported from /rlmtree/<name>.py). */
-function moduleLines(name: string, source: string): string[] {
-  // A JSON string literal is a valid Python string literal (JSON's escapes are a subset).
-  return [
-    `_rlm_m = _rlm_types.ModuleType(${JSON.stringify(name)})`,
-    `_rlm_m.__file__ = ${JSON.stringify(`/rlmtree/${name}.py`)}`,
-    `_rlm_sys.modules[${JSON.stringify(name)}] = _rlm_m`,
-    `exec(compile(${JSON.stringify(source)}, _rlm_m.__file__, "exec"), _rlm_m.__dict__)`,
-  ];
-}
+    def find_spec(self, name, path=None, target=None):
+        found = self.modules.get(name)
+        if found is None:
+            return None
+        return _rlm_util.spec_from_loader(name, self, origin=found[0], is_package=found[2])
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        path, source, _ = self.modules[module.__name__]
+        module.__file__ = path
+        exec(compile(source, path, "exec"), module.__dict__)
+`;
+
+let sources: Record<string, string> | undefined;
 
 /** The Python cell that loads the prelude and its Jupyter transport and binds `__rlmtree__` with `nonce`. */
 function loadCell(nonce: string): string {
-  sources ??= { core: readFileSync(PRELUDE_PATH, 'utf8'), jupyter: readFileSync(JUPYTER_TRANSPORT_PATH, 'utf8') };
+  sources ??= { ...preludeSources(), 'rlmtree_jupyter.py': readFileSync(JUPYTER_TRANSPORT_PATH, 'utf8') };
+  // A JSON string literal is a valid Python string literal (JSON's escapes are a subset), and
+  // a JSON object of strings a valid Python dict.
   return [
-    'import sys as _rlm_sys, types as _rlm_types',
-    ...moduleLines('rlmtree_prelude', sources.core),
-    ...moduleLines('rlmtree_jupyter', sources.jupyter),
+    'import sys as _rlm_sys, importlib.util as _rlm_util',
+    FINDER,
+    `_rlm_finder = _RlmSourceFinder(${JSON.stringify(sources)})`,
+    '_rlm_sys.meta_path.insert(0, _rlm_finder)',
+    'try:',
+    '    import rlmtree_jupyter as _rlm_m',
+    'finally:',
+    '    _rlm_sys.meta_path.remove(_rlm_finder)',
     `_rlm_m.serve_jupyter(${JSON.stringify(nonce)})`,
-    'del _rlm_sys, _rlm_types, _rlm_m',
+    'del _rlm_sys, _rlm_util, _rlm_m, _rlm_finder, _RlmSourceFinder',
   ].join('\n');
 }
 
@@ -52,9 +78,11 @@ export interface PreludeKernel {
 
 /**
  * Runs the loading cell on a fresh kernel and checks the prelude's `ready`; returns the nonce.
- * @throws Error when the cell fails, the prelude reports no ready, or speaks another protocol version.
+ * `where` names the kernel in a ProtocolVersionError.
+ * @throws Error when the cell fails or the prelude reports no ready; ProtocolVersionError when it
+ *   speaks another protocol version.
  */
-async function loadPrelude(channel: KernelLink): Promise<string> {
+async function loadPrelude(channel: KernelLink, where: string): Promise<string> {
   const nonce = randomBytes(16).toString('hex');
   const reply = await channel.execute(loadCell(nonce), { ready: '__rlmtree__.end()' }, { onInputRequest: (_p, req) => channel.inputReply('\x04', req), onIopub: () => {} });
   if (reply.content.status !== 'ok') {
@@ -65,14 +93,15 @@ async function loadPrelude(channel: KernelLink): Promise<string> {
   const text = end?.status === 'ok' ? end.data?.['text/plain'] : undefined;
   const ready = text === undefined ? undefined : parseReplMessage(text);
   if (ready?.type !== 'ready') throw new Error(`the prelude did not report ready: ${text ?? end?.status ?? 'no reply'}`);
-  if (ready.protocol !== PROTOCOL_VERSION) throw new Error(`the prelude speaks protocol ${ready.protocol}, the host ${PROTOCOL_VERSION}`);
+  checkProtocolVersion(where, ready);
   return nonce;
 }
 
 /**
  * Starts a kernel of `kernelName` on `server`, connects to it and loads the prelude.
- * @throws Error naming the kernel when it cannot start or the prelude fails to load (the
- *   kernel is shut down first).
+ * @throws Error naming the kernel when it cannot start or the prelude fails to load, and
+ *   ProtocolVersionError when the prelude speaks another protocol version (the kernel is shut
+ *   down first).
  */
 export async function startPreludeKernel(server: JupyterServerInfo, kernelName: string, options: KernelChannelOptions = {}): Promise<PreludeKernel> {
   const kernelId = await startKernel(server, kernelName).catch((err: Error) => {
@@ -81,7 +110,7 @@ export async function startPreludeKernel(server: JupyterServerInfo, kernelName: 
   let channel: KernelChannel | undefined;
   try {
     channel = await KernelChannel.connect(server, kernelId, options);
-    const nonce = await loadPrelude(channel);
+    const nonce = await loadPrelude(channel, `jupyter: kernel ${kernelName} at ${server.baseUrl}`);
     const open = channel;
     return {
       channel,
@@ -95,22 +124,25 @@ export async function startPreludeKernel(server: JupyterServerInfo, kernelName: 
   } catch (err) {
     channel?.close();
     await shutdownKernel(server, kernelId);
+    if (err instanceof ProtocolVersionError) throw err;
     throw new Error(`jupyter: kernel ${kernelName} at ${server.baseUrl}: ${(err as Error).message}`);
   }
 }
 
 /**
  * Starts a kernel of `spec` with no server (`direct-kernel.ts`) and loads the prelude.
- * @throws Error naming the kernel's command when it cannot start or the prelude fails to load
- *   (the kernel is stopped first).
+ * @throws Error naming the kernel's command when it cannot start or the prelude fails to load,
+ *   and ProtocolVersionError when the prelude speaks another protocol version (the kernel is
+ *   stopped first).
  */
 export async function startDirectPreludeKernel(spec: KernelSpec): Promise<PreludeKernel> {
   const kernel = await startDirectKernel(spec);
   try {
-    const nonce = await loadPrelude(kernel.channel);
+    const nonce = await loadPrelude(kernel.channel, `jupyter: kernel ${spec.argv.join(' ')}`);
     return { channel: kernel.channel, nonce, interrupt: kernel.interrupt, shutdown: kernel.shutdown };
   } catch (err) {
     await kernel.shutdown();
+    if (err instanceof ProtocolVersionError) throw err;
     throw new Error(`jupyter: kernel ${spec.argv.join(' ')}: ${(err as Error).message}`);
   }
 }

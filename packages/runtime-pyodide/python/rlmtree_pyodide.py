@@ -12,6 +12,8 @@ import time
 import _rlmtree_host
 import rlmtree_prelude
 
+rlmtree_prelude.internal_file(__file__)
+
 
 def _sleep(seconds):
     """time.sleep that the host's interrupt ends at once: Pyodide's own sleep only notices an
@@ -51,7 +53,7 @@ class _FromHost:
                 raise KeyboardInterrupt
 
 
-class PyodideChannel(rlmtree_prelude._LineChannel):
+class PyodideChannel(rlmtree_prelude.LineChannel):
     """The prelude's line channel over the worker's bridge (never over the agent's stdout)."""
 
     def __init__(self):

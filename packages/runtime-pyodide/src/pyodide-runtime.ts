@@ -14,7 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { WarmPool, type Repl, type ReplOptions, type Runtime } from '@rlmtree/core';
-import { PRELUDE_PATH, ProcessReplSet, pythonFile, StartedProcess } from '@rlmtree/runtime-python';
+import { preludeSources, ProcessReplSet, pythonFile, StartedProcess } from '@rlmtree/runtime-python';
 import { PyodideProcess } from './pyodide-process.ts';
 
 /** A host folder visible inside every REPL. */
@@ -63,7 +63,7 @@ export class PyodideRuntime implements Runtime {
       if (!m.path.startsWith('/')) throw new Error(`PyodideRuntime: mounts: path ${JSON.stringify(m.path)} is not absolute`);
     }
     this.options = options;
-    this.files = { 'rlmtree_prelude.py': readFileSync(PRELUDE_PATH, 'utf8'), 'rlmtree_pyodide.py': readFileSync(TRANSPORT_PATH, 'utf8') };
+    this.files = { ...preludeSources(), 'rlmtree_pyodide.py': readFileSync(TRANSPORT_PATH, 'utf8') };
     this.repls = new ProcessReplSet(options.interruptGraceMs);
     this.pool = new WarmPool({ size: options.poolSize ?? 2, start: () => this.startWorker(), usable: (proc) => !proc.dead });
   }

@@ -19,7 +19,7 @@ export interface PyodideWorkerData {
   interrupt: Int32Array;
   /** Host → worker protocol lines; `null` is the end of input. */
   inbox: MessagePort;
-  /** Source of the prelude and of its Pyodide transport, written to `/rlmtree`. */
+  /** Source of the prelude package and of its Pyodide transport, by path under `/rlmtree`. */
   files: Record<string, string>;
   /** Environment of the interpreter (`os.environ`), e.g. PYTHONHASHSEED. */
   env: Record<string, string>;
@@ -58,7 +58,11 @@ const py = await loadPyodide({
   ...(data.snapshot === 'make' ? { _makeSnapshot: true } : data.snapshot ? { _loadSnapshot: data.snapshot } : {}),
 });
 py.FS.mkdirTree('/rlmtree');
-for (const [name, text] of Object.entries(data.files)) py.FS.writeFile(`/rlmtree/${name}`, text);
+for (const [path, text] of Object.entries(data.files)) {
+  const file = `/rlmtree/${path}`;
+  py.FS.mkdirTree(file.slice(0, file.lastIndexOf('/')));
+  py.FS.writeFile(file, text);
+}
 py.runPython('import sys\nif "/rlmtree" not in sys.path:\n    sys.path.insert(0, "/rlmtree")');
 if (data.snapshot === 'make') {
   // Only pure-Python state goes in: the stdlib modules the prelude imports, and the prelude.

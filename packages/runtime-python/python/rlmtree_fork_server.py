@@ -1,4 +1,4 @@
-"""The fork server: one python3 that has imported the prelude listens on a Unix socket and forks
+"""The fork server: one python3 that has imported the prelude package listens on a Unix socket and forks
 a fresh REPL per connection, each serving the protocol over its socket. Started by the subprocess
 runtime (packages/runtime-python/src/fork-server.ts) as `python3 -u rlmtree_fork_server.py SOCKET [OPTIONS as JSON]`
 (and by the docker runtime inside its container, docker-fork-server.ts).
@@ -11,14 +11,15 @@ import signal
 import sys
 
 import rlmtree_prelude
+import rlmtree_prelude.raw_output  # noqa: F401 - loaded once here, shared by every forked REPL
 import rlmtree_snapshot
-from rlmtree_prelude import Repl, _LineChannel, dispatch, hello
+from rlmtree_prelude import LineChannel, Repl, dispatch, hello
 
 rlmtree_prelude.internal_file(__file__)
 rlmtree_prelude.internal_file(rlmtree_snapshot.__file__)
 
 
-class SocketChannel(_LineChannel):
+class SocketChannel(LineChannel):
     """JSON lines over a Unix socket connection (one per REPL forked by the fork server). Made in
     two halves: the agent's fds captured first (a spare does it before any host connects), the
     connection attached when it comes."""

@@ -1,7 +1,7 @@
 """The prelude's transport inside a Jupyter (IPython) kernel: host calls ride the kernel's stdin
 channel, host messages arrive as silent cells `__rlmtree__.run(<json>)` and their replies leave as
 the user_expression `__rlmtree__.end()`. Loaded as source by the Jupyter runtime
-(packages/runtime-jupyter/src/prelude-kernel.ts), after rlmtree_prelude.
+(packages/runtime-jupyter/src/prelude-kernel.ts), with the rlmtree_prelude package.
 """
 
 import json

@@ -60,7 +60,7 @@ export interface DockerRuntimeOptions {
   mounts?: DockerMount[];
   /** Environment variables for the REPLs. */
   env?: Record<string, string>;
-  /** Folder holding `rlmtree_prelude.py` in the image (default `/opt/rlmtree`). */
+  /** Folder holding the prelude package `rlmtree_prelude/` in the image (default `/opt/rlmtree`). */
   preludeDir?: string;
   /** Started REPL processes kept ready for the next agent (default 2; 0 turns the pool off). Unused while the fork server runs. */
   poolSize?: number;

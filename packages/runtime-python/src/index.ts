@@ -1,5 +1,5 @@
 /** `@rlmtree/runtime-python`: the Python prelude and protocol, and the subprocess runtime. */
-export { PRELUDE_PATH, FORK_SERVER_PATH, JUPYTER_TRANSPORT_PATH } from './prelude-path.ts';
+export { PRELUDE_DIR, FORK_SERVER_PATH, JUPYTER_TRANSPORT_PATH, preludeSources } from './prelude-path.ts';
 export { pythonFile } from './python-file.ts';
 export { ProcessRepl, StartedProcess, type ProcessControl, type ProcessLike, type ProcessReplOptions } from './process-repl.ts';
 export { SubprocessRuntime, type SubprocessRuntimeOptions } from './subprocess-runtime.ts';

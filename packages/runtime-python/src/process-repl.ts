@@ -8,8 +8,8 @@ import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { SnapshotSupport } from './snapshot.ts';
 import {
-  PROTOCOL_VERSION,
   MessageQueue,
+  checkProtocolVersion,
   driveCell,
   initMessage,
   parseReplMessage,
@@ -120,7 +120,8 @@ export class StartedProcess implements ReplTransport {
 
   /**
    * Spawns nothing itself: wraps an already spawned process and waits for the prelude's `ready`.
-   * @throws Error when the process exits or says something else first.
+   * @throws Error when the process exits or says something else first; ProtocolVersionError
+   *   when the prelude speaks another protocol version.
    */
   static async start(child: ProcessLike, control: ProcessControl, maxStderrBytes = 1 << 20): Promise<StartedProcess> {
     const proc = new StartedProcess(child, control, maxStderrBytes);
@@ -129,7 +130,7 @@ export class StartedProcess implements ReplTransport {
       const stderr = proc.takeStderr().trim();
       throw new Error(`REPL did not start: ${'message' in first ? first.message : first.type}${stderr ? `: ${stderr.slice(-500)}` : ''}`);
     }
-    if (first.protocol !== PROTOCOL_VERSION) throw new Error(`REPL speaks protocol ${first.protocol}, host ${PROTOCOL_VERSION}`);
+    checkProtocolVersion('REPL', first);
     proc.python = first.python;
     proc.pid = first.pid;
     return proc;

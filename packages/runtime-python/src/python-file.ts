@@ -15,7 +15,7 @@ import { join } from 'node:path';
 
 /**
  * Absolute path of `file` from the `python/` folder of package `pkg` (e.g.
- * `pythonFile('@rlmtree/runtime-python', 'rlmtree_prelude.py')`). `$RLMTREE_PYTHON_DIR`, when
+ * `pythonFile('@rlmtree/runtime-python', 'rlmtree_fork_server.py')`). `$RLMTREE_PYTHON_DIR`, when
  * set, is searched first.
  * @throws Error naming the file, the package and `RLMTREE_PYTHON_DIR` when it is found in neither.
  */

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { WarmPool, type Repl, type ReplOptions, type Runtime } from '@rlmtree/core';
-import { PRELUDE_PATH } from './prelude-path.ts';
+import { PRELUDE_DIR } from './prelude-path.ts';
 import { ForkServer } from './fork-server.ts';
 import { killGroup } from './kill-group.ts';
 import { StartedProcess } from './process-repl.ts';
@@ -77,7 +77,7 @@ export class SubprocessRuntime implements Runtime {
   private startProcess(): Promise<StartedProcess> {
     // Its own process group (detached = setsid), so killing the REPL kills what its code forked
     // (subprocess.Popen, os.fork) instead of leaving them re-parented to pid 1.
-    const child = spawn(this.python, ['-X', 'utf8', '-u', PRELUDE_PATH], {
+    const child = spawn(this.python, ['-X', 'utf8', '-u', PRELUDE_DIR], {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: this.env(),
       cwd: this.options.cwd,

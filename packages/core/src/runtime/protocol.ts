@@ -11,7 +11,7 @@
  *   `rlmtree` (Jupyter: the nonce on every stdin request), `listening` (the fork server's first line)
  *
  * Adding a field: give it `.optional()` here (so the other side may lack it), add it to
- * docs/protocol.md, read or write it in the prelude's `rlmtree/dispatch.py`. Bump
+ * docs/protocol.md, read or write it in the prelude package (`rlmtree_prelude/dispatch.py`, `repl.py`). Bump
  * `PROTOCOL_VERSION` only when a message changes incompatibly.
  */
 import { z } from 'zod';
@@ -24,6 +24,39 @@ import { BoundNameSchema, CellErrorSchema, ContextSchema, DisplaySchema, HostAns
  * named `wake`, and every transport's `ready` carries `pid`.
  */
 export const PROTOCOL_VERSION = 2;
+
+/**
+ * The prelude a REPL runs speaks another protocol version than this host: they come from
+ * different rlmtree releases (most often a Docker image, or a prelude copied by hand, left from
+ * an older one). Thrown when the REPL starts, before any cell runs.
+ */
+export class ProtocolVersionError extends Error {
+  /** The version the prelude reported in `ready`. */
+  readonly prelude: number;
+  /** This host's `PROTOCOL_VERSION`. */
+  readonly host: number;
+  /**
+   * @param where the runtime and REPL, for the message (e.g. `subprocess REPL`)
+   * @param prelude the version the prelude reported
+   */
+  constructor(where: string, prelude: number) {
+    super(
+      `${where}: the prelude speaks protocol ${prelude}, this host speaks protocol ${PROTOCOL_VERSION}; ` +
+        'use the prelude of the same rlmtree release as @rlmtree/core (rebuild a Docker image made from another release)',
+    );
+    this.name = 'ProtocolVersionError';
+    this.prelude = prelude;
+    this.host = PROTOCOL_VERSION;
+  }
+}
+
+/**
+ * Checks the protocol version of a prelude's `ready` message.
+ * @throws ProtocolVersionError naming both versions when it is not `PROTOCOL_VERSION`.
+ */
+export function checkProtocolVersion(where: string, ready: { protocol: number }): void {
+  if (ready.protocol !== PROTOCOL_VERSION) throw new ProtocolVersionError(where, ready.protocol);
+}
 
 /**
  * A host tool as the REPL is told of it: bound as a plain Python function `name(*args, **kwargs)`

@@ -7,10 +7,12 @@ hand: python3 -m unittest discover -s packages/runtime-python/python/tests
 import io
 import json
 import os
+import subprocess
 import sys
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, PYTHON_DIR)
 
 import rlmtree_prelude as p  # noqa: E402
 
@@ -82,6 +84,24 @@ class DispatchTest(unittest.TestCase):
         self.assertEqual(end["error"]["type"], "ValueError")
         self.assertIn('File "<cell 3>"', end["error"]["traceback"])
         self.assertNotIn("rlmtree_prelude", end["error"]["traceback"])
+
+    def test_an_uncaught_prelude_error_is_named_bare_in_the_traceback(self):
+        repl = p.Repl(FakeChannel(lambda name, args: {"ok": False, "kind": "invalid_args", "error": "bad model"}))
+        init(repl)
+        end = run(repl, "llm_query('x', model=5)")
+        self.assertEqual(end["error"]["type"], "HostCallArgumentError")
+        self.assertTrue(end["error"]["traceback"].endswith("\nHostCallArgumentError: bad model"), end["error"]["traceback"])
+        self.assertNotIn("rlmtree_prelude", end["error"]["traceback"])
+
+    def test_fingerprints_name_prelude_values_as_records_made_before_the_split_do(self):
+        # A rebuilt REPL compares these with the record (docs/integrity.md): the type of a handle
+        # and the qualname of a bound helper must not move with the module they live in.
+        repl = p.Repl(FakeChannel(lambda name, args: {"ok": True, "value": "root.a"}))
+        init(repl)
+        bound = {b["name"]: b for b in run(repl, "h = delegate('a', 'q')\nq = llm_query\nk = peek")["bound"]}
+        self.assertEqual(bound["h"]["type"], "rlmtree_prelude.AgentHandle")
+        self.assertEqual(bound["q"]["repr"], "<method Repl.llm_query>")
+        self.assertEqual(bound["k"]["repr"], "<method Repl.peek>")
 
     def test_output_is_cut_to_head_and_tail_with_the_true_length(self):
         end = run(self.repl, "print('x' * 1000)")
@@ -160,7 +180,7 @@ class WaitTest(unittest.TestCase):
 
 class LineTransportTest(unittest.TestCase):
     def test_serve_channel_says_ready_first_then_one_reply_per_exec_until_shutdown(self):
-        class Lines(p._LineChannel):
+        class Lines(p.LineChannel):
             def __init__(self, text):
                 self.inp = io.StringIO(text)
                 self.out = io.StringIO()
@@ -178,6 +198,28 @@ class LineTransportTest(unittest.TestCase):
         self.assertEqual(out[0]["protocol"], p.PROTOCOL_VERSION)
         self.assertIn("pid", out[0])
         self.assertEqual(out[1]["output"], "hi\n")
+
+
+class StdioTest(unittest.TestCase):
+    def test_the_package_folder_run_by_python_serves_a_repl_over_stdio(self):
+        # How the subprocess runtime starts a REPL without its fork server: python3 <dir>/rlmtree_prelude.
+        messages = [
+            {"type": "init", "protocol": p.PROTOCOL_VERSION, "agentId": "root", "context": "c", "tools": [], "maxOutputChars": 100},
+            {"type": "exec", "cell": 0, "code": "import os\nos.write(1, b'raw\\n')\nprint(__name__, CONTEXT)"},
+            {"type": "shutdown"},
+        ]
+        proc = subprocess.run(
+            [sys.executable, "-X", "utf8", "-u", os.path.join(PYTHON_DIR, "rlmtree_prelude")],
+            input="".join(json.dumps(m) + "\n" for m in messages),
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        out = [json.loads(line) for line in proc.stdout.splitlines()]
+        self.assertEqual([m["type"] for m in out], ["ready", "cell_end"], proc.stdout)
+        self.assertEqual(out[1]["status"], "ok")
+        self.assertEqual(sorted(out[1]["output"].splitlines()), ["__main__ c", "raw"])
 
 
 if __name__ == "__main__":

@@ -1,0 +1,81 @@
+"""Fingerprints of the names a cell bound (`cell_end.bound`): a rebuilt REPL compares them with
+the recorded ones and stops on a difference (docs/integrity.md)."""
+
+import hashlib
+import re
+import reprlib
+import types
+
+# A bounded repr: big containers and strings are cut, so a fingerprint costs little whatever the
+# value's size (a change past the bound is not seen; docs/integrity.md). Memory addresses
+# ("at 0x7f…") differ between processes and are dropped.
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 160
+_REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = _REPR.maxset = _REPR.maxfrozenset = _REPR.maxdeque = _REPR.maxarray = 32
+_REPR.maxlevel = 4
+_REPR.maxlong = 200
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+_IMMUTABLE = (str, bytes, int, float, complex, bool, type(None))
+
+
+def fingerprint(value):
+    """{type, hash, repr} of a value: sha256 of its type and bounded repr (of the whole text for
+    str and bytes), the same in any process for equal values."""
+    t = type(value)
+    tname = t.__qualname__ if t.__module__ == "builtins" else "%s.%s" % (t.__module__, t.__qualname__)
+    if isinstance(value, types.ModuleType):
+        shown = "<module %s>" % value.__name__
+    elif isinstance(value, (types.FunctionType, types.BuiltinFunctionType, types.MethodType, type)):
+        shown = "<%s %s>" % (tname, getattr(value, "__qualname__", getattr(value, "__name__", "?")))
+    else:
+        try:
+            shown = _ADDRESS.sub("", _REPR.repr(value))
+        except Exception:  # noqa: BLE001 - a broken __repr__ must not break the cell
+            shown = "<%s, repr failed>" % tname
+    h = hashlib.sha256()
+    h.update(tname.encode("utf-8", "surrogatepass") + b"\0")
+    if isinstance(value, str):
+        h.update(value.encode("utf-8", "surrogatepass"))
+    elif isinstance(value, bytes):
+        h.update(value)
+    else:
+        h.update(shown.encode("utf-8", "surrogatepass"))
+    return {"type": tname, "hash": h.hexdigest(), "repr": shown[:80]}
+
+
+class BoundNames:
+    """Watches a namespace across a cell segment: `start()` before it runs, `bound()` after it
+    gives the names it bound or changed with their fingerprints."""
+
+    def __init__(self, ns):
+        self.ns = ns
+        self._cache = {}
+        self._start = {}
+
+    def _fingerprints(self):
+        """Fingerprints of the namespace's public names, reusing the last one of an unchanged
+        immutable value (a big CONTEXT is hashed once, not at every cell)."""
+        out, keep = {}, {}
+        for name, value in list(self.ns.items()):
+            if name.startswith("_"):
+                continue
+            key = (name, id(value))
+            hit = self._cache.get(key)
+            if hit is not None and hit[0] is value:
+                fp = hit[1]
+            else:
+                fp = fingerprint(value)
+            if isinstance(value, _IMMUTABLE):
+                keep[key] = (value, fp)
+            out[name] = fp
+        self._cache = keep
+        return out
+
+    def start(self):
+        """Takes the fingerprints the segment starts from."""
+        self._start = self._fingerprints()
+
+    def bound(self):
+        """[{name, type, hash, repr}] of the names bound or changed since start()."""
+        now = self._fingerprints()
+        return [dict(name=n, **fp) for n, fp in now.items() if self._start.get(n) != fp]
