@@ -64,7 +64,10 @@ async function interleaved(fns: (() => unknown)[], reps: number, rounds = 7): Pr
 
 /** Whole-process CPU (ms) of `node args`, from the preloaded `print-cpu.mjs`. */
 function processCpuMs(args: string[]): number {
-  const r = spawnSync(process.execPath, ['--import', join(import.meta.dirname, 'print-cpu.mjs'), ...args], { cwd: REPO, encoding: 'utf8' });
+  // Without NODE_OPTIONS: scripts/node22.sh puts --conditions=@rlmtree/source there, which would
+  // make the "built dist" rows load the sources.
+  const env = { ...process.env, NODE_OPTIONS: '' };
+  const r = spawnSync(process.execPath, ['--import', join(import.meta.dirname, 'print-cpu.mjs'), ...args], { cwd: REPO, encoding: 'utf8', env });
   const m = /RLMTREE_CPU_US (\d+)/.exec(r.stderr);
   if (r.status !== 0 || !m) throw new Error(`node ${args.join(' ')} failed (${r.status}): ${r.stderr.slice(-400)}`);
   return Number(m[1]) / 1000;
@@ -139,6 +142,8 @@ export async function targets(bench: string): Promise<void> {
   const built = existsSync(join(REPO, 'packages/core/dist/index.js'));
   if (built) cases.push(["import '@rlmtree/core' (built dist, what npm installs)", ['--input-type=module', '-e', "await import('@rlmtree/core')"]]);
   cases.push(['rlmtree --help (repo bin: sources)', [join(REPO, 'packages/cli/bin/rlmtree.js'), '--help']]);
+  const cliBuilt = existsSync(join(REPO, 'packages/cli/dist/main.js'));
+  if (cliBuilt) cases.push(['rlmtree --help (built dist, what npm installs)', ['--input-type=module', '-e', `const { main } = await import(${JSON.stringify(join(REPO, 'packages/cli/dist/main.js'))}); process.exitCode = await main(['--help'])`]]);
   const samples = cases.map(() => [] as number[]);
   for (let r = 0; r < 5; r++) for (const [i, [, args]] of cases.entries()) samples[i]!.push(processCpuMs(args));
   const mins = samples.map((s) => Math.min(...s));
@@ -146,7 +151,7 @@ export async function targets(bench: string): Promise<void> {
     const isImport = name.startsWith('import');
     return [name, `${mins[i]!.toFixed(0)} ms (median ${median(samples[i]!).toFixed(0)})`, i === 0 ? '' : `bare node ${mins[0]!.toFixed(0)} ms`, i === 0 ? '1.00x' : `${(mins[i]! / mins[0]!).toFixed(2)}x`, isImport ? `<= 150 ms: ${verdict(mins[i]! <= 150)}` : ''];
   });
-  if (!built) startRows.push(["import '@rlmtree/core' (built dist)", 'not built', 'run `npm run build` first', '', '']);
+  if (!built || !cliBuilt) startRows.push(['built dist rows', 'not built', 'run `npm run build` first', '', '']);
 
   const after = load();
   printTable(`Issue 18: engine (in-memory runtime, ScriptedLLM instant). Load average (1/5/15 min) before ${before}, after ${after}; Node ${process.version}`, rows);

@@ -3,7 +3,7 @@
  * the run queue with one-line errors (unreachable server, schema of another version).
  */
 import { Option, type Command } from 'commander';
-import { PostgresUnreachableError, RunQueue, SchemaVersionError } from '@rlmtree/postgres';
+import type { RunQueue } from '@rlmtree/postgres';
 import { CliError } from './errors.ts';
 
 /** What the postgres options parse to. */
@@ -25,15 +25,20 @@ export function postgresUrl(opts: PostgresCliOptions): string {
   return opts.postgres;
 }
 
-/** Turns the errors of opening a database into one-line CLI errors; others pass through. */
+/**
+ * Turns the errors of opening a database into one-line CLI errors; others pass through. Told by
+ * name, so `@rlmtree/postgres` (pg, pg-boss) is loaded only by the commands that use it.
+ */
 export function postgresError(err: unknown): unknown {
-  if (err instanceof PostgresUnreachableError || err instanceof SchemaVersionError) return new CliError(err.message);
+  const name = (err as Error | undefined)?.name;
+  if (name === 'PostgresUnreachableError' || name === 'SchemaVersionError') return new CliError((err as Error).message);
   return err;
 }
 
 /** Opens the run queue. @throws CliError when the server is unreachable or its schema is of another version. */
 export async function openQueue(opts: PostgresCliOptions): Promise<RunQueue> {
   try {
+    const { RunQueue } = await import('@rlmtree/postgres');
     return await RunQueue.open(postgresUrl(opts), { ...(opts.schema ? { schema: opts.schema } : {}) });
   } catch (err) {
     throw postgresError(err);

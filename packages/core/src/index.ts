@@ -15,7 +15,7 @@ export { Engine, type EngineOptions, type InitOptions, type RunOptions, type Ste
 export { ReplSnapshots, replKey, replKeys, type ReplSnapshotsOptions, type SnapshotStats } from './engine/snapshots.ts';
 export { resultOf, checkResult, recordResultSchema, schemaFromRecord, RESULT_ERROR_TYPE, type ResultSchema, type ResultOf, type TypedRunState, type ResultCheck } from './result.ts';
 export { EngineEmitter, type EngineEvent, type EngineEventType, type EngineEventOf, type EngineListener, type EngineEventInput } from './engine/events.ts';
-export { attachTelemetry, defaultTracer } from './engine/telemetry.ts';
+export { attachTelemetry, defaultTracer, tracerRegistered } from './engine/telemetry.ts';
 export { progressLine } from './engine/progress.ts';
 export { recordingHandler, type Tool, type HostCallContext, type RecordingHandler } from './engine/host-calls.ts';
 export { defineHostCall, type HostCallModule, type HostCallContext as HostCallModuleContext, type HostCallOutcome, type CellScratch, type RecordedSubCall } from './host-calls/module.ts';

@@ -26,7 +26,6 @@ import {
   instances,
   runBaseline,
 } from '@rlmtree/bench';
-import { describeUrl } from '@rlmtree/postgres';
 import { runBenchOnWorkers } from '../bench-workers.ts';
 import { openQueue } from '../postgres.ts';
 import { CliError } from '../errors.ts';
@@ -154,6 +153,7 @@ export async function benchCommand(taskName: string, opts: BenchCommandOptions):
  */
 async function benchOnWorkers(task: TaskSpec, sizes: number[], limits: Partial<Limits>, baselineLlm: LLMClient | undefined, opts: BenchCommandOptions): Promise<InstanceResult[]> {
   const queue = await openQueue({ postgres: opts.workers!, ...(opts.schema ? { schema: opts.schema } : {}) });
+  const { describeUrl } = await import('@rlmtree/postgres');
   process.stderr.write(`bench: submitting the RLM runs to the workers of ${describeUrl(opts.workers!)}\n`);
   try {
     const rlm = await runBenchOnWorkers(queue, { task, sizes, n: opts.n, seed: opts.seed, limits, prefix: `bench-${stamp()}`, onResult: (r) => process.stderr.write(progress(r)) });

@@ -3,7 +3,7 @@
  * speaks `/v1/chat/completions` can use an RLM as its model by changing its base URL. Each
  * request runs one agent tree over its messages (see `conversationToTask` in core).
  */
-import { serve, type ServerType } from '@hono/node-server';
+import type { ServerType } from '@hono/node-server';
 import { Option, type Command } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -14,7 +14,7 @@ import { commandHelp, MODEL_HELP } from '../help-text.ts';
 import { addLimitFlags, limitsFromFlags, positiveNumber, wholeNumber, type LimitFlags } from '../limit-flags.ts';
 import { addCacheFlags, subCallCacheFromFlags, type CacheFlags } from '../cache-flags.ts';
 import { addRuntimeFlag, checkedRuntime } from '../runtimes.ts';
-import { createServeApp, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENT_RUNS, DEFAULT_RETRY_AFTER_S } from '../serve/app.ts';
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENT_RUNS, DEFAULT_RETRY_AFTER_S } from '../serve/defaults.ts';
 import { ServeRunner, type RequestRunner } from '../serve/runner.ts';
 import { QueueRunner } from '../serve/queue-runner.ts';
 import { openQueue } from '../postgres.ts';
@@ -118,6 +118,8 @@ async function startQueueServe(opts: ServeCommandOptions, limits: Partial<Limits
 async function listen(opts: ServeCommandOptions, runner: RequestRunner, closeRest: () => Promise<void>): Promise<RunningServer> {
   const token = opts.token ?? process.env.RLMTREE_SERVE_TOKEN;
   const corsOrigins = opts.cors === true ? ['*'] : typeof opts.cors === 'string' ? opts.cors.split(',').map((o) => o.trim()).filter(Boolean) : undefined;
+  // The server (hono) is loaded when it serves, not for every rlmtree command or --help.
+  const [{ createServeApp }, { serve }] = await Promise.all([import('../serve/app.ts'), import('@hono/node-server')]);
   const app = createServeApp({
     runner,
     modelName: opts.servedModelName,

@@ -2,7 +2,6 @@
 import { writeFile } from 'node:fs/promises';
 import { basename, extname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { viewerHtml } from '@rlmtree/viewer';
 import { CliError } from '../errors.ts';
 import { loadStates } from '../trace-file.ts';
 
@@ -26,6 +25,7 @@ export function defaultHtmlPath(trace: string): string {
  */
 export async function viewCommand(path: string, opts: ViewCommandOptions): Promise<number> {
   const { trace, states } = await loadStates(path);
+  const { viewerHtml } = await import('@rlmtree/viewer');
   const html = await viewerHtml({ states, events: trace.steps.map((s) => s.events) });
   const out = opts.output ? resolve(opts.output) : defaultHtmlPath(path);
   try {

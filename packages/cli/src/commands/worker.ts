@@ -5,7 +5,7 @@
  * at once (those runs continue elsewhere from their last written step). See docs/distributed.md.
  */
 import type { Command } from 'commander';
-import { Worker } from '@rlmtree/postgres';
+import type { Worker } from '@rlmtree/postgres';
 import { modelFromSpec } from '../models.ts';
 import { runtimeFromSpec } from '../runtimes.ts';
 import { postgresError, postgresOptions, postgresUrl, type PostgresCliOptions } from '../postgres.ts';
@@ -31,6 +31,7 @@ export async function workerCommand(opts: WorkerCommandOptions): Promise<number>
   const log = opts.quiet ? undefined : (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
   let worker: Worker;
   try {
+    const { Worker } = await import('@rlmtree/postgres');
     worker = await Worker.start(url, {
       llm,
       ...(subModel ? { subModel } : {}),

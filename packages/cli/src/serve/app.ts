@@ -16,12 +16,9 @@ import { createResponse } from './responses.ts';
 import { BusyError, KEEP_ALIVE_MS, readJson, RunSlots, type RouteContext } from './route.ts';
 import type { RequestRunner } from './runner.ts';
 
-/** Default `maxBodyBytes`: 16 MiB, about 4 million tokens of text. */
-export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
-/** Default `maxConcurrentRuns`. */
-export const DEFAULT_MAX_CONCURRENT_RUNS = 4;
-/** Default `retryAfterS` of a 429. */
-export const DEFAULT_RETRY_AFTER_S = 5;
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENT_RUNS, DEFAULT_RETRY_AFTER_S } from './defaults.ts';
+
+export { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENT_RUNS, DEFAULT_RETRY_AFTER_S };
 
 /** Options of `createServeApp`. */
 export interface ServeAppOptions {

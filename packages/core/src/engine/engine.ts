@@ -24,7 +24,7 @@ import { setUpRepl } from './agent-setup.ts';
 import { modelMessages } from '../session/compact.ts';
 import type { Tracer } from '@opentelemetry/api';
 import { EngineEmitter, type EngineEventType, type EngineListener } from './events.ts';
-import { attachTelemetry } from './telemetry.ts';
+import { attachTelemetry, tracerRegistered } from './telemetry.ts';
 import { isTool, toolAvailableAt } from '../tools/tool.ts';
 import { checkResult, recordResultSchema, RESULT_ERROR_TYPE, schemaFromRecord, type ResultOf, type ResultSchema, type TypedRunState } from '../result.ts';
 import { emitStepOutcome } from './step-events.ts';
@@ -67,8 +67,9 @@ export interface EngineOptions {
    */
   snapshots?: ReplSnapshots;
   /**
-   * OpenTelemetry tracer for run/step/agent/LLM-call/cell spans (default `trace.getTracer('rlmtree')`,
-   * a no-op unless an OpenTelemetry SDK is registered); `false`: no spans.
+   * OpenTelemetry tracer for run/step/agent/LLM-call/cell spans (default `trace.getTracer('rlmtree')`
+   * when an OpenTelemetry SDK has registered a global tracer provider before this engine is made,
+   * else none); `false`: no spans.
    */
   tracer?: Tracer | false;
 }
@@ -130,7 +131,8 @@ export class Engine {
     this.options = options;
     this.limit = pLimit(Math.max(1, options.concurrency ?? 8));
     this.hostCalls = options.hostCalls ?? builtinHostCalls();
-    if (options.tracer !== false) attachTelemetry(this.events, options.tracer);
+    // The default tracer is a no-op until an SDK registers a provider: attached only when one has.
+    if (options.tracer || (options.tracer === undefined && tracerRegistered())) attachTelemetry(this.events, options.tracer);
   }
 
   /**

@@ -5,12 +5,32 @@
  * Attribute names follow the OpenTelemetry GenAI semantic conventions where one fits
  * (`gen_ai.usage.input_tokens`, `gen_ai.usage.output_tokens`, `gen_ai.request.model`).
  */
-import { context, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
+import { createRequire } from 'node:module';
+import type { Span, Tracer } from '@opentelemetry/api';
 import type { EngineEmitter, EngineEvent } from './events.ts';
+
+/**
+ * `@opentelemetry/api`, loaded on first use rather than at import (issue 18: no work at import;
+ * it is a good part of core's import time). Its CommonJS build is required synchronously.
+ */
+let api: typeof import('@opentelemetry/api') | undefined;
+function otel(): typeof import('@opentelemetry/api') {
+  return (api ??= createRequire(import.meta.url)('@opentelemetry/api') as typeof import('@opentelemetry/api'));
+}
+
+/**
+ * True when something registered a global OpenTelemetry tracer provider (an SDK's `start()`,
+ * `trace.setGlobalTracerProvider`): the API keeps its globals under this symbol, so this is
+ * known without loading the API. Without one, every span would be a no-op.
+ */
+export function tracerRegistered(): boolean {
+  const globals = (globalThis as Record<symbol, { trace?: unknown } | undefined>)[Symbol.for('opentelemetry.js.api.1')];
+  return globals?.trace !== undefined;
+}
 
 /** The tracer rlmtree uses when none is given: `trace.getTracer('rlmtree')`. */
 export function defaultTracer(): Tracer {
-  return trace.getTracer('rlmtree');
+  return otel().trace.getTracer('rlmtree');
 }
 
 /**
@@ -18,6 +38,7 @@ export function defaultTracer(): Tracer {
  * traced by one engine. Returns the unsubscribe function (open spans are left as they are).
  */
 export function attachTelemetry(emitter: EngineEmitter, tracer: Tracer = defaultTracer()): () => void {
+  const { context, SpanStatusCode, trace } = otel();
   const spans = new Map<string, Span>();
   const key = (e: EngineEvent, kind: string, agentId = '') => `${e.runId}\u0000${kind}\u0000${agentId}`;
   const start = (k: string, name: string, parent: Span | undefined, at: number, attributes: Record<string, string | number | boolean>) => {

@@ -5,9 +5,9 @@
  * AI SDK `responseFormat: {type: "json"}`); the host checks every reply itself with ajv, so a
  * provider that drifts from the schema is caught, never trusted.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
+import { createRequire } from 'node:module';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
+import type { Ajv2020 } from 'ajv/dist/2020.js';
 import { LRUCache } from 'lru-cache';
 
 /** A JSON Schema as a plain JSON object (draft 2020-12 by default; `$schema` draft-07 is honoured). */
@@ -44,19 +44,33 @@ export interface SchemaViolation {
   message: string;
 }
 
-// ajv-formats is CommonJS with a default export; under NodeNext its plugin sits on `.default`.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv | Ajv2020) => unknown;
-
-function newAjv<T extends Ajv | Ajv2020>(ajv: T): T {
-  addFormats(ajv);
-  return ajv;
-}
-
 // strict: false so annotations models and pydantic emit (`title`, `examples`, `discriminator`…) are
 // accepted; allErrors: false stops at the first failing path, which is what the message names.
 const options = { strict: false, allErrors: false, logger: false as const, validateSchema: true };
-const draft2020 = newAjv(new Ajv2020(options));
-const draft07 = newAjv(new Ajv(options));
+
+/**
+ * The two ajv instances (draft 2020-12 and draft-07), made on the first schema compiled: ajv and
+ * its meta-schemas cost about as much CPU as the rest of core's import together, and most runs
+ * never use a schema (issue 18: no work at import). ajv is CommonJS, so `require` loads it
+ * synchronously here.
+ */
+let ajvs: { draft2020: Ajv2020; draft07: Ajv } | undefined;
+function ajvFor(dialect: string): Ajv | Ajv2020 {
+  if (!ajvs) {
+    const require = createRequire(import.meta.url);
+    const { Ajv: AjvClass } = require('ajv') as typeof import('ajv');
+    const { Ajv2020: Ajv2020Class } = require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
+    // ajv-formats is CommonJS with its plugin on `.default`.
+    const formats = require('ajv-formats') as { default?: unknown };
+    const addFormats = (formats.default ?? formats) as (ajv: Ajv | Ajv2020) => unknown;
+    const draft2020 = new Ajv2020Class(options);
+    const draft07 = new AjvClass(options);
+    addFormats(draft2020);
+    addFormats(draft07);
+    ajvs = { draft2020, draft07 };
+  }
+  return /draft-0[467]/.test(dialect) ? ajvs.draft07 : ajvs.draft2020;
+}
 
 /** Compiled validators by schema text: one compile per distinct schema (ajv's compile is the slow part). */
 const compiled = new LRUCache<string, ValidateFunction>({ max: 500 });
@@ -72,7 +86,7 @@ export function compileJsonSchema(schema: unknown): ValidateFunction {
   const hit = compiled.get(key);
   if (hit) return hit;
   const dialect = String((schema as JsonSchemaObject).$schema ?? '');
-  const ajv = /draft-0[467]/.test(dialect) ? draft07 : draft2020;
+  const ajv = ajvFor(dialect);
   let validate: ValidateFunction;
   try {
     validate = ajv.compile(schema);
