@@ -31,7 +31,7 @@ rlmtree_pyodide.py. Unit tests: ../tests/test_prelude.py.
 from .agent_api import AgentApi
 from .answers import AgentFailure, AgentHandle, SubCallError
 from .dispatch import dispatch
-from .errors import DelegateError, HostCallArgumentError, HostCallError, LLMError, SubCallBudgetError, ToolError
+from .errors import DelegateError, HostCallArgumentError, HostCallError, LLMError, SubCallBudgetError, SubCallSchemaError, ToolError
 from .lines import LineChannel, serve_channel
 from .protocol import PROTOCOL_VERSION, hello
 from .repl import Repl
@@ -50,6 +50,7 @@ __all__ = [
     "LineChannel",
     "Repl",
     "SubCallBudgetError",
+    "SubCallSchemaError",
     "SubCallError",
     "ToolError",
     "dispatch",

@@ -15,10 +15,12 @@ from .errors import (
     HostCallError,
     LLMError,
     SubCallBudgetError,
+    SubCallSchemaError,
     ToolError,
     error_class,
 )
 from .json_safe import to_json
+from .structured import answer_value, batch_value, structured, with_schema
 
 # The classes agent code (and host-call stubs) see by name.
 AGENT_CLASSES = {
@@ -31,6 +33,7 @@ AGENT_CLASSES = {
         ToolError,
         SubCallError,
         SubCallBudgetError,
+        SubCallSchemaError,
         AgentFailure,
         AgentHandle,
     )
@@ -95,22 +98,33 @@ class AgentApi:
         answer = self.channel.call(self.next_call, name, to_json(args))
         if answer.get("ok"):
             return answer.get("value")
-        raise error_class(answer.get("kind"), error)(answer.get("error", "%s failed" % name))
+        exc = error_class(answer.get("kind"), error)(answer.get("error", "%s failed" % name))
+        if "reply" in answer:  # a structured sub-call's reply that failed its schema
+            exc.reply = answer["reply"]
+        raise exc
 
-    def llm_query(self, prompt, model=None, max_tokens=None, temperature=None):
+    def llm_query(self, prompt, model=None, max_tokens=None, temperature=None, schema=None):
         """Asks the sub-model one question (a sub-call); returns its reply text. `max_tokens` caps the
-        reply, `temperature` sets its sampling (the provider's defaults when None). Raises LLMError on
-        failure, SubCallBudgetError when a sub-call budget refuses it before it is sent."""
-        return self.host_call("llm_query", _sub_call_args({"prompt": str(prompt), "model": model}, max_tokens, temperature), LLMError)
+        reply, `temperature` sets its sampling (the provider's defaults when None). With `schema` (a
+        JSON Schema dict, a pydantic model class, or a type such as {"speaker": str, "n": int}) the
+        reply must be JSON matching it, and the parsed value (for pydantic, an instance) is returned.
+        Raises LLMError on failure, SubCallBudgetError when a sub-call budget refuses it before it is
+        sent, SubCallSchemaError when the reply is not JSON or does not match the schema."""
+        spec = structured(schema)
+        args = with_schema(_sub_call_args({"prompt": str(prompt), "model": model}, max_tokens, temperature), spec)
+        return answer_value(spec, self.host_call("llm_query", args, LLMError))
 
-    def llm_query_batched(self, prompts, model=None, max_tokens=None, temperature=None):
+    def llm_query_batched(self, prompts, model=None, max_tokens=None, temperature=None, schema=None):
         """Asks the sub-model many questions concurrently (sub-calls); returns the replies in order. A failed
         prompt gives a SubCallError (a str) in its place; the others still answer. When a budget refuses
         some prompts (the first ones that fit are sent), SubCallBudgetError is raised after the rest
-        answered, with every answer in order on its `.results`."""
-        args = _sub_call_args({"prompts": [str(p) for p in prompts], "model": model}, max_tokens, temperature)
+        answered, with every answer in order on its `.results`. With `schema` (see llm_query) each
+        reply is the parsed value; one that is not JSON or off the schema is a SubCallError in its
+        place (`.kind` "schema", `.reply` the reply text)."""
+        spec = structured(schema)
+        args = with_schema(_sub_call_args({"prompts": [str(p) for p in prompts], "model": model}, max_tokens, temperature), spec)
         answers = self.host_call("llm_query_batched", args, LLMError)
-        results = [r["value"] if r.get("ok") else SubCallError(r.get("error", "failed")) for r in answers]
+        results = [batch_value(spec, r) for r in answers]
         refused = [r for r in answers if not r.get("ok") and r.get("kind") == "budget"]
         if refused:
             err = SubCallBudgetError("%d of %d prompts refused: %s" % (len(refused), len(answers), refused[0].get("error", "")))

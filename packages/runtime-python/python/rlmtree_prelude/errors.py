@@ -42,6 +42,15 @@ class SubCallBudgetError(LLMError):
     results = None
 
 
+class SubCallSchemaError(LLMError):
+    """A structured sub-call's reply (llm_query(..., schema=...)) was not JSON or did not match the
+    schema; the message names the failing path, `.reply` holds the reply text."""
+
+    __module__ = "rlmtree_prelude"
+
+    reply = None
+
+
 class HostCallArgumentError(TypeError):
     """The host rejected a host call's arguments; the message names the call and the field.
     Raised as a subclass of both this and the call's own error class (e.g. DelegateError)."""
@@ -57,7 +66,7 @@ class DoneSignal(BaseException):
 
 # The Python exception a failed answer raises, by the answer's `kind`; a kind not listed (or
 # none) raises the call's own error class. A later kind (e.g. "budget") adds a line here.
-ERROR_KINDS = {"invalid_args": HostCallArgumentError, "budget": SubCallBudgetError}
+ERROR_KINDS = {"invalid_args": HostCallArgumentError, "budget": SubCallBudgetError, "schema": SubCallSchemaError}
 _ERROR_CLASSES = {}
 
 
