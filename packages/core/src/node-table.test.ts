@@ -101,6 +101,31 @@ describe('reducer-made states', () => {
     expect(reduceAll(next, [{ type: 'agent_failed', agentId: 'root.c1', error: { kind: 'cancelled', message: 'again' } }])).toBe(next);
   });
 
+  it('freezes what a step makes, deeply (the hand-built path of model replies and plain cells)', () => {
+    const s = run(4);
+    const call = { name: 'llm_query', args: { prompt: 'p' }, answer: { ok: true as const, value: { deep: ['x'] } }, usage };
+    const next = reduceAll(s, [
+      { type: 'llm_replied', agentId: 'root.c1', text: block('print(1)'), usage },
+      { type: 'llm_replied', agentId: 'root.c3', text: block('done(1)'), usage },
+      { type: 'step_ended', durationMs: 1 },
+    ]);
+    const after = reduceAll(next, [
+      { type: 'cell_ran', agentId: 'root.c1', resumed: false, calls: [call], output: '1\n', outputChars: 2, delegated: [], outcome: { status: 'ok' } },
+      { type: 'cell_ran', agentId: 'root.c3', resumed: false, calls: [], output: '', outputChars: 0, delegated: [], outcome: { status: 'done', result: { n: [1, 2] } } },
+      { type: 'step_ended', durationMs: 1 },
+    ]);
+    const c1 = after.nodes['root.c1']!;
+    const c3 = after.nodes['root.c3']!;
+    expect(c1.status).toBe('READY');
+    expect(c3.status).toBe('FINISHED');
+    expect(c3.result).toEqual({ n: [1, 2] });
+    const deepFrozen = (v: unknown): boolean => typeof v !== 'object' || v === null || (Object.isFrozen(v) && Object.values(v).every(deepFrozen));
+    expect(deepFrozen(c1)).toBe(true);
+    expect(deepFrozen(c3)).toBe(true);
+    expect(Object.isFrozen(call.answer.value.deep)).toBe(true); // the event's objects, now part of the state
+    expect(next.nodes['root.c1']!.cells).toHaveLength(0); // the earlier state is untouched
+  });
+
   it('throws on a bad event without changing anything, and a plain state reduces the same', () => {
     const s = run(4);
     expect(() => reduceAll(s, [{ type: 'agent_failed', agentId: 'root.c1', error: { kind: 'cancelled', message: 'x' } }, { type: 'llm_replied', agentId: 'ghost', text: 'x', usage }])).toThrow(/no agent "ghost"/);

@@ -18,6 +18,8 @@ class NodesView {}
 export class NodesFold {
   private readonly drafts = new Map<string, Draft<AgentNode>>();
   private readonly added = new Map<string, AgentNode>();
+  /** Agents replaced whole by the reducer's fast path (frozen nodes, not drafts). */
+  private readonly replaced = new Map<string, AgentNode>();
   /** `draft.nodes` for the reducer: reading an id drafts that agent, assigning one adds an agent. */
   readonly view: Record<string, Draft<AgentNode>>;
 
@@ -44,8 +46,9 @@ export class NodesFold {
     if (added) return added as Draft<AgentNode>;
     let draft = this.drafts.get(id);
     if (draft) return draft;
-    const node = this.base.get(id);
+    const node = this.replaced.get(id) ?? this.base.get(id);
     if (!node) return undefined;
+    this.replaced.delete(id); // the draft takes over from the replaced node
     draft = createDraft(node);
     this.drafts.set(id, draft);
     return draft;
@@ -56,7 +59,21 @@ export class NodesFold {
     const added = this.added.get(id);
     if (added) return added;
     const draft = this.drafts.get(id);
-    return draft ? (current(draft) as AgentNode) : this.base.get(id);
+    return draft ? (current(draft) as AgentNode) : (this.replaced.get(id) ?? this.base.get(id));
+  }
+
+  /**
+   * The node of `id` when the fold holds it as a plain frozen node (untouched, or replaced by the
+   * fast path), so it can be replaced again; undefined when it is drafted, new, or unknown.
+   */
+  settled(id: string): AgentNode | undefined {
+    if (this.drafts.has(id) || this.added.has(id)) return undefined;
+    return this.replaced.get(id) ?? this.base.get(id);
+  }
+
+  /** Puts `node` (frozen, an existing agent's next node) in the fold in place of agent `id`'s. */
+  replace(id: string, node: AgentNode): void {
+    this.replaced.set(id, node);
   }
 
   /** Every agent id, insertion order, agents added by the fold last. */
@@ -75,7 +92,7 @@ export class NodesFold {
       const fields = node as unknown as Record<string, unknown>;
       for (const key of Object.keys(fields)) if (isDraft(fields[key])) fields[key] = current(fields[key]);
     }
-    const changes = new Map<string, AgentNode>();
+    const changes = new Map<string, AgentNode>(this.replaced);
     for (const [id, draft] of this.drafts) {
       const node = finishDraft(draft) as AgentNode;
       if (node !== this.base.get(id)) changes.set(id, node);

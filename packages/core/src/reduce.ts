@@ -5,7 +5,7 @@
  * through a `NodesFold` (one draft per agent touched) over the state's `NodeTable`, so a step
  * that changes k agents costs O(k log N), not a copy of the whole `nodes` record.
  */
-import { createDraft, finishDraft, type Draft } from 'immer';
+import { createDraft, finishDraft, freeze, type Draft } from 'immer';
 import { registerView, stateWithTable, tableOf } from './node-table.ts';
 import { NodesFold } from './reduce-fold.ts';
 import { addUsage, zeroUsage } from './schema/usage.ts';
@@ -48,7 +48,7 @@ export function reduceAll(state: RunState, events: readonly RunEvent[]): RunStat
   for (const key of Object.keys(state)) fields[key] = key === 'nodes' ? fold.view : state[key as keyof RunState];
   const draft = createDraft(fields) as unknown as Draft<RunState>;
   registerView(draft, { get: (id) => fold.peek(id), ids: () => fold.ids() });
-  for (const event of events) apply(draft, event);
+  for (const event of events) if (!fastApply(draft, fold, event)) apply(draft, event);
   const changes = fold.finish();
   const out = finishDraft(draft as unknown as Record<string, unknown>);
   if (out === fields && changes.size === 0) return state;
@@ -161,6 +161,84 @@ function apply(draft: Draft<RunState>, event: RunEvent): void {
       }
     }
   }
+}
+
+/**
+ * The two events of nearly every agent transition, applied without an immer draft (issue 18: the
+ * draft's proxies, finalization and freezing walk cost more than the change itself): a model reply
+ * to a READY agent, and a plain cell (not resumed, delegating or asking nothing, not suspended)
+ * that leaves its agent READY or finishes a leaf agent. The agent's next node is built by hand,
+ * with the same fields in the same order and the same shared objects immer would give (the
+ * replay fixtures of tests/reducer-states.test.ts check the bytes). Anything else (and any agent
+ * already drafted in this fold) returns false and goes through `apply`.
+ */
+function fastApply(draft: Draft<RunState>, fold: NodesFold, event: RunEvent): boolean {
+  if (event.type !== 'llm_replied' && event.type !== 'cell_ran') return false;
+  const node = fold.settled(event.agentId);
+  if (!node) return false;
+  const limits = draft.limits as RunState['limits'];
+  const prompt = draft.prompt as RunState['prompt'];
+  if (event.type === 'llm_replied') {
+    if (node.status !== 'READY') return false;
+    const prompts = promptSetFor(prompt);
+    const { kept, code } = prompts.parse(event.text);
+    const iteration = node.iteration + 1;
+    if (code === null && iteration >= limits.maxIterations) return false; // ends the agent: finish()
+    const messages = [...node.messages, { role: 'assistant' as const, content: kept }];
+    if (code === null) messages.push({ role: 'user', content: prompts.noCode(specFor(prompt, node.depth)) });
+    const next: AgentNode = { ...node, messages, iteration, usage: addUsage(node.usage, event.usage), ...(code !== null ? { status: 'EXECUTING' as const, pendingCode: code } : {}) };
+    fold.replace(node.id, frozen(next, node));
+    return true;
+  }
+  const { outcome } = event;
+  if (event.resumed || node.status !== 'EXECUTING' || event.delegated.length > 0 || event.asked?.length || outcome.status === 'suspended') return false;
+  const done = outcome.status === 'done';
+  // finish() has more to do for an agent with turns or unfinished children.
+  if (done && (node.turns !== undefined || node.children.some((id) => fold.peek(id)?.status !== 'FINISHED'))) return false;
+  if (!done && node.iteration >= limits.maxIterations) return false;
+  let usage = node.usage;
+  for (const call of event.calls) if (call.usage) usage = addUsage(usage, call.usage);
+  const cell: Cell = {
+    index: node.cells.length,
+    code: node.pendingCode ?? '',
+    calls: [...event.calls],
+    output: event.output,
+    outputChars: event.outputChars,
+    status: outcome.status,
+    error: outcome.status === 'error' ? outcome.error : null,
+    ...(event.displays?.length ? { displays: [...event.displays] } : {}),
+    ...(event.bound ? { bound: mergeBound(undefined, event.bound) as Cell['bound'] } : {}),
+  };
+  const ran = { ...node, pendingCode: null, cells: [...node.cells, cell], usage };
+  let next: AgentNode;
+  if (done) next = { ...ran, status: 'FINISHED', awaiting: [], result: outcome.result as AgentNode['result'], error: null };
+  else {
+    const stepped: AgentNode = { ...ran, status: 'READY' };
+    fold.replace(node.id, stepped); // what the budget line counts, as the draft path would see it
+    const feedback = promptSetFor(prompt).cellFeedback(stepped, limits, cell, outcome, specFor(prompt, node.depth), subCallBudgetLeft(draft as RunState, stepped));
+    next = { ...stepped, messages: [...node.messages, { role: 'user', content: feedback }] };
+  }
+  fold.replace(node.id, frozen(next, node));
+  return true;
+}
+
+/**
+ * `next` frozen as immer's auto-freeze would leave it, visiting only what is new: the fields that
+ * differ from `before` (new arrays of messages or cells hold `before`'s frozen items and one or two
+ * new ones at the end, so only those are walked). Cost: the change, not the agent's history.
+ */
+function frozen(next: AgentNode, before: AgentNode): AgentNode {
+  const fields = next as unknown as Record<string, unknown>;
+  const old = before as unknown as Record<string, unknown>;
+  for (const key of Object.keys(fields)) {
+    const value = fields[key];
+    if (value === old[key] || typeof value !== 'object' || value === null || Object.isFrozen(value)) continue;
+    if (Array.isArray(value) && Array.isArray(old[key])) {
+      for (let i = (old[key] as unknown[]).length; i < value.length; i++) freeze(value[i], true);
+      Object.freeze(value);
+    } else freeze(value, true);
+  }
+  return Object.freeze(next);
 }
 
 /** A resumed segment's bound names update the cell's: the latest fingerprint of each name wins, first-bound order kept. */
