@@ -68,6 +68,13 @@ describe('OpenAIClient request', () => {
     expect(server.requests[1]!.body).not.toHaveProperty('response_format');
   });
 
+  it('reports a structured-output refusal (message.refusal) as a malformed LLMError naming it', async () => {
+    const refused = { id: 'c', object: 'chat.completion', created: 0, model: 'fake-model', choices: [{ index: 0, message: { role: 'assistant', content: null, refusal: 'I cannot help with that.' }, finish_reason: 'stop', logprobs: null }] };
+    server.faults.push({ status: 200, body: refused });
+    const err = await client({ maxRetries: 0 }).complete({ messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ kind: 'malformed', message: 'openai:fake-model: the model refused: I cannot help with that.' });
+  });
+
   it('takes the key from the option or OPENAI_API_KEY, and the base URL from OPENAI_BASE_URL', async () => {
     await client({ apiKey: 'sk-option' }).complete({ messages: [{ role: 'user', content: 'a' }] });
     expect(server.requests[0]!.headers.authorization).toBe('Bearer sk-option');
