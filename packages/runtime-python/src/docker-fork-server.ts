@@ -83,6 +83,7 @@ export function containerPlace(o: ResolvedDockerOptions, container: SharedContai
     serverDir: SERVER_DIR,
     hostPids: false,
     signal: (sig, pid) => container.signal(sig === 'SIGINT' ? 'INT' : 'KILL', pid),
+    reaped: (pid) => container.signal('KILL', pid),
     spawn: (socket) =>
       spawn(
         o.docker,

@@ -97,7 +97,13 @@ export const signalHostPid: ReplSignaller = (signal, pid) => {
  * @param hostPids the REPL's reported pid is a host pid: also watch it (see `ForkedProcess.watchPid`)
  * @throws Error when nothing listens there or the REPL does not start.
  */
-export async function connectRepl(socketPath: string, signal: ReplSignaller = signalHostPid, hostPids = true, exits?: ExitWatchers): Promise<StartedProcess> {
+export async function connectRepl(
+  socketPath: string,
+  signal: ReplSignaller = signalHostPid,
+  hostPids = true,
+  exits?: ExitWatchers,
+  reaped?: (pid: number) => void,
+): Promise<StartedProcess> {
   const socket = connect(socketPath);
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
@@ -114,10 +120,13 @@ export async function connectRepl(socketPath: string, signal: ReplSignaller = si
   };
   const started = await StartedProcess.start(proc as unknown as ProcessLike, control);
   pid = started.pid;
-  if (pid !== undefined && exits) {
+  if (pid !== undefined && (exits || reaped)) {
     const reported = pid;
-    exits.set(reported, proc);
-    proc.once('exit', () => exits.delete(reported));
+    exits?.set(reported, proc);
+    proc.once('exit', () => {
+      exits?.delete(reported);
+      reaped?.(reported);
+    });
   }
   if (pid !== undefined && hostPids) proc.watchPid(pid);
   return started;
@@ -138,6 +147,11 @@ export interface ForkServerPlace {
   signal?: ReplSignaller;
   /** Reported pids are host pids (default true): REPLs are watched by pid, snapshot memory is read from /proc. */
   hostPids?: boolean;
+  /**
+   * Run once a REPL the server forked has ended, with its reported pid: in a container, kills
+   * its process group (what its code forked dies with it, as with a `docker exec`'d REPL).
+   */
+  reaped?: (pid: number) => void;
   /** Stops the server process and frees what the place holds. */
   stop: (child: ChildProcess) => void;
 }
@@ -195,7 +209,7 @@ export class ForkServer {
   /** Forks a new REPL and waits for its `ready`. @throws Error when the server is gone. */
   async fork(): Promise<StartedProcess> {
     await this.listening;
-    return connectRepl(join(this.place.hostDir, 'repl.sock'), this.place.signal, this.place.hostPids ?? true, this.exits);
+    return connectRepl(join(this.place.hostDir, 'repl.sock'), this.place.signal, this.place.hostPids ?? true, this.exits, this.place.reaped);
   }
 
   /** Where the server and its REPLs' snapshots are, and how to signal them. */
@@ -228,7 +242,9 @@ export const DEFAULT_SPARES = 4;
 
 /** The fork server's options, as its command line's JSON object. */
 export interface ForkServerOptions {
+  /** Modules the server imports before it forks. */
   preImports: readonly string[];
+  /** REPLs kept forked ahead, waiting for a connection (0: fork at each connection). */
   spares: number;
   /** Each REPL leads its own process group (in a container). */
   ownGroups?: boolean;

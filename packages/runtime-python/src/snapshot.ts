@@ -114,7 +114,9 @@ export class ProcessSnapshot implements ReplSnapshot {
    */
   async open(): Promise<Repl> {
     if (this.gone) throw new Error('snapshot: discarded');
-    const proc = await connectRepl(this.path, this.signal, this.hostPid).catch((err: Error) => {
+    // In a container (no host pids) a REPL opened here leads its own group: kill it at its end.
+    const reaped = this.hostPid ? undefined : (pid: number) => this.signal('SIGKILL', pid);
+    const proc = await connectRepl(this.path, this.signal, this.hostPid, undefined, reaped).catch((err: Error) => {
       throw new Error(`snapshot: cannot open the copy parked at ${this.path} (pid ${this.pid}): ${err.message}`);
     });
     return this.adopt(proc);
