@@ -10,8 +10,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import { pythonFile } from '@rlmtree/runtime-python';
 import { serverInfo, type JupyterServerInfo } from './server-info.ts';
+import { pythonFile } from '@rlmtree/core';
 
 /** The server config we pass with `--config` (turns Nagle off on kernel websockets). */
 export const SERVER_CONFIG_PATH: string = pythonFile('@rlmtree/runtime-jupyter', 'rlmtree_jupyter_server_config.py', import.meta.url);

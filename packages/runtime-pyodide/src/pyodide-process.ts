@@ -15,8 +15,8 @@ import { PassThrough, Writable } from 'node:stream';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ProcessControl, ProcessLike } from '@rlmtree/runtime-python';
 import type { PyodideWorkerData, PyodideWorkerMessage } from './worker.ts';
+import type { ProcessControl, ProcessLike } from '@rlmtree/core';
 
 /** The worker's entry, beside this file in source (`.ts`) and built (`.js`) form alike. */
 const WORKER_URL = new URL(`./worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);

@@ -13,8 +13,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { WarmPool, type Repl, type ReplOptions, type Runtime } from '@rlmtree/core';
-import { preludeSources, ProcessReplSet, pythonFile, StartedProcess } from '@rlmtree/runtime-python';
+import { ProcessReplSet, pythonFile, StartedProcess, WarmPool, type Repl, type ReplOptions, type Runtime } from '@rlmtree/core';
+import { preludeSources } from '@rlmtree/runtime-python';
 import { PyodideProcess } from './pyodide-process.ts';
 
 /** A host folder visible inside every REPL. */

@@ -10,10 +10,10 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { dockerCli } from './docker-cli.ts';
-import { pythonFile } from './python-file.ts';
 import { isolationArgs, replCommand, type ResolvedDockerOptions } from './docker-options.ts';
+import { pythonFile } from '@rlmtree/core';
 
-const INIT_SOURCE = readFileSync(pythonFile('@rlmtree/runtime-python', 'rlmtree_container_init.py'), 'utf8');
+const INIT_SOURCE = readFileSync(pythonFile('@rlmtree/runtime-python', 'rlmtree_container_init.py', import.meta.url), 'utf8');
 const READY = 'rlmtree-container-ready';
 
 /** A fresh container name: `rlmtree-<host pid>-<random hex>`. */

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { DEFAULT_SPARES, type ForkServerOptions, type ForkServerPlace } from './fork-server.ts';
 import type { SharedContainer } from './docker-container.ts';
 import type { ResolvedDockerOptions } from './docker-options.ts';
-import { pythonFile } from './python-file.ts';
+import { pythonFile } from '@rlmtree/core';
 
 /** Where the socket folder is mounted in the container. */
 export const SERVER_DIR = '/run/rlmtree';
@@ -55,7 +55,7 @@ let boot: string | undefined;
  */
 function bootSource(preludeDir: string): string {
   if (boot === undefined) {
-    const source = (file: string) => JSON.stringify(readFileSync(pythonFile('@rlmtree/runtime-python', file), 'utf8'));
+    const source = (file: string) => JSON.stringify(readFileSync(pythonFile('@rlmtree/runtime-python', file, import.meta.url), 'utf8'));
     boot = [
       'import os, sys, types',
       'os.getpgid(0) == os.getpid() or os.setpgid(0, 0)',

@@ -10,13 +10,12 @@
  * driver copies the image), an exec about a tenth of a second.
  */
 import { spawn } from 'node:child_process';
-import { WarmPool, type Repl, type ReplOptions, type Runtime } from '@rlmtree/core';
+import { ProcessReplSet, StartedProcess, WarmPool, type ProcessControl, type Repl, type ReplOptions, type Runtime } from '@rlmtree/core';
 import { dockerCli } from './docker-cli.ts';
 import { containerName, explainStartFailure, SharedContainer } from './docker-container.ts';
 import { isolationArgs, replCommand, resolveDockerOptions, type DockerRuntimeOptions, type ResolvedDockerOptions } from './docker-options.ts';
-import { StartedProcess, type ProcessControl } from './process-repl.ts';
-import { ProcessReplSet } from './repl-set.ts';
 import { ForkServer } from './fork-server.ts';
+import { snapshotsIn } from './snapshot.ts';
 import { containerPlace, daemonIsLocal, SERVER_DIR, socketFolder, socketMountArgs } from './docker-fork-server.ts';
 import { rmSync } from 'node:fs';
 
@@ -50,18 +49,20 @@ export class DockerRuntime implements Runtime {
     this.sockets = o.forkServer && o.containerPer === 'runtime' && daemonIsLocal() ? socketFolder() : null;
     this.repls = new ProcessReplSet(
       o.interruptGraceMs,
-      this.sockets
-        ? {
-            hostDir: this.sockets.mount,
-            serverDir: SERVER_DIR,
-            hostPids: false,
-            signal: (sig, pid) => this.forking?.container.signal(sig === 'SIGINT' ? 'INT' : 'KILL', pid),
-            spawn: () => {
-              throw new Error('not a server');
-            },
-            stop: () => {},
-          }
-        : undefined,
+      snapshotsIn(
+        this.sockets
+          ? {
+              hostDir: this.sockets.mount,
+              serverDir: SERVER_DIR,
+              hostPids: false,
+              signal: (sig, pid) => this.forking?.container.signal(sig === 'SIGINT' ? 'INT' : 'KILL', pid),
+              spawn: () => {
+                throw new Error('not a server');
+              },
+              stop: () => {},
+            }
+          : undefined,
+      ),
     );
     this.pool = new WarmPool({ size: this.sockets ? 0 : o.poolSize, start: () => this.startProcess(), usable: (proc) => !proc.dead });
   }

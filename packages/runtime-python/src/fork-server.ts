@@ -14,9 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createInterface } from 'node:readline';
-import { ExitedMessageSchema, ListeningMessageSchema, parseMessage, type ListeningMessage } from '@rlmtree/core';
+import { ExitedMessageSchema, ListeningMessageSchema, parseMessage, StartedProcess, type ListeningMessage, type ProcessControl, type ProcessLike } from '@rlmtree/core';
 import { FORK_SERVER_PATH } from './prelude-path.ts';
-import { StartedProcess, type ProcessControl, type ProcessLike } from './process-repl.ts';
 
 /** A forked REPL's socket, dressed as a process for `StartedProcess`. */
 class ForkedProcess extends EventEmitter {

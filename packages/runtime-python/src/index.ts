@@ -1,8 +1,5 @@
 /** `@rlmtree/runtime-python`: the Python prelude and protocol, and the subprocess runtime. */
 export { PRELUDE_DIR, FORK_SERVER_PATH, JUPYTER_TRANSPORT_PATH, preludeSources } from './prelude-path.ts';
-export { pythonFile } from './python-file.ts';
-export { ProcessRepl, StartedProcess, type ProcessControl, type ProcessLike, type ProcessReplOptions } from './process-repl.ts';
 export { SubprocessRuntime, type SubprocessRuntimeOptions } from './subprocess-runtime.ts';
 export { DockerRuntime, defaultDockerImage, type ContainerPer, type DockerMount, type DockerRuntimeOptions } from './docker-runtime.ts';
 export { ForkServer } from './fork-server.ts';
-export { ProcessReplSet } from './repl-set.ts';

@@ -1,20 +1,20 @@
 /** Where the Python prelude lives on disk, for runtimes that run it from a folder or ship its source. */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { pythonFile } from './python-file.ts';
+import { pythonFile } from '@rlmtree/core';
 
 /**
  * Absolute path of the prelude package folder `rlmtree_prelude/` (found as a package subpath, see
  * python-file.ts). `python3 PRELUDE_DIR` serves one REPL over stdio; put its parent on `sys.path`
  * to `import rlmtree_prelude`.
  */
-export const PRELUDE_DIR: string = dirname(pythonFile('@rlmtree/runtime-python', 'rlmtree_prelude/__init__.py'));
+export const PRELUDE_DIR: string = dirname(pythonFile('@rlmtree/runtime-python', 'rlmtree_prelude/__init__.py', import.meta.url));
 
 /** Absolute path of `rlmtree_fork_server.py`, the fork server (imports the prelude package beside it). */
-export const FORK_SERVER_PATH: string = pythonFile('@rlmtree/runtime-python', 'rlmtree_fork_server.py');
+export const FORK_SERVER_PATH: string = pythonFile('@rlmtree/runtime-python', 'rlmtree_fork_server.py', import.meta.url);
 
 /** Absolute path of `rlmtree_jupyter.py`, the prelude's transport inside an IPython kernel. */
-export const JUPYTER_TRANSPORT_PATH: string = pythonFile('@rlmtree/runtime-python', 'rlmtree_jupyter.py');
+export const JUPYTER_TRANSPORT_PATH: string = pythonFile('@rlmtree/runtime-python', 'rlmtree_jupyter.py', import.meta.url);
 
 let sources: Record<string, string> | undefined;
 

@@ -7,17 +7,8 @@
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Repl, ReplSnapshot } from '@rlmtree/core';
+import type { Repl, ReplSnapshot, SnapshotSupport, StartedProcess } from '@rlmtree/core';
 import { connectRepl, signalHostPid, type ForkServerPlace, type ReplSignaller } from './fork-server.ts';
-import type { StartedProcess } from './process-repl.ts';
-
-/** What a REPL needs to take snapshots: where they listen, and the snapshot object once parked. */
-export interface SnapshotSupport {
-  /** A fresh socket name for the next snapshot: its path as the REPL sees it (sent in `snapshot`). */
-  nextPath(): string;
-  /** The snapshot parked at `path` (as the REPL sees it) as process `pid`. */
-  parked(path: string, pid: number): ReplSnapshot;
-}
 
 /**
  * Snapshot support in a fork server's folder: sockets `snap-<n>.sock` in it; `adopt` tracks a
@@ -39,6 +30,14 @@ export function snapshotSupport(place: Readonly<ForkServerPlace>, adopt: (proc: 
       return new ProcessSnapshot(host, pid, adopt, place.signal ?? signalHostPid, place.hostPids ?? true);
     },
   };
+}
+
+/**
+ * The `snapshots` argument of a `ProcessReplSet` whose REPLs the fork server at `place` forks
+ * (undefined without one: those REPLs take no snapshots).
+ */
+export function snapshotsIn(place: Readonly<ForkServerPlace> | undefined): ((adopt: (proc: StartedProcess) => Repl) => SnapshotSupport) | undefined {
+  return place && ((adopt) => snapshotSupport(place, adopt));
 }
 
 /** Proportional set size (`Pss` of /proc/<pid>/smaps_rollup) in bytes, or null when unreadable. */

@@ -4,12 +4,11 @@
  * host user's rights (use the docker runtime for code you do not trust).
  */
 import { spawn } from 'node:child_process';
-import { WarmPool, type Repl, type ReplOptions, type Runtime } from '@rlmtree/core';
+import { ProcessReplSet, StartedProcess, WarmPool, type Repl, type ReplOptions, type Runtime } from '@rlmtree/core';
 import { PRELUDE_DIR } from './prelude-path.ts';
+import { snapshotsIn } from './snapshot.ts';
 import { ForkServer } from './fork-server.ts';
 import { killGroup } from './kill-group.ts';
-import { StartedProcess } from './process-repl.ts';
-import { ProcessReplSet } from './repl-set.ts';
 
 /** Options of the subprocess runtime. */
 export interface SubprocessRuntimeOptions {
@@ -66,7 +65,7 @@ export class SubprocessRuntime implements Runtime {
     }
     this.forkServer = fork ? new ForkServer(this.python, this.env(), options.cwd, options.preImports, undefined, options.spares) : null;
     // Only REPLs the fork server forked can park snapshots (in its folder, its process group).
-    this.repls = new ProcessReplSet(options.interruptGraceMs, this.forkServer?.where);
+    this.repls = new ProcessReplSet(options.interruptGraceMs, snapshotsIn(this.forkServer?.where));
     this.pool = new WarmPool({
       size: fork ? 0 : (options.poolSize ?? 2),
       start: () => this.startProcess(),

@@ -15,11 +15,13 @@ import { join } from 'node:path';
 
 /**
  * Absolute path of `file` from the `python/` folder of package `pkg` (e.g.
- * `pythonFile('@rlmtree/runtime-python', 'rlmtree_fork_server.py')`). `$RLMTREE_PYTHON_DIR`, when
- * set, is searched first.
+ * `pythonFile('@rlmtree/runtime-python', 'rlmtree_fork_server.py', import.meta.url)`), resolved
+ * from `from`: the caller's `import.meta.url` (the package itself, or one that depends on it; a
+ * package resolves its own name through its `exports`). `$RLMTREE_PYTHON_DIR`, when set, is
+ * searched first.
  * @throws Error naming the file, the package and `RLMTREE_PYTHON_DIR` when it is found in neither.
  */
-export function pythonFile(pkg: string, file: string, from: string = import.meta.url): string {
+export function pythonFile(pkg: string, file: string, from: string): string {
   const dir = process.env['RLMTREE_PYTHON_DIR'];
   if (dir && existsSync(join(dir, file))) return join(dir, file);
   try {

@@ -1,8 +1,7 @@
 /** The live `ProcessRepl`s of one runtime: binds started processes to agents and closes them all. */
-import type { ReplOptions, WarmPool } from '@rlmtree/core';
-import { ProcessRepl, type StartedProcess } from './process-repl.ts';
-import { snapshotSupport, type SnapshotSupport } from './snapshot.ts';
-import type { ForkServerPlace } from './fork-server.ts';
+import { ProcessRepl, type SnapshotSupport, type StartedProcess } from './process-repl.ts';
+import type { Repl, ReplOptions } from './runtime.ts';
+import type { WarmPool } from './warm-pool.ts';
 
 /** Tracks the REPLs a runtime opened until they exit or the runtime closes. */
 export class ProcessReplSet {
@@ -13,17 +12,18 @@ export class ProcessReplSet {
 
   /**
    * @param interruptGraceMs passed to every REPL (see `ProcessReplOptions`).
-   * @param forkServer where the fork server that forks these REPLs runs: they park their
-   *   snapshots in its folder; without it the REPLs take none.
+   * @param snapshots how the REPLs park live copies, given `adopt` (tracks a REPL opened from a
+   *   snapshot like the others); without it the REPLs take none.
    */
-  constructor(interruptGraceMs?: number, forkServer?: Readonly<ForkServerPlace>) {
+  constructor(interruptGraceMs?: number, snapshots?: (adopt: (proc: StartedProcess) => Repl) => SnapshotSupport) {
     this.interruptGraceMs = interruptGraceMs;
-    this.snapshots = forkServer ? snapshotSupport(forkServer, (proc) => this.track(proc, null)) : undefined;
+    this.snapshots = snapshots?.((proc) => this.track(proc, null));
   }
 
   /**
-   * Sends `init` to a started process and tracks the resulting REPL. `forked`: the fork server
-   * forked it, so it can take snapshots (default true; a REPL started otherwise cannot).
+   * Sends `init` to a started process and tracks the resulting REPL. `forked`: a REPL that can
+   * take snapshots (with `snapshots` given; default true — e.g. false for one the subprocess
+   * runtime started without its fork server).
    */
   bind(proc: StartedProcess, options: ReplOptions, forked = true): ProcessRepl {
     return this.track(proc, options, forked);

@@ -1,31 +1,28 @@
 /**
- * A REPL living in a child process that runs the prelude's `serve_stdio()`: JSON lines over the
- * process's stdin/stdout (the protocol), its stderr carrying whatever the agent wrote straight to
- * file descriptors 1 and 2. Shared by the subprocess and docker runtimes; they differ only in
- * the command that starts the process and in how it is interrupted.
+ * A REPL living in a process (or anything dressed as one) that serves the prelude over JSON
+ * lines: the protocol on its stdin/stdout, its stderr carrying whatever the agent wrote straight
+ * to file descriptors 1 and 2. The line-protocol transport such runtimes share — subprocess (and
+ * its fork server's sockets), Docker, Pyodide's worker threads, and one of your own package;
+ * they differ only in how the process is started, interrupted and killed.
  */
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { SnapshotSupport } from './snapshot.ts';
-import {
-  MessageQueue,
-  checkProtocolVersion,
-  driveCell,
-  initMessage,
-  parseReplMessage,
-  type CellResult,
-  type ExecOptions,
-  type HostCallHandler,
-  type HostMessage,
-  type Repl,
-  type ReplMessage,
-  type ReplOptions,
-  type ReplSnapshot,
-  type ReplTransport,
-  type SideOutput,
-  type TransportExit,
-  type WaitResult,
-} from '@rlmtree/core';
+import type { WaitResult } from '../schema/state.ts';
+import { driveCell, MessageQueue, type ReplTransport, type SideOutput, type TransportExit } from './cell-driver.ts';
+import { checkProtocolVersion, parseReplMessage, type HostMessage, type ReplMessage } from './protocol.ts';
+import { initMessage, type CellResult, type ExecOptions, type HostCallHandler, type Repl, type ReplOptions, type ReplSnapshot } from './runtime.ts';
+
+/**
+ * How a process REPL parks live copies of itself (`Repl.snapshot`): the prelude's process answers
+ * `snapshot` with `snapshot_ready` (the subprocess runtime's fork server does; see
+ * runtime-python/src/snapshot.ts). A runtime without it gives REPLs whose `snapshot()` is null.
+ */
+export interface SnapshotSupport {
+  /** A fresh socket name for the next snapshot: its path as the REPL sees it (sent in `snapshot`). */
+  nextPath(): string;
+  /** The snapshot parked at `path` (as the REPL sees it) as process `pid`. */
+  parked(path: string, pid: number): ReplSnapshot;
+}
 
 /** How to stop a process's current cell and the process itself. */
 export interface ProcessControl {
