@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { NodeTable, nodeCount, nodeOf, unfinishedNodes } from './node-table.ts';
 import { createRun } from './create.ts';
 import { reduceAll } from './reduce.ts';
+import { plan } from './plan.ts';
 import type { RunEvent } from './schema/events.ts';
 import type { AgentNode, RunState } from './schema/state.ts';
 
@@ -99,6 +100,18 @@ describe('reducer-made states', () => {
     expect(next.nodes['root.c3']).toBe(s.nodes['root.c3']);
     // Nothing changes: the same state comes back.
     expect(reduceAll(next, [{ type: 'agent_failed', agentId: 'root.c1', error: { kind: 'cancelled', message: 'again' } }])).toBe(next);
+  });
+
+  it('plans a wide wait by its busy children: no wake while one runs, a wake once all are done', () => {
+    const s = run(100); // the root waits for 100 children, the odd ones still READY
+    const fail = (ids: string[]): RunEvent[] => ids.map((id) => ({ type: 'agent_failed', agentId: id, error: { kind: 'cancelled', message: 'x' } }));
+    const odd = Array.from({ length: 50 }, (_, i) => `root.c${2 * i + 1}`);
+    expect(plan(s).filter((e) => e.kind === 'wake')).toEqual([]);
+    const oneLeft = reduceAll(s, fail(odd.slice(0, -1)));
+    expect(plan(oneLeft)).toEqual([{ kind: 'llm', agentId: 'root.c99' }]);
+    expect(plan(reduceAll(oneLeft, fail(['root.c99'])))).toEqual([{ kind: 'wake', agentId: 'root' }]);
+    // A plain copy of the state plans the same.
+    expect(plan(JSON.parse(JSON.stringify(oneLeft)) as RunState)).toEqual(plan(oneLeft));
   });
 
   it('freezes what a step makes, deeply (the hand-built path of model replies and plain cells)', () => {
