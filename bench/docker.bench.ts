@@ -6,9 +6,9 @@
  *    the subprocess runtime and on the docker runtime (exec per agent, and container per agent),
  *    measured in the same run.
  * 2. A root delegating 50 children, each child one trivial cell that ends in done(), answered by a
- *    ScriptedLLM at once: wall time of the whole run with one container per runtime and a fork
- *    server in it (`forkServer: true`: a REPL is a fork, issue 18), with the default (a `docker
- *    exec` process per agent, pool of 4) and with the naive layout (a `docker run` container
+ *    ScriptedLLM at once: wall time of the whole run with one container per runtime and the fork
+ *    server in it (the default: a REPL is a fork, issue 18), with a `docker exec` process per
+ *    agent (`forkServer: false`, pool of 4) and with the naive layout (a `docker run` container
  *    per agent, same pool), with the subprocess runtime as reference. Twice: with the runtime's
  *    start included (each configuration begins with a fresh runtime), and warm (a first REPL
  *    opened and closed before the clock starts: the container and the fork server are up).
@@ -57,8 +57,8 @@ async function delegate50(runtime: Runtime): Promise<number> {
 type Config = { label: string; make: () => Runtime };
 const configs: Config[] = [
   { label: 'subprocess (reference)', make: () => new SubprocessRuntime({ poolSize: 4 }) },
-  { label: 'docker, fork server in the container', make: () => new DockerRuntime({ poolSize: 4, forkServer: true }) },
-  { label: 'docker, exec per agent (default)', make: () => new DockerRuntime({ poolSize: 4 }) },
+  { label: 'docker, fork server in the container (default)', make: () => new DockerRuntime({ poolSize: 4 }) },
+  { label: 'docker, exec per agent', make: () => new DockerRuntime({ poolSize: 4, forkServer: false }) },
   ...(process.argv[2] === '0' ? [] : [{ label: 'docker, container per agent (naive)', make: () => new DockerRuntime({ containerPer: 'agent', poolSize: 4 }) }]),
 ];
 

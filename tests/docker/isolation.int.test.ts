@@ -20,8 +20,8 @@ describe.skipIf(missing)(`isolation${skipNote(missing)}`, () => {
   const run = (repl: Repl, code: string, timeoutMs = 30_000) => repl.execute(code, NO_HOST, { cell: cell++, timeoutMs });
   const open = (runtime: DockerRuntime, agentId = 'root') => runtime.open({ agentId, context: '', tools: [], maxOutputChars: 4000 });
 
-  // Both ways of starting REPLs in the container: `docker exec` each (the default) and the fork
-  // server in the container (`forkServer: true`, issue 18).
+  // Both ways of starting REPLs in the container: the fork server in it (the default, issue 18)
+  // and a `docker exec` each (`forkServer: false`).
   describe.each([false, true])('docker runtime isolation (defaults, small limits; forkServer %s)', (forkServer) => {
     const runtime = new DockerRuntime({ memory: '256m', pidsLimit: 48, interruptGraceMs: 1000, forkServer });
     afterAll(() => runtime.close());

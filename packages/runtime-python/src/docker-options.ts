@@ -67,8 +67,8 @@ export interface DockerRuntimeOptions {
   /**
    * With `containerPer: 'runtime'` and a daemon on this machine: start REPLs by forking a fork
    * server inside the container (a Unix socket in a bind-mounted host folder) instead of a
-   * `docker exec` each, and let them take live snapshots (default false for now: the isolation
-   * suite's fork-bomb check has not been settled on it yet). See docs/docker-runtime.md.
+   * `docker exec` each, and let them take live snapshots (default true; a remote daemon, or a
+   * server that cannot be reached, falls back to `docker exec`). See docs/docker-runtime.md.
    */
   forkServer?: boolean;
   /** With the fork server: modules it imports before it forks (as `SubprocessRuntime`'s `preImports`). Default: none. */
@@ -114,7 +114,7 @@ export function resolveDockerOptions(options: DockerRuntimeOptions = {}): Resolv
     env: options.env ?? {},
     preludeDir: options.preludeDir ?? '/opt/rlmtree',
     poolSize: options.poolSize ?? 2,
-    forkServer: options.forkServer ?? false,
+    forkServer: options.forkServer ?? true,
     preImports: options.preImports ?? [],
     interruptGraceMs: options.interruptGraceMs ?? 2000,
     extraRunArgs: options.extraRunArgs ?? [],
