@@ -4,6 +4,7 @@
  * work folders, a non-root user, no new privileges, all capabilities dropped, no host paths.
  */
 import { isAbsolute } from 'node:path';
+import { daemonIsLocal } from './docker-fork-server.ts';
 
 /** A host path made visible in the container. */
 export interface DockerMount {
@@ -77,12 +78,22 @@ export interface DockerRuntimeOptions {
   interruptGraceMs?: number;
   /** Extra `docker run` flags, added after the ones above (e.g. `['--runtime', 'runsc']`). */
   extraRunArgs?: string[];
+  /**
+   * Pass big contexts (64 K chars and more) to REPLs as files in a host temp folder bind-mounted
+   * read-only at `CONTAINER_CONTEXT_DIR` (`/opt/rlmtree-contexts`), instead of inline in the `init` message (JSON). Default:
+   * true, unless `DOCKER_HOST` names another machine (`tcp://`, `ssh://`), whose daemon cannot
+   * mount this host's folders (`daemonIsLocal`). See docs/big-contexts.md.
+   */
+  contextFiles?: boolean;
 }
 
 /** The image used when none is given. */
 export function defaultDockerImage(): string {
   return process.env.RLMTREE_DOCKER_IMAGE || 'rlmtree-python:latest';
 }
+
+/** Where the docker runtime mounts its context files folder in the container (`contextFiles`). */
+export const CONTAINER_CONTEXT_DIR = '/opt/rlmtree-contexts';
 
 /** Options with every default filled in. */
 export type ResolvedDockerOptions = Required<Omit<DockerRuntimeOptions, 'env' | 'mounts' | 'extraRunArgs'>> &
@@ -118,6 +129,7 @@ export function resolveDockerOptions(options: DockerRuntimeOptions = {}): Resolv
     preImports: options.preImports ?? [],
     interruptGraceMs: options.interruptGraceMs ?? 2000,
     extraRunArgs: options.extraRunArgs ?? [],
+    contextFiles: options.contextFiles ?? daemonIsLocal(),
   };
   const bad = (what: string, value: unknown, want: string) => new Error(`DockerRuntime: option ${what} is ${JSON.stringify(value)}; expected ${want}`);
   if (r.containerPer !== 'runtime' && r.containerPer !== 'agent') throw bad('containerPer', r.containerPer, '"runtime" or "agent"');

@@ -13,7 +13,8 @@ import { spawn } from 'node:child_process';
 import { ProcessReplSet, StartedProcess, WarmPool, type ProcessControl, type Repl, type ReplOptions, type Runtime } from '@rlmtree/core';
 import { dockerCli } from './docker-cli.ts';
 import { containerName, explainStartFailure, SharedContainer } from './docker-container.ts';
-import { isolationArgs, replCommand, resolveDockerOptions, type DockerRuntimeOptions, type ResolvedDockerOptions } from './docker-options.ts';
+import { CONTAINER_CONTEXT_DIR, isolationArgs, replCommand, resolveDockerOptions, type DockerRuntimeOptions, type ResolvedDockerOptions } from './docker-options.ts';
+import { ContextFiles } from './context-files.ts';
 import { ForkServer } from './fork-server.ts';
 import { snapshotsIn } from './snapshot.ts';
 import { containerPlace, daemonIsLocal, SERVER_DIR, socketFolder, socketMountArgs } from './docker-fork-server.ts';
@@ -37,6 +38,8 @@ export class DockerRuntime implements Runtime {
   private forkOff = false;
   /** The fork server of the current shared container. */
   private forking: { container: SharedContainer; server: ForkServer } | null = null;
+  /** Where big contexts go as files, in a host folder every container mounts read-only (absent: inline). */
+  private readonly contextFiles: ContextFiles | undefined;
 
   /**
    * Starts the container (for `containerPer: 'runtime'`) and fills the pool in the background;
@@ -44,8 +47,12 @@ export class DockerRuntime implements Runtime {
    * @throws Error naming the option when an option is malformed.
    */
   constructor(options: DockerRuntimeOptions = {}) {
-    this.options = resolveDockerOptions(options);
+    const resolved = resolveDockerOptions(options);
+    // The folder is made now: the shared container mounts it when it starts, before any context is written.
+    this.contextFiles = resolved.contextFiles ? new ContextFiles({ visibleAs: CONTAINER_CONTEXT_DIR }) : undefined;
+    this.options = this.contextFiles ? { ...resolved, mounts: [...resolved.mounts, { host: this.contextFiles.dir, container: CONTAINER_CONTEXT_DIR }] } : resolved;
     const o = this.options;
+    const files = this.contextFiles;
     this.sockets = o.forkServer && o.containerPer === 'runtime' && daemonIsLocal() ? socketFolder() : null;
     this.repls = new ProcessReplSet(
       o.interruptGraceMs,
@@ -63,6 +70,7 @@ export class DockerRuntime implements Runtime {
             }
           : undefined,
       ),
+      files && ((context) => files.part(context)),
     );
     this.pool = new WarmPool({ size: this.sockets ? 0 : o.poolSize, start: () => this.startProcess(), usable: (proc) => !proc.dead });
   }
@@ -193,5 +201,6 @@ export class DockerRuntime implements Runtime {
     await container?.then((c) => c.close(), () => {});
     await Promise.all([...this.removals]);
     if (this.sockets) rmSync(this.sockets.remove, { recursive: true, force: true });
+    this.contextFiles?.close();
   }
 }

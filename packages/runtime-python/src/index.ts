@@ -3,3 +3,4 @@ export { PRELUDE_DIR, FORK_SERVER_PATH, JUPYTER_TRANSPORT_PATH, preludeSources }
 export { SubprocessRuntime, type SubprocessRuntimeOptions } from './subprocess-runtime.ts';
 export { DockerRuntime, defaultDockerImage, type ContainerPer, type DockerMount, type DockerRuntimeOptions } from './docker-runtime.ts';
 export { ForkServer } from './fork-server.ts';
+export { ContextFiles, CONTEXT_FILE_MIN_CHARS, type ContextFilesOptions, type ContextPart } from './context-files.ts';

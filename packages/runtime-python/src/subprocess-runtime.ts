@@ -9,6 +9,7 @@ import { PRELUDE_DIR } from './prelude-path.ts';
 import { snapshotsIn } from './snapshot.ts';
 import { ForkServer } from './fork-server.ts';
 import { killGroup } from './kill-group.ts';
+import { ContextFiles } from './context-files.ts';
 
 /** Options of the subprocess runtime. */
 export interface SubprocessRuntimeOptions {
@@ -42,6 +43,12 @@ export interface SubprocessRuntimeOptions {
   cwd?: string;
   /** After a timeout's interrupt, ms the cell gets before the process is killed (default 2000). */
   interruptGraceMs?: number;
+  /**
+   * Pass big contexts (64 K chars and more) to REPLs as files they read, written once per distinct
+   * context in a temp folder removed at `close` (default true); false sends every context inline
+   * in the `init` message (JSON). See docs/big-contexts.md.
+   */
+  contextFiles?: boolean;
 }
 
 /** Runs each agent's REPL in its own `python3` process; a small pool hides start-up time. */
@@ -51,6 +58,7 @@ export class SubprocessRuntime implements Runtime {
   private readonly pool: WarmPool<StartedProcess>;
   private readonly repls: ProcessReplSet;
   private readonly forkServer: ForkServer | null;
+  private readonly contextFiles: ContextFiles | undefined;
   private closed = false;
 
   private readonly options: SubprocessRuntimeOptions;
@@ -65,7 +73,9 @@ export class SubprocessRuntime implements Runtime {
     }
     this.forkServer = fork ? new ForkServer(this.python, this.env(), options.cwd, options.preImports, undefined, options.spares) : null;
     // Only REPLs the fork server forked can park snapshots (in its folder, its process group).
-    this.repls = new ProcessReplSet(options.interruptGraceMs, snapshotsIn(this.forkServer?.where));
+    this.contextFiles = options.contextFiles === false ? undefined : new ContextFiles();
+    const files = this.contextFiles;
+    this.repls = new ProcessReplSet(options.interruptGraceMs, snapshotsIn(this.forkServer?.where), files && ((context) => files.part(context)));
     this.pool = new WarmPool({
       size: fork ? 0 : (options.poolSize ?? 2),
       start: () => this.startProcess(),
@@ -132,5 +142,6 @@ export class SubprocessRuntime implements Runtime {
     this.closed = true;
     await this.repls.closeAll(this.pool);
     this.forkServer?.close();
+    this.contextFiles?.close();
   }
 }

@@ -1,6 +1,14 @@
 /** The live `ProcessRepl`s of one runtime: binds started processes to agents and closes them all. */
 import { ProcessRepl, type SnapshotSupport, type StartedProcess } from './process-repl.ts';
+import type { ContextFile } from './protocol.ts';
 import type { Repl, ReplOptions } from './runtime.ts';
+import type { Context } from '../schema/state.ts';
+
+/**
+ * How a runtime hands an agent's context to its REPL: inline, or as a file the REPL reads
+ * (runtime-python's `ContextFiles.part`).
+ */
+export type ContextPartOf = (context: Context) => { context: Context } | { contextFile: ContextFile };
 import type { WarmPool } from './warm-pool.ts';
 
 /** Tracks the REPLs a runtime opened until they exit or the runtime closes. */
@@ -9,14 +17,17 @@ export class ProcessReplSet {
   private readonly interruptGraceMs: number | undefined;
 
   private readonly snapshots: SnapshotSupport | undefined;
+  private readonly contextPart: ContextPartOf | undefined;
 
   /**
    * @param interruptGraceMs passed to every REPL (see `ProcessReplOptions`).
    * @param snapshots how the REPLs park live copies, given `adopt` (tracks a REPL opened from a
    *   snapshot like the others); without it the REPLs take none.
+   * @param contextPart how each REPL's `init` carries its context (default: inline).
    */
-  constructor(interruptGraceMs?: number, snapshots?: (adopt: (proc: StartedProcess) => Repl) => SnapshotSupport) {
+  constructor(interruptGraceMs?: number, snapshots?: (adopt: (proc: StartedProcess) => Repl) => SnapshotSupport, contextPart?: ContextPartOf) {
     this.interruptGraceMs = interruptGraceMs;
+    this.contextPart = contextPart;
     this.snapshots = snapshots?.((proc) => this.track(proc, null));
   }
 
@@ -36,7 +47,7 @@ export class ProcessReplSet {
       onExit: () => this.live.delete(repl),
       ...(this.snapshots && forked ? { snapshots: this.snapshots } : {}),
     };
-    const repl: ProcessRepl = options ? ProcessRepl.init(proc, options, own) : ProcessRepl.adopt(proc, own);
+    const repl: ProcessRepl = options ? ProcessRepl.init(proc, options, own, this.contextPart?.(options.context)) : ProcessRepl.adopt(proc, own);
     this.live.add(repl);
     return repl;
   }

@@ -202,9 +202,12 @@ export class ProcessRepl implements Repl {
     proc.child.once('exit', () => options.onExit?.());
   }
 
-  /** Binds a started process to an agent: sends `init` with CONTEXT and tools. */
-  static init(proc: StartedProcess, repl: ReplOptions, options: ProcessReplOptions = {}): ProcessRepl {
-    proc.send(initMessage(repl));
+  /**
+   * Binds a started process to an agent: sends `init` with CONTEXT (inline, or the file
+   * `contextPart` names) and tools.
+   */
+  static init(proc: StartedProcess, repl: ReplOptions, options: ProcessReplOptions = {}, contextPart?: Parameters<typeof initMessage>[1]): ProcessRepl {
+    proc.send(initMessage(repl, contextPart));
     return new ProcessRepl(proc, options);
   }
 

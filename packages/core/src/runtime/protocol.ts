@@ -69,12 +69,40 @@ export const InitToolSchema = z.object({
 
 // ------------------------------------------------------------------ host -> REPL
 
-/** Binds the REPL to an agent: `CONTEXT`, tools, output bound. No reply unless it fails (`fatal`). */
+/**
+ * A context the REPL reads from a file instead of from the `init` message (subprocess and docker
+ * runtimes, `runtime-python/src/context-files.ts`): the file holds the context's UTF-8 bytes (a
+ * list context: its documents' bytes one after another).
+ */
+export const ContextFileSchema = z.object({
+  /** The file as the REPL sees it (inside a container: under its read-only mount). */
+  path: z.string(),
+  /** Length of the file in bytes; a file of another length is refused (`fatal`). */
+  bytes: z.number().int().nonnegative(),
+  /** A list context: each document's length in bytes, in order. Absent: `CONTEXT` is one str. */
+  documents: z.array(z.number().int().nonnegative()).optional(),
+  /**
+   * A str context: sha256 (hex) of `"str\0"` + the file's bytes, the hash of `CONTEXT`'s
+   * fingerprint (`cell_end.bound`), computed once on the host so each REPL need not hash the
+   * whole context again.
+   */
+  fingerprint: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+});
+/** A context file (`init.contextFile`). */
+export type ContextFile = z.infer<typeof ContextFileSchema>;
+
+/**
+ * Binds the REPL to an agent: `CONTEXT`, tools, output bound. No reply unless it fails (`fatal`).
+ * `CONTEXT` comes from `context` or, when that is absent, from `contextFile` (one of the two).
+ */
 export const InitMessageSchema = z.object({
   type: z.literal('init'),
   protocol: z.number().int(),
   agentId: z.string(),
-  context: ContextSchema,
+  /** The context itself (absent when `contextFile` carries it). */
+  context: ContextSchema.optional(),
+  /** The context as a file the REPL reads (absent when `context` carries it). */
+  contextFile: ContextFileSchema.optional(),
   tools: z.array(InitToolSchema),
   maxOutputChars: z.number().int().positive(),
   /**

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { CellStatusSchema, type Context, type Display, type HostAnswer, type WaitResult } from '../schema/state.ts';
-import { CellEndMessageSchema, PROTOCOL_VERSION, type CallMessage, type InitMessage } from './protocol.ts';
+import { CellEndMessageSchema, PROTOCOL_VERSION, type CallMessage, type ContextFile, type InitMessage } from './protocol.ts';
 
 /**
  * A host call as the REPL asks for it: its name and its arguments as JSON, not yet validated.
@@ -43,13 +43,16 @@ export interface ReplOptions {
   stubs?: readonly string[];
 }
 
-/** The `init` message for `options`, the same on every runtime. */
-export function initMessage(options: ReplOptions): InitMessage {
+/**
+ * The `init` message for `options`, the same on every runtime. `contextPart` replaces the inline
+ * context by a file the REPL reads (a runtime whose REPLs see the host's files).
+ */
+export function initMessage(options: ReplOptions, contextPart: { context: Context } | { contextFile: ContextFile } = { context: options.context }): InitMessage {
   return {
     type: 'init',
     protocol: PROTOCOL_VERSION,
     agentId: options.agentId,
-    context: options.context,
+    ...contextPart,
     tools: options.tools.map((t) => ({ name: t.name, description: t.description })),
     maxOutputChars: options.maxOutputChars,
     ...(options.stubs?.length ? { stubs: [...options.stubs] } : {}),

@@ -18,9 +18,10 @@ _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 _IMMUTABLE = (str, bytes, int, float, complex, bool, type(None))
 
 
-def fingerprint(value):
+def fingerprint(value, known_hash=None):
     """{type, hash, repr} of a value: sha256 of its type and bounded repr (of the whole text for
-    str and bytes), the same in any process for equal values."""
+    str and bytes), the same in any process for equal values. `known_hash`: that sha256, made
+    elsewhere (the host hashes a context file's str once for every REPL reading it)."""
     t = type(value)
     tname = t.__qualname__ if t.__module__ == "builtins" else "%s.%s" % (t.__module__, t.__qualname__)
     if isinstance(value, types.ModuleType):
@@ -32,6 +33,8 @@ def fingerprint(value):
             shown = _ADDRESS.sub("", _REPR.repr(value))
         except Exception:  # noqa: BLE001 - a broken __repr__ must not break the cell
             shown = "<%s, repr failed>" % tname
+    if known_hash is not None:
+        return {"type": tname, "hash": known_hash, "repr": shown[:80]}
     h = hashlib.sha256()
     h.update(tname.encode("utf-8", "surrogatepass") + b"\0")
     if isinstance(value, str):
@@ -59,7 +62,7 @@ class BoundNames:
         for name, value in list(self.ns.items()):
             if name.startswith("_"):
                 continue
-            key = (name, id(value))
+            key = id(value)
             hit = self._cache.get(key)
             if hit is not None and hit[0] is value:
                 fp = hit[1]
@@ -70,6 +73,12 @@ class BoundNames:
             out[name] = fp
         self._cache = keep
         return out
+
+    def seed(self, value, known_hash):
+        """Remembers `value`'s fingerprint with its hash made elsewhere (see `fingerprint`), so
+        the first segment does not hash it again. For immutable values only (str)."""
+        if isinstance(value, _IMMUTABLE):
+            self._cache[id(value)] = (value, fingerprint(value, known_hash))
 
     def start(self):
         """Takes the fingerprints the segment starts from."""

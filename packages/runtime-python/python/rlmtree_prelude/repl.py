@@ -9,6 +9,7 @@ from .answers import AgentFailure
 from .capture import Capture
 from .cells import SHOW, compile_cell
 from .context import ContextHelpers
+from .context_file import load_context
 from .fingerprints import BoundNames
 from .tracebacks import format_error
 
@@ -52,7 +53,11 @@ class Repl:
         self.max_output = int(msg.get("maxOutputChars", 10000))
         self.agent_id = str(msg.get("agentId", ""))
         ns = self.ns
-        ns["CONTEXT"] = msg["context"]
+        ns["CONTEXT"] = load_context(msg)
+        # A context file's str comes with its fingerprint's hash, made once on the host.
+        known = (msg.get("contextFile") or {}).get("fingerprint")
+        if known and isinstance(ns["CONTEXT"], str):
+            self.names.seed(ns["CONTEXT"], known)
         for name in ("peek", "tail", "grep", "chunk"):
             ns[name] = getattr(self.helpers, name)
         for name in AgentApi.FUNCTIONS:
