@@ -5,9 +5,6 @@ one after another, their byte lengths in `contextFile.documents`. The file is ma
 straight from the mapping, so the text is never parsed as JSON and never copied as bytes first.
 """
 
-import mmap
-
-
 class ContextFileError(Exception):
     """The context file named in `init` cannot be read as the message describes it."""
 
@@ -20,6 +17,9 @@ def load_context(msg):
     ref = msg.get("contextFile")
     if ref is None:
         return msg["context"]
+    # Imported here: runtimes that always send contexts inline (Pyodide) need not have mmap.
+    import mmap
+
     path = ref["path"]
     expected = int(ref["bytes"])
     documents = ref.get("documents")
