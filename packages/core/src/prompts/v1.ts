@@ -3,6 +3,7 @@
  * `prompt`), sessions included. Traces recorded then fold with exactly these texts; never edit
  * them — new wording is a new version (see `config.ts`). Version 1 has no variants or templates.
  */
+import { thousands } from '../util/thousands.ts';
 import type { CellOutcome } from '../schema/events.ts';
 import type { AgentNode, Context, Json, Limits } from '../schema/state.ts';
 import { parseReplyV1 } from './parse-v1.ts';
@@ -10,9 +11,9 @@ import type { PromptFacts, PromptSet } from './set.ts';
 
 /** A sentence saying what CONTEXT holds and how big it is (characters). */
 function describeContext(context: Context): string {
-  if (typeof context === 'string') return `a str of ${context.length.toLocaleString('en-US')} characters`;
+  if (typeof context === 'string') return `a str of ${thousands(context.length)} characters`;
   const total = context.reduce((n, d) => n + d.length, 0);
-  return `a list of ${context.length.toLocaleString('en-US')} str documents, ${total.toLocaleString('en-US')} characters in all`;
+  return `a list of ${thousands(context.length)} str documents, ${thousands(total)} characters in all`;
 }
 
 /**
@@ -35,7 +36,7 @@ function systemPrompt(facts: PromptFacts): string {
   return `You are an agent that answers a query about a long input by writing Python code in a persistent REPL.
 
 The input is NOT in this conversation. It is bound in the REPL to the variable CONTEXT: ${describeContext(facts.context)}.
-Inspect it with code; print only what you need to see (long output is cut to ${limits.maxOutputChars.toLocaleString('en-US')} characters, head and tail).
+Inspect it with code; print only what you need to see (long output is cut to ${thousands(limits.maxOutputChars)} characters, head and tail).
 
 In the REPL:
 - CONTEXT: the input. peek(n=2000) / tail(n=2000): its first / last n characters. grep(pattern, max_matches=100) -> [(line_number, line)]. chunk(size, overlap=0) -> [str].

@@ -12,9 +12,10 @@ import type { Context, Json, Limits } from '../schema/state.ts';
 import { fillTemplate, type PromptSlot, type PromptSpec, type PromptVariant } from './config.ts';
 import { parseReply } from './parse.ts';
 import { toolAvailableAt } from '../tools/tool.ts';
+import { thousands } from '../util/thousands.ts';
 import type { FeedbackCell, PromptFacts, PromptSet, SubCallBudgetLeft } from './set.ts';
 
-const n = (x: number) => x.toLocaleString('en-US');
+const n = thousands;
 const F = '```';
 
 /** A sentence saying what CONTEXT holds and how big it is (characters). Pure. */
