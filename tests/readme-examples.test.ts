@@ -18,6 +18,8 @@ import { exampleName, examplesOf, markdownFiles, missingExpectation, type Exampl
 import { REPO } from '../scripts/lib/workspace.ts';
 import { needs, type Part } from './helpers/parts.ts';
 
+/** How long one example may run (ms): the runtimes example starts four kinds of REPL in turn. */
+const EXAMPLE_TIMEOUT_MS = 150_000;
 const reply = new ScriptedLLM(() => '```repl\ndone("answer from the fake model server")\n```');
 let openai: FakeOpenAIServer;
 let anthropic: FakeAnthropicServer;
@@ -52,30 +54,41 @@ function run(e: Example, dir: string, index: number): Promise<{ code: number; ou
   const [cmd, args] = e.lang === 'ts' ? [process.execPath, [file]] : ['bash', [file]];
   if (e.flags.includes('server')) return runServer(cmd, args, dir, env);
   return new Promise((resolve) => {
-    execFile(cmd, args, { cwd: dir, env, timeout: 120_000, maxBuffer: 32 << 20 }, (err, stdout, stderr) => {
+    execFile(cmd, args, { cwd: dir, env, timeout: EXAMPLE_TIMEOUT_MS, maxBuffer: 32 << 20 }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` });
     });
   });
 }
 
 /**
- * A `server` example: passes (code 0) when it printed a line and still runs 3 s after start; then
- * its whole process group is stopped, so no server outlives the test (or holds its port).
+ * A `server` example: passes (code 0) when it printed a line and still runs 3 s after that line
+ * (a loaded machine may take seconds to start it); then its whole process group is stopped, so no
+ * server outlives the test (or holds its port).
  */
 function runServer(cmd: string, args: string[], dir: string, env: NodeJS.ProcessEnv): Promise<{ code: number; out: string }> {
   const child = spawn(cmd, args, { cwd: dir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d));
-  child.stderr.on('data', (d: Buffer) => (out += d));
   return new Promise((resolve) => {
     let exited: number | null = null;
-    child.on('exit', (code) => (exited = code ?? 1));
-    setTimeout(() => {
-      const running = exited === null;
-      if (running) process.kill(-child.pid!, 'SIGTERM');
-      const code = running && out.trim() ? 0 : (exited ?? 1) || 1;
-      resolve({ code, out: running ? out : `${out}\n(exited with ${exited} before 3 s)` });
-    }, 3000);
+    let checking = false;
+    const stop = (why: string | null) => {
+      clearTimeout(giveUp);
+      if (exited === null) process.kill(-child.pid!, 'SIGTERM');
+      resolve(why === null ? { code: 0, out } : { code: 1, out: `${out}\n(${why})` });
+    };
+    const onData = (d: Buffer) => {
+      out += d;
+      if (checking || !out.includes('\n')) return;
+      checking = true;
+      setTimeout(() => stop(exited === null ? null : `exited with ${exited} within 3 s of its first line`), 3000);
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => {
+      exited = code ?? 1;
+      if (!checking) stop(`exited with ${exited} before printing a line`);
+    });
+    const giveUp = setTimeout(() => stop(`printed no line within ${EXAMPLE_TIMEOUT_MS} ms`), EXAMPLE_TIMEOUT_MS);
   });
 }
 
@@ -101,6 +114,6 @@ describe.each(files)('%s', (file, examples) => {
       expect(r.code, r.out).toBe(0);
       const lost = missingExpectation(e, r.out);
       expect(lost, `expected a line ${JSON.stringify(lost)} in:\n${r.out}`).toBeUndefined();
-    });
+    }, EXAMPLE_TIMEOUT_MS + 10_000);
   }
 });
