@@ -12,23 +12,15 @@ import { readTrace, replay } from '@rlmtree/core';
 import { BIN, ROOT } from '../helpers/cli.ts';
 import { needs, skipNote } from '../helpers/parts.ts';
 import { isAlive } from '../helpers/processes.ts';
+import { TmuxSession } from '../helpers/tmux.ts';
 
 const missing = needs('tmux');
 describe.skipIf(missing)(`chat-tmux${skipNote(missing)}`, () => {
-  const NAME = `rlmtree-chat-${process.pid}`;
+  const term = new TmuxSession(`rlmtree-chat-${process.pid}`);
+  const NAME = term.name;
   const POLICY = join(ROOT, 'tests/fixtures/chat-policy.mjs');
-  const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
-  const screen = () => tmux('capture-pane', '-p', '-t', NAME, '-S', '-200');
-
-  async function waitFor(test: (text: string) => boolean, what: string, ms = 30_000): Promise<string> {
-    const until = Date.now() + ms;
-    for (;;) {
-      const text = screen();
-      if (test(text)) return text;
-      if (Date.now() > until) throw new Error(`timed out waiting for ${what}; the screen:\n${text}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  const tmux = (...args: string[]) => term.tmux(...args);
+  const waitFor = (test: (text: string) => boolean, what: string, ms?: number) => term.waitFor(test, what, ms);
 
   /** Every process below `pid`. */
   function descendants(pid: number): number[] {

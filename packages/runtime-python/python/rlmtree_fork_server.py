@@ -3,6 +3,13 @@ a fresh REPL per connection, each serving the protocol over its socket. Started 
 runtime (packages/runtime-python/src/fork-server.ts) as `python3 -u rlmtree_fork_server.py SOCKET [OPTIONS as JSON]`
 (and by the docker runtime inside its container, docker-fork-server.ts).
 Its REPLs also answer `snapshot` (rlmtree_snapshot.py): a parked copy that opens again by a fork.
+
+No process agent code starts outlives its REPL or the host (rlmtree_reaper.py): the server and
+each REPL are child subreapers, so what the code forks stays below its REPL even after `setsid()`
+or a double fork, and a REPL that ends kills its descendants (but its parked snapshots, which
+outlive it). What a REPL killed outright left behind is re-parented to the server; when the host
+goes away (its end of the server's stdin closes, on SIGKILL too), the server kills every process
+below it and exits.
 """
 
 import json
@@ -12,6 +19,7 @@ import sys
 
 import rlmtree_prelude
 import rlmtree_prelude.raw_output  # noqa: F401 - loaded once here, shared by every forked REPL
+import rlmtree_reaper
 import rlmtree_snapshot
 from rlmtree_prelude import LineChannel, Repl, dispatch, hello
 
@@ -42,19 +50,28 @@ def serve_repl(repl, conn, channel=None):
     The prelude's dispatch, plus `snapshot`, which only a forked REPL can answer."""
     if rlmtree_snapshot.OWN_GROUPS:
         os.setpgid(0, 0)
+    # Whatever the agent's code starts stays below this REPL (setsid and double forks included)
+    # and is killed when it ends; its parked snapshots are spared (they outlive it by design).
+    rlmtree_reaper.become_subreaper()
+    snapshots = set()
     channel = (channel or SocketChannel()).attach(conn)
     repl.channel = channel
-    channel.send(hello())
-    while not repl.closed:
-        msg = channel.receive()
-        if msg is None:
-            return
-        if msg.get("type") == "snapshot":
-            reply = rlmtree_snapshot.take_snapshot(repl, msg["path"], _spare)
-        else:
-            reply = dispatch(repl, msg)
-        if reply is not None:
-            channel.send(reply)
+    try:
+        channel.send(hello())
+        while not repl.closed:
+            msg = channel.receive()
+            if msg is None:
+                return
+            if msg.get("type") == "snapshot":
+                reply = rlmtree_snapshot.take_snapshot(repl, msg["path"], _spare)
+                if reply.get("type") == "snapshot_ready":
+                    snapshots.add(reply["pid"])
+            else:
+                reply = dispatch(repl, msg)
+            if reply is not None:
+                channel.send(reply)
+    finally:
+        rlmtree_reaper.sweep(spare=snapshots)
 
 
 def _pre_import(modules):
@@ -148,7 +165,8 @@ def serve_fork(socket_path, pre_imports=(), own_groups=False, spares=0):
     new REPL costs a fork of an interpreter that has already loaded the prelude (and the
     `pre_imports` modules), not a start-up. With `spares` > 0 it keeps that many REPLs forked
     ahead, each waiting for a connection (see `_spare`), and forks a replacement for each one
-    taken. Exits when its stdin closes (the host went away); a thread reaps the forked REPLs
+    taken. Exits when its stdin closes (the host went away), killing every process below it; a
+    thread reaps the forked REPLs
     and reports how each ended (`_report_exits`). `own_groups`: each REPL leads its own process group (in a container, see
     rlmtree_snapshot.OWN_GROUPS)."""
     import gc
@@ -165,9 +183,11 @@ def serve_fork(socket_path, pre_imports=(), own_groups=False, spares=0):
     # In a container the host connects as another user; the folder holding it is private on the host.
     os.chmod(socket_path, 0o777)
     server.listen(256)
+    rlmtree_reaper.become_subreaper()
 
     def watch_host():
         sys.stdin.buffer.read()
+        rlmtree_reaper.sweep()  # the REPLs, their snapshots, and all their code started
         os._exit(0)
 
     threading.Thread(target=watch_host, daemon=True).start()

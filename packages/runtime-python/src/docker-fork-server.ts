@@ -50,7 +50,7 @@ export function socketMountArgs(mount: string): string[] {
 
 let boot: string | undefined;
 /**
- * `python3 -c` source that loads the fork server and its snapshot module from text (the image
+ * `python3 -c` source that loads the fork server and its snapshot and reaper modules from text (the image
  * carries only the prelude) and runs the server as `__main__`.
  */
 function bootSource(preludeDir: string): string {
@@ -60,10 +60,12 @@ function bootSource(preludeDir: string): string {
       'import os, sys, types',
       'os.getpgid(0) == os.getpid() or os.setpgid(0, 0)',
       `sys.path[0] = ${JSON.stringify(preludeDir)}`,
-      'm = types.ModuleType("rlmtree_snapshot")',
-      'm.__file__ = "<rlmtree_snapshot>"',
-      `exec(compile(${source('rlmtree_snapshot.py')}, m.__file__, "exec"), m.__dict__)`,
-      'sys.modules["rlmtree_snapshot"] = m',
+      ...['rlmtree_snapshot', 'rlmtree_reaper'].flatMap((name) => [
+        `m = types.ModuleType(${JSON.stringify(name)})`,
+        `m.__file__ = "<${name}>"`,
+        `exec(compile(${source(`${name}.py`)}, m.__file__, "exec"), m.__dict__)`,
+        `sys.modules[${JSON.stringify(name)}] = m`,
+      ]),
       'g = {"__name__": "__main__", "__file__": "<rlmtree_fork_server>", "__builtins__": __builtins__}',
       `exec(compile(${source('rlmtree_fork_server.py')}, g["__file__"], "exec"), g)`,
     ].join('\n');

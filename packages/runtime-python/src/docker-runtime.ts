@@ -151,6 +151,17 @@ export class DockerRuntime implements Runtime {
   }
 
   /**
+   * Resolves once the container runs (for `containerPer: 'runtime'`) and the pool is full, so the
+   * next `open()` does not wait for a start (the CLI waits for it before any model call, and serve
+   * keeps runtimes that passed it warm for its callers).
+   * @throws Error when the daemon cannot be reached, the image is missing or the prelude fails to load.
+   */
+  async ready(): Promise<void> {
+    if (this.options.containerPer === 'runtime') await this.shared();
+    await Promise.all(this.pool.pending);
+  }
+
+  /**
    * Starts (or takes from the pool) a REPL process in a container and binds it to the agent.
    * @throws Error when the daemon cannot be reached, the image is missing or the prelude fails to load.
    */
@@ -173,7 +184,7 @@ export class DockerRuntime implements Runtime {
   private async forkInContainer(): Promise<StartedProcess | null> {
     const container = await this.shared();
     if (this.forking?.container !== container) {
-      this.forking?.server.close();
+      void this.forking?.server.close(0); // the container goes with it: no wait for a graceful exit
       const place = containerPlace(this.options, container, this.sockets!.mount, this.options.preImports);
       this.forking = { container, server: new ForkServer('', {}, undefined, this.options.preImports, place) };
     }
@@ -182,7 +193,7 @@ export class DockerRuntime implements Runtime {
     } catch (err) {
       if (container.dead) throw new Error(`DockerRuntime: the container stopped: ${(err as Error).message}`);
       process.emitWarning(`DockerRuntime: the fork server in the container cannot be reached (${(err as Error).message}); REPLs are started with docker exec`, { code: 'RLMTREE_DOCKER_FORK' });
-      this.forking.server.close();
+      void this.forking.server.close(0);
       this.forking = null;
       this.forkOff = true;
       return null;
@@ -194,7 +205,7 @@ export class DockerRuntime implements Runtime {
     if (this.closed) return;
     this.closed = true;
     await this.repls.closeAll(this.pool);
-    this.forking?.server.close();
+    void this.forking?.server.close(0); // the container goes with it: no wait for a graceful exit
     this.forking = null;
     const container = this.container;
     this.container = null;

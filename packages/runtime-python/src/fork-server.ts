@@ -222,11 +222,19 @@ export class ForkServer {
   }
 
   /**
-   * Stops the server and its process group: every REPL it forked and every process their code
-   * started (the REPLs' own `close` comes first and ends them one by one).
+   * Stops the server: it kills every process below it (the REPLs it forked, their snapshots and
+   * whatever their code started, `setsid()` or not) and exits when its stdin closes; then the
+   * place stops it (on the host: its process group is killed) after at most `graceMs` (ms).
+   * Never rejects.
    */
-  close(): void {
-    this.child.stdin?.end();
+  async close(graceMs = 1000): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+      this.child.stdin?.end();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+      clearTimeout(timer);
+    }
     this.place.stop(this.child);
   }
 }

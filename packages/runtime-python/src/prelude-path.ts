@@ -34,3 +34,10 @@ export function preludeSources(): Record<string, string> {
   );
   return { ...sources };
 }
+
+/**
+ * Absolute path of `rlmtree_reaper.py`: run as a script it is the guard of one REPL over its
+ * stdio (a child subreaper that kills whatever the REPL's code started when the REPL ends or the
+ * host dies); the fork server imports it for the same job.
+ */
+export const REAPER_PATH: string = pythonFile('@rlmtree/runtime-python', 'rlmtree_reaper.py', import.meta.url);

@@ -5,11 +5,14 @@
  */
 import { spawn } from 'node:child_process';
 import { ProcessReplSet, StartedProcess, WarmPool, type Repl, type ReplOptions, type Runtime } from '@rlmtree/core';
-import { PRELUDE_DIR } from './prelude-path.ts';
+import { PRELUDE_DIR, REAPER_PATH } from './prelude-path.ts';
 import { snapshotsIn } from './snapshot.ts';
 import { ForkServer } from './fork-server.ts';
 import { killGroup } from './kill-group.ts';
 import { ContextFiles } from './context-files.ts';
+
+/** How long a REPL's guard gets to kill what is below it before its process group is killed (ms). */
+const GUARD_GRACE_MS = 1000;
 
 /** Options of the subprocess runtime. */
 export interface SubprocessRuntimeOptions {
@@ -84,17 +87,25 @@ export class SubprocessRuntime implements Runtime {
   }
 
   private startProcess(): Promise<StartedProcess> {
-    // Its own process group (detached = setsid), so killing the REPL kills what its code forked
-    // (subprocess.Popen, os.fork) instead of leaving them re-parented to pid 1.
-    const child = spawn(this.python, ['-X', 'utf8', '-u', PRELUDE_DIR], {
+    // `rlmtree_reaper.py <host pid>`: a guard process (a child subreaper running no agent code)
+    // forks the REPL and kills everything below it when the REPL ends, when it is sent SIGTERM,
+    // or when this host dies, even after the code's setsid() or double fork. It also leads its
+    // own process group (detached = setsid), the fallback where there is no subreaper (not Linux).
+    const script = process.platform === 'win32' ? [PRELUDE_DIR] : [REAPER_PATH, String(process.pid)]; // no fork() on Windows
+    const child = spawn(this.python, ['-X', 'utf8', '-u', ...script], {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: this.env(),
       cwd: this.options.cwd,
       detached: process.platform !== 'win32',
     });
     const control = {
-      interrupt: () => void child.kill('SIGINT'),
-      kill: () => killGroup(child),
+      interrupt: () => void child.kill('SIGINT'), // the guard passes it on to the REPL
+      kill: () => {
+        // The guard kills the REPL and its descendants and then itself; the group kill after a
+        // grace covers a guard that cannot (SIGTERM is not a kill on Windows).
+        child.kill('SIGTERM');
+        setTimeout(() => child.exitCode === null && child.signalCode === null && killGroup(child), GUARD_GRACE_MS).unref();
+      },
     };
     // A REPL that exits on its own (a clean shutdown at close, a crash) leaves what its code forked
     // in its group: sweep the group then too, not only when the host kills it.
@@ -107,7 +118,7 @@ export class SubprocessRuntime implements Runtime {
       }
     });
     const started = StartedProcess.start(child, control);
-    started.catch(() => child.kill('SIGKILL'));
+    started.catch(() => control.kill());
     return started;
   }
 
@@ -115,6 +126,16 @@ export class SubprocessRuntime implements Runtime {
     // A fixed string-hash seed: set iteration order must not change when a REPL is rebuilt from
     // its record in another process (a fork, a resume), or the replay would diverge.
     return { ...process.env, PYTHONIOENCODING: 'utf-8', PYTHONHASHSEED: '0', ...this.options.env };
+  }
+
+  /**
+   * Resolves once the fork server listens (or the pool is full), so the next `open()` does not
+   * wait for an interpreter start.
+   * @throws Error when python3 cannot be started or the prelude fails to load.
+   */
+  async ready(): Promise<void> {
+    await this.forkServer?.ready();
+    await Promise.all(this.pool.pending);
   }
 
   /**
@@ -141,7 +162,7 @@ export class SubprocessRuntime implements Runtime {
   async close(): Promise<void> {
     this.closed = true;
     await this.repls.closeAll(this.pool);
-    this.forkServer?.close();
+    await this.forkServer?.close();
     this.contextFiles?.close();
   }
 }

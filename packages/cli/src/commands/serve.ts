@@ -15,6 +15,7 @@ import { addLimitFlags, limitsFromFlags, positiveNumber, wholeNumber, type Limit
 import { addCacheFlags, subCallCacheFromFlags, type CacheFlags } from '../cache-flags.ts';
 import { addRuntimeFlag, checkedRuntime } from '../runtimes.ts';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENT_RUNS, DEFAULT_RETRY_AFTER_S } from '../serve/defaults.ts';
+import { CallerRuntimes, type ServeRuntime } from '../serve/caller-runtimes.ts';
 import { ServeRunner, type RequestRunner } from '../serve/runner.ts';
 import { QueueRunner } from '../serve/queue-runner.ts';
 import { openQueue } from '../postgres.ts';
@@ -37,6 +38,10 @@ export interface ServeCommandOptions extends LimitFlags, CacheFlags {
   workspaceWrite?: boolean;
   subModel?: string;
   runtime: string;
+  /** `--runtime-per`: `caller` (a runtime per request or session) or `server` (one shared); default by runtime (`defaultRuntimePer`). */
+  runtimePer?: RuntimePer;
+  /** `--warm-runtimes`: with `caller`, runtimes kept started ahead of requests. */
+  warmRuntimes: number;
   host: string;
   port: number;
   token?: string;
@@ -57,6 +62,22 @@ export interface ServeCommandOptions extends LimitFlags, CacheFlags {
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
+/** Whether each caller gets a runtime of its own (`caller`) or all share one (`server`). */
+export type RuntimePer = 'caller' | 'server';
+
+/**
+ * The default of `--runtime-per` for a runtime name. `docker`: a container per caller, or callers
+ * could read each other's files and REPL memory and share the container's limits. `subprocess`: a
+ * fork server and process group per caller (cheap, and one caller's code killing its process
+ * group or forking without end then stays its own; the host user is still one trust domain).
+ * `jupyter`: one server, since a local server per caller costs seconds and its kernels run as the
+ * host user anyway; `pyodide`: each agent already has an interpreter of its own in its own worker.
+ * Plugin runtimes: one shared, unless `--runtime-per caller`. docs/serve.md has the table.
+ */
+export function defaultRuntimePer(runtimeName: string): RuntimePer {
+  return runtimeName === 'docker' || runtimeName === 'subprocess' ? 'caller' : 'server';
+}
+
 /** A running server: its URL (with `/v1`) and a `close` that stops it and the runtime. */
 export interface RunningServer {
   url: string;
@@ -75,7 +96,10 @@ export async function startServe(opts: ServeCommandOptions): Promise<RunningServ
   const subModel: LLMClient | undefined = opts.subModel ? await modelFromSpec(opts.subModel) : undefined;
   const tools = opts.tools?.length || opts.workspace ? await loadTools(opts.tools ?? [], opts.workspace ? { dir: opts.workspace, write: opts.workspaceWrite ?? false } : undefined) : undefined;
   // Prerequisites (python3, a Docker daemon and image, Jupyter) before the server takes requests.
-  const runtime = await checkedRuntime(opts.runtime);
+  const checked = await checkedRuntime(opts.runtime);
+  const per = opts.runtimePer ?? defaultRuntimePer(opts.runtime.split('=')[0]!);
+  // Per caller: the checked runtime is the first caller's; later ones are made as spares.
+  const runtime: ServeRuntime = per === 'caller' ? new CallerRuntimes({ first: checked, warm: opts.warmRuntimes, create: () => checkedRuntime(opts.runtime) }) : checked;
   let traceDir: string | undefined;
   if (opts.traceDir) {
     traceDir = resolve(opts.traceDir);
@@ -168,6 +192,8 @@ export function registerServe(cli: Command): void {
     .option('--sub-model <spec>', 'model for llm_query sub-calls and child agents (default: --model)');
   addRuntimeFlag(command);
   command
+    .addOption(new Option('--runtime-per <who>', 'caller: each request (each session, with --sessions) gets its own runtime, closed when it ends (a container of its own with docker); server: one runtime for every caller. Default: caller for docker and subprocess, server for the others').choices(['caller', 'server']))
+    .option('--warm-runtimes <n>', 'with --runtime-per caller: runtimes kept started ahead of requests', wholeNumber(0), 1)
     .option('--host <address>', 'address to listen on (loopback by default)', '127.0.0.1')
     .option('--port <n>', 'port (0 picks a free one)', wholeNumber(0), 8080)
     .option('--token <token>', 'require Authorization: Bearer <token> (default: RLMTREE_SERVE_TOKEN, else none)')

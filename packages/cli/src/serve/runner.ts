@@ -1,10 +1,12 @@
 /**
  * Runs one `serve` request as one agent tree: the conversation becomes the query and `CONTEXT`
- * (`conversationToTask`), the tree runs on a fresh engine over the shared runtime, progress goes
- * to the route as engine events, and an optional trace file records every step.
+ * (`conversationToTask`), the tree runs on a fresh engine over the caller's runtime (its own from
+ * `CallerRuntimes`, or the one shared runtime), progress goes to the route as engine events, and
+ * an optional trace file records every step.
  */
 import { join } from 'node:path';
-import { Engine, answerOf, conversationToTask, totalUsage, TraceWriter, type ChatMessage, type EngineEvent, type Json, type Limits, type LLMClient, type RunState, type Runtime, type SubCallCache, type Tool, type Usage } from '@rlmtree/core';
+import { Engine, answerOf, conversationToTask, totalUsage, TraceWriter, type ChatMessage, type EngineEvent, type Json, type Limits, type LLMClient, type RunState, type SubCallCache, type Tool, type Usage } from '@rlmtree/core';
+import { leaseRuntime, type ServeRuntime } from './caller-runtimes.ts';
 import { RunFailedError } from './errors.ts';
 import type { OutputSpec } from './output.ts';
 import type { ServeSessions } from './sessions.ts';
@@ -15,8 +17,12 @@ export interface ServeRunnerOptions {
   llm: LLMClient;
   /** Model for sub-calls and child agents (default: `llm`). */
   subModel?: LLMClient;
-  /** Hosts every request's REPLs; its owner (the serve command) closes it. */
-  runtime: Runtime;
+  /**
+   * Hosts the REPLs: a `CallerRuntimes` gives each request (each session, with `sessions`) a
+   * runtime of its own, closed when it ends; a plain `Runtime` is shared by every caller (one
+   * trust domain). Its owner (the serve command) closes it.
+   */
+  runtime: ServeRuntime;
   /** Host functions agent code can call. */
   tools?: Readonly<Record<string, Tool>>;
   /** Limits of each request's run (defaults: `DEFAULT_LIMITS`). */
@@ -89,11 +95,13 @@ export class ServeRunner implements RequestRunner {
     const o = this.options;
     if (o.sessions) return o.sessions.run(o, request);
     const { query, context } = conversationToTask(request.messages);
-    const engine = new Engine({ llm: o.llm, ...(o.subModel ? { subModel: o.subModel } : {}), runtime: o.runtime, ...(o.tools ? { tools: o.tools } : {}), ...(o.subCallCache ? { subCallCache: o.subCallCache } : {}), signal: request.signal });
+    const lease = await leaseRuntime(o.runtime);
+    const engine = new Engine({ llm: o.llm, ...(o.subModel ? { subModel: o.subModel } : {}), runtime: lease.runtime, ...(o.tools ? { tools: o.tools } : {}), ...(o.subCallCache ? { subCallCache: o.subCallCache } : {}), signal: request.signal });
     const unsubscribe = request.onEvent ? engine.on('*', request.onEvent) : () => {};
-    const start = engine.init(query, context, { ...(o.limits ? { limits: o.limits } : {}), ...(request.output.type === 'json' ? { result: request.output.schema } : {}) });
-    const trace = o.traceDir ? TraceWriter.create(join(o.traceDir, `${request.id}.jsonl`), start, { config: { ...o.traceConfig, request: request.id } }) : undefined;
+    let trace: TraceWriter | undefined;
     try {
+      const start = engine.init(query, context, { ...(o.limits ? { limits: o.limits } : {}), ...(request.output.type === 'json' ? { result: request.output.schema } : {}) });
+      trace = o.traceDir ? TraceWriter.create(join(o.traceDir, `${request.id}.jsonl`), start, { config: { ...o.traceConfig, request: request.id } }) : undefined;
       const record = trace?.follow(start);
       const state = await engine.runFrom(start, record ? { onStep: record } : {});
       let text: string;
@@ -108,6 +116,10 @@ export class ServeRunner implements RequestRunner {
       unsubscribe();
       trace?.close();
       await engine.close();
+      // The caller's own runtime goes with its request (its REPLs, processes and container). The
+      // answer does not wait for that: removing a container takes seconds on vfs, and the
+      // server's close waits for every release still running (CallerRuntimes.close).
+      void lease.release();
     }
   }
 }

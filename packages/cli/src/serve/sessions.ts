@@ -4,10 +4,12 @@
  * it names it (the `x-rlmtree-session` header, or the id of one of its earlier requests, e.g. the
  * Responses API's `previous_response_id`), or when its messages repeat that session's last
  * request and the answer given and add a user message (chat clients resend the whole
- * conversation). Sessions idle for `idleMs` are closed with their REPLs.
+ * conversation). Sessions idle for `idleMs` are closed with their REPLs. Each session holds its
+ * runtime lease (its own runtime under `CallerRuntimes`) from its first turn until it is closed.
  */
 import { join } from 'node:path';
 import { continuation, conversationToTask, Session, SessionBusyError, TurnFailedError, type ChatMessage, type Context } from '@rlmtree/core';
+import { leaseRuntime, type RuntimeLease } from './caller-runtimes.ts';
 import { RequestError, RunFailedError } from './errors.ts';
 import type { RunOutcome, RunRequest, ServeRunnerOptions } from './runner.ts';
 
@@ -38,6 +40,8 @@ interface Kept {
   requests: Set<string>;
   /** The session's trace (all its turns), named after its first request: `<traceDir>/<request id>.jsonl`. */
   tracePath?: string;
+  /** The runtime its REPLs live on, released when the session is closed. */
+  lease: RuntimeLease;
 }
 
 /** The sessions of one server. */
@@ -71,7 +75,7 @@ export class ServeSessions {
    */
   async run(runner: ServeRunnerOptions, request: RunRequest): Promise<RunOutcome & { sessionId: string }> {
     const { kept, task } = this.pick(request);
-    const entry = kept ?? this.open(runner, request);
+    const entry = kept ?? (await this.open(runner, request));
     const off = request.onEvent ? entry.session.engine.on('*', request.onEvent) : () => {};
     entry.lastUsed = this.now();
     try {
@@ -122,18 +126,25 @@ export class ServeSessions {
     return { kept: null, task: conversationToTask(request.messages) };
   }
 
-  private open(runner: ServeRunnerOptions, request: RunRequest): Kept {
+  private async open(runner: ServeRunnerOptions, request: RunRequest): Promise<Kept> {
+    const lease = await leaseRuntime(runner.runtime);
     const id = `sess_${crypto.randomUUID()}`;
     const tracePath = runner.traceDir ? join(runner.traceDir, `${request.id}.jsonl`) : undefined;
-    const session = Session.create({
-      llm: runner.llm,
-      ...(runner.subModel ? { subModel: runner.subModel } : {}),
-      runtime: runner.runtime,
-      ...(runner.tools ? { tools: runner.tools } : {}),
-      ...(runner.limits ? { limits: runner.limits } : {}),
-      ...(tracePath ? { trace: tracePath, traceOptions: { config: { ...runner.traceConfig, session: id, request: request.id } } } : {}),
-    });
-    const entry: Kept = { id, session, conversation: [], lastUsed: this.now(), requests: new Set(), ...(tracePath ? { tracePath } : {}) };
+    let session: Session;
+    try {
+      session = Session.create({
+        llm: runner.llm,
+        ...(runner.subModel ? { subModel: runner.subModel } : {}),
+        runtime: lease.runtime,
+        ...(runner.tools ? { tools: runner.tools } : {}),
+        ...(runner.limits ? { limits: runner.limits } : {}),
+        ...(tracePath ? { trace: tracePath, traceOptions: { config: { ...runner.traceConfig, session: id, request: request.id } } } : {}),
+      });
+    } catch (err) {
+      await lease.release();
+      throw err;
+    }
+    const entry: Kept = { id, session, conversation: [], lastUsed: this.now(), requests: new Set(), lease, ...(tracePath ? { tracePath } : {}) };
     this.kept.set(id, entry);
     void this.trim();
     return entry;
@@ -161,6 +172,7 @@ export class ServeSessions {
     this.kept.delete(id);
     for (const r of kept.requests) this.byRequest.delete(r);
     await kept.session.close();
+    await kept.lease.release();
   }
 
   /** Closes every session (the server is stopping). Never rejects. */
