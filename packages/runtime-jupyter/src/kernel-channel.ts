@@ -9,24 +9,10 @@
 import { randomUUID } from 'node:crypto';
 import { KernelMessage } from '@jupyterlab/services';
 import WebSocket from 'ws';
+import { KernelDiedError, KernelRequests, type ExecuteHandlers, type WireMessage } from './kernel-requests.ts';
+
+export { KernelDiedError, type ExecuteHandlers, type WireMessage } from './kernel-requests.ts';
 import type { JupyterServerInfo } from './server-info.ts';
-
-/** A message as it arrives (JSON wire form). */
-export interface WireMessage {
-  channel: string;
-  header: { msg_id: string; msg_type: string };
-  parent_header: { msg_id?: string };
-  metadata: Record<string, unknown>;
-  content: Record<string, unknown>;
-}
-
-/** Callbacks of one execute request. */
-export interface ExecuteHandlers {
-  /** An `input_request` of this request arrived; answer with `KernelChannel.inputReply`. */
-  onInputRequest(prompt: string, request: WireMessage): void;
-  /** Any other iopub message of this request (stream, display_data, execute_result, error). */
-  onIopub(msg: WireMessage): void;
-}
 
 /**
  * What the prelude, the cell driver's transport and the REPL need of a kernel's channels: the
@@ -51,23 +37,6 @@ export interface KernelLink {
   close(): void;
 }
 
-/** Thrown by `execute` when the kernel dies or the connection closes mid-request. */
-export class KernelDiedError extends Error {
-  /** @param message what happened, e.g. "the kernel died (the server is restarting it)". */
-  constructor(message: string) {
-    super(message);
-    this.name = 'KernelDiedError';
-  }
-}
-
-interface Pending {
-  handlers: ExecuteHandlers;
-  reply: WireMessage | null;
-  idle: boolean;
-  resolve: (reply: WireMessage) => void;
-  reject: (err: Error) => void;
-}
-
 /** Options of `KernelChannel.connect`. */
 export interface KernelChannelOptions {
   /**
@@ -87,9 +56,7 @@ export class KernelChannel implements KernelLink {
   readonly kernelId: string;
   private readonly ws: WebSocket;
   private readonly session = randomUUID();
-  private readonly pending = new Map<string, Pending>();
-  private deathMessage: string | null = null;
-  private readonly deathListeners = new Set<(message: string) => void>();
+  private readonly requests = new KernelRequests();
 
   private constructor(kernelId: string, ws: WebSocket) {
     this.kernelId = kernelId;
@@ -129,13 +96,12 @@ export class KernelChannel implements KernelLink {
 
   /** Null while the kernel lives; why it is gone otherwise. */
   get dead(): string | null {
-    return this.deathMessage;
+    return this.requests.dead;
   }
 
   /** Runs `listener` once when the kernel dies or the connection closes. */
   onDeath(listener: (message: string) => void): void {
-    if (this.deathMessage !== null) listener(this.deathMessage);
-    else this.deathListeners.add(listener);
+    this.requests.onDeath(listener);
   }
 
   /**
@@ -145,22 +111,21 @@ export class KernelChannel implements KernelLink {
    * @throws KernelDiedError when the kernel dies or the connection closes first.
    */
   execute(code: string, userExpressions: Record<string, string>, handlers: ExecuteHandlers): Promise<WireMessage> {
-    if (this.deathMessage !== null) return Promise.reject(new KernelDiedError(this.deathMessage));
+    if (this.dead !== null) return Promise.reject(new KernelDiedError(this.dead));
     const msg = KernelMessage.createMessage({
       msgType: 'execute_request',
       channel: 'shell',
       session: this.session,
       content: { code, silent: true, store_history: false, user_expressions: userExpressions, allow_stdin: true, stop_on_error: false },
     });
-    return new Promise<WireMessage>((resolve, reject) => {
-      this.pending.set(msg.header.msg_id, { handlers, reply: null, idle: false, resolve, reject });
-      this.ws.send(JSON.stringify(msg));
-    });
+    const reply = this.requests.expect(msg.header.msg_id, handlers);
+    this.ws.send(JSON.stringify(msg));
+    return reply;
   }
 
   /** Answers an `input_request` with `value`. */
   inputReply(value: string, request: WireMessage): void {
-    if (this.deathMessage !== null) return;
+    if (this.dead !== null) return;
     const msg = KernelMessage.createMessage({
       msgType: 'input_reply',
       channel: 'stdin',
@@ -193,25 +158,10 @@ export class KernelChannel implements KernelLink {
         return;
       }
     }
-    const parentId = msg.parent_header?.msg_id;
-    const pending = parentId ? this.pending.get(parentId) : undefined;
-    if (!pending) return;
-    if (msg.channel === 'shell' && type === 'execute_reply') pending.reply = msg;
-    else if (msg.channel === 'iopub' && type === 'status') pending.idle ||= msg.content.execution_state === 'idle';
-    else if (msg.channel === 'stdin' && type === 'input_request') pending.handlers.onInputRequest(String(msg.content.prompt ?? ''), msg);
-    else if (msg.channel === 'iopub') pending.handlers.onIopub(msg);
-    if (pending.reply && pending.idle) {
-      this.pending.delete(parentId!);
-      pending.resolve(pending.reply);
-    }
+    this.requests.route(msg);
   }
 
   private die(message: string): void {
-    if (this.deathMessage !== null) return;
-    this.deathMessage = message;
-    for (const p of this.pending.values()) p.reject(new KernelDiedError(message));
-    this.pending.clear();
-    for (const listener of this.deathListeners) listener(message);
-    this.deathListeners.clear();
+    this.requests.die(message);
   }
 }

@@ -8,7 +8,8 @@
  */
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Dealer, Subscriber } from 'zeromq';
-import { KernelDiedError, type ExecuteHandlers, type KernelLink, type WireMessage } from './kernel-channel.ts';
+import type { KernelLink } from './kernel-channel.ts';
+import { KernelDiedError, KernelRequests, type ExecuteHandlers, type WireMessage } from './kernel-requests.ts';
 
 /** The fields of a kernel connection file the channel needs (ipc or tcp transport). */
 export interface ZmqConnection {
@@ -43,14 +44,6 @@ export function loadZmq(): Promise<typeof import('zeromq')> {
 }
 const PROTOCOL = '5.3';
 
-interface Pending {
-  handlers: ExecuteHandlers;
-  reply: WireMessage | null;
-  idle: boolean;
-  resolve: (reply: WireMessage) => void;
-  reject: (err: Error) => void;
-}
-
 /** The shell, iopub, stdin and control channels of one kernel. */
 export class ZmqKernelChannel implements KernelLink {
   /** A name for the kernel in messages (the process id). */
@@ -61,10 +54,8 @@ export class ZmqKernelChannel implements KernelLink {
   private readonly stdin: Dealer;
   private readonly control: Dealer;
   private readonly iopub: Subscriber;
-  private readonly pending = new Map<string, Pending>();
+  private readonly requests = new KernelRequests();
   private readonly seenOnIopub = new Set<string>();
-  private deathMessage: string | null = null;
-  private readonly deathListeners = new Set<(message: string) => void>();
 
   /**
    * Connects the four sockets (ZeroMQ connects lazily: the kernel may bind later; `ready` waits).
@@ -104,32 +95,29 @@ export class ZmqKernelChannel implements KernelLink {
     const asked: string[] = [];
     let replied = false;
     while (!replied || !asked.some((id) => this.seenOnIopub.has(id))) {
-      if (this.deathMessage !== null) throw new KernelDiedError(this.deathMessage);
+      if (this.dead !== null) throw new KernelDiedError(this.dead);
       if (Date.now() > deadline) throw new Error(`the kernel did not answer within ${timeoutMs} ms`);
-      const id = this.send(this.shell, 'kernel_info_request', {});
+      const id = randomUUID();
       asked.push(id);
-      this.pending.set(id, {
-        handlers: { onInputRequest: () => {}, onIopub: () => {} },
-        reply: null,
-        idle: true,
-        resolve: () => (replied = true),
-        reject: () => {},
-      });
+      this.requests.expect(id, undefined, { idle: false }).then(
+        () => (replied = true),
+        () => {},
+      );
+      this.send(this.shell, 'kernel_info_request', {}, undefined, id);
       await new Promise((r) => setTimeout(r, replied ? 10 : 100));
     }
-    for (const id of asked) this.pending.delete(id);
+    for (const id of asked) this.requests.forget(id);
     this.seenOnIopub.clear();
   }
 
   /** Null while the kernel lives; why it is gone otherwise. */
   get dead(): string | null {
-    return this.deathMessage;
+    return this.requests.dead;
   }
 
   /** Runs `listener` once when the kernel dies or the channel closes. */
   onDeath(listener: (message: string) => void): void {
-    if (this.deathMessage !== null) listener(this.deathMessage);
-    else this.deathListeners.add(listener);
+    this.requests.onDeath(listener);
   }
 
   /**
@@ -138,22 +126,20 @@ export class ZmqKernelChannel implements KernelLink {
    * @throws KernelDiedError when the kernel dies or the channel closes first.
    */
   execute(code: string, userExpressions: Record<string, string>, handlers: ExecuteHandlers): Promise<WireMessage> {
-    if (this.deathMessage !== null) return Promise.reject(new KernelDiedError(this.deathMessage));
-    return new Promise<WireMessage>((resolve, reject) => {
-      const id = randomUUID();
-      this.pending.set(id, { handlers, reply: null, idle: false, resolve, reject });
-      this.send(this.shell, 'execute_request', { code, silent: true, store_history: false, user_expressions: userExpressions, allow_stdin: true, stop_on_error: false }, undefined, id);
-    });
+    const id = randomUUID();
+    const reply = this.requests.expect(id, handlers);
+    if (this.dead === null) this.send(this.shell, 'execute_request', { code, silent: true, store_history: false, user_expressions: userExpressions, allow_stdin: true, stop_on_error: false }, undefined, id);
+    return reply;
   }
 
   /** Answers an `input_request` with `value`. */
   inputReply(value: string, request: WireMessage): void {
-    if (this.deathMessage === null) this.send(this.stdin, 'input_reply', { status: 'ok', value }, request.header);
+    if (this.dead === null) this.send(this.stdin, 'input_reply', { status: 'ok', value }, request.header);
   }
 
   /** Sends a message on the control channel (`interrupt_request`, `shutdown_request`). */
   sendControl(msgType: string, content: Record<string, unknown>): void {
-    if (this.deathMessage === null) this.send(this.control, msgType, content);
+    if (this.dead === null) this.send(this.control, msgType, content);
   }
 
   /** Marks the kernel dead with `message` (its process exited); pending requests reject. */
@@ -200,28 +186,11 @@ export class ZmqKernelChannel implements KernelLink {
     } catch {
       return;
     }
-    const type = msg.header.msg_type;
-    const parentId = msg.parent_header?.msg_id;
-    if (channel === 'iopub' && parentId) this.seenOnIopub.add(parentId);
-    const pending = parentId ? this.pending.get(parentId) : undefined;
-    if (!pending) return;
-    if (channel === 'shell' && type.endsWith('_reply')) pending.reply = msg;
-    else if (channel === 'iopub' && type === 'status') pending.idle ||= msg.content.execution_state === 'idle';
-    else if (channel === 'stdin' && type === 'input_request') pending.handlers.onInputRequest(String(msg.content.prompt ?? ''), msg);
-    else if (channel === 'iopub') pending.handlers.onIopub(msg);
-    if (pending.reply && pending.idle) {
-      this.pending.delete(parentId!);
-      pending.resolve(pending.reply);
-    }
+    if (channel === 'iopub' && msg.parent_header?.msg_id) this.seenOnIopub.add(msg.parent_header.msg_id);
+    this.requests.route(msg);
   }
 
   private die(message: string): void {
-    if (this.deathMessage !== null) return;
-    this.deathMessage = message;
-    for (const p of this.pending.values()) p.reject(new KernelDiedError(message));
-    this.pending.clear();
-    for (const s of [this.shell, this.stdin, this.control, this.iopub]) s.close();
-    for (const listener of this.deathListeners) listener(message);
-    this.deathListeners.clear();
+    if (this.requests.die(message)) for (const s of [this.shell, this.stdin, this.control, this.iopub]) s.close();
   }
 }
