@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { RunQueue } from '@rlmtree/postgres';
+import { RunQueue, SCHEMA_VERSION } from '@rlmtree/postgres';
 import { TREE_POLICY, auditCalls, auditRecord, treeTasks } from '@rlmtree/postgres/testing';
 import { BIN, ROOT, runCli } from './helpers/cli.ts';
 import { fileCluster } from './helpers/postgres.ts';
@@ -82,10 +82,10 @@ describe.skipIf(missing)(`rlmtree submit/status/result/worker on PostgreSQL${mis
       expect([r.code, r.stderr]).toEqual([1, 'rlmtree: cannot reach PostgreSQL at 127.0.0.1:1/postgres (ECONNREFUSED): connect ECONNREFUSED 127.0.0.1:1\n']);
     }
     const q = await RunQueue.open(db.cluster().url, { schema: 'future' });
-    await q.store.pool.query(`UPDATE future.meta SET value = '2' WHERE key = 'schema_version'`);
+    await q.store.pool.query(`UPDATE future.meta SET value = '${SCHEMA_VERSION + 1}' WHERE key = 'schema_version'`);
     await q.close();
     const r = await runCli(['status', '--postgres', db.cluster().url, '--schema', 'future']);
-    expect([r.code, r.stderr]).toEqual([1, 'rlmtree: postgres schema "future" is at rlmtree schema version 2, this @rlmtree/postgres uses version 1: it was written by a newer release; upgrade @rlmtree/postgres (or use another --schema)\n']);
+    expect([r.code, r.stderr]).toEqual([1, `rlmtree: postgres schema "future" is at rlmtree schema version ${SCHEMA_VERSION + 1}, this @rlmtree/postgres uses version ${SCHEMA_VERSION}: it was written by a newer release; upgrade @rlmtree/postgres (or use another --schema)\n`]);
     const none = await runCli(['status'], { env: { ...process.env, RLMTREE_POSTGRES_URL: '' } });
     expect([none.code, none.stderr]).toEqual([1, 'rlmtree: no PostgreSQL given: pass --postgres <url> or set RLMTREE_POSTGRES_URL\n']);
   }, 120_000);
