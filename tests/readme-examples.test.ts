@@ -16,6 +16,7 @@ import { startFakeAnthropic, type FakeAnthropicServer } from '@rlmtree/anthropic
 import { startFakeOpenAI, type FakeOpenAIServer } from '@rlmtree/openai/testing';
 import { exampleName, examplesOf, markdownFiles, missingExpectation, type Example } from '../scripts/lib/examples.ts';
 import { REPO } from '../scripts/lib/workspace.ts';
+import { postgresMissing, startCluster, type PostgresCluster } from '@rlmtree/postgres/testing';
 import { needs, type Part } from './helpers/parts.ts';
 
 /** How long one example may run (ms): the runtimes example starts four kinds of REPL in turn. */
@@ -23,19 +24,25 @@ const EXAMPLE_TIMEOUT_MS = 150_000;
 const reply = new ScriptedLLM(() => '```repl\ndone("answer from the fake model server")\n```');
 let openai: FakeOpenAIServer;
 let anthropic: FakeAnthropicServer;
+/** A throwaway cluster for the examples that need PostgreSQL (their RLMTREE_POSTGRES_URL). */
+let postgres: PostgresCluster | undefined;
 // Inside the checkout (gitignored .cache/), so node resolves the workspace packages from here.
 const root = join(REPO, '.cache');
 mkdirSync(root, { recursive: true });
 const work = mkdtempSync(join(root, 'readme-examples-'));
 const bin = join(work, 'bin');
+const files = markdownFiles().map((f) => [f, examplesOf(f)] as const).filter(([, ex]) => ex.some((e) => e.flags.includes('example')));
+const wantsPostgres = files.some(([, ex]) => ex.some((e) => e.flags.includes('example') && e.needs.includes('postgres')));
+
 beforeAll(async () => {
   [openai, anthropic] = await Promise.all([startFakeOpenAI({ reply }), startFakeAnthropic({ reply })]);
+  if (wantsPostgres && !postgresMissing()) postgres = await startCluster();
   mkdirSync(bin);
   writeFileSync(join(bin, 'rlmtree'), `#!/bin/sh\nexec "${process.execPath}" "${join(REPO, 'packages/cli/bin/rlmtree.js')}" "$@"\n`);
   chmodSync(join(bin, 'rlmtree'), 0o755);
 });
 afterAll(async () => {
-  await Promise.all([openai?.close(), anthropic?.close()]);
+  await Promise.all([openai?.close(), anthropic?.close(), postgres?.destroy()]);
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -48,6 +55,7 @@ function run(e: Example, dir: string, index: number): Promise<{ code: number; ou
     OPENAI_API_KEY: 'readme-examples',
     ANTHROPIC_BASE_URL: anthropic.baseURL,
     ANTHROPIC_API_KEY: 'readme-examples',
+    ...(postgres ? { RLMTREE_POSTGRES_URL: postgres.url } : {}),
   };
   const file = join(dir, `example-${index}.${e.lang === 'ts' ? 'ts' : 'sh'}`);
   writeFileSync(file, e.lang === 'ts' ? e.code : `set -e\n${e.code}`);
@@ -92,7 +100,6 @@ function runServer(cmd: string, args: string[], dir: string, env: NodeJS.Process
   });
 }
 
-const files = markdownFiles().map((f) => [f, examplesOf(f)] as const).filter(([, ex]) => ex.some((e) => e.flags.includes('example')));
 
 it('the Markdown holds runnable examples (the harness finds them)', () => {
   expect(files.map(([f]) => f)).toContain('README.md');
