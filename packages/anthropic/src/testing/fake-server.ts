@@ -16,6 +16,7 @@ function errorBody(status: number, message: string): object {
   return { type: 'error', error: { type, message } };
 }
 
+/** A fault the fake server injects (HTTP status, garbage, hang…) and one request it recorded (method, path, parsed JSON body), re-exported from core's testing kit so tests import them with the server. */
 export type { FakeFault, RecordedRequest } from '@rlmtree/core/testing';
 
 /** Options of `startFakeAnthropic`. */

@@ -74,6 +74,7 @@ export interface EngineOptions {
   tracer?: Tracer | false;
 }
 
+/** What `Engine.step` resolves with (the next state and the step's events), re-exported so engine users import it from here. */
 export type { StepResult };
 
 /** Options of `Engine.init`: `createRun`'s, plus a typed result. */

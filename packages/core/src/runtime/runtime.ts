@@ -20,6 +20,7 @@ export type HostCallRequest = Pick<CallMessage, 'name' | 'args'>;
  */
 export type HostCallHandler = (call: HostCallRequest) => Promise<HostAnswer>;
 
+/** One child's outcome handed to a suspended cell by `Repl.wake` (its result, or its failure), re-exported with the runtime interface that takes it. */
 export type { WaitResult };
 
 /** A host tool exposed to agent code as a plain Python function. */

@@ -10,6 +10,7 @@ import type { ServerResponse } from 'node:http';
 import { estimateTokens, type ChatMessage, type LLMClient, type ResponseFormat } from '@rlmtree/core';
 import { sendFault, sendJson, startFakeHttp, type FakeFault, type RecordedRequest } from '@rlmtree/core/testing';
 
+/** A fault the fake server injects (HTTP status, garbage, hang…) and one request it recorded (method, path, parsed JSON body), re-exported from core's testing kit so tests import them with the server. */
 export type { FakeFault, RecordedRequest } from '@rlmtree/core/testing';
 
 /** Options of `startFakeOpenAI`. */
