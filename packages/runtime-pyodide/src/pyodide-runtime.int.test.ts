@@ -1,7 +1,7 @@
 /**
  * What the Pyodide runtime adds to the kit's conformance suite (tests/conformance/pyodide.int.test.ts):
  * what agent code cannot reach (host files, network, Node through the JS bridge) and what it can
- * when given (a mounted folder).
+ * when given (a mounted folder), and an interrupt that comes before the worker waits.
  */
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -56,5 +56,26 @@ describe('pyodide runtime: reach', () => {
 
   it('refuses a mount path that is not absolute, naming it', () => {
     expect(() => new PyodideRuntime({ mounts: [{ hostPath: '.', path: 'data' }] })).toThrow('PyodideRuntime: mounts: path "data" is not absolute');
+  });
+});
+
+describe('pyodide runtime: interrupts', () => {
+  // A host that rejects a call at once interrupts the cell before Python has begun to wait for the
+  // answer. The worker used to sleep out its one-second wait before it looked at the interrupt, so
+  // with a grace period under a second the REPL was killed instead (about 1 in 7 tries on an idle
+  // machine, more under load).
+  it('stops a cell whose host call is refused before Python waits, within a short grace period, every time', async () => {
+    const runtime = new PyodideRuntime({ poolSize: 0, interruptGraceMs: 500 });
+    try {
+      const repl = await runtime.open({ agentId: 'root', context: 'x', tools: [], maxOutputChars: 400 });
+      const refused = new Error('refused');
+      let cell = 0;
+      for (let i = 0; i < 12; i++) {
+        await expect(repl.execute('x = llm_query("hi")', async () => Promise.reject(refused), { cell: cell++, timeoutMs: 30_000 })).rejects.toBe(refused);
+        expect(await repl.execute(`print(${i})`, NO_HOST, { cell: cell++, timeoutMs: 30_000 }), `try ${i}`).toMatchObject({ status: 'ok', output: `${i}\n` });
+      }
+    } finally {
+      await runtime.close();
+    }
   });
 });

@@ -89,9 +89,14 @@ py.registerJsModule('_rlmtree_host', {
    * interrupt, or a second gone by): Python loops, checking its interrupt buffer between tries.
    */
   receive: (): string | undefined => {
+    // Load the counter before looking: a line or interrupt that comes after the look bumps it, so
+    // the wait returns at once. One that came before is seen by the look, not slept through (an
+    // interrupt raised while the answer was still on its way used to wait out the whole second,
+    // as long as the kill's grace period).
     const seen = Atomics.load(data.wake, 0);
     const got = receiveMessageOnPort(data.inbox);
     if (got) return got.message === null ? '' : (got.message as string);
+    if (Atomics.load(data.interrupt, 0) === SIGINT) return undefined;
     Atomics.wait(data.wake, 0, seen, 1000);
     return undefined;
   },
@@ -100,7 +105,8 @@ py.registerJsModule('_rlmtree_host', {
    * interrupt. Backs `time.sleep`, so a sleeping cell stops at once on a timeout.
    */
   pause: (seconds: number): boolean => {
-    Atomics.wait(data.wake, 0, Atomics.load(data.wake, 0), Math.max(0, seconds * 1000));
+    const seen = Atomics.load(data.wake, 0);
+    if (Atomics.load(data.interrupt, 0) !== SIGINT) Atomics.wait(data.wake, 0, seen, Math.max(0, seconds * 1000));
     return Atomics.compareExchange(data.interrupt, 0, SIGINT, 0) === SIGINT;
   },
   /** True once (then cleared) when the host asked for an interrupt: Python raises KeyboardInterrupt. */
