@@ -38,6 +38,7 @@ describe('interventions in the state', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rlmtree-intervene-'));
     let n = 0;
     let tripped = 0;
+    let delegated = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(directive, { minLength: 1, maxLength: 8 }), fc.array(between, { minLength: 1, maxLength: 20 }), async (script, plan) => {
         let call = 0;
@@ -80,9 +81,12 @@ describe('interventions in the state', () => {
         writer.close();
         await engine.close();
         expect(replay(await readTrace(writer.path))).toEqual(live);
+        for (const node of Object.values(s.nodes)) expect(node.error?.kind, node.error?.message).not.toBe('runtime_error');
+        if (Object.keys(s.nodes).length > 1) delegated += 1;
       }),
       { numRuns: 60 },
     );
     expect(tripped).toBeGreaterThan(20); // the round trips did happen
+    expect(delegated).toBeGreaterThan(10); // and children ran beside the interventions
   });
 });

@@ -71,6 +71,14 @@ del _rlmtree_setup, _rlmtree_json, _rlmtree_tool
 `;
 
 /**
+ * True when `code` is a REPL's setup code from `agentSetupCode` (in-memory runtimes with no Python
+ * answer it as a cell that ran cleanly, since there are no names to bind).
+ */
+export function isAgentSetupCode(code: string): boolean {
+  return code.startsWith(PY.slice(0, PY.indexOf('\n') + 1));
+}
+
+/**
  * The setup code of `node`'s REPL (see the module comment). Pure.
  */
 export function agentSetupCode(state: Pick<RunState, 'tools' | 'limits'>, node: Pick<AgentNode, 'depth' | 'contextPaths'>): string {

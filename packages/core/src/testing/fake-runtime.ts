@@ -10,8 +10,11 @@
  * - `ERROR <message>` ends the cell with a `ValueError`;
  * - anything else succeeds and prints `ok`.
  *
+ * The engine's REPL setup code (`isAgentSetupCode`) succeeds silently on every interpreter.
+ *
  * It isolates the engine's own cost (plan, reduce, bookkeeping) from the REPL's.
  */
+import { isAgentSetupCode } from '../engine/agent-setup.ts';
 import type { CellResult, ExecOptions, HostCallHandler, Repl, ReplOptions, Runtime, WaitResult } from '../runtime/runtime.ts';
 
 /** Reads one cell (`execute`) or wakes a suspended one (`wake`) on a fake REPL. */
@@ -65,6 +68,8 @@ class FakeRepl implements Repl {
 
   execute(code: string, host: HostCallHandler, options: ExecOptions): Promise<CellResult> {
     if (!this.open) return Promise.resolve(result('', { status: 'crashed', message: 'the fake REPL is closed' }));
+    // The engine's setup of a fresh REPL binds Python names; with no Python there is nothing to bind.
+    if (isAgentSetupCode(code)) return Promise.resolve(result('', { status: 'ok' }));
     return this.interpreter.execute(code, host, options, this.options);
   }
 

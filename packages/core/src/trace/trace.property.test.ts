@@ -101,6 +101,8 @@ describe('properties', () => {
   it('replaying a recorded trace reproduces every state of random engine runs', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rlmtree-prop-'));
     let n = 0;
+    let delegated = 0;
+    let cellsRan = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(directive, { minLength: 1, maxLength: 12 }), fc.array(fc.constantFrom('none', 'inject', 'limit'), { maxLength: 30 }), async (plan, interventions) => {
         let call = 0;
@@ -127,9 +129,16 @@ describe('properties', () => {
         writer.close();
         await engine.close();
         expect(replay(await readTrace(path))).toEqual(states);
+        // The fake REPL ran the cells: no agent failed in its runtime (as when it could not read
+        // the REPL's setup code and every run ended at its first cell).
+        for (const node of Object.values(s.nodes)) expect(node.error?.kind, node.error?.message).not.toBe('runtime_error');
+        if (Object.keys(s.nodes).length > 1) delegated += 1;
+        cellsRan += Object.values(s.nodes).reduce((k, node) => k + node.cells.length, 0);
       }),
       { numRuns: 40 },
     );
+    expect(delegated).toBeGreaterThan(5); // children were made and run
+    expect(cellsRan).toBeGreaterThan(40);
   });
 });
 
