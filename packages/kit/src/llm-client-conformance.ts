@@ -1,7 +1,8 @@
 /**
  * The LLM-client conformance suite: what every `LLMClient` (a model provider) must do the same
  * way — reply text, usage, streaming, abort (before and during a call), concurrent calls kept
- * apart, and, for clients that talk to a server, error kinds and retries. A provider's test
+ * apart, structured output (a request's `responseFormat` reaches the model, or the client refuses
+ * it with kind `unsupported`), and, for clients that talk to a server, error kinds and retries. A provider's test
  * calls `describeLLMClientConformance` with a factory that builds the client around the suite's
  * model: a real-SDK client points at a fake server answering with it (`startFakeOpenAI` /
  * `startFakeAnthropic`, or your own over `startFakeHttp`); an in-process client wraps it.
@@ -18,6 +19,12 @@ export interface LLMClientCapabilities {
    * it, and the client retries a 429 or 5xx at least twice by itself before giving up.
    */
   faults: boolean;
+  /**
+   * It sends a request's `responseFormat` (structured output) to its model. Default true; a client
+   * that cannot must reject such a request with an `LLMError` of kind `unsupported` rather than
+   * return text no schema asked for, and the suite checks that instead.
+   */
+  structured?: boolean;
 }
 
 /** One canned failure of the transport, for one request. */
@@ -43,10 +50,16 @@ export interface LLMClientUnderTest {
 
 /**
  * The suite's model: the reply the client under test must deliver for a request. `echo: <last
- * message>`; `long` gives 400 characters; `slow` answers only after 30 s (to be aborted).
+ * message>`; `long` gives 400 characters; `slow` answers only after 30 s (to be aborted); a request
+ * with a `responseFormat` gets `{"echo": "<last message>"}` as JSON, and its schema is kept in
+ * `schemasSeen` for the structured-output case.
  */
-async function suiteModel(request: Pick<CompletionRequest, 'messages'>): Promise<string> {
+async function suiteModel(request: Pick<CompletionRequest, 'messages' | 'responseFormat'>, schemasSeen: unknown[]): Promise<string> {
   const last = request.messages[request.messages.length - 1]?.content ?? '';
+  if (request.responseFormat) {
+    schemasSeen.push(request.responseFormat.schema);
+    return JSON.stringify({ echo: last });
+  }
   if (last === 'long') return 'the quick brown fox jumps over the lazy dog. '.repeat(9).slice(0, 400);
   if (last === 'slow') await new Promise((resolve) => setTimeout(resolve, 30_000).unref());
   return `echo: ${last}`;
@@ -77,8 +90,9 @@ async function failure(p: Promise<unknown>): Promise<LLMError> {
 export function describeLLMClientConformance(name: string, make: (model: (request: CompletionRequest) => Promise<string>) => Promise<LLMClientUnderTest> | LLMClientUnderTest): void {
   describe(`LLM client conformance: ${name}`, () => {
     let t: LLMClientUnderTest;
+    const schemasSeen: unknown[] = [];
     beforeAll(async () => {
-      t = await make(suiteModel);
+      t = await make((request) => suiteModel(request, schemasSeen));
     });
     afterAll(async () => {
       await t?.close?.();
@@ -132,6 +146,19 @@ export function describeLLMClientConformance(name: string, make: (model: (reques
       const prompts = ['a', 'b', 'c', 'd', 'e', 'f'];
       const replies = await Promise.all(prompts.map((p) => t.client.complete(ask(p))));
       expect(replies.map((r) => r.text)).toEqual(prompts.map((p) => `echo: ${p}`));
+    });
+
+    it('sends a responseFormat to the model (its JSON Schema unchanged), or refuses it with kind unsupported', async () => {
+      const schema = { type: 'object', properties: { echo: { type: 'string' } }, required: ['echo'], additionalProperties: false };
+      const request = ask('hello', { responseFormat: { type: 'json_schema', name: 'echo', schema, strict: true } });
+      if (t.capabilities.structured === false) {
+        expect((await failure(t.client.complete(request))).kind).toBe('unsupported');
+        return;
+      }
+      const before = schemasSeen.length;
+      const reply = await t.client.complete(request);
+      expect(JSON.parse(reply.text)).toEqual({ echo: 'hello' });
+      expect(schemasSeen.slice(before)).toEqual([schema]);
     });
 
     describe('over a transport that fails', () => {
