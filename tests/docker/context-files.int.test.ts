@@ -1,7 +1,8 @@
 /**
  * Contexts as files on the docker runtime (runtime-python/src/context-files.ts): the host folder
  * is bind-mounted read-only into the container, the non-root REPL reads it, and agent code sees
- * the same CONTEXT as when it is sent inline; in both container layouts.
+ * the same CONTEXT as when it is sent inline; in both container layouts, and through a context
+ * server (a REPL forked holding the context).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Context, Repl } from '@rlmtree/core';
@@ -30,8 +31,11 @@ describe.skipIf(missing)(`docker context files${skipNote(missing)}`, () => {
     made.push(viaFile, perAgent, viaInit);
     expect(viaFile.options.mounts.map((m) => m.container)).toContain('/opt/rlmtree-contexts');
     expect(viaInit.options.mounts).toEqual([]);
-    for (const context of [big, [big, 'doc two']]) {
+    // Over 1 MB: the second REPL is forked from the context's server (context-servers.ts), which holds it decoded.
+    const huge = big.repeat(12);
+    for (const context of [big, [big, 'doc two'], huge]) {
       const inline = await seen(viaInit, context);
+      expect(await seen(viaFile, context)).toBe(inline);
       expect(await seen(viaFile, context)).toBe(inline);
       expect(await seen(perAgent, context)).toBe(inline);
     }

@@ -64,7 +64,7 @@ export { WarmPool, type WarmPoolOptions } from './runtime/warm-pool.ts';
 export { CellWatch, cellResultOf, type CellWatchHooks } from './runtime/cell-watch.ts';
 export { driveCell, MessageQueue, type ReplTransport, type TransportExit, type SideOutput, type DriveOptions } from './runtime/cell-driver.ts';
 export { ProcessRepl, StartedProcess, type ProcessControl, type ProcessLike, type ProcessReplOptions, type SnapshotSupport } from './runtime/process-repl.ts';
-export { ProcessReplSet, type ContextPartOf } from './runtime/process-repl-set.ts';
+export { ProcessReplSet, type ContextPart, type ContextPartOf } from './runtime/process-repl-set.ts';
 export { pythonFile } from './runtime/python-file.ts';
 export { runSummary, agentSubCalls, subCallCountsOf, type RunSummary, type SubCallCounts, type VariableSummary } from './summary.ts';
 export { MemorySubCallCache, subCallKey, type SubCallCache, type CachedReply, type SubCallKeyParts, type MemorySubCallCacheOptions } from './llm/subcall-cache.ts';

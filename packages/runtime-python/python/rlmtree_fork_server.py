@@ -47,7 +47,7 @@ def serve_repl(repl, conn, channel=None):
     """Serves `repl` over the connection `conn` until `shutdown` or end of input: a fresh REPL,
     or one opened from a snapshot (its namespace and suspended cell as the snapshot holds them).
     `channel`: one a spare prepared before the connection came (default: a new one).
-    The prelude's dispatch, plus `snapshot`, which only a forked REPL can answer."""
+    The prelude's dispatch, plus `snapshot` and `share_context`, which only a forked REPL can answer."""
     if rlmtree_snapshot.OWN_GROUPS:
         os.setpgid(0, 0)
     # Whatever the agent's code starts stays below this REPL (setsid and double forks included)
@@ -62,8 +62,12 @@ def serve_repl(repl, conn, channel=None):
             msg = channel.receive()
             if msg is None:
                 return
-            if msg.get("type") == "snapshot":
-                reply = rlmtree_snapshot.take_snapshot(repl, msg["path"], _spare)
+            kind = msg.get("type")
+            if kind in ("snapshot", "share_context"):
+                if kind == "snapshot":
+                    reply = rlmtree_snapshot.take_snapshot(repl, msg["path"], _spare)
+                else:
+                    reply = rlmtree_snapshot.share_context(repl, msg, _spare)
                 if reply.get("type") == "snapshot_ready":
                     snapshots.add(reply["pid"])
             else:

@@ -84,6 +84,24 @@ def take_snapshot(repl, path, spare):
     return {"type": "snapshot_ready", "pid": int(text)}
 
 
+def share_context(repl, msg, spare):
+    """Makes a context server for `msg["contextFile"]`: reads the file once in this REPL (not
+    yet bound to an agent: `share_context` comes before `init`), then parks a copy of it at
+    `msg["path"]` as `take_snapshot` does. Every REPL opened there binds the same decoded `str`
+    and shares its pages copy-on-write, instead of decoding its own copy; this REPL binds it too
+    at its `init`. The reply is `snapshot_ready` or `snapshot_failed` (the file could not be
+    read as described, e.g. it was changed: the `init` that follows fails with the same error)."""
+    try:
+        from rlmtree_prelude.context_file import ContextFileError, share
+    except ImportError as exc:  # an older prelude (e.g. baked into a Docker image)
+        return {"type": "snapshot_failed", "message": "this prelude cannot share contexts: %s" % (exc,)}
+    try:
+        share(msg["contextFile"])
+    except ContextFileError as exc:
+        return {"type": "snapshot_failed", "message": str(exc)}
+    return take_snapshot(repl, msg["path"], spare)
+
+
 def _park(repl, server, spare):
     """The snapshot's life: let go of everything the original REPL talks through, then keep
     one copy forked ahead waiting for a connection (opening the snapshot is then an accept and a

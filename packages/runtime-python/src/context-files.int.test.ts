@@ -81,10 +81,50 @@ describe('context files (subprocess runtime)', () => {
       expect(r.status).toBe('crashed');
       expect(r.message).toMatch(/context file \S+\.ctx holds 5 bytes, the init message says \d+/);
       await changed.close();
+      // The same length, other bytes: the content address catches it.
+      writeFileSync(`${dir}/${name}`, Buffer.from(big).fill(0x61, 0, 10));
+      const edited = await runtime.open({ agentId: 'e', context: big, tools: [], maxOutputChars: 100 });
+      expect((await edited.execute('n = 1', host, { cell: 0, timeoutMs: 30_000 })).message).toMatch(/context file \S+\.ctx was changed: its bytes hash to [0-9a-f]{64}, not [0-9a-f]{64}/);
+      await edited.close();
       rmSync(`${dir}/${name}`);
       const gone = await runtime.open({ agentId: 'c', context: big, tools: [], maxOutputChars: 100 });
       expect((await gone.execute('n = 1', host, { cell: 0, timeoutMs: 30_000 })).message).toMatch(/cannot read the context file \S+\.ctx/);
       await gone.close();
+    } finally {
+      await runtime.close();
+    }
+  });
+
+  it('REPLs over one big context share its decoded copy (a context server), and a changed file is still refused', async () => {
+    const runtime = new SubprocessRuntime({ contextFiles: true });
+    const huge = 'abcdefghij'.repeat(800_000); // 8 MB: over CONTEXT_SHARE_MIN_BYTES
+    // The REPL's private memory written since the fork (Private_Dirty), in bytes.
+    const dirty = async (repl: Repl) => {
+      const out = await cell(repl, 'import re\nprint(int(re.search(r"Private_Dirty:\\s+(\\d+)", open("/proc/self/smaps_rollup").read()).group(1)) * 1024)', 1);
+      return Number(out.output.trim());
+    };
+    try {
+      const tiny = await runtime.open({ agentId: 't', context: 'tiny', tools: [], maxOutputChars: 100 });
+      await cell(tiny, 'context = CONTEXT', 0);
+      const repls: Repl[] = [];
+      for (const id of ['a', 'b', 'c']) {
+        const repl = await runtime.open({ agentId: id, context: huge, tools: [], maxOutputChars: 100 });
+        const first = await cell(repl, 'context = CONTEXT\nprint(len(CONTEXT), CONTEXT[:3], CONTEXT[-2:])', 0);
+        expect(first.output.trim()).toBe('8000000 abc ij');
+        repls.push(repl);
+      }
+      const floor = await dirty(tiny);
+      // Each REPL after the first was forked holding the context: its 8 MB are not its own.
+      for (const repl of repls.slice(1)) expect((await dirty(repl)) - floor).toBeLessThan(2_000_000);
+      for (const repl of [tiny, ...repls]) await repl.close();
+      const dir = (runtime as unknown as { contextFiles: ContextFiles }).contextFiles.dir;
+      const [name] = readdirSync(dir);
+      // A server made now (the old one dropped) reads the file again and refuses the changed bytes.
+      await (runtime as unknown as { contextServers: { close(): Promise<void> } }).contextServers.close();
+      writeFileSync(`${dir}/${name}`, Buffer.from(huge).fill(0x7a, 0, 1));
+      const changed = await runtime.open({ agentId: 'd', context: huge, tools: [], maxOutputChars: 100 });
+      expect((await changed.execute('n = 1', host, { cell: 0, timeoutMs: 30_000 })).message).toMatch(/context file \S+\.ctx was changed/);
+      await changed.close();
     } finally {
       await runtime.close();
     }

@@ -17,7 +17,9 @@ import { createHash } from 'node:crypto';
 import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
-import { blobByteLength, blobChunks, blobEncoding, sha256, type Context, type ContextFile } from '@rlmtree/core';
+import { blobByteLength, blobChunks, blobEncoding, sha256, type Context, type ContextFile, type ContextPart } from '@rlmtree/core';
+
+export type { ContextPart };
 
 /** Contexts smaller than this (UTF-16 code units) stay inline: a file would cost more than it saves. */
 export const CONTEXT_FILE_MIN_CHARS = 64 * 1024;
@@ -31,9 +33,6 @@ export interface ContextFilesOptions {
   /** Contexts shorter than this many chars stay inline (default `CONTEXT_FILE_MIN_CHARS`). */
   minChars?: number;
 }
-
-/** The part of an `init` message that carries the context: the text itself, or a file. */
-export type ContextPart = { context: Context } | { contextFile: ContextFile };
 
 /** The context files of one runtime. */
 export class ContextFiles {
@@ -121,6 +120,7 @@ export class ContextFiles {
     const file: ContextFile = {
       path: posix.join(this.visibleAs ?? this.dir, name),
       bytes: lengths.reduce((a, b) => a + b, 0),
+      sha256: key,
       ...(list ? { documents: lengths } : {}),
       ...(fingerprint ? { fingerprint: fingerprint.digest('hex') } : {}),
     };

@@ -10,11 +10,12 @@
  * driver copies the image), an exec about a tenth of a second.
  */
 import { spawn } from 'node:child_process';
-import { ProcessReplSet, StartedProcess, WarmPool, type ProcessControl, type Repl, type ReplOptions, type Runtime } from '@rlmtree/core';
+import { ProcessReplSet, StartedProcess, WarmPool, type ContextPart, type ProcessControl, type Repl, type ReplOptions, type Runtime } from '@rlmtree/core';
 import { dockerCli } from './docker-cli.ts';
 import { containerName, explainStartFailure, SharedContainer } from './docker-container.ts';
 import { CONTAINER_CONTEXT_DIR, isolationArgs, replCommand, resolveDockerOptions, type DockerRuntimeOptions, type ResolvedDockerOptions } from './docker-options.ts';
 import { ContextFiles } from './context-files.ts';
+import { ContextServers } from './context-servers.ts';
 import { ForkServer } from './fork-server.ts';
 import { snapshotsIn } from './snapshot.ts';
 import { containerPlace, daemonIsLocal, SERVER_DIR, socketFolder, socketMountArgs } from './docker-fork-server.ts';
@@ -37,7 +38,7 @@ export class DockerRuntime implements Runtime {
   /** Set when the fork server could not be reached: REPLs are exec'd from then on. */
   private forkOff = false;
   /** The fork server of the current shared container. */
-  private forking: { container: SharedContainer; server: ForkServer } | null = null;
+  private forking: { container: SharedContainer; server: ForkServer; contexts: ContextServers } | null = null;
   /** Where big contexts go as files, in a host folder every container mounts read-only (absent: inline). */
   private readonly contextFiles: ContextFiles | undefined;
 
@@ -168,8 +169,9 @@ export class DockerRuntime implements Runtime {
   async open(options: ReplOptions): Promise<Repl> {
     if (this.closed) throw new Error('DockerRuntime: open() after close()');
     if (this.sockets && !this.forkOff) {
-      const forked = await this.forkInContainer();
-      if (forked) return this.repls.bind(forked, options);
+      const part = this.repls.partOf(options.context);
+      const forked = await this.forkInContainer(part);
+      if (forked) return this.repls.bind(forked, options, true, part);
     }
     const proc = (await this.pool.take()) ?? (await this.startProcess());
     return this.repls.bind(proc, options, false);
@@ -179,17 +181,19 @@ export class DockerRuntime implements Runtime {
    * A REPL forked by the fork server in the shared container (started with the container, again
    * when the container was restarted); null when the server cannot be reached from here (a
    * daemon on another machine behind a docker context): the runtime then execs REPLs for good,
-   * with one warning (code `RLMTREE_DOCKER_FORK`).
+   * with one warning (code `RLMTREE_DOCKER_FORK`). A REPL over a big context file is forked from
+   * that context's server (`ContextServers`), which holds the decoded context for all of them.
    */
-  private async forkInContainer(): Promise<StartedProcess | null> {
+  private async forkInContainer(part: ContextPart): Promise<StartedProcess | null> {
     const container = await this.shared();
     if (this.forking?.container !== container) {
       void this.forking?.server.close(0); // the container goes with it: no wait for a graceful exit
       const place = containerPlace(this.options, container, this.sockets!.mount, this.options.preImports);
-      this.forking = { container, server: new ForkServer('', {}, undefined, this.options.preImports, place) };
+      const server = new ForkServer('', {}, undefined, this.options.preImports, place);
+      this.forking = { container, server, contexts: new ContextServers(server.where, () => server.fork()) };
     }
     try {
-      return await this.forking.server.fork();
+      return await (this.contextFiles ? this.forking.contexts.start(part) : this.forking.server.fork());
     } catch (err) {
       if (container.dead) throw new Error(`DockerRuntime: the container stopped: ${(err as Error).message}`);
       process.emitWarning(`DockerRuntime: the fork server in the container cannot be reached (${(err as Error).message}); REPLs are started with docker exec`, { code: 'RLMTREE_DOCKER_FORK' });

@@ -112,13 +112,21 @@ export class ProcessSnapshot implements ReplSnapshot {
    * @throws Error when the snapshot was discarded or its process is gone.
    */
   async open(): Promise<Repl> {
+    return this.adopt(await this.connect());
+  }
+
+  /**
+   * A new process in the snapshot's state, not yet tracked as a REPL (a context server's, which
+   * the runtime then binds with `init`).
+   * @throws Error when the snapshot was discarded or its process is gone.
+   */
+  async connect(): Promise<StartedProcess> {
     if (this.gone) throw new Error('snapshot: discarded');
     // In a container (no host pids) a REPL opened here leads its own group: kill it at its end.
     const reaped = this.hostPid ? undefined : (pid: number) => this.signal('SIGKILL', pid);
-    const proc = await connectRepl(this.path, this.signal, this.hostPid, undefined, reaped).catch((err: Error) => {
+    return connectRepl(this.path, this.signal, this.hostPid, undefined, reaped).catch((err: Error) => {
       throw new Error(`snapshot: cannot open the copy parked at ${this.path} (pid ${this.pid}): ${err.message}`);
     });
-    return this.adopt(proc);
   }
 
   /** The memory the parked copy holds (`snapshotBytes`; null off Linux, or when its pid is a container's). */

@@ -10,6 +10,7 @@ import { snapshotsIn } from './snapshot.ts';
 import { ForkServer } from './fork-server.ts';
 import { killGroup } from './kill-group.ts';
 import { ContextFiles } from './context-files.ts';
+import { ContextServers } from './context-servers.ts';
 
 /** How long a REPL's guard gets to kill what is below it before its process group is killed (ms). */
 const GUARD_GRACE_MS = 1000;
@@ -62,6 +63,8 @@ export class SubprocessRuntime implements Runtime {
   private readonly repls: ProcessReplSet;
   private readonly forkServer: ForkServer | null;
   private readonly contextFiles: ContextFiles | undefined;
+  /** REPLs over one big context file are forked from a process holding it (absent: without a fork server or context files). */
+  private readonly contextServers: ContextServers | undefined;
   private closed = false;
 
   private readonly options: SubprocessRuntimeOptions;
@@ -79,6 +82,8 @@ export class SubprocessRuntime implements Runtime {
     this.contextFiles = options.contextFiles === false ? undefined : new ContextFiles();
     const files = this.contextFiles;
     this.repls = new ProcessReplSet(options.interruptGraceMs, snapshotsIn(this.forkServer?.where), files && ((context) => files.part(context)));
+    const server = this.forkServer;
+    this.contextServers = server && files ? new ContextServers(server.where, () => server.fork()) : undefined;
     this.pool = new WarmPool({
       size: fork ? 0 : (options.poolSize ?? 2),
       start: () => this.startProcess(),
@@ -146,11 +151,13 @@ export class SubprocessRuntime implements Runtime {
     if (this.closed) throw new Error('SubprocessRuntime: open() after close()');
     let proc: StartedProcess | undefined;
     if (this.forkServer) {
-      proc = await this.forkServer.fork().catch((err: Error) => {
+      const part = this.repls.partOf(options.context);
+      const servers = this.contextServers;
+      proc = await (servers ? servers.start(part) : this.forkServer.fork()).catch((err: Error) => {
         throw new Error(`SubprocessRuntime: cannot fork a REPL from ${this.python}: ${err.message}`);
       });
+      return this.repls.bind(proc, options, true, part);
     }
-    if (proc) return this.repls.bind(proc, options);
     proc = await this.pool.take();
     proc ??= await this.startProcess().catch((err: Error) => {
       throw new Error(`SubprocessRuntime: cannot start ${this.python}: ${err.message}`);
@@ -162,6 +169,7 @@ export class SubprocessRuntime implements Runtime {
   async close(): Promise<void> {
     this.closed = true;
     await this.repls.closeAll(this.pool);
+    await this.contextServers?.close();
     await this.forkServer?.close();
     this.contextFiles?.close();
   }

@@ -17,7 +17,7 @@ import { restoreRepl } from './restore.ts';
 export async function bindTurns(repl: Repl, node: AgentNode, from: number, timeoutMs: number): Promise<number> {
   const turns = node.turns ?? [];
   for (let t = from; t < turns.length; t++) {
-    const result = await repl.execute(turnBindingCode(node, t), async (call) => ({ ok: false, error: `binding a turn makes no host calls (got ${call.name})` }), {
+    const result = await repl.execute(turnBindingCode(node, t, repl.contextCode?.bind(repl)), async (call) => ({ ok: false, error: `binding a turn makes no host calls (got ${call.name})` }), {
       cell: turns[t]!.cellStart,
       timeoutMs,
     });

@@ -8,7 +8,10 @@ import type { Context } from '../schema/state.ts';
  * How a runtime hands an agent's context to its REPL: inline, or as a file the REPL reads
  * (runtime-python's `ContextFiles.part`).
  */
-export type ContextPartOf = (context: Context) => { context: Context } | { contextFile: ContextFile };
+export type ContextPartOf = (context: Context) => ContextPart;
+
+/** The part of an `init` message that carries the context: the text itself, or a file. */
+export type ContextPart = { context: Context } | { contextFile: ContextFile };
 import type { WarmPool } from './warm-pool.ts';
 
 /** Tracks the REPLs a runtime opened until they exit or the runtime closes. */
@@ -34,20 +37,31 @@ export class ProcessReplSet {
   /**
    * Sends `init` to a started process and tracks the resulting REPL. `forked`: a REPL that can
    * take snapshots (with `snapshots` given; default true — e.g. false for one the subprocess
-   * runtime started without its fork server).
+   * runtime started without its fork server). `part`: how `init` carries the context (default:
+   * `partOf(options.context)`).
    */
-  bind(proc: StartedProcess, options: ReplOptions, forked = true): ProcessRepl {
-    return this.track(proc, options, forked);
+  bind(proc: StartedProcess, options: ReplOptions, forked = true, part?: ContextPart): ProcessRepl {
+    return this.track(proc, options, forked, part);
+  }
+
+  /**
+   * How `init` will carry `context` (inline, or the file the runtime's `contextPart` gives), for
+   * a runtime that picks the process by it before `bind` (a context server, runtime-python's
+   * `ContextServers`).
+   */
+  partOf(context: Context): ContextPart {
+    return this.contextPart?.(context) ?? { context };
   }
 
   /** Tracks a REPL over `proc`: a new one (`init` sent) or, with null, one opened from a snapshot. */
-  private track(proc: StartedProcess, options: ReplOptions | null, forked = true): ProcessRepl {
+  private track(proc: StartedProcess, options: ReplOptions | null, forked = true, part?: ContextPart): ProcessRepl {
     const own = {
       interruptGraceMs: this.interruptGraceMs,
       onExit: () => this.live.delete(repl),
       ...(this.snapshots && forked ? { snapshots: this.snapshots } : {}),
+      ...(this.contextPart ? { contextPart: this.contextPart } : {}),
     };
-    const repl: ProcessRepl = options ? ProcessRepl.init(proc, options, own, this.contextPart?.(options.context)) : ProcessRepl.adopt(proc, own);
+    const repl: ProcessRepl = options ? ProcessRepl.init(proc, options, own, part ?? this.contextPart?.(options.context)) : ProcessRepl.adopt(proc, own);
     this.live.add(repl);
     return repl;
   }

@@ -7,7 +7,8 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { WaitResult } from '../schema/state.ts';
+import type { Context, WaitResult } from '../schema/state.ts';
+import type { ContextPartOf } from './process-repl-set.ts';
 import { driveCell, MessageQueue, type ReplTransport, type SideOutput, type TransportExit } from './cell-driver.ts';
 import { checkProtocolVersion, parseReplMessage, type HostMessage, type ReplMessage } from './protocol.ts';
 import { initMessage, type CellResult, type ExecOptions, type HostCallHandler, type Repl, type ReplOptions, type ReplSnapshot } from './runtime.ts';
@@ -42,6 +43,8 @@ export interface ProcessReplOptions {
   onExit?: () => void;
   /** Lets `snapshot()` park live copies (REPLs forked by the fork server); without it, `snapshot()` gives null. */
   snapshots?: SnapshotSupport;
+  /** How a context is handed to this REPL (a file it reads, or inline); gives `contextCode`. Default: inline. */
+  contextPart?: ContextPartOf;
 }
 
 /**
@@ -190,6 +193,7 @@ export class ProcessRepl implements Repl {
   private closed = false;
   private readonly grace: number;
   private readonly snapshots: SnapshotSupport | undefined;
+  private readonly contextPart: ContextPartOf | undefined;
   /** The last request in flight: cells and snapshots run one after the other. */
   private chain: Promise<unknown> = Promise.resolve();
 
@@ -199,6 +203,7 @@ export class ProcessRepl implements Repl {
     this.proc = proc;
     this.grace = options.interruptGraceMs ?? 2000;
     this.snapshots = options.snapshots;
+    this.contextPart = options.contextPart;
     proc.child.once('exit', () => options.onExit?.());
   }
 
@@ -254,6 +259,17 @@ export class ProcessRepl implements Repl {
       const reply = await this.proc.next();
       return reply.type === 'snapshot_ready' ? support.parked(path, reply.pid) : null;
     });
+  }
+
+  /**
+   * `_rlmtree_context_file(<the file>)` when the runtime hands `context` over as a file (see
+   * `Repl.contextCode`; the prelude binds that function at `init`), else undefined.
+   */
+  contextCode(context: Context): string | undefined {
+    const part = this.contextPart?.(context);
+    if (!part || !('contextFile' in part)) return undefined;
+    // A JSON text is a valid Python string literal (see session/bind.ts).
+    return `_rlmtree_context_file(__import__("json").loads(${JSON.stringify(JSON.stringify(part.contextFile))}))`;
   }
 
   /** Asks the prelude to exit, then kills the process. */

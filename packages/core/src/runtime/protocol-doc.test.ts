@@ -20,6 +20,7 @@ import {
   ShutdownMessageSchema,
   SnapshotFailedMessageSchema,
   SnapshotMessageSchema,
+  ShareContextMessageSchema,
   SnapshotReadyMessageSchema,
   WakeMessageSchema,
 } from './protocol.ts';
@@ -57,6 +58,7 @@ const MESSAGES: [string, z.ZodType][] = [
   ['answer', AnswerMessageSchema],
   ['shutdown', ShutdownMessageSchema],
   ['snapshot', SnapshotMessageSchema],
+  ['share_context', ShareContextMessageSchema],
   ['ready', ReadyMessageSchema],
   ['call', CallMessageSchema],
   ['cell_end', CellEndMessageSchema],

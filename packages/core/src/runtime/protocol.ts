@@ -5,7 +5,7 @@
  * (`protocol-doc.test.ts`) fails when the two differ. Each message is one JSON object; over pipes,
  * one per line.
  *
- * host -> REPL: `init`, `exec`, `wake`, `answer`, `shutdown`, `snapshot` (fork-server REPLs)
+ * host -> REPL: `init`, `exec`, `wake`, `answer`, `shutdown`, `snapshot` / `share_context` (fork-server REPLs)
  * REPL -> host: `ready`, `call`, `cell_end`, `fatal`, `snapshot_ready` / `snapshot_failed`
  * transport envelopes: `next` (Jupyter: the prelude fetches a large host message over stdin),
  *   `rlmtree` (Jupyter: the nonce on every stdin request), `listening` (the fork server's first line)
@@ -87,6 +87,12 @@ export const ContextFileSchema = z.object({
    * whole context again.
    */
   fingerprint: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  /**
+   * The file's content address, as the host named it (sha256 hex of a str's UTF-8 bytes; of a
+   * list: of `"list:"` and its documents' sha256s joined by `,`). The REPL hashes the bytes it
+   * reads and refuses a file that does not match (changed after it was written).
+   */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
 });
 /** A context file (`init.contextFile`). */
 export type ContextFile = z.infer<typeof ContextFileSchema>;
@@ -147,8 +153,21 @@ export const SnapshotMessageSchema = z.object({
   path: z.string().min(1),
 });
 
+/**
+ * Before `init` only, and only to a REPL forked by the fork server: read `contextFile` once and
+ * park a copy of the REPL holding it at `path` (a context server): REPLs opened there, and this
+ * one at its `init` with that file, bind the one decoded `CONTEXT`, shared copy-on-write. The
+ * reply is `snapshot_ready` or `snapshot_failed` (the file cannot be read as described).
+ */
+export const ShareContextMessageSchema = z.object({
+  type: z.literal('share_context'),
+  /** Where the context server listens (a Unix socket path the host chose; it must not exist). */
+  path: z.string().min(1),
+  contextFile: ContextFileSchema,
+});
+
 /** Every message the host sends. */
-export const HostMessageSchema = z.union([InitMessageSchema, ExecMessageSchema, WakeMessageSchema, AnswerMessageSchema, ShutdownMessageSchema, SnapshotMessageSchema]);
+export const HostMessageSchema = z.union([InitMessageSchema, ExecMessageSchema, WakeMessageSchema, AnswerMessageSchema, ShutdownMessageSchema, SnapshotMessageSchema, ShareContextMessageSchema]);
 /** A message the host sends. */
 export type HostMessage = z.infer<typeof HostMessageSchema>;
 

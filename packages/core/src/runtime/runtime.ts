@@ -108,6 +108,14 @@ export interface Repl {
    * be copied (then the engine rebuilds from the record). Sequential with `execute` / `wake`.
    */
   snapshot?(): Promise<ReplSnapshot | null>;
+  /**
+   * Optional (runtimes that hand big contexts over as files: subprocess, docker): a Python
+   * expression that evaluates to `context` in this REPL by reading it from a file (written now
+   * when it does not exist yet), so code binding it (a session's later turn) need not carry its
+   * text; undefined when it goes inline (a small context, or one UTF-8 cannot carry). The value
+   * bound is the same either way.
+   */
+  contextCode?(context: Context): string | undefined;
 }
 
 /**

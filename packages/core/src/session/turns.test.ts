@@ -53,4 +53,13 @@ describe('turn_started', () => {
     expect(JSON.parse(JSON.parse(/loads\((".*")\)/.exec(turnBindingCode(s.nodes.root!, 0))![1]!)).history).toHaveLength(1);
     expect(() => turnBindingCode(s.nodes.root!, 2)).toThrow(RangeError);
   });
+
+  it("binding code names the turn's context by the REPL's expression when it gives one, and carries it inline otherwise", () => {
+    const s = reduce(reduceAll(createSession('q', 'c0'), finishRoot('"a"')), { type: 'turn_started', agentId: 'root', query: 'x', context: 'the big text' });
+    const code = turnBindingCode(s.nodes.root!, 1, (c) => (c === 'the big text' ? '_from_file("k")' : undefined));
+    expect(code).toContain('CONTEXTS.append(_from_file("k"))');
+    expect(code).not.toContain('the big text');
+    expect(JSON.parse(JSON.parse(/loads\((".*")\)/.exec(code)![1]!)).answer).toBe('"a"');
+    expect(turnBindingCode(s.nodes.root!, 1, () => undefined)).toBe(turnBindingCode(s.nodes.root!, 1));
+  });
 });

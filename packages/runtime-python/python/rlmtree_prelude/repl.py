@@ -53,11 +53,9 @@ class Repl:
         self.max_output = int(msg.get("maxOutputChars", 10000))
         self.agent_id = str(msg.get("agentId", ""))
         ns = self.ns
-        ns["CONTEXT"] = load_context(msg)
-        # A context file's str comes with its fingerprint's hash, made once on the host.
-        known = (msg.get("contextFile") or {}).get("fingerprint")
-        if known and isinstance(ns["CONTEXT"], str):
-            self.names.seed(ns["CONTEXT"], known)
+        ref = msg.get("contextFile")
+        ns["CONTEXT"] = msg["context"] if ref is None else self._context_file(ref)
+        ns["_rlmtree_context_file"] = self._context_file
         for name in ("peek", "tail", "grep", "chunk"):
             ns[name] = getattr(self.helpers, name)
         for name in AgentApi.FUNCTIONS:
@@ -68,6 +66,17 @@ class Repl:
             ns[tool["name"]] = self.api.make_tool(tool["name"], tool.get("description", ""))
         for source in msg.get("stubs") or []:
             ns.update(self.api.load_stub(source, __builtins__))
+
+    def _context_file(self, ref):
+        """The context in the file `ref` names (an `init.contextFile`); bound as
+        `_rlmtree_context_file` for a session's later turns, whose binding code names their
+        context's file instead of carrying its text (core/src/session/bind.ts)."""
+        value = load_context({"contextFile": ref})
+        # A context file's str comes with its fingerprint's hash, made once on the host.
+        known = ref.get("fingerprint")
+        if known and isinstance(value, str):
+            self.names.seed(value, known)
+        return value
 
     def _show(self, value):
         if value is not None:

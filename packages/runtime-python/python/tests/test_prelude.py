@@ -222,5 +222,47 @@ class StdioTest(unittest.TestCase):
         self.assertEqual(sorted(out[1]["output"].splitlines()), ["__main__ c", "raw"])
 
 
+class ContextFileTest(unittest.TestCase):
+    """context_file.py: a file checked against its content address, read once by `share`."""
+
+    def _file(self, docs):
+        import hashlib
+        import tempfile
+
+        data = [d.encode("utf-8") for d in docs]
+        fd, path = tempfile.mkstemp(suffix=".ctx")
+        with os.fdopen(fd, "wb") as f:
+            f.write(b"".join(data))
+        self.addCleanup(os.unlink, path)
+        if len(docs) == 1:
+            return path, {"path": path, "bytes": len(data[0]), "sha256": hashlib.sha256(data[0]).hexdigest()}
+        address = hashlib.sha256(("list:" + ",".join(hashlib.sha256(d).hexdigest() for d in data)).encode()).hexdigest()
+        return path, {"path": path, "bytes": sum(map(len, data)), "documents": [len(d) for d in data], "sha256": address}
+
+    def test_reads_str_and_list_and_refuses_changed_bytes(self):
+        from rlmtree_prelude.context_file import ContextFileError, load_context
+
+        _, ref = self._file(["abc é 漢字"])
+        self.assertEqual(load_context({"contextFile": ref}), "abc é 漢字")
+        path, ref = self._file(["one", "", "three é"])
+        self.assertEqual(load_context({"contextFile": ref}), ["one", "", "three é"])
+        with open(path, "r+b") as f:
+            f.write(b"ONE")  # the same length, other bytes
+        with self.assertRaisesRegex(ContextFileError, "was changed"):
+            load_context({"contextFile": ref})
+
+    def test_share_gives_every_later_load_the_same_str(self):
+        from rlmtree_prelude.context_file import load_context, share
+
+        path, ref = self._file(["x" * 5000])
+        value = share(ref)
+        os.unlink(path)  # read once: later loads do not touch the file
+        self.addCleanup(lambda: open(path, "wb").close())
+        self.assertIs(load_context({"contextFile": ref}), value)
+        # Another description of the file (another length) is not the shared one.
+        with self.assertRaises(Exception):
+            load_context({"contextFile": dict(ref, bytes=4999)})
+
+
 if __name__ == "__main__":
     unittest.main()
