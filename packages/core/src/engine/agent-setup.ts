@@ -16,58 +16,11 @@ import type { Repl } from '../runtime/runtime.ts';
 import type { AgentNode, Json, RunState } from '../schema/state.ts';
 import { toolAvailableAt } from '../tools/tool.ts';
 
-const PY = `import json as _rlmtree_json
-_rlmtree_setup = _rlmtree_json.loads(__PAYLOAD__)
-
-def FINAL(value):
-    """Finish with \`value\` as the answer (the official RLM's name for done)."""
-    done(value)
-
-def FINAL_VAR(name):
-    """Finish with the REPL variable called \`name\` as the answer (FINAL_VAR("answer") or FINAL_VAR(answer))."""
-    if isinstance(name, str):
-        key = name.strip().strip("\\"'")
-        if key.isidentifier():
-            if key not in globals():
-                raise NameError("FINAL_VAR: no variable named %r; SHOW_VARS() lists the variables you made" % key)
-            done(globals()[key])
-    done(name)
-
-def SHOW_VARS():
-    """The variables you made in this REPL, by name, with their types."""
-    return {k: type(v).__name__ for k, v in globals().items() if not k.startswith("_") and k not in _rlmtree_builtin_names}
-
-class Document(str):
-    """A document of a folder context: a str with the file's path relative to the folder as .path."""
-    path = None
-    def __new__(cls, text, path):
-        doc = super().__new__(cls, text)
-        doc.path = path
-        return doc
-    def __reduce__(self):
-        return (Document, (str(self), self.path))
-
-if _rlmtree_setup["paths"] is not None:
-    PATHS = list(_rlmtree_setup["paths"])
-    CONTEXT = [Document(text, path) for text, path in zip(CONTEXT, PATHS)]
-context = CONTEXT
-
-_rlmtree_raw_tools = {t["name"]: globals()[t["name"]] for t in _rlmtree_setup["tools"] if t["name"] in globals()}
-
-def __rlmtree_tool__(name, kwargs, omitted):
-    sent = {k: v for k, v in kwargs.items() if not (k in omitted and v is None)}
-    return _rlmtree_raw_tools[name](**sent)
-
-_rlmtree_tool = None
-for _rlmtree_tool in _rlmtree_setup["tools"]:
-    exec(_rlmtree_tool["stub"], globals())
-
-if not _rlmtree_setup["sub_calls"]:
-    # The RLM paper's "no sub-calls" ablation (maxSubCalls 0): the functions are not there at all.
-    del llm_query, llm_query_batched
-
-_rlmtree_builtin_names = set(globals())
-del _rlmtree_setup, _rlmtree_json, _rlmtree_tool
+// The Python of the setup lives in the prelude (rlmtree_prelude/agent_setup.py), compiled once
+// where the prelude is imported: a REPL forked by the fork server runs the code object its server
+// made instead of compiling ~60 lines per agent. The cell hands it this agent's payload.
+const PY = `from rlmtree_prelude.agent_setup import run as _rlmtree_agent_setup
+_rlmtree_agent_setup(globals(), __PAYLOAD__)
 `;
 
 /**

@@ -9,6 +9,7 @@ AgentApi.host_call. One job per module:
     protocol.py      PROTOCOL_VERSION and the `ready` message (hello)
     dispatch.py      dispatch(repl, message): every host message, on every transport
     repl.py          Repl: one agent's namespace, bound at init, and the cell driver
+    agent_setup.py   the engine's agent setup (FINAL, SHOW_VARS, tools' defs), compiled once
     agent_api.py     the host calls, wait() and done(), tools and host-call stubs
     context.py       peek, tail, grep, chunk over CONTEXT
     cells.py         compiling a cell (top-level `yield wait(...)`, the shown last value)
@@ -28,6 +29,7 @@ the Jupyter runtime ships this package to the kernel as source) and the Pyodide 
 rlmtree_pyodide.py. Unit tests: ../tests/test_prelude.py.
 """
 
+from . import agent_setup  # noqa: F401 - compiled at import: a forked REPL inherits the code object
 from .agent_api import AgentApi
 from .answers import AgentFailure, AgentHandle, SubCallError
 from .dispatch import dispatch

@@ -178,6 +178,37 @@ class WaitTest(unittest.TestCase):
         self.assertEqual(reply["type"], "fatal")
 
 
+class AgentSetupTest(unittest.TestCase):
+    """The engine's setup cell (agent-setup.ts) runs the code object compiled at import."""
+
+    SETUP = 'from rlmtree_prelude.agent_setup import run as _rlmtree_agent_setup\n_rlmtree_agent_setup(globals(), %s)\n'
+
+    def setUp(self):
+        self.repl = p.Repl(FakeChannel())
+        init(self.repl, context=["one", "two"])
+
+    def setup(self, payload):
+        return run(self.repl, self.SETUP % json.dumps(json.dumps(payload)))
+
+    def test_binds_the_names_in_the_agents_namespace_and_leaves_no_helper_behind(self):
+        end = self.setup({"paths": ["a.txt", "b.txt"], "tools": [], "sub_calls": False})
+        self.assertEqual(end["status"], "ok", end)
+        ns = self.repl.ns
+        self.assertEqual([d.path for d in ns["CONTEXT"]], ["a.txt", "b.txt"])
+        self.assertIs(ns["context"], ns["CONTEXT"])
+        self.assertNotIn("llm_query", ns)
+        self.assertFalse({"_rlmtree_agent_setup", "_rlmtree_payload", "_rlmtree_setup", "_rlmtree_json"} & set(ns))
+        # Defined in the namespace, as the cell it was: its globals, module __main__, file <cell 0>.
+        self.assertIs(ns["FINAL"].__globals__, ns)
+        self.assertEqual((ns["Document"].__module__, ns["FINAL_VAR"].__code__.co_filename), ("__main__", "<cell 0>"))
+        self.assertEqual(run(self.repl, "y = 2\nSHOW_VARS()", 1)["output"], "{'y': 'int'}\n")
+        self.assertEqual(run(self.repl, "FINAL_VAR('y')", 2)["result"], 2)
+
+    def test_a_tool_stub_that_fails_fails_the_setup_cell(self):
+        end = self.setup({"paths": None, "tools": [{"name": "t", "stub": "raise ValueError('bad stub')"}], "sub_calls": True})
+        self.assertEqual((end["status"], end["error"]["message"]), ("error", "bad stub"))
+
+
 class LineTransportTest(unittest.TestCase):
     def test_serve_channel_says_ready_first_then_one_reply_per_exec_until_shutdown(self):
         class Lines(p.LineChannel):
