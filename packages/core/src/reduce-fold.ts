@@ -1,10 +1,12 @@
 /**
- * One fold of the reducer over a state's agents without copying the `nodes` record (issue 18):
- * each agent an event touches gets its own immer draft, agents delegated during the fold are
- * plain new objects, and the result is the base `NodeTable` with just those changed, so a step
- * costs what it touches. The fold's `nodes` view is what the reducer's `draft.nodes` is.
+ * One fold of the reducer over a state's agents without copying the `nodes` record (issue 18).
+ * The transitions of nearly every step (a model reply, a cell, an agent finishing, a child
+ * delegated) build each touched agent's next node by hand and `set` it; the rarer ones that edit
+ * deep inside an agent (a new turn, an ask, an intervention) take an immer draft of it. The
+ * result is the base `NodeTable` with just the changed agents, so a step costs what it touches.
+ * The fold's `nodes` view is what the reducer's `draft.nodes` is.
  */
-import { createDraft, current, finishDraft, freeze, isDraft, type Draft } from 'immer';
+import { createDraft, current, finishDraft, type Draft } from 'immer';
 import type { AgentNode } from './schema/state.ts';
 import type { NodeTable } from './node-table.ts';
 
@@ -16,11 +18,13 @@ class NodesView {}
 
 /** The agents of a state while the reducer folds events into it. */
 export class NodesFold {
+  /** Next nodes (frozen) of agents changed or added so far, new agents in the order they were added. */
+  private readonly next = new Map<string, AgentNode>();
+  /** Agents added by this fold, in order. */
+  private readonly added = new Set<string>();
+  /** Immer drafts of agents a deep edit is under way on (their node in `next` or `base` is the draft's base). */
   private readonly drafts = new Map<string, Draft<AgentNode>>();
-  private readonly added = new Map<string, AgentNode>();
-  /** Agents replaced whole by the reducer's fast path (frozen nodes, not drafts). */
-  private readonly replaced = new Map<string, AgentNode>();
-  /** `draft.nodes` for the reducer: reading an id drafts that agent, assigning one adds an agent. */
+  /** `draft.nodes` for the reducer's deep edits: reading an id drafts that agent. */
   readonly view: Record<string, Draft<AgentNode>>;
 
   private readonly base: NodeTable;
@@ -30,74 +34,69 @@ export class NodesFold {
     this.base = base;
     this.view = new Proxy(new NodesView() as Record<string, Draft<AgentNode>>, {
       get: (_, id) => (typeof id === 'string' ? this.draftOf(id) : undefined),
-      set: (_, id, value) => {
-        if (typeof id !== 'string' || this.peek(id) !== undefined) return false;
-        this.added.set(id, value as AgentNode);
-        return true;
-      },
-      has: (_, id) => typeof id === 'string' && this.peek(id) !== undefined,
+      set: () => false, // agents are added with `add`
+      has: (_, id) => typeof id === 'string' && this.get(id) !== undefined,
       deleteProperty: () => false,
     });
   }
 
-  /** The mutable node of `id` (an immer draft; a new agent's own object), or undefined. */
+  /** The node of `id` as of the events folded so far, never a draft (for reads across agents). */
+  get(id: string): AgentNode | undefined {
+    const draft = this.drafts.get(id);
+    if (draft) return current(draft) as AgentNode;
+    return this.next.get(id) ?? this.base.get(id);
+  }
+
+  /**
+   * The frozen node of `id` as of the events folded so far, to build its next node from: a deep
+   * edit under way on it is finished first (its draft is revoked: whoever held it must not use it).
+   */
+  node(id: string): AgentNode | undefined {
+    const draft = this.drafts.get(id);
+    if (draft) {
+      this.drafts.delete(id);
+      this.next.set(id, finishDraft(draft) as AgentNode);
+    }
+    return this.next.get(id) ?? this.base.get(id);
+  }
+
+  /** Puts `node` (frozen) in the fold as agent `id`'s next node. Call `node(id)` first. */
+  set(id: string, node: AgentNode): void {
+    if (this.drafts.has(id)) throw new Error(`reducer: agent ${id} is set while a draft of it is open`);
+    this.next.set(id, node);
+  }
+
+  /** Adds a new agent (frozen) after every agent there is. */
+  add(node: AgentNode): void {
+    this.next.set(node.id, node);
+    this.added.add(node.id);
+  }
+
+  /** The mutable node of `id` (an immer draft, finished with the fold or by `node(id)`), or undefined. */
   draftOf(id: string): Draft<AgentNode> | undefined {
-    const added = this.added.get(id);
-    if (added) return added as Draft<AgentNode>;
     let draft = this.drafts.get(id);
     if (draft) return draft;
-    const node = this.replaced.get(id) ?? this.base.get(id);
+    const node = this.next.get(id) ?? this.base.get(id);
     if (!node) return undefined;
-    this.replaced.delete(id); // the draft takes over from the replaced node
     draft = createDraft(node);
     this.drafts.set(id, draft);
     return draft;
   }
 
-  /** The node of `id` as of the events folded so far, never a draft (for reads across agents). */
-  peek(id: string): AgentNode | undefined {
-    const added = this.added.get(id);
-    if (added) return added;
-    const draft = this.drafts.get(id);
-    return draft ? (current(draft) as AgentNode) : (this.replaced.get(id) ?? this.base.get(id));
-  }
-
-  /**
-   * The node of `id` when the fold holds it as a plain frozen node (untouched, or replaced by the
-   * fast path), so it can be replaced again; undefined when it is drafted, new, or unknown.
-   */
-  settled(id: string): AgentNode | undefined {
-    if (this.drafts.has(id) || this.added.has(id)) return undefined;
-    return this.replaced.get(id) ?? this.base.get(id);
-  }
-
-  /** Puts `node` (frozen, an existing agent's next node) in the fold in place of agent `id`'s. */
-  replace(id: string, node: AgentNode): void {
-    this.replaced.set(id, node);
-  }
-
   /** Every agent id, insertion order, agents added by the fold last. */
   ids(): string[] {
-    return [...this.base.ids(), ...this.added.keys()];
+    return [...this.base.ids(), ...this.added];
   }
 
   /**
-   * Ends the fold: the changed agents (frozen), existing ones first, then new ones in the order
-   * they were added (the order a record gets them in). Empty when nothing changed.
+   * Ends the fold: the changed agents (frozen), in the order `NodeTable.with` takes them (new ones
+   * in the order they were added, which is the order a record gets them in). Empty when nothing changed.
    */
   finish(): Map<string, AgentNode> {
-    // A field of a new agent read off another agent's draft (a parent's list context) is made
-    // plain first: that draft is revoked once its own agent's draft is finished below.
-    for (const node of this.added.values()) {
-      const fields = node as unknown as Record<string, unknown>;
-      for (const key of Object.keys(fields)) if (isDraft(fields[key])) fields[key] = current(fields[key]);
-    }
-    const changes = new Map<string, AgentNode>(this.replaced);
-    for (const [id, draft] of this.drafts) {
-      const node = finishDraft(draft) as AgentNode;
-      if (node !== this.base.get(id)) changes.set(id, node);
-    }
-    for (const [id, node] of this.added) changes.set(id, freeze(node, true));
+    for (const [id, draft] of this.drafts) this.next.set(id, finishDraft(draft) as AgentNode);
+    this.drafts.clear();
+    const changes = new Map<string, AgentNode>();
+    for (const [id, node] of this.next) if (this.added.has(id) || node !== this.base.get(id)) changes.set(id, node);
     return changes;
   }
 }

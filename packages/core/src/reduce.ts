@@ -2,18 +2,19 @@
  * The reducer: `reduce(state, event) -> state`, pure and synchronous. It is the only code that
  * makes a new run state from an old one; states are frozen, and untouched agents are shared
  * between consecutive states. The run's own fields go through one immer draft; the agents
- * through a `NodesFold` (one draft per agent touched) over the state's `NodeTable`, so a step
- * that changes k agents costs O(k log N), not a copy of the whole `nodes` record.
+ * through a `NodesFold` over the state's `NodeTable` (each touched agent's next node built from
+ * its frozen one, or, for the rare deep edits, one immer draft of it), so a step that changes k
+ * agents costs O(k log N), not a copy of the whole `nodes` record.
  */
 import { createDraft, finishDraft, freeze, type Draft } from 'immer';
-import { registerView, stateWithTable, tableOf } from './node-table.ts';
+import { nodeOf, registerView, stateWithTable, tableOf } from './node-table.ts';
 import { NodesFold } from './reduce-fold.ts';
 import { addUsage, zeroUsage } from './schema/usage.ts';
 import { specFor } from './prompts/config.ts';
 import { promptSetFor } from './prompts/versions.ts';
-import type { CellOutcome, CellRan, ChildSpec, RunEvent, TurnStarted } from './schema/events.ts';
+import type { CellOutcome, CellRan, ChildSpec, LlmReplied, RunEvent, TurnStarted } from './schema/events.ts';
 import { askChild, beginTurn, parseTaskHandle, startQueued } from './session/tasks.ts';
-import type { AgentError, AgentNode, Cell, HostCall, Json, RunState } from './schema/state.ts';
+import type { AgentError, AgentNode, Cell, ChatMessage, HostCall, Json, RunState } from './schema/state.ts';
 import { waitResults } from './wait.ts';
 import { subCallBudgetLeft } from './summary.ts';
 
@@ -47,15 +48,21 @@ export function reduceAll(state: RunState, events: readonly RunEvent[]): RunStat
   const fields: Record<string, unknown> = {};
   for (const key of Object.keys(state)) fields[key] = key === 'nodes' ? fold.view : state[key as keyof RunState];
   const draft = createDraft(fields) as unknown as Draft<RunState>;
-  registerView(draft, { get: (id) => fold.peek(id), ids: () => fold.ids() });
-  for (const event of events) if (!fastApply(draft, fold, event)) apply(draft, event);
+  registerView(draft, { get: (id) => fold.get(id), ids: () => fold.ids() });
+  for (const event of events) apply(draft, fold, event);
   const changes = fold.finish();
   const out = finishDraft(draft as unknown as Record<string, unknown>);
   if (out === fields && changes.size === 0) return state;
   return stateWithTable(out, base.with(changes));
 }
 
-function apply(draft: Draft<RunState>, event: RunEvent): void {
+/**
+ * One transition per event type. The hot ones (a model reply, a cell, an agent finishing) build
+ * the agent's next node from its frozen one (`replied`, `cellRan`, `finish`): an immer draft's
+ * proxies and finalization cost more than such a change (issue 18). The rare ones that edit deep
+ * inside an agent (turns, asks, interventions) go through `draft.nodes`, which drafts the agent.
+ */
+function apply(draft: Draft<RunState>, fold: NodesFold, event: RunEvent): void {
   // Between-steps events stay in the state until the next step records them (state.pending).
   if (event.type === 'intervened' || event.type === 'turn_started') {
     (draft.pending ??= []).push(event as Draft<NonNullable<RunState['pending']>[number]>);
@@ -66,195 +73,171 @@ function apply(draft: Draft<RunState>, event: RunEvent): void {
       draft.elapsedMs += event.durationMs;
       delete draft.pending; // recorded with this step: no longer pending
       return;
-    case 'llm_replied': {
-      const node = expect(draft, event.agentId, ['READY'], event.type);
-      const prompts = promptSetFor(draft.prompt);
-      const { kept, code } = prompts.parse(event.text);
-      node.messages.push({ role: 'assistant', content: kept });
-      node.iteration += 1;
-      node.usage = addUsage(node.usage, event.usage);
-      if (code !== null) {
-        node.status = 'EXECUTING';
-        node.pendingCode = code;
-      } else if (node.iteration >= draft.limits.maxIterations) {
-        finish(draft, node, { error: iterationLimit(draft) });
-      } else {
-        node.messages.push({ role: 'user', content: prompts.noCode(specFor(draft.prompt, node.depth)) });
-      }
+    case 'llm_replied':
+      replied(draft, fold, event);
       return;
-    }
-    case 'llm_failed': {
-      const node = expect(draft, event.agentId, ['READY'], event.type);
-      finish(draft, node, { error: { kind: 'llm_error', message: event.message } });
+    case 'llm_failed':
+      checked(fold.get(event.agentId), event.agentId, ['READY'], event.type);
+      finish(draft, fold, event.agentId, { error: { kind: 'llm_error', message: event.message } });
       return;
-    }
-    case 'cell_ran': {
-      const node = expect(draft, event.agentId, event.resumed ? ['SUPERVISING'] : ['EXECUTING'], event.type);
-      let cell: Draft<Cell>;
-      if (event.resumed) {
-        cell = node.cells[node.cells.length - 1]!;
-        const wait = cell.calls[cell.calls.length - 1];
-        if (cell.status !== 'suspended' || !wait || wait.name !== 'wait') {
-          throw new InvalidEventError(`cell_ran (resumed) for ${node.id}: its last cell is not suspended at a wait`);
-        }
-        wait.answer = { ok: true, value: waitResults(draft as RunState, node as AgentNode) };
-        cell.output += event.output;
-        cell.outputChars += event.outputChars;
-        node.awaiting = [];
-      } else {
-        cell = { index: node.cells.length, code: node.pendingCode ?? '', calls: [], output: event.output, outputChars: event.outputChars, status: 'ok', error: null };
-        node.cells.push(cell);
-        node.pendingCode = null;
-      }
-      for (const call of event.calls) {
-        cell.calls.push(call as Draft<HostCall>);
-        if (call.usage) node.usage = addUsage(node.usage, call.usage);
-      }
-      if (event.displays?.length) cell.displays = [...(cell.displays ?? []), ...event.displays];
-      if (event.bound) cell.bound = mergeBound(cell.bound, event.bound);
-      for (const spec of event.delegated) addChild(draft, node, spec);
-      for (const spec of event.asked ?? []) {
-        const wrong = askChild(draft, node, spec);
-        if (wrong) throw new InvalidEventError(`cell_ran for ${node.id}: ${wrong}`);
-      }
-      const outcome = checkedWait(draft, node, cell, event.outcome);
-      cell.status = outcome.status;
-      cell.error = outcome.status === 'error' ? outcome.error : null;
-      afterCell(draft, node, cell, outcome);
+    case 'cell_ran':
+      cellRan(draft, fold, event);
       return;
-    }
     case 'agent_failed': {
-      const node = expect(draft, event.agentId, null, event.type);
-      if (node.status !== 'FINISHED') finish(draft, node, { error: event.error });
+      const node = checked(fold.get(event.agentId), event.agentId, null, event.type);
+      if (node.status !== 'FINISHED') finish(draft, fold, node.id, { error: event.error });
       return;
     }
     case 'turn_started':
       startTurn(draft, event);
       return;
     case 'intervened': {
-      const node = expect(draft, event.agentId, null, event.type);
+      const node = checked(fold.get(event.agentId), event.agentId, null, event.type);
       switch (event.action) {
         case 'inject_message':
-          node.messages.push(event.message);
+          fold.draftOf(node.id)!.messages.push(event.message);
           return;
         case 'set_result':
           if (node.status === 'FINISHED') {
-            node.result = event.result;
-            node.error = null;
-            const turn = node.turns?.[node.turns.length - 1];
+            const edit = fold.draftOf(node.id)!;
+            edit.result = event.result;
+            edit.error = null;
+            const turn = edit.turns?.[edit.turns.length - 1];
             if (turn) Object.assign(turn, { result: event.result, error: null });
-          } else finish(draft, node, { result: event.result });
+          } else finish(draft, fold, node.id, { result: event.result });
           return;
         case 'cancel':
-          if (node.status !== 'FINISHED') finish(draft, node, { error: { kind: 'cancelled', message: event.message } });
+          if (node.status !== 'FINISHED') finish(draft, fold, node.id, { error: { kind: 'cancelled', message: event.message } });
           return;
         case 'set_limits':
           Object.assign(draft.limits, event.limits);
           return;
-        case 'retry':
+        case 'retry': {
           if (node.status !== 'FINISHED' || node.error?.kind !== 'llm_error') {
             throw new InvalidEventError(`intervened (retry): agent ${node.id} did not end on a model error (it is ${node.status}${node.error ? `, ${node.error.kind}` : ''})`);
           }
-          node.status = 'READY';
-          node.error = null;
+          const edit = fold.draftOf(node.id)!;
+          edit.status = 'READY';
+          edit.error = null;
           return;
+        }
       }
     }
   }
 }
 
-/**
- * The two events of nearly every agent transition, applied without an immer draft (issue 18: the
- * draft's proxies, finalization and freezing walk cost more than the change itself): a model reply
- * to a READY agent, and a plain cell (not resumed, delegating or asking nothing, not suspended)
- * that leaves its agent READY or finishes a leaf agent. The agent's next node is built by hand,
- * with the same fields in the same order and the same shared objects immer would give (the
- * replay fixtures of tests/reducer-states.test.ts check the bytes). Anything else (and any agent
- * already drafted in this fold) returns false and goes through `apply`.
- */
-function fastApply(draft: Draft<RunState>, fold: NodesFold, event: RunEvent): boolean {
-  if (event.type !== 'llm_replied' && event.type !== 'cell_ran') return false;
-  const node = fold.settled(event.agentId);
-  if (!node) return false;
-  const limits = draft.limits as RunState['limits'];
+/** `llm_replied`: the reply joins the conversation; its code is due to run, or the agent is told it wrote none. */
+function replied(draft: Draft<RunState>, fold: NodesFold, event: LlmReplied): void {
+  const node = checked(fold.node(event.agentId), event.agentId, ['READY'], event.type);
   const prompt = draft.prompt as RunState['prompt'];
-  if (event.type === 'llm_replied') {
-    if (node.status !== 'READY') return false;
-    const prompts = promptSetFor(prompt);
-    const { kept, code } = prompts.parse(event.text);
-    const iteration = node.iteration + 1;
-    if (code === null && iteration >= limits.maxIterations) return false; // ends the agent: finish()
-    const messages = [...node.messages, { role: 'assistant' as const, content: kept }];
-    if (code === null) messages.push({ role: 'user', content: prompts.noCode(specFor(prompt, node.depth)) });
-    const next: AgentNode = { ...node, messages, iteration, usage: addUsage(node.usage, event.usage), ...(code !== null ? { status: 'EXECUTING' as const, pendingCode: code } : {}) };
-    fold.replace(node.id, frozen(next, node));
-    return true;
+  const prompts = promptSetFor(prompt);
+  const { kept, code } = prompts.parse(event.text);
+  const messages: ChatMessage[] = [...node.messages, { role: 'assistant', content: kept }];
+  const iteration = node.iteration + 1;
+  const usage = addUsage(node.usage, event.usage);
+  if (code !== null) {
+    fold.set(node.id, frozen({ ...node, messages, iteration, usage, status: 'EXECUTING', pendingCode: code }));
+  } else if (iteration >= draft.limits.maxIterations) {
+    fold.set(node.id, frozen({ ...node, messages, iteration, usage }));
+    finish(draft, fold, node.id, { error: iterationLimit(draft) });
+  } else {
+    messages.push({ role: 'user', content: prompts.noCode(specFor(prompt, node.depth)) });
+    fold.set(node.id, frozen({ ...node, messages, iteration, usage }));
   }
-  const { outcome } = event;
-  if (event.resumed || node.status !== 'EXECUTING' || event.delegated.length > 0 || event.asked?.length || outcome.status === 'suspended') return false;
-  const done = outcome.status === 'done';
-  // finish() has more to do for an agent with turns or unfinished children.
-  if (done && (node.turns !== undefined || node.children.some((id) => fold.peek(id)?.status !== 'FINISHED'))) return false;
-  if (!done && node.iteration >= limits.maxIterations) return false;
-  let usage = node.usage;
-  for (const call of event.calls) if (call.usage) usage = addUsage(usage, call.usage);
-  const cell: Cell = {
-    index: node.cells.length,
-    code: node.pendingCode ?? '',
-    calls: [...event.calls],
-    output: event.output,
-    outputChars: event.outputChars,
-    status: outcome.status,
-    error: outcome.status === 'error' ? outcome.error : null,
-    ...(event.displays?.length ? { displays: [...event.displays] } : {}),
-    ...(event.bound ? { bound: mergeBound(undefined, event.bound) as Cell['bound'] } : {}),
-  };
-  const ran = { ...node, pendingCode: null, cells: [...node.cells, cell], usage };
-  let next: AgentNode;
-  if (done) next = { ...ran, status: 'FINISHED', awaiting: [], result: outcome.result as AgentNode['result'], error: null };
-  else {
-    const stepped: AgentNode = { ...ran, status: 'READY' };
-    fold.replace(node.id, stepped); // what the budget line counts, as the draft path would see it
-    const feedback = promptSetFor(prompt).cellFeedback(stepped, limits, cell, outcome, specFor(prompt, node.depth), subCallBudgetLeft(draft as RunState, stepped));
-    next = { ...stepped, messages: [...node.messages, { role: 'user', content: feedback }] };
-  }
-  fold.replace(node.id, frozen(next, node));
-  return true;
 }
 
 /**
- * `next` frozen as immer's auto-freeze would leave it, visiting only what is new: the fields that
- * differ from `before` (new arrays of messages or cells hold `before`'s frozen items and one or two
- * new ones at the end, so only those are walked). Cost: the change, not the agent's history.
+ * `cell_ran`: the cell (or, resumed, the rest of the suspended one) is recorded with its host
+ * calls; the children it delegated are added and the tasks it asked queued; then the agent waits,
+ * finishes, or is READY with the cell's feedback.
  */
-function frozen(next: AgentNode, before: AgentNode): AgentNode {
-  const fields = next as unknown as Record<string, unknown>;
-  const old = before as unknown as Record<string, unknown>;
-  for (const key of Object.keys(fields)) {
-    const value = fields[key];
-    if (value === old[key] || typeof value !== 'object' || value === null || Object.isFrozen(value)) continue;
-    if (Array.isArray(value) && Array.isArray(old[key])) {
-      for (let i = (old[key] as unknown[]).length; i < value.length; i++) freeze(value[i], true);
-      Object.freeze(value);
-    } else freeze(value, true);
+function cellRan(draft: Draft<RunState>, fold: NodesFold, event: CellRan): void {
+  const node = checked(fold.node(event.agentId), event.agentId, event.resumed ? ['SUPERVISING'] : ['EXECUTING'], event.type);
+  let cell: Cell;
+  if (event.resumed) {
+    const last = node.cells[node.cells.length - 1];
+    const wait = last?.calls[last.calls.length - 1];
+    if (!last || last.status !== 'suspended' || !wait || wait.name !== 'wait') {
+      throw new InvalidEventError(`cell_ran (resumed) for ${node.id}: its last cell is not suspended at a wait`);
+    }
+    const answered: HostCall = { ...wait, answer: { ok: true, value: waitResults(draft as RunState, node) } };
+    cell = { ...last, calls: [...last.calls.slice(0, -1), answered, ...event.calls], output: last.output + event.output, outputChars: last.outputChars + event.outputChars };
+  } else {
+    cell = { index: node.cells.length, code: node.pendingCode ?? '', calls: [...event.calls], output: event.output, outputChars: event.outputChars, status: 'ok', error: null };
   }
-  return Object.freeze(next);
+  let usage = node.usage;
+  for (const call of event.calls) if (call.usage) usage = addUsage(usage, call.usage);
+  if (event.displays?.length) cell.displays = [...(cell.displays ?? []), ...event.displays];
+  if (event.bound) cell.bound = mergeBound(cell.bound, event.bound);
+  const children = event.delegated.length ? [...node.children] : node.children;
+  for (const spec of event.delegated) children.push(addChild(draft, fold, node, spec));
+  for (const spec of event.asked ?? []) {
+    const wrong = askChild(draft, node as Draft<AgentNode>, spec);
+    if (wrong) throw new InvalidEventError(`cell_ran for ${node.id}: ${wrong}`);
+  }
+  const outcome = checkedWait(fold, node, children, cell, event.outcome);
+  cell.status = outcome.status;
+  cell.error = outcome.status === 'error' ? outcome.error : null;
+  const ran: AgentNode = {
+    ...node,
+    ...(event.resumed ? { awaiting: [] } : { pendingCode: null }),
+    cells: [...(event.resumed ? node.cells.slice(0, -1) : node.cells), cell],
+    children,
+    usage,
+  };
+  switch (outcome.status) {
+    case 'suspended':
+      cell.calls.push({ name: 'wait', args: { handles: [...outcome.awaiting] }, answer: null });
+      fold.set(node.id, frozen({ ...ran, status: 'SUPERVISING', awaiting: [...outcome.awaiting] }));
+      return;
+    case 'done':
+      fold.set(node.id, frozen(ran));
+      finish(draft, fold, node.id, { result: outcome.result });
+      return;
+    default: {
+      if (node.iteration >= draft.limits.maxIterations) {
+        fold.set(node.id, frozen(ran));
+        finish(draft, fold, node.id, { error: iterationLimit(draft) });
+        return;
+      }
+      const stepped = frozen({ ...ran, status: 'READY' as const });
+      fold.set(node.id, stepped); // what the budget line counts: this cell's sub-calls included
+      const prompt = draft.prompt as RunState['prompt'];
+      const feedback = promptSetFor(prompt).cellFeedback(stepped, draft.limits, cell, outcome, specFor(prompt, node.depth), subCallBudgetLeft(draft as RunState, stepped));
+      fold.set(node.id, frozen({ ...stepped, messages: [...node.messages, { role: 'user', content: feedback }] }));
+    }
+  }
+}
+
+/**
+ * `node` and what is new in it frozen, as immer's auto-freeze leaves a state: immer's deep
+ * freeze stops at what is frozen already (the agent's earlier messages and cells), so this costs
+ * the changed fields and one look at each item of a copied list.
+ */
+function frozen(node: AgentNode): AgentNode {
+  return freeze(node, true);
 }
 
 /** A resumed segment's bound names update the cell's: the latest fingerprint of each name wins, first-bound order kept. */
-function mergeBound(before: Draft<Cell>['bound'], after: NonNullable<CellRan['bound']>): Draft<Cell>['bound'] {
+function mergeBound(before: Cell['bound'], after: NonNullable<CellRan['bound']>): Cell['bound'] {
   const byName = new Map((before ?? []).map((b) => [b.name, b]));
   for (const b of after) byName.set(b.name, b);
   return [...byName.values()];
 }
 
-function expect(draft: Draft<RunState>, id: string, statuses: AgentNode['status'][] | null, type: string): Draft<AgentNode> {
-  const node = draft.nodes[id];
+/** `node` when it exists and is in one of `statuses` (null: any). @throws InvalidEventError */
+function checked(node: AgentNode | undefined, id: string, statuses: AgentNode['status'][] | null, type: string): AgentNode {
   if (!node) throw new InvalidEventError(`${type}: no agent ${JSON.stringify(id)} in the run`);
   if (statuses && !statuses.includes(node.status)) {
     throw new InvalidEventError(`${type}: agent ${id} is ${node.status}, expected ${statuses.join(' or ')}`);
   }
   return node;
+}
+
+/** The draft of agent `id` for a deep edit, checked like `checked`. @throws InvalidEventError */
+function expect(draft: Draft<RunState>, id: string, statuses: AgentNode['status'][] | null, type: string): Draft<AgentNode> {
+  checked(nodeOf(draft as RunState, id), id, statuses, type);
+  return draft.nodes[id]!;
 }
 
 function iterationLimit(draft: Draft<RunState>): AgentError {
@@ -269,16 +252,17 @@ function iterationLimit(draft: Draft<RunState>): AgentError {
  * the prelude's internals) and suspend on anything: itself, an ancestor, another agent's child,
  * an id that does not exist, which would leave the run with no agent able to advance. Such a
  * wait is refused here, in the pure reducer, so a live run, a replay and a resume of an old
- * trace all give the same answer: the wait is recorded with an error answer, and the cell ends
- * with a `DelegateError` the model is shown (the REPL drops the suspended block when it runs
- * the next cell).
+ * trace all give the same answer: the wait is recorded with an error answer (pushed on `cell`,
+ * which is the cell being built), and the cell ends with a `DelegateError` the model is shown
+ * (the REPL drops the suspended block when it runs the next cell).
+ * @param children the agent's children, those this cell delegated included.
  */
-function checkedWait(draft: Draft<RunState>, node: Draft<AgentNode>, cell: Draft<Cell>, outcome: CellOutcome): CellOutcome {
+function checkedWait(fold: NodesFold, node: AgentNode, children: readonly string[], cell: Cell, outcome: CellOutcome): CellOutcome {
   if (outcome.status !== 'suspended') return outcome;
-  const children = new Set(node.children); // a wide fan-out waits for thousands: not a quadratic scan
-  const bad = outcome.awaiting.find((handle) => !children.has(parseTaskHandle(handle).agentId));
+  const mine = new Set(children); // a wide fan-out waits for thousands: not a quadratic scan
+  const bad = outcome.awaiting.find((handle) => !mine.has(parseTaskHandle(handle).agentId));
   if (bad === undefined) return outcome;
-  const owner = draft.nodes[bad];
+  const owner = fold.get(bad);
   const why =
     bad === node.id
       ? `${JSON.stringify(bad)} is this agent itself`
@@ -288,26 +272,6 @@ function checkedWait(draft: Draft<RunState>, node: Draft<AgentNode>, cell: Draft
   const message = `wait(): ${why}; wait takes the handles this agent's delegate() returned`;
   cell.calls.push({ name: 'wait', args: { handles: [...outcome.awaiting] }, answer: { ok: false, error: message } });
   return { status: 'error', error: { type: 'DelegateError', message, traceback: `DelegateError: ${message}` } };
-}
-
-function afterCell(draft: Draft<RunState>, node: Draft<AgentNode>, cell: Draft<Cell>, outcome: CellOutcome): void {
-  switch (outcome.status) {
-    case 'suspended':
-      node.status = 'SUPERVISING';
-      node.awaiting = [...outcome.awaiting];
-      cell.calls.push({ name: 'wait', args: { handles: [...outcome.awaiting] }, answer: null });
-      return;
-    case 'done':
-      finish(draft, node, { result: outcome.result });
-      return;
-    default:
-      if (node.iteration >= draft.limits.maxIterations) {
-        finish(draft, node, { error: iterationLimit(draft) });
-        return;
-      }
-      node.status = 'READY';
-      node.messages.push({ role: 'user', content: promptSetFor(draft.prompt).cellFeedback(node, draft.limits, cell, outcome, specFor(draft.prompt, node.depth), subCallBudgetLeft(draft as RunState, node as AgentNode)) });
-  }
 }
 
 /**
@@ -333,51 +297,54 @@ function startTurn(draft: Draft<RunState>, event: TurnStarted): void {
   beginTurn(draft, node, node.turns[node.turns.length - 1]!, event.context === null);
 }
 
-/** Finishes an agent with a result or a structured error, and ends its unfinished descendants. */
-function finish(draft: Draft<RunState>, node: Draft<AgentNode>, end: { result: unknown } | { error: AgentError }): void {
-  node.status = 'FINISHED';
-  node.pendingCode = null;
-  node.awaiting = [];
-  if ('error' in end) {
-    node.error = end.error;
-    node.result = null;
-  } else {
-    node.result = end.result as Draft<AgentNode>['result'];
-    node.error = null;
+/**
+ * Finishes agent `id` with a result or a structured error, and ends its unfinished descendants.
+ * Its node is built from its frozen one; only a persistent agent with a task queued (which then
+ * starts it) takes a draft.
+ */
+function finish(draft: Draft<RunState>, fold: NodesFold, id: string, end: { result: unknown } | { error: AgentError }): void {
+  const node = fold.node(id)!;
+  const result = 'error' in end ? null : (end.result as AgentNode['result']);
+  const error = 'error' in end ? end.error : null;
+  let turns = node.turns;
+  const t = turns ? turns.findLastIndex((turn) => turn.status !== 'queued') : -1;
+  if (turns && t >= 0) {
+    const turn = turns[t]!;
+    turns = [...turns.slice(0, t), { ...turn, result, error, ...(turn.status !== undefined ? { status: 'finished' as const } : {}) }, ...turns.slice(t + 1)];
   }
-  const turn = node.turns?.findLast((t) => t.status !== 'queued');
-  if (turn) {
-    turn.result = node.result;
-    turn.error = node.error;
-    if (turn.status !== undefined) turn.status = 'finished';
-  }
+  fold.set(id, frozen({ ...node, status: 'FINISHED', pendingCode: null, awaiting: [], result, error, ...(turns !== node.turns ? { turns } : {}) }));
   for (const childId of node.children) {
-    const child = draft.nodes[childId];
+    const child = fold.get(childId);
     if (child && child.status !== 'FINISHED') {
-      finish(draft, child, { error: { kind: 'parent_finished', message: `its parent ${node.id} finished first` } });
+      finish(draft, fold, childId, { error: { kind: 'parent_finished', message: `its parent ${node.id} finished first` } });
     }
   }
   // A persistent agent with another task waiting starts it (or drops it, when it was ended from outside).
-  startQueued(draft, node);
+  if (turns?.some((turn) => turn.status === 'queued')) startQueued(draft, fold.draftOf(id)!);
 }
 
-function addChild(draft: Draft<RunState>, parent: Draft<AgentNode>, spec: ChildSpec): void {
-  if (draft.nodes[spec.id]) throw new InvalidEventError(`cell_ran: child id ${spec.id} already exists`);
+/** Adds the child agent `spec` delegated by `parent`; returns its id. @throws InvalidEventError when the id is taken. */
+function addChild(draft: Draft<RunState>, fold: NodesFold, parent: AgentNode, spec: ChildSpec): string {
+  if (fold.get(spec.id)) throw new InvalidEventError(`cell_ran: child id ${spec.id} already exists`);
   const context = spec.context ?? parent.context;
   const depth = parent.depth + 1;
-  draft.nodes[spec.id] = newAgent({
-    id: spec.id,
-    name: spec.name,
-    parentId: parent.id,
-    depth,
-    query: spec.query,
-    context: context as AgentNode['context'],
-    limits: draft.limits,
-    tools: draft.tools,
-    ...(draft.prompt ? { prompt: draft.prompt as RunState['prompt'] } : {}),
-    ...(spec.instructions ? { instructions: spec.instructions } : {}),
-  }) as Draft<AgentNode>;
-  parent.children.push(spec.id);
+  fold.add(
+    frozen(
+      newAgent({
+        id: spec.id,
+        name: spec.name,
+        parentId: parent.id,
+        depth,
+        query: spec.query,
+        context: context as AgentNode['context'],
+        limits: draft.limits as RunState['limits'],
+        tools: draft.tools as RunState['tools'],
+        ...(draft.prompt ? { prompt: draft.prompt as RunState['prompt'] } : {}),
+        ...(spec.instructions ? { instructions: spec.instructions } : {}),
+      }),
+    ),
+  );
+  return spec.id;
 }
 
 /** The system prompt with the parent's note for this child, when it gave one. */
