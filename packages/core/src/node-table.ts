@@ -118,10 +118,13 @@ export class NodeTable {
   with(changes: ReadonlyMap<string, AgentNode>): NodeTable {
     if (changes.size === 0) return this;
     let { spine, size, root, shift } = this;
+    // Chunks made by this call are changed in place by its later changes: a step that changes
+    // thousands of agents copies each chunk on their paths once, not once per agent.
+    const owned = new Set<Chunk>();
     for (const [id, node] of changes) {
       const p = spine.pos.get(id);
       if (p !== undefined && p < size) {
-        root = setAt(root, shift, p, node);
+        root = setAt(root, shift, p, node, owned);
         continue;
       }
       if (spine.ids.length !== size) spine = spine.prefix(size);
@@ -130,9 +133,10 @@ export class NodeTable {
       if (size === WIDTH << shift) {
         // Full: a new root above the old one.
         root = { slots: [root], active: root.active };
+        owned.add(root);
         shift += BITS;
       }
-      root = setAt(root, shift, size, node);
+      root = setAt(root, shift, size, node, owned);
       size += 1;
     }
     return new NodeTable(spine, size, root, shift);
@@ -145,22 +149,36 @@ export class NodeTable {
   }
 }
 
-/** `chunk` with position `p` set to `node` (a path copy; missing chunks on the path are made). */
-function setAt(chunk: Chunk, shift: number, p: number, node: AgentNode): Chunk {
+/** A chunk being made by one `NodeTable.with` call (see `owned` there). */
+interface OpenChunk {
+  slots: (Chunk | AgentNode)[];
+  active: number;
+}
+
+/**
+ * `chunk` with position `p` set to `node`: a path copy (missing chunks on the path are made),
+ * except that chunks in `owned` (made by the same `with` call, not yet shared) are changed in place.
+ */
+function setAt(chunk: Chunk, shift: number, p: number, node: AgentNode, owned: Set<Chunk>): Chunk {
   const i = (p >>> shift) & MASK;
-  const slots = chunk.slots.slice();
-  let delta: number;
-  if (shift === 0) {
-    const old = slots[i] as AgentNode | undefined;
-    delta = activeOf(node) - (old ? activeOf(old) : 0);
-    slots[i] = node;
-  } else {
-    const old = (slots[i] as Chunk | undefined) ?? EMPTY;
-    const next = setAt(old, shift - BITS, p, node);
-    delta = next.active - old.active;
-    slots[i] = next;
+  let open: OpenChunk;
+  if (owned.has(chunk)) open = chunk as OpenChunk;
+  else {
+    open = { slots: chunk.slots.slice(), active: chunk.active };
+    owned.add(open);
   }
-  return { slots, active: chunk.active + delta };
+  if (shift === 0) {
+    const old = open.slots[i] as AgentNode | undefined;
+    open.active += activeOf(node) - (old ? activeOf(old) : 0);
+    open.slots[i] = node;
+  } else {
+    const old = (open.slots[i] as Chunk | undefined) ?? EMPTY;
+    const before = old.active; // read first: `old` may be changed in place
+    const next = setAt(old, shift - BITS, p, node, owned);
+    open.active += next.active - before;
+    open.slots[i] = next;
+  }
+  return open;
 }
 
 /** The table of each state the reducer made (and of frozen plain states, once indexed). */

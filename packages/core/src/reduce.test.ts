@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRun } from './create.ts';
 import { plan } from './plan.ts';
-import { InvalidEventError, reduce, reduceAll } from './reduce.ts';
+import { InvalidEventError, newAgent, reduce, reduceAll } from './reduce.ts';
 import { PROMPTS_V2 } from './prompts/v2.ts';
 import type { RunEvent } from './schema/events.ts';
 import { RunStateSchema, type RunState } from './schema/state.ts';
@@ -155,6 +155,19 @@ describe('reduce', () => {
     expect(() => reduce(start(), ran('root', { status: 'ok' }))).toThrow(InvalidEventError);
     expect(() => reduce(start(), replied('nobody', 'x'))).toThrow(/no agent "nobody"/);
     expect(() => reduce(start(), ran('root', { status: 'ok' }, { resumed: true }))).toThrow(/root is READY/);
+  });
+
+  it('children delegated in one fold get the limits in force when each was delegated (set_limits between them)', () => {
+    // The system prompt of siblings is made once and reused while its inputs are the same
+    // objects: a limit set between two delegations in the same fold must not reuse the old one.
+    const s = reduceAll(reduceAll(start(), delegating), [replied('root.p0', 'x'), replied('root.p1', 'y')]);
+    const child = (parent: string) => ran(parent, { status: 'suspended', awaiting: [`${parent}.a`] }, { delegated: [{ id: `${parent}.a`, name: 'a', query: 'q', context: 'z' }] });
+    const out = reduceAll(s, [child('root.p0'), { type: 'intervened', action: 'set_limits', agentId: 'root', limits: { maxDepth: 3 } }, child('root.p1')]);
+    const system = (id: string) => out.nodes[id]!.messages[0]!.content;
+    const fresh = (id: string, limits: RunState['limits']) => newAgent({ id, name: 'a', parentId: 'p', depth: 2, query: 'q', context: out.nodes[id]!.context, limits, tools: [], prompt: out.prompt }).messages[0]!.content;
+    expect(system('root.p0.a')).toBe(fresh('root.p0.a', s.limits));
+    expect(system('root.p1.a')).toBe(fresh('root.p1.a', out.limits));
+    expect(system('root.p1.a')).not.toBe(system('root.p0.a'));
   });
 
   it('sets limits and injects messages through interventions', () => {

@@ -6,12 +6,14 @@
  * its frozen one, or, for the rare deep edits, one immer draft of it), so a step that changes k
  * agents costs O(k log N), not a copy of the whole `nodes` record.
  */
-import { createDraft, finishDraft, freeze, type Draft } from 'immer';
+import { createDraft, current, finishDraft, freeze, isDraft, type Draft } from 'immer';
 import { nodeOf, registerView, stateWithTable, tableOf } from './node-table.ts';
 import { NodesFold } from './reduce-fold.ts';
 import { addUsage, zeroUsage } from './schema/usage.ts';
 import { specFor } from './prompts/config.ts';
 import { promptSetFor } from './prompts/versions.ts';
+import type { PromptSet } from './prompts/set.ts';
+import type { PromptSpec } from './schema/prompt.ts';
 import type { CellOutcome, CellRan, ChildSpec, LlmReplied, RunEvent, TurnStarted } from './schema/events.ts';
 import { askChild, beginTurn, parseTaskHandle, startQueued } from './session/tasks.ts';
 import type { AgentError, AgentNode, Cell, ChatMessage, HostCall, Json, RunState } from './schema/state.ts';
@@ -210,12 +212,20 @@ function cellRan(draft: Draft<RunState>, fold: NodesFold, event: CellRan): void 
 }
 
 /**
- * `node` and what is new in it frozen, as immer's auto-freeze leaves a state: immer's deep
- * freeze stops at what is frozen already (the agent's earlier messages and cells), so this costs
- * the changed fields and one look at each item of a copied list.
+ * `value` and what is new in it frozen, as immer's auto-freeze leaves a state. It stops at what is
+ * frozen already (an agent's earlier messages and cells), so this costs the changed fields and one
+ * look at each item of a copied list. Plain objects and arrays are walked here (immer's walk costs
+ * more); anything else (a Map in a result) is frozen by immer, as its drafts would be.
  */
-function frozen(node: AgentNode): AgentNode {
-  return freeze(node, true);
+function frozen<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  if (Array.isArray(value)) for (const item of value) frozen(item);
+  else {
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) return freeze(value, true);
+    for (const key in value) frozen(value[key]);
+  }
+  return Object.freeze(value);
 }
 
 /** A resumed segment's bound names update the cell's: the latest fingerprint of each name wins, first-bound order kept. */
@@ -323,6 +333,11 @@ function finish(draft: Draft<RunState>, fold: NodesFold, id: string, end: { resu
   if (turns?.some((turn) => turn.status === 'queued')) startQueued(draft, fold.draftOf(id)!);
 }
 
+/** `value` itself, or for an immer draft what it holds now (its base while unchanged). */
+function plain<T>(value: T): T {
+  return isDraft(value) ? (current(value as Draft<T>) as T) : value;
+}
+
 /** Adds the child agent `spec` delegated by `parent`; returns its id. @throws InvalidEventError when the id is taken. */
 function addChild(draft: Draft<RunState>, fold: NodesFold, parent: AgentNode, spec: ChildSpec): string {
   if (fold.get(spec.id)) throw new InvalidEventError(`cell_ran: child id ${spec.id} already exists`);
@@ -337,14 +352,40 @@ function addChild(draft: Draft<RunState>, fold: NodesFold, parent: AgentNode, sp
         depth,
         query: spec.query,
         context: context as AgentNode['context'],
-        limits: draft.limits as RunState['limits'],
-        tools: draft.tools as RunState['tools'],
-        ...(draft.prompt ? { prompt: draft.prompt as RunState['prompt'] } : {}),
+        // The values themselves, not immer's drafts of them (the same objects fold after fold while
+        // unchanged, so the system prompt of a fan-out's siblings is made once: see systemPrompt).
+        limits: plain(draft.limits) as RunState['limits'],
+        tools: plain(draft.tools) as RunState['tools'],
+        ...(draft.prompt ? { prompt: plain(draft.prompt) as RunState['prompt'] } : {}),
         ...(spec.instructions ? { instructions: spec.instructions } : {}),
       }),
     ),
   );
   return spec.id;
+}
+
+/** What the last system prompt was made from (compared by identity) and the prompt. */
+let lastSystem: { key: readonly unknown[]; prompt: string } | undefined;
+
+/**
+ * The system prompt of a new agent. Delegated siblings almost always share every input (depth,
+ * limits, context, tools, prompt config), and building the prompt costs more than the rest of
+ * the agent (issue 18: 5,000 children each built and kept their own copy of the same string), so
+ * the last one is kept and given again when every input is the same object (the prompt set and
+ * spec follow from the prompt config and depth). Pure: the prompt is a function of those inputs,
+ * and only frozen ones (state values are) or primitives count as the same.
+ */
+function systemPrompt(prompts: PromptSet, spec: PromptSpec, a: Parameters<typeof newAgent>[0]): string {
+  const key = [a.prompt, a.depth, a.limits, a.context, a.contextPaths, a.tools, a.resultSchema, a.session];
+  if (lastSystem && lastSystem.key.length === key.length && key.every((k, i) => k === lastSystem!.key[i]) && key.every(isStable)) return lastSystem.prompt;
+  const prompt = prompts.system({ depth: a.depth, limits: a.limits, context: a.context, ...(a.contextPaths ? { contextPaths: a.contextPaths } : {}), tools: a.tools, ...(a.resultSchema !== undefined ? { resultSchema: a.resultSchema } : {}), ...(a.session ? { session: true } : {}) }, spec);
+  lastSystem = { key, prompt };
+  return prompt;
+}
+
+/** A memo key part that cannot change under the same identity: a primitive, or a frozen object (state values are deep-frozen). */
+function isStable(k: unknown): boolean {
+  return typeof k !== 'object' || k === null || Object.isFrozen(k);
 }
 
 /** The system prompt with the parent's note for this child, when it gave one. */
@@ -380,6 +421,7 @@ export function newAgent(a: {
 }): AgentNode {
   const prompts = promptSetFor(a.prompt);
   const spec = specFor(a.prompt, a.depth);
+  const system = systemPrompt(prompts, spec, a);
   return {
     id: a.id,
     name: a.name,
@@ -391,7 +433,7 @@ export function newAgent(a: {
     status: 'READY',
     iteration: 0,
     messages: [
-      { role: 'system', content: withInstructions(prompts.system({ depth: a.depth, limits: a.limits, context: a.context, ...(a.contextPaths ? { contextPaths: a.contextPaths } : {}), tools: a.tools, ...(a.resultSchema !== undefined ? { resultSchema: a.resultSchema } : {}), ...(a.session ? { session: true } : {}) }, spec), a.instructions) },
+      { role: 'system', content: withInstructions(system, a.instructions) },
       { role: 'user', content: prompts.query(a.query, a.context, spec) },
     ],
     pendingCode: null,
