@@ -93,25 +93,61 @@ def _pre_import(modules):
     return failed
 
 
-def _warm():
-    """Does once in the server what every forked REPL would otherwise do for itself after the
-    fork: imports the prelude reaches lazily and a first compile and run of a cell through the
-    cell driver (the AST transforms, `compile`, the capture, the fingerprints), so the child's
-    first cells find those code paths, caches and modules loaded in pages it shares."""
-    import select  # noqa: F401 - the raw-output drain thread's
-    import threading  # noqa: F401
+# What a host sends a new REPL first (the engine's setup cell, then a few small cells), played by
+# `_rehearse` before any host connects.
+_REHEARSAL = [
+    {"type": "init", "protocol": rlmtree_prelude.PROTOCOL_VERSION, "agentId": "warm", "context": "warm", "tools": [], "maxOutputChars": 1000},
+    {"type": "exec", "cell": 0, "code": "from rlmtree_prelude.agent_setup import run as _rlmtree_agent_setup\n_rlmtree_agent_setup(globals(), '{\"paths\": null, \"tools\": [], \"sub_calls\": true}')\n"},
+    {"type": "exec", "cell": 1, "code": "import json as _j\nx = [i for i in range(10)]\nprint(len(x))\ndef f(a=1):\n    return a\n"},
+    {"type": "exec", "cell": 2, "code": "y = f(len(x))\ny"},
+    {"type": "exec", "cell": 3, "code": "done(y)"},
+    {"type": "shutdown"},
+]
 
-    class _Quiet:
-        def send(self, msg):
-            pass
 
-    repl = Repl(_Quiet())
-    repl.init({"context": "warm", "tools": [], "maxOutputChars": 1000, "agentId": "warm"})
+class _RehearsalChannel(LineChannel):
+    """JSON lines over one end of a socket pair whose other end holds the host's messages."""
+
+    def __init__(self, conn, raw):
+        self.inp = conn.makefile("r", encoding="utf-8", newline="\n")
+        self.out = conn.makefile("w", encoding="utf-8", newline="\n")
+        self.raw = raw
+
+
+def _rehearse(raw=None):
+    """Plays a REPL's first exchange (`_REHEARSAL`: the handshake, `init`, the setup cell and
+    a few cells) on a throwaway REPL over a socket pair, so the code paths, caches and memory
+    pools a new REPL's first messages use are loaded (in the server: shared by every fork) and
+    written (in a spare: its own copy-on-write pages, copied before any host waits; a page fault
+    costs ~30 us on the machine of issue 18, and a first exchange takes hundreds). `raw`: the
+    spare's fd capture, so taking its output is rehearsed too (the rehearsal writes nothing there).
+    Leaves nothing behind: the throwaway REPL is collected and its cells leave linecache."""
+    import gc
+    import linecache
+    import socket
+
+    host, repl_end = socket.socketpair()
     saved = (sys.stdout, sys.stderr)
     try:
-        repl.run_cell(0, "import json as _j\nx = [i for i in range(10)]\nprint(len(x))\ndef f(a=1):\n    return a\n")
+        host.sendall("".join(json.dumps(m) + "\n" for m in _REHEARSAL).encode())
+        channel = _RehearsalChannel(repl_end, raw)
+        repl = Repl(channel)
+        channel.send(hello())
+        while not repl.closed:
+            msg = channel.receive()
+            if msg is None:
+                break
+            reply = dispatch(repl, msg)
+            if reply is not None:
+                channel.send(reply)
     finally:
         sys.stdout, sys.stderr = saved
+        host.close()
+        repl_end.close()
+    for m in _REHEARSAL:
+        if m["type"] == "exec":
+            linecache.cache.pop("<cell %d>" % m["cell"], None)
+    gc.collect()
 
 
 def _report_exits(forked):
@@ -134,28 +170,56 @@ def _report_exits(forked):
         sys.stdout.flush()
 
 
-def _spare(repl, server, used_w, life_r):
-    """A REPL forked ahead of its host (the pre-fork pattern): it sets up everything that needs
-    no connection (signals, the agent's fd capture and its drain thread, an empty REPL), then
-    waits on the server's listening socket; the spare whose accept() wins the next connection
-    tells the server (a byte on `used_w`, so it forks a replacement) and serves it. A REPL start
-    is then an accept and a handshake; the fork happened before the host asked. Exits when the
-    server is gone (`life_r` reads EOF). `repl`: a fresh one, or a parked snapshot's (which
-    forks its spares the same way, rlmtree_snapshot._park)."""
+def _wait_for_connection(server, life_r):
+    """Accepts the next connection on `server` (non-blocking, shared by every spare) or exits
+    once `life_r` reads EOF (the spare's parent is gone). With epoll, the listening socket is
+    watched EPOLLEXCLUSIVE, so a connection wakes one waiting spare instead of all of them
+    (each woken loser would run, fail its accept() and wait again); elsewhere select()."""
     import select
 
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    channel = SocketChannel()
+    if hasattr(select, "EPOLLEXCLUSIVE"):
+        poller = select.epoll()
+        poller.register(server.fileno(), select.EPOLLIN | select.EPOLLEXCLUSIVE)
+        poller.register(life_r, select.EPOLLIN)
+
+        def wait():
+            return [fd for fd, _ in poller.poll()]
+
+    else:
+        poller = None
+
+        def wait():
+            return select.select([server.fileno(), life_r], [], [])[0]
+
     while True:
-        ready, _, _ = select.select([server, life_r], [], [])
-        if life_r in ready:
+        if life_r in wait():
             os._exit(0)
         try:
             conn, _ = server.accept()
         except (BlockingIOError, InterruptedError):
             continue  # another spare took it
-        break
+        if poller is not None:
+            poller.close()
+        return conn
+
+
+def _spare(repl, server, used_w, life_r):
+    """A REPL forked ahead of its host (the pre-fork pattern): it sets up everything that needs
+    no connection (signals, the agent's fd capture and its drain thread, an empty REPL, a
+    rehearsal of the first exchange, `_rehearse`), then waits on the server's listening socket
+    (`_wait_for_connection`); the spare whose accept() wins the next connection tells the server
+    (a byte on `used_w`, so it forks a replacement) and serves it. A REPL start is then an
+    accept and a handshake; the fork happened before the host asked. Exits when the server is
+    gone (`life_r` reads EOF). `repl`: a fresh one, or a parked snapshot's (which forks its
+    spares the same way, rlmtree_snapshot._park)."""
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    channel = SocketChannel()
+    try:
+        _rehearse(channel.raw)
+    except Exception:  # noqa: BLE001 - a warm-up only: the spare must still wait and serve
+        pass
+    conn = _wait_for_connection(server, life_r)
     os.write(used_w, b".")
     os.close(used_w)
     os.close(life_r)
@@ -178,7 +242,7 @@ def serve_fork(socket_path, pre_imports=(), own_groups=False, spares=0):
     import threading
 
     failed = _pre_import(pre_imports)
-    _warm()
+    _rehearse()
     rlmtree_snapshot.SERVER_PID = os.getpid()
     rlmtree_snapshot.OWN_GROUPS = own_groups
 

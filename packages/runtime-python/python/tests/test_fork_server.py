@@ -1,0 +1,89 @@
+"""Unit tests of the fork server's spares (rlmtree_fork_server.py, standard library unittest):
+each connection is served by its own process, the spares' rehearsal leaves a fresh REPL, and
+waiting spares exit when their server is killed outright. Linux only (they skip elsewhere).
+Run with the prelude's tests (prelude-python.int.test.ts)."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, PYTHON_DIR)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # test_reaper, beside this file
+
+import rlmtree_prelude as p  # noqa: E402
+import rlmtree_reaper as r  # noqa: E402
+from test_reaper import alive  # noqa: E402
+
+
+def exchange(conn, *messages):
+    """Sends `messages` as JSON lines and returns the replies (one per exec), after the hello."""
+    f = conn.makefile("r", encoding="utf-8")
+    hello = json.loads(f.readline())
+    conn.sendall("".join(json.dumps(m) + "\n" for m in messages).encode())
+    return hello, [json.loads(f.readline()) for m in messages if m["type"] == "exec"]
+
+
+@unittest.skipUnless(sys.platform.startswith("linux"), "/proc is Linux's")
+class SparesTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp()
+        self.sock = os.path.join(self.dir, "repl.sock")
+        self.server = subprocess.Popen(
+            [sys.executable, "-X", "utf8", "-u", os.path.join(PYTHON_DIR, "rlmtree_fork_server.py"), self.sock, json.dumps({"spares": 2})],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=dict(os.environ, PYTHONHASHSEED="0"),
+        )
+        self.assertEqual(json.loads(self.server.stdout.readline())["type"], "listening")
+
+    def tearDown(self):
+        if self.server.poll() is None:
+            self.server.kill()
+        self.server.wait()
+
+    def connect(self):
+        conn = socket.socket(socket.AF_UNIX)
+        conn.connect(self.sock)
+        return conn
+
+    def test_each_connection_gets_its_own_fresh_repl_with_nothing_of_the_rehearsal(self):
+        init = {"type": "init", "protocol": p.PROTOCOL_VERSION, "agentId": "a", "context": "ctx", "tools": [], "maxOutputChars": 1000}
+        probe = "print(sorted(k for k in globals() if not k.startswith('_')), sorted(k for k in __import__('linecache').cache if k.startswith('<cell')))"
+        fresh = p.Repl(None)
+        fresh.init(init)
+        expected = "%s ['<cell 0>']\n" % sorted(k for k in fresh.ns if not k.startswith("_"))
+        pids = set()
+        for _ in range(3):
+            conn = self.connect()
+            hello, [end] = exchange(conn, init, {"type": "exec", "cell": 0, "code": probe})
+            conn.close()
+            pids.add(hello["pid"])
+            # No x, y, f or _j of the rehearsal's cells, and only this cell's source in linecache.
+            self.assertEqual(end["output"], expected)
+        self.assertEqual(len(pids), 3)
+
+    def test_waiting_spares_exit_with_a_server_killed_outright(self):
+        deadline = time.time() + 5
+        spares = []
+        while len(spares) < 2 and time.time() < deadline:
+            spares = r.children(self.server.pid)
+            time.sleep(0.05)
+        self.assertEqual(len(spares), 2)
+        os.kill(self.server.pid, signal.SIGKILL)
+        self.server.wait()
+        for pid in spares:
+            deadline = time.time() + 5
+            while alive(pid) and time.time() < deadline:
+                time.sleep(0.05)
+            self.assertFalse(alive(pid), "spare %d outlived its server" % pid)
+
+
+if __name__ == "__main__":
+    unittest.main()
