@@ -1,31 +1,44 @@
 /**
- * Jupyter runtime benchmark (issue 4). Run: `node bench/jupyter.bench.ts` (needs Debian's
- * jupyter-server, python3-ipykernel and python3-jupyter-client: scripts/ci/30-jupyter.sh).
+ * Jupyter runtime benchmark (issues 4 and 18). Run: `node bench/jupyter.bench.ts [--rounds R]
+ * [--cells N] [--all] [--no-pool]` (needs Debian's jupyter-server, python3-ipykernel and
+ * python3-jupyter-client: scripts/ci/30-jupyter.sh; the direct rows need the optional `zeromq`).
  *
- * 1. Round trip of a trivial cell (`x = 1`), p50/p99 over 300 cells after 30 warm-up cells, all
- *    against the same kind of kernel (Debian's python3 ipykernel) in the same run:
+ * 1. Round trip of a trivial cell (`x = 1`), p50/p99 over N cells (default 300) after 30 warm-up
+ *    cells, in R interleaved rounds (default 3; each round a fresh kernel per row, all Debian's
+ *    python3 ipykernel), so every ratio compares figures taken under the same load:
  *    - baseline: Python's jupyter_client driving the kernel directly over ZMQ;
- *    - a plain @jupyterlab/services KernelConnection through a stock jupyter-server;
- *    - JupyterRuntime with neither of its latency fixes (stock server, no quick ACK);
- *    - JupyterRuntime with the client-side fix only (quick ACK; what a remote server gets);
- *    - JupyterRuntime as shipped (quick ACK, and Nagle off in the local server it starts);
- *    - JupyterRuntime `direct` (no server: kernels started by the runtime, ZeroMQ to them).
- * 2. A root delegating 20 children (each child one cell that ends in done(), answered by a
- *    ScriptedLLM at once): wall time of the run with a warm pool of 20 kernels (started before
- *    the clock starts) against a cold one (pool 0: each child starts its kernel).
+ *    - JupyterRuntime direct (the local default: no server, ZeroMQ to the kernel);
+ *    - the same with the prelude's execute_request shortcut switched off (every host message a
+ *      cell IPython runs, as the server path's remote kernels without ipykernel hooks would);
+ *    - `x = 1` sent bare over the runtime's own ZeroMQ channel (no prelude, no cell driver): the
+ *      hop alone, what is left when the prelude's per-cell work is taken away;
+ *    - JupyterRuntime through a local jupyter-server (`direct: false`, quick ACK, Nagle off).
+ *    The ratio column is the median over rounds of (row p50 / jupyter_client p50 of that round).
+ *    With --all, also the history of the server path (issue 4): a plain @jupyterlab/services
+ *    KernelConnection through a stock server, and the runtime there without and with quick ACK.
+ * 2. (unless --no-pool) A root delegating 20 children (each child one cell that ends in done(),
+ *    answered by a ScriptedLLM at once): wall time of the run with a warm pool of 21 kernels
+ *    (started before the clock starts) against a cold one (pool 0: each child starts its kernel),
+ *    direct and through the server.
  */
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
-import { Engine, ScriptedLLM, type Runtime } from '@rlmtree/core';
+import { parseArgs } from 'node:util';
+import { Engine, ScriptedLLM, type Repl, type Runtime } from '@rlmtree/core';
 import { KernelManager, ServerConnection } from '@jupyterlab/services';
 import WebSocket from 'ws';
-import { JupyterRuntime, LocalJupyterServer } from '@rlmtree/runtime-jupyter';
+import { JupyterRuntime, LocalJupyterServer, type KernelChannel } from '@rlmtree/runtime-jupyter';
 import { cellRoundTrips, stats, type Stats } from './lib/cells.ts';
 
-const CELLS = 300;
+const { values: args } = parseArgs({
+  options: { rounds: { type: 'string', default: '3' }, cells: { type: 'string', default: '300' }, all: { type: 'boolean', default: false }, 'no-pool': { type: 'boolean', default: false } },
+});
+const ROUNDS = Number(args.rounds);
+const CELLS = Number(args.cells);
 const WARMUP = 30;
 const CHILDREN = 20;
 const block = (code: string) => '```repl\n' + code + '\n```';
+const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 
 /** jupyter_client over ZMQ: execute, then wait for the reply and the idle status. */
 function jupyterClient(): Stats {
@@ -72,11 +85,106 @@ async function plainServices(server: LocalJupyterServer): Promise<Stats> {
   return stats(times);
 }
 
-async function runtimeRoundTrip(runtime: Runtime): Promise<Stats> {
-  return (await cellRoundTrips(runtime, WARMUP, CELLS)).stats;
+/** The kernel channel under a runtime's REPL (a bench-only look inside: `KernelRepl.kernel` is private). */
+const channelOf = (repl: Repl) => (repl as unknown as { kernel: { channel: KernelChannel } }).kernel.channel;
+const IGNORE = { onInputRequest: () => {}, onIopub: () => {} };
+
+/** Runs `code` in the kernel itself (not in the agent's REPL); throws when it fails. */
+async function kernelCell(repl: Repl, code: string): Promise<void> {
+  const reply = await channelOf(repl).execute(code, {}, IGNORE);
+  if (reply.content.status !== 'ok') throw new Error(`kernel cell failed: ${String(reply.content.evalue)}`);
 }
 
-async function delegate20(runtime: JupyterRuntime): Promise<number> {
+/**
+ * Direct kernels: the runtime's cell round trip with the prelude's shortcut on (as shipped) and
+ * off, and a bare `x = 1` over the same ZeroMQ channel, all on one kernel.
+ */
+async function directRows(): Promise<{ shipped: Stats; noShortcut: Stats; bare: Stats }> {
+  const rt = new JupyterRuntime({ poolSize: 0, direct: true });
+  try {
+    const shipped = await cellRoundTrips(rt, WARMUP, CELLS);
+    const repl = await rt.open({ agentId: 'root', context: '', tools: [], maxOutputChars: 1000 });
+    const host = async () => ({ ok: false as const, error: 'no host calls here' });
+    const times = async (run: (i: number) => Promise<unknown>) => {
+      const ts: number[] = [];
+      for (let i = 0; i < WARMUP + CELLS; i++) {
+        const t0 = performance.now();
+        await run(i);
+        if (i >= WARMUP) ts.push(performance.now() - t0);
+      }
+      return stats(ts);
+    };
+    await kernelCell(repl, '_h = get_ipython().kernel.shell_handlers; _h["execute_request"] = _h["execute_request"].fallback; del _h');
+    const noShortcut = await times(async (i) => {
+      const r = await repl.execute('x = 1', host, { cell: i, timeoutMs: 30_000 });
+      if (r.status !== 'ok') throw new Error(`cell ${i}: ${r.status}`);
+    });
+    const bare = await times(() => channelOf(repl).execute('x = 1', {}, IGNORE));
+    await repl.close();
+    return { shipped: shipped.stats, noShortcut, bare };
+  } finally {
+    await rt.close();
+  }
+}
+
+type Row = { name: string; p50: number[]; p99: number[]; ratio: number[] };
+const rows = new Map<string, Row>();
+const add = (name: string, s: Stats, base: number) => {
+  const row = rows.get(name) ?? { name, p50: [], p99: [], ratio: [] };
+  row.p50.push(s.p50);
+  row.p99.push(s.p99);
+  row.ratio.push(s.p50 / base);
+  rows.set(name, row);
+};
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+const fmt = (n: number) => n.toFixed(2).padStart(8);
+
+const loadBefore = load();
+const server = await LocalJupyterServer.start(); // as JupyterRuntime starts it (Nagle off); its start-up is in no figure
+try {
+  for (let round = 0; round < ROUNDS; round++) {
+    const base = jupyterClient();
+    add('jupyter_client over ZMQ (baseline)', base, base.p50);
+    const direct = await directRows();
+    add('JupyterRuntime direct (the local default)', direct.shipped, base.p50);
+    add('  same, prelude shortcut off (IPython runs each message)', direct.noShortcut, base.p50);
+    add('  bare `x = 1` over its ZeroMQ channel (the hop alone)', direct.bare, base.p50);
+    const viaServer = new JupyterRuntime({ url: server.info.baseUrl, token: server.info.token, poolSize: 0 });
+    add('JupyterRuntime through a local jupyter-server', (await cellRoundTrips(viaServer, WARMUP, CELLS)).stats, base.p50);
+    await viaServer.close();
+  }
+} finally {
+  await server.stop();
+}
+if (args.all) {
+  const base = jupyterClient();
+  add('jupyter_client over ZMQ (baseline)', base, base.p50);
+  const stock = await LocalJupyterServer.start({ nodelay: false });
+  try {
+    add('@jupyterlab/services KernelConnection, stock server', await plainServices(stock), base.p50);
+    for (const [name, quickAck] of [
+      ['JupyterRuntime, stock server, no quick ACK', false],
+      ['JupyterRuntime, stock server, quick ACK', true],
+    ] as const) {
+      const rt = new JupyterRuntime({ url: stock.info.baseUrl, token: stock.info.token, poolSize: 0, quickAck });
+      add(name, (await cellRoundTrips(rt, WARMUP, CELLS)).stats, base.p50);
+      await rt.close();
+    }
+  } finally {
+    await stock.stop();
+  }
+}
+
+console.log(`\nTrivial cell round trip (x = 1), ${CELLS} cells after ${WARMUP} warm-up, ${ROUNDS} interleaved rounds, same ipykernel (load before ${loadBefore}, after ${load()})\n`);
+console.log(`| ${'client'.padEnd(58)} | p50 ms   | p99 ms   | p50 / jupyter_client | per round        |`);
+console.log(`|${'-'.repeat(60)}|----------|----------|----------------------|------------------|`);
+for (const r of rows.values()) {
+  console.log(`| ${r.name.padEnd(58)} | ${fmt(median(r.p50))} | ${fmt(median(r.p99))} | ${median(r.ratio).toFixed(2).padStart(20)} | ${r.ratio.map((x) => x.toFixed(2)).join(' ').padEnd(16)} |`);
+}
+console.log('(p50 and p99: medians over rounds; --all rows: one round)');
+
+/** A root delegating CHILDREN children, each one cell; wall ms of the run. */
+async function delegate20(runtime: Runtime): Promise<number> {
   const llm = new ScriptedLLM({
     rules: [
       { match: '^Query: child', replies: [block('done(len(CONTEXT))')] },
@@ -95,57 +203,21 @@ async function delegate20(runtime: JupyterRuntime): Promise<number> {
   return ms;
 }
 
-const rows: { name: string; s: Stats }[] = [];
-const fmt = (n: number) => n.toFixed(2).padStart(8);
-
-rows.push({ name: 'jupyter_client over ZMQ (baseline)', s: jupyterClient() });
-const stock = await LocalJupyterServer.start({ nodelay: false });
-try {
-  rows.push({ name: '@jupyterlab/services KernelConnection, stock server', s: await plainServices(stock) });
-  for (const [name, quickAck] of [
-    ['JupyterRuntime, stock server, no quick ACK', false],
-    ['JupyterRuntime, stock server, quick ACK', true],
+if (!args['no-pool']) {
+  const pool: { name: string; ms: number; load: string }[] = [];
+  for (const [name, direct, poolSize] of [
+    [`direct, warm (${CHILDREN + 1} kernels started beforehand)`, true, CHILDREN + 1],
+    ['direct, cold (pool 0: each child starts one)', true, 0],
+    ['server, warm', false, CHILDREN + 1],
+    ['server, cold', false, 0],
   ] as const) {
-    const rt = new JupyterRuntime({ url: stock.info.baseUrl, token: stock.info.token, poolSize: 0, quickAck });
-    rows.push({ name, s: await runtimeRoundTrip(rt) });
+    const rt = new JupyterRuntime({ poolSize, direct });
+    await rt.ready(); // the server's start-up and the warm pool are in no figure
+    pool.push({ name, ms: await delegate20(rt), load: load() });
     await rt.close();
   }
-} finally {
-  await stock.stop();
+  console.log(`\nA root delegating ${CHILDREN} children (one cell each), wall time of the run\n`);
+  console.log(`| ${'pool'.padEnd(46)} | ms        | / direct warm | load             |`);
+  console.log(`|${'-'.repeat(48)}|-----------|---------------|------------------|`);
+  for (const p of pool) console.log(`| ${p.name.padEnd(46)} | ${p.ms.toFixed(0).padStart(9)} | ${(p.ms / pool[0]!.ms).toFixed(2).padStart(13)} | ${p.load.padEnd(16)} |`);
 }
-const shipped = new JupyterRuntime({ poolSize: 0 }); // no pool refill starting a kernel mid-measurement
-rows.push({ name: 'JupyterRuntime as shipped (local server, Nagle off, quick ACK)', s: await runtimeRoundTrip(shipped) });
-await shipped.close();
-const direct = new JupyterRuntime({ poolSize: 0, direct: true });
-rows.push({ name: 'JupyterRuntime direct (no server, ZeroMQ to the kernel)', s: await runtimeRoundTrip(direct) });
-await direct.close();
-
-const base = rows[0]!.s.p50;
-console.log(`\nTrivial cell round trip (x = 1), ${CELLS} cells after ${WARMUP} warm-up, same ipykernel, same run (load ${loadavg().map((l) => l.toFixed(2)).join(' ')})\n`);
-console.log(`| ${'client'.padEnd(62)} | p50 ms   | p99 ms   | p50 / jupyter_client |`);
-console.log(`|${'-'.repeat(64)}|----------|----------|----------------------|`);
-for (const r of rows) console.log(`| ${r.name.padEnd(62)} | ${fmt(r.s.p50)} | ${fmt(r.s.p99)} | ${(r.s.p50 / base).toFixed(2).padStart(20)} |`);
-
-const warm = new JupyterRuntime({ poolSize: CHILDREN + 1 }); // the root takes one too
-await warm.ready();
-const warmMs = await delegate20(warm);
-await warm.close();
-const cold = new JupyterRuntime({ poolSize: 0 });
-await cold.serverInfo(); // the server's start-up is not part of either figure
-const coldMs = await delegate20(cold);
-await cold.close();
-const directWarm = new JupyterRuntime({ poolSize: CHILDREN + 1, direct: true });
-await directWarm.ready();
-const directWarmMs = await delegate20(directWarm);
-await directWarm.close();
-const directCold = new JupyterRuntime({ poolSize: 0, direct: true });
-const directColdMs = await delegate20(directCold);
-await directCold.close();
-console.log(`\nA root delegating ${CHILDREN} children (one cell each), wall time of the run\n`);
-console.log('| pool                                  | ms        | ratio |');
-console.log('|---------------------------------------|-----------|-------|');
-console.log(`| warm (${CHILDREN + 1} kernels started beforehand)      | ${warmMs.toFixed(0).padStart(9)} |  1.00 |`);
-console.log(`| cold (pool 0: each child starts one)  | ${coldMs.toFixed(0).padStart(9)} | ${(coldMs / warmMs).toFixed(2).padStart(5)} |`);
-console.log(`| direct, warm                          | ${directWarmMs.toFixed(0).padStart(9)} | ${(directWarmMs / warmMs).toFixed(2).padStart(5)} |`);
-console.log(`| direct, cold                          | ${directColdMs.toFixed(0).padStart(9)} | ${(directColdMs / warmMs).toFixed(2).padStart(5)} |`);
-console.log(`(load ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);

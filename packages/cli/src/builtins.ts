@@ -31,11 +31,13 @@ export const builtins = definePlugin({
       },
     },
     {
-      // `jupyter` starts a local jupyter server; `jupyter=<url>` uses a running one, token from $JUPYTER_TOKEN;
-      // `jupyter=direct` starts the kernels itself, no server, ZeroMQ to each (docs/jupyter.md).
+      // `jupyter` starts the kernels itself, no server, ZeroMQ to each (a local jupyter server when
+      // the zeromq package is missing); `jupyter=direct` insists on that; `jupyter=server` always
+      // starts a local server; `jupyter=<url>` uses a running one, token from $JUPYTER_TOKEN (docs/jupyter.md).
       name: 'jupyter',
-      description: 'jupyter[=<url>]: a kernel per agent on a local Jupyter server, or the one at <url> (token from $JUPYTER_TOKEN); jupyter=direct: kernels started with no server, spoken to over ZeroMQ',
-      create: async (arg) => new (await import('@rlmtree/runtime-jupyter')).JupyterRuntime(arg === 'direct' ? { direct: true } : arg ? { url: arg } : {}),
+      description:
+        'jupyter[=<url>]: a kernel per agent, started locally and spoken to over ZeroMQ (a local Jupyter server when the zeromq package is missing), or on the server at <url> (token from $JUPYTER_TOKEN); jupyter=direct: no server or fail; jupyter=server: always a local server',
+      create: async (arg) => new (await import('@rlmtree/runtime-jupyter')).JupyterRuntime(arg === 'direct' ? { direct: true } : arg === 'server' ? { direct: false } : arg ? { url: arg } : {}),
     },
     {
       name: 'pyodide',

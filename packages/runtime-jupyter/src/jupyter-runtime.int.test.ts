@@ -75,10 +75,14 @@ describe.skipIf(missing)(`jupyter-runtime${skipNote(missing)}`, () => {
     });
   });
 
-  describe('JupyterRuntime (local server)', () => {
+  // Both local paths: through a local server, and direct kernels (the default with zeromq).
+  describe.each([
+    ['local server', false],
+    ['direct kernels', true],
+  ])('JupyterRuntime (%s)', (_name, direct) => {
     let runtime: JupyterRuntime;
     beforeAll(async () => {
-      runtime = new JupyterRuntime({ poolSize: 1, interruptGraceMs: 1000 });
+      runtime = new JupyterRuntime({ poolSize: 1, interruptGraceMs: 1000, direct });
       await runtime.ready();
     });
     afterAll(async () => {
@@ -134,6 +138,39 @@ describe.skipIf(missing)(`jupyter-runtime${skipNote(missing)}`, () => {
       expect(out).toMatchObject({ status: 'ok', output: 'refused\nno input\nx\n' });
       expect(calls).toEqual([{ name: 'llm_query', args: { prompt: 'real', model: null } }]);
       await r.close();
+    });
+
+    it('runs host messages past IPython (the execute_request shortcut) with the same results as through it', async () => {
+      // Counts the cells IPython's input machinery sees; the shortcut's messages never reach it.
+      const COUNT = 'n = [0]\nget_ipython().input_transformers_post.append(lambda lines: (n.__setitem__(0, n[0] + 1), lines)[1])';
+      const OFF = 'hs = get_ipython().kernel.shell_handlers\nhs["execute_request"] = hs["execute_request"].fallback';
+      const host: HostCallHandler = async (call) => ({ ok: true, value: call.name === 'delegate' ? 'root.c' : `answer to ${JSON.stringify(call.args)}` });
+      const cells = [
+        'x = 1',
+        'print("a", x)\nx + 1',
+        'raise ValueError("v")',
+        'get_ipython().events.register("post_execute", lambda: print("post_execute ran"))',
+        'print(llm_query("q"))',
+        `big = "${'b'.repeat(70_000)}"\nlen(big)`, // over the 64 KB inline limit: fetched over stdin
+        'h = delegate("c", "q")\nres = yield wait(h)\nprint(res)',
+      ];
+      const session = async (off: boolean) => {
+        const r = await runtime.open(OPEN);
+        expect((await r.execute(off ? `${COUNT}\n${OFF}` : COUNT, NO_HOST, { cell: 0, timeoutMs: 10_000 })).status).toBe('ok');
+        const results = [];
+        for (const [i, code] of cells.entries()) results.push(await r.execute(code, host, { cell: i + 1, timeoutMs: 10_000 }));
+        results.push(await r.wake([{ ok: true, value: 7 }], host, { cell: cells.length, timeoutMs: 10_000 }));
+        const seen = await r.execute('print(n[0])', NO_HOST, { cell: cells.length + 1, timeoutMs: 10_000 });
+        await r.close();
+        return { results: results.map(({ output, status, error, bound, result }) => ({ output, status, error, bound, result })), throughIPython: Number(seen.output.split('\n')[0]) };
+      };
+      const shortcut = await session(false);
+      const ipython = await session(true);
+      expect(shortcut.results).toEqual(ipython.results);
+      expect(shortcut.results.map((r) => r.status)).toEqual(['ok', 'ok', 'error', 'ok', 'ok', 'ok', 'suspended', 'ok']);
+      expect(shortcut.results[4]!.output).toContain('post_execute ran');
+      expect(shortcut.throughIPython).toBe(0);
+      expect(ipython.throughIPython).toBeGreaterThanOrEqual(cells.length + 1);
     });
 
     it('passes a CONTEXT of several MB and a large resume through stdin', async () => {

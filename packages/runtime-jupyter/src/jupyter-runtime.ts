@@ -2,15 +2,17 @@
  * The Jupyter runtime: each agent's REPL is its own Jupyter kernel (default `python3`, i.e.
  * ipykernel) running the rlmtree prelude. The server is either one this runtime starts on a
  * free loopback port (local mode) or an existing Jupyter Server, JupyterHub user server or
- * Enterprise Gateway given by URL and token (remote mode); with `direct`, there is no server:
- * the runtime starts the kernels itself and speaks ZeroMQ to them (one hop per message instead
- * of two). A pool of kernels started ahead, with the prelude loaded, hides kernel start-up
- * (about 3 s) from delegation.
+ * Enterprise Gateway given by URL and token (remote mode); with `direct` (the local default when
+ * the optional `zeromq` package is installed), there is no server: the runtime starts the
+ * kernels itself and speaks ZeroMQ to them (one hop per message instead of two). A pool of
+ * kernels started ahead, with the prelude loaded, hides kernel start-up (about 3 s) from
+ * delegation.
  */
 import { WarmPool, type Repl, type ReplOptions, type Runtime } from '@rlmtree/core';
 import { KernelRepl } from './kernel-repl.ts';
 import { LocalJupyterServer, type LocalServerOptions } from './local-server.ts';
-import { findKernelSpec } from './direct-kernel.ts';
+import { findKernelSpec, type KernelSpec } from './direct-kernel.ts';
+import { loadZmq } from './zmq-channel.ts';
 import { startDirectPreludeKernel, startPreludeKernel, type PreludeKernel } from './prelude-kernel.ts';
 import { serverInfo, type JupyterServerInfo } from './server-info.ts';
 
@@ -32,9 +34,48 @@ export interface JupyterRuntimeOptions {
   local?: LocalServerOptions;
   /**
    * No server: start each kernel from its kernel spec and talk to it over ZeroMQ (ipc sockets in
-   * a private temp folder). Local only (not with `url`). Default false.
+   * a private temp folder). Local only (not with `url`).
+   * - unset (default): direct when there is no `url`, the `zeromq` package loads and the kernel
+   *   spec is on disk; otherwise a local server, with a warning (`RLMTREE_JUPYTER_NO_DIRECT`)
+   *   saying why. Direct is the faster path (docs/jupyter.md, `bench/jupyter.bench.ts`).
+   * - true: direct, and `open()` / `ready()` fail when `zeromq` or the kernel spec is missing.
+   * - false: always a server (a local one unless `url` is given).
    */
   direct?: boolean;
+}
+
+let warned = false;
+
+/** Says once per process why a local runtime went through a server instead of direct kernels. */
+function warnNoDirect(why: string): void {
+  if (warned) return;
+  warned = true;
+  process.emitWarning(`rlmtree jupyter: kernels go through a local jupyter server (slower per cell than direct kernels) because ${why}; pass { direct: false } (--runtime jupyter=server) to choose the server and silence this`, { code: 'RLMTREE_JUPYTER_NO_DIRECT' });
+}
+
+/**
+ * The kernel spec to start direct kernels from, or null for the server path (see
+ * `JupyterRuntimeOptions.direct`).
+ * @throws Error when `direct: true` and `zeromq` or the spec is missing.
+ */
+async function directSpec(options: JupyterRuntimeOptions, kernelName: string): Promise<KernelSpec | null> {
+  if (options.url !== undefined || options.direct === false) return null;
+  if (options.direct === true) {
+    await loadZmq();
+    return findKernelSpec(kernelName);
+  }
+  try {
+    await loadZmq();
+  } catch {
+    warnNoDirect('the optional zeromq package is not installed (npm install zeromq)');
+    return null;
+  }
+  try {
+    return findKernelSpec(kernelName);
+  } catch (err) {
+    warnNoDirect((err as Error).message.replace(/^jupyter: /, ''));
+    return null;
+  }
 }
 
 /** Runs each agent's REPL in its own Jupyter kernel. */
@@ -42,7 +83,9 @@ export class JupyterRuntime implements Runtime {
   readonly name = 'jupyter';
   private readonly options: JupyterRuntimeOptions;
   private readonly kernelName: string;
-  /** Null with `direct` (no server). */
+  /** The spec direct kernels start from; null on the server path. */
+  private readonly spec: Promise<KernelSpec | null>;
+  /** Null with direct kernels (no server). */
   private readonly server: Promise<JupyterServerInfo | null>;
   private local: LocalJupyterServer | null = null;
   private readonly pool: WarmPool<PreludeKernel>;
@@ -60,18 +103,20 @@ export class JupyterRuntime implements Runtime {
     this.options = options;
     this.kernelName = options.kernelName ?? 'python3';
     if (options.direct && options.url !== undefined) throw new Error('JupyterRuntime: `direct` starts kernels on this machine; it cannot be used with `url`');
-    if (options.direct) {
-      this.server = Promise.resolve(null);
-    } else if (options.url !== undefined) {
+    this.spec = directSpec(options, this.kernelName);
+    if (options.url !== undefined) {
       this.server = Promise.resolve(serverInfo(options.url, options.token ?? process.env.JUPYTER_TOKEN ?? ''));
     } else {
-      this.server = LocalJupyterServer.start(options.local).then((s) => {
+      this.server = this.spec.then(async (spec) => {
+        if (spec) return null;
+        const s = await LocalJupyterServer.start(options.local);
         this.local = s;
         if (this.closed) void s.stop();
         return s.info;
       });
     }
-    this.server.catch(() => {}); // reported by open()/ready()
+    this.spec.catch(() => {}); // reported by open()/ready()
+    this.server.catch(() => {});
     this.pool = new WarmPool({
       size: options.poolSize ?? 2,
       start: () => this.startKernel(),
@@ -80,7 +125,7 @@ export class JupyterRuntime implements Runtime {
     });
   }
 
-  /** Where the server is (resolves once a local server answers; null with `direct`). */
+  /** Where the server is (resolves once a local server answers; null with direct kernels). */
   serverInfo(): Promise<JupyterServerInfo | null> {
     return this.server;
   }
@@ -94,9 +139,11 @@ export class JupyterRuntime implements Runtime {
     await Promise.all(this.pool.pending);
   }
 
-  private startKernel(): Promise<PreludeKernel> {
-    if (this.options.direct) return Promise.resolve().then(() => startDirectPreludeKernel(findKernelSpec(this.kernelName)));
-    return this.server.then((server) => startPreludeKernel(server!, this.kernelName, this.options.quickAck === undefined ? {} : { quickAck: this.options.quickAck }));
+  private async startKernel(): Promise<PreludeKernel> {
+    const spec = await this.spec;
+    if (spec) return startDirectPreludeKernel(spec);
+    const server = (await this.server)!;
+    return startPreludeKernel(server, this.kernelName, this.options.quickAck === undefined ? {} : { quickAck: this.options.quickAck });
   }
 
   /**
