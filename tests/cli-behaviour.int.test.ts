@@ -78,7 +78,7 @@ describe('runtime prerequisites are checked before the first model call', () => 
 
   it.each([
     ['docker', { DOCKER_HOST: 'unix:///nonexistent/docker.sock' }, /runtime docker: no Docker daemon answers at DOCKER_HOST=unix:\/\/\/nonexistent\/docker\.sock/],
-    ['jupyter', { RLMTREE_JUPYTER_SERVER: '/nonexistent/jupyter-server' }, /runtime jupyter is not ready: .*nonexistent\/jupyter-server/],
+    ['jupyter=server', { RLMTREE_JUPYTER_SERVER: '/nonexistent/jupyter-server' }, /runtime jupyter is not ready: .*nonexistent\/jupyter-server/],
   ])('--runtime %s with the part missing: exit 1, named, and no request reached the model', async (runtime, extra, message) => {
     const before = fake.requests.length;
     const r = await runCli(['run', 'q', '-c', CONTEXT, '-m', 'openai:gpt-5', '--runtime', runtime], { env: bareEnv({ OPENAI_BASE_URL: fake.baseURL, OPENAI_API_KEY: 'k', ...extra }) });
