@@ -16,6 +16,15 @@ _REPR.maxlevel = 4
 _REPR.maxlong = 200
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 _IMMUTABLE = (str, bytes, int, float, complex, bool, type(None))
+# Values whose fingerprint is made from their type and name alone (see fingerprint()).
+_NAMED = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, types.MethodType, type)
+
+
+def _name_of(value):
+    """What fingerprint() shows of a _NAMED value besides its type."""
+    if isinstance(value, types.ModuleType):
+        return value.__name__
+    return getattr(value, "__qualname__", getattr(value, "__name__", "?"))
 
 
 def fingerprint(value, known_hash=None):
@@ -53,16 +62,26 @@ class BoundNames:
     def __init__(self, ns):
         self.ns = ns
         self._cache = {}
+        self._named = {}
         self._start = {}
 
     def _fingerprints(self):
         """Fingerprints of the namespace's public names, reusing the last one of an unchanged
-        immutable value (a big CONTEXT is hashed once, not at every cell)."""
-        out, keep = {}, {}
+        immutable value (a big CONTEXT is hashed once, not at every cell) and of a function,
+        class or module whose type and name are unchanged (its fingerprint is made of those
+        alone, so it is the same; the helpers and host calls are not hashed at every cell)."""
+        out, keep, named = {}, {}, {}
         for name, value in list(self.ns.items()):
             if name.startswith("_"):
                 continue
             key = id(value)
+            if isinstance(value, _NAMED):
+                shown = (type(value), _name_of(value))
+                hit = self._named.get(key)
+                fp = hit[2] if hit is not None and hit[0] is value and hit[1] == shown else fingerprint(value)
+                named[key] = (value, shown, fp)
+                out[name] = fp
+                continue
             hit = self._cache.get(key)
             if hit is not None and hit[0] is value:
                 fp = hit[1]
@@ -72,6 +91,7 @@ class BoundNames:
                 keep[key] = (value, fp)
             out[name] = fp
         self._cache = keep
+        self._named = named
         return out
 
     def seed(self, value, known_hash):
