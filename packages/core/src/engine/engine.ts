@@ -109,6 +109,8 @@ interface ReplEntry {
 export class Engine {
   private readonly repls = new Map<string, ReplEntry>();
   private readonly limit: ReturnType<typeof pLimit>;
+  /** Effects of one step in flight at once (`EngineOptions.concurrency`). */
+  private readonly concurrency: number;
   private readonly hostCalls: HostCallRegistry;
   /** The zod result schema each run was started with, by run id (a state read from a file has none here). */
   private readonly resultSchemas = new Map<string, ResultSchema>();
@@ -130,7 +132,8 @@ export class Engine {
     // Renamed without an alias: an old spelling passed through a spread would be dropped silently.
     if (Object.hasOwn(options, 'subLlm')) throw new Error('Engine: the option subLlm is now called subModel (the client for sub-calls and child agents)');
     this.options = options;
-    this.limit = pLimit(Math.max(1, options.concurrency ?? 8));
+    this.concurrency = Math.max(1, options.concurrency ?? 8);
+    this.limit = pLimit(this.concurrency);
     this.hostCalls = options.hostCalls ?? builtinHostCalls();
     // The default tracer is a no-op until an SDK registers a provider: attached only when one has.
     if (options.tracer || (options.tracer === undefined && tracerRegistered())) attachTelemetry(this.events, options.tracer);
@@ -186,9 +189,8 @@ export class Engine {
       else {
         // One sub-call ledger per step: concurrent cells draw on the same tree-wide budgets.
         const ledger = SubCallLedger.forStep(state);
-        const produced = await Promise.all(effects.map((e) => this.limit(() => this.runEffect(state, e, ledger))));
         // Fixed fold order (effects are sorted by agent id), whatever order they finished in.
-        events.push(...produced);
+        events.push(...(await this.runEffects(state, effects, ledger)));
       }
     }
     this.signal?.throwIfAborted();
@@ -256,21 +258,51 @@ export class Engine {
     return node.depth === 0 ? this.options.llm : (this.options.subModel ?? this.options.llm);
   }
 
+  /**
+   * Runs a step's effects, at most `concurrency` at once (and within the engine-wide bound, which
+   * concurrent steps of forks share), starting them in order; their events in effect order. A few
+   * workers pull the next effect, rather than every effect queued at once: a step of 5,000 agents
+   * would keep 5,000 pending closures and promises alive across the whole step, which the garbage
+   * collector then copies and promotes (issue 18). Once one effect throws (an aborted run, a bug),
+   * no further effect is started.
+   */
+  private async runEffects(state: RunState, effects: readonly Effect[], ledger: SubCallLedger | undefined): Promise<RunEvent[]> {
+    const out = new Array<RunEvent>(effects.length);
+    let next = 0;
+    let failed = false;
+    const worker = async (): Promise<void> => {
+      while (!failed && next < effects.length) {
+        const i = next++;
+        try {
+          out[i] = await this.limit(() => this.runEffect(state, effects[i]!, ledger));
+        } catch (err) {
+          failed = true;
+          throw err;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(effects.length, this.concurrency) }, worker));
+    return out;
+  }
+
   private async runEffect(state: RunState, effect: Effect, ledger: SubCallLedger | undefined): Promise<RunEvent> {
     const node = nodeOf(state, effect.agentId)!;
+    // Engine events are built only when someone listens: a step of 5,000 agents would otherwise
+    // make (and collect) six objects per transition nobody reads (issue 18).
+    const events = this.events;
     const at = { runId: state.runId, step: state.step, agentId: node.id };
     if (effect.kind === 'llm') {
       const client = this.clientFor(node);
-      if (node.iteration === 0) {
-        this.events.emit({ type: 'agent_started', ...at, parentId: node.parentId, depth: node.depth, name: node.name, query: node.turns?.at(-1)?.query ?? node.query });
+      if (node.iteration === 0 && events.has('agent_started')) {
+        events.emit({ type: 'agent_started', ...at, parentId: node.parentId, depth: node.depth, name: node.name, query: node.turns?.at(-1)?.query ?? node.query });
       }
-      this.events.emit({ type: 'llm_call_started', ...at, iteration: node.iteration, model: client.name });
+      if (events.has('llm_call_started')) events.emit({ type: 'llm_call_started', ...at, iteration: node.iteration, model: client.name });
       const started = performance.now();
       // Only the root's tokens are streamed out, and only when someone listens for them.
       const onToken = node.depth === 0 && this.events.has('token') ? (fragment: string) => this.events.emit({ type: 'token', ...at, fragment }) : undefined;
       try {
         const reply = await client.complete({ messages: modelMessages(node, state.session?.compaction), ...(this.signal ? { signal: this.signal } : {}), ...(onToken ? { onToken } : {}) });
-        this.events.emit({ type: 'llm_call_finished', ...at, durationMs: performance.now() - started, usage: reply.usage, model: reply.model ?? client.name, error: null });
+        if (events.has('llm_call_finished')) events.emit({ type: 'llm_call_finished', ...at, durationMs: performance.now() - started, usage: reply.usage, model: reply.model ?? client.name, error: null });
         return { type: 'llm_replied', agentId: node.id, text: reply.text, usage: reply.usage, ...(reply.model ? { model: reply.model } : {}) };
       } catch (err) {
         this.signal?.throwIfAborted();
@@ -283,13 +315,14 @@ export class Engine {
       }
     }
     const resumed = effect.kind === 'wake';
-    if (resumed) this.events.emit({ type: 'woke', ...at, awaited: [...node.awaiting] });
+    if (resumed && events.has('woke')) events.emit({ type: 'woke', ...at, awaited: [...node.awaiting] });
     const cell = resumed ? node.cells.length - 1 : node.cells.length;
-    this.events.emit({ type: 'cell_started', ...at, cell, code: resumed ? (node.cells[cell]?.code ?? '') : (node.pendingCode ?? ''), resumed });
+    if (events.has('cell_started')) events.emit({ type: 'cell_started', ...at, cell, code: resumed ? (node.cells[cell]?.code ?? '') : (node.pendingCode ?? ''), resumed });
     const started = performance.now();
     const event = await this.runCell(state, node, resumed, ledger);
+    if (!events.has('cell_finished')) return event;
     if (event.type === 'cell_ran') {
-      this.events.emit({
+      events.emit({
         type: 'cell_finished',
         ...at,
         cell,
@@ -301,7 +334,7 @@ export class Engine {
         durationMs: performance.now() - started,
       });
     } else {
-      this.events.emit({ type: 'cell_finished', ...at, cell, resumed, status: 'crashed', output: '', outputChars: 0, hostCalls: 0, durationMs: performance.now() - started });
+      events.emit({ type: 'cell_finished', ...at, cell, resumed, status: 'crashed', output: '', outputChars: 0, hostCalls: 0, durationMs: performance.now() - started });
     }
     return event;
   }
