@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readTrace } from '@rlmtree/core';
+import { PROMPT_VERSION, readTrace } from '@rlmtree/core';
 import { runCli } from './helpers/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'rlmtree-prompts-cli-'));
@@ -23,8 +23,8 @@ describe('rlmtree run --system-prompt', () => {
     expect(r.stderr).not.toMatch(/rlmtree: /);
     expect(r.stdout.trim()).toBe('1115394');
     const { header } = await readTrace(trace);
-    expect(header.promptVersion).toBe(2);
-    expect(header.initial.prompt).toMatchObject({ version: 2, variant: 'compat', template: expect.stringContaining('You audit plays') });
+    expect(header.promptVersion).toBe(PROMPT_VERSION);
+    expect(header.initial.prompt).toMatchObject({ version: PROMPT_VERSION, variant: 'compat', template: expect.stringContaining('You audit plays') });
     const system = header.initial.nodes.root!.messages[0]!.content;
     expect(system).toMatch(/^You audit plays\. Depth 0\.\n\n- context \(also CONTEXT\): the input\./);
   });

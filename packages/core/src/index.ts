@@ -41,6 +41,7 @@ export { type PromptFacts, type PromptSet, type FeedbackCell } from './prompts/s
 export { PROMPT_VERSION, PromptVariantSchema, PromptSpecSchema, PromptConfigSchema, PROMPT_SLOTS, PromptConfigError, promptConfig, specFor, fillTemplate, templateSlots, type PromptVariant, type PromptSpec, type PromptConfig, type PromptOptions, type PromptSlot } from './prompts/config.ts';
 export { promptSetFor, promptVersionOf, PromptVersionError, KNOWN_PROMPT_VERSIONS } from './prompts/versions.ts';
 export { describeContext, PROMPTS_V2 } from './prompts/v2.ts';
+export { PROMPTS_V3 } from './prompts/v3.ts';
 export { PROMPTS_V1 } from './prompts/v1.ts';
 export { renderTree, nodeLine } from './tree-text.ts';
 export { truncateMiddle, preview } from './util/truncate.ts';

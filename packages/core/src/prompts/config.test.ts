@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createRun } from '../create.ts';
 import { reduceAll } from '../reduce.ts';
 import { ran, replied } from '../testing/fixtures.ts';
-import { PromptConfigError } from './config.ts';
+import { PROMPT_VERSION, PromptConfigError } from './config.ts';
 
 const system = (s: ReturnType<typeof createRun>, id = 'root') => s.nodes[id]!.messages[0]!.content;
 const delegating = (s: ReturnType<typeof createRun>) =>
@@ -36,7 +36,7 @@ describe('prompt config', () => {
   it('a custom template fills its slots and is recorded in the state', () => {
     const template = 'You are a careful auditor at depth {{depth}} of {{max_depth}}.\n{{api}}\nInput: {{ context }}.';
     const s = createRun('q', 'abc', { prompt: { template } });
-    expect(s.prompt).toEqual({ version: 2, template });
+    expect(s.prompt).toEqual({ version: PROMPT_VERSION, template });
     expect(system(s)).toMatch(/^You are a careful auditor at depth 0 of 2\.\n- CONTEXT: the input\./);
     expect(system(s)).toContain('Input: a str of 3 characters.');
     expect(system(createRun('q', 'abc', { prompt: { template: 'Be brief.\n\n{{builtin}}' } }))).toMatch(/^Be brief\.\n\nYou answer a query/);

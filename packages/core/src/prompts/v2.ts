@@ -5,7 +5,9 @@
  * The approach taught (the long input as a REPL variable, sub-model calls from code, recursion)
  * follows Zhang, Kraska & Khattab, "Recursive Language Models" (arXiv 2512.24601); the method
  * (size up, split, delegate, combine) and every word and example here are rlmtree's own. Once
- * released this wording is frozen: traces fold with it. Changes go into a version 3.
+ * released this wording is frozen: traces fold with it. Later versions that only add to it are
+ * built here from a `Wording` (version 3, `v3.ts`, names structured sub-calls); a change that
+ * rewrites it goes into a file of its own.
  */
 import type { CellOutcome } from '../schema/events.ts';
 import type { Context, Json, Limits } from '../schema/state.ts';
@@ -16,6 +18,13 @@ import { thousands } from '../util/thousands.ts';
 import type { FeedbackCell, PromptFacts, PromptSet, SubCallBudgetLeft } from './set.ts';
 
 const n = thousands;
+
+/** What a version built from this file says beyond version 2's words (all false: version 2). */
+export interface Wording {
+  /** `llm_query(..., schema=...)`: typed, checked sub-call answers (prompt version 3). */
+  schemaSubCalls: boolean;
+}
+const V2: Wording = { schemaSubCalls: false };
 const F = '```';
 
 /** A sentence saying what CONTEXT holds and how big it is (characters). Pure. */
@@ -44,12 +53,12 @@ function pathLines(facts: PromptFacts, spec: PromptSpec): string {
   return `The documents are files of a folder. ${v}[i].path (or PATHS[i]) is document i's path relative to it; a document is still a str. Name files by their path in your answer when it is about them.\n${shown.join('\n')}${more}`;
 }
 
-function api(facts: PromptFacts, spec: PromptSpec): string {
+function api(facts: PromptFacts, spec: PromptSpec, wording: Wording): string {
   const { depth, limits } = facts;
   const v = inputName(spec);
   const lines = [
     `- ${v}${compat(spec) ? ' (also CONTEXT)' : ''}: the input. peek(n=2000) / tail(n=2000): its first / last n characters. grep(pattern, max_matches=100) -> [(line_number, line)], a regex over its lines. chunk(size, overlap=0) -> [str]: it cut into pieces of size characters.`,
-    ...subCallLines(facts),
+    ...subCallLines(facts, wording),
     depth < limits.maxDepth
       ? `- delegate(name, query, context=None) -> handle: start a child agent like you, with its own REPL whose ${v} is \`context\` (yours when None). Then \`results = yield wait(h1, h2, ...)\` (or \`yield wait(handles)\`) pauses this cell until those children finish; results come in handle order, and a child that ended without an answer gives an AgentFailure (falsy, with .kind and .message). \`ask(h, query)\` gives child h another task (it keeps its variables).`
       : `- delegate(...) is not available: you are at the deepest level allowed (depth ${depth} of ${limits.maxDepth}). Use llm_query / llm_query_batched instead.`,
@@ -66,7 +75,7 @@ function noSubCalls(facts: PromptFacts): boolean {
   return facts.limits.maxSubCalls === 0;
 }
 
-function subCallLines(facts: PromptFacts): string[] {
+function subCallLines(facts: PromptFacts, wording: Wording): string[] {
   if (noSubCalls(facts)) return [`- There are no sub-calls in this run: llm_query and llm_query_batched do not exist. Read the input with code${facts.depth < facts.limits.maxDepth ? ' and hand pieces to child agents with delegate()' : ''}.`];
   const l = facts.limits;
   const budgets = [
@@ -78,6 +87,9 @@ function subCallLines(facts: PromptFacts): string[] {
   return [
     `- llm_query(prompt, model=None) -> str: one question to a sub-model. It sees only the prompt you pass, so put the text it must read into it (a few hundred thousand characters fit).`,
     `- llm_query_batched(prompts, model=None) -> [str]: many independent questions at once, run concurrently; one that fails comes back as a SubCallError (a str) and the others still answer.`,
+    ...(wording.schemaSubCalls
+      ? [`- Both take schema= (a JSON Schema, pydantic model or type, e.g. list[str]): answers come parsed and checked, or as SubCallSchemaError.`]
+      : []),
     ...(budgets.length
       ? [`- Sub-call budget: ${budgets.join(', ')}; both functions also take max_tokens= and temperature=. A sub-call past the budget is not sent and raises SubCallBudgetError (from llm_query_batched after the others answered, all answers on its .results); each cell's feedback says what is left. Repeated identical sub-calls may be answered from a cache for free.`]
       : []),
@@ -175,16 +187,16 @@ Every model call is paid for, yours and every sub-call and child agent's alike${
 }
 
 /** The built-in system prompt of `variant`, from its sections. */
-function builtin(variant: PromptVariant, facts: PromptFacts, spec: PromptSpec): string {
+function builtin(variant: PromptVariant, facts: PromptFacts, spec: PromptSpec, wording: Wording): string {
   const v = inputName(spec);
   const intro = `You answer a query about an input too long to read at once, by writing Python in a persistent REPL. The input is never pasted into this conversation: it is the REPL variable ${v}, ${describeContext(facts.context)}.`;
   const extra = [pathLines(facts, spec), toolLines(facts), resultLines(facts.resultSchema), facts.session ? sessionLines(spec) : ''].filter(Boolean).join('\n\n');
   const sections =
     variant === 'minimal'
-      ? [intro, `In the REPL:\n${api(facts, spec)}`, extra, rules(facts, spec)]
+      ? [intro, `In the REPL:\n${api(facts, spec, wording)}`, extra, rules(facts, spec)]
       : [
           intro,
-          `## In the REPL\n${api(facts, spec)}`,
+          `## In the REPL\n${api(facts, spec, wording)}`,
           extra,
           `## How to work\n${method(facts, spec)}`,
           `## Examples\n${examples(facts, spec)}`,
@@ -195,17 +207,17 @@ function builtin(variant: PromptVariant, facts: PromptFacts, spec: PromptSpec): 
   return sections.filter(Boolean).join('\n\n');
 }
 
-function slots(facts: PromptFacts, spec: PromptSpec, variant: PromptVariant): Record<PromptSlot, string> {
+function slots(facts: PromptFacts, spec: PromptSpec, variant: PromptVariant, wording: Wording): Record<PromptSlot, string> {
   const { depth, limits } = facts;
   return {
     context: describeContext(facts.context),
-    api: api(facts, spec),
+    api: api(facts, spec, wording),
     method: method(facts, spec),
     examples: examples(facts, spec),
     rules: rules(facts, spec),
     tools: toolLines(facts),
     result_schema: resultLines(facts.resultSchema),
-    builtin: builtin(variant, facts, spec),
+    builtin: builtin(variant, facts, spec, wording),
     depth: String(depth),
     max_depth: String(limits.maxDepth),
     max_iterations: String(limits.maxIterations),
@@ -214,10 +226,10 @@ function slots(facts: PromptFacts, spec: PromptSpec, variant: PromptVariant): Re
   };
 }
 
-function system(facts: PromptFacts, spec: PromptSpec): string {
+function system(facts: PromptFacts, spec: PromptSpec, wording: Wording): string {
   const variant = spec.variant ?? 'default';
-  if (spec.template === undefined) return builtin(variant, facts, spec);
-  return fillTemplate(spec.template, slots(facts, spec, variant));
+  if (spec.template === undefined) return builtin(variant, facts, spec, wording);
+  return fillTemplate(spec.template, slots(facts, spec, variant, wording));
 }
 
 function query(q: string, context: Context, spec: PromptSpec): string {
@@ -257,10 +269,18 @@ function cellFeedback(node: { iteration: number }, limits: Limits, cell: Feedbac
   return parts.join('\n\n');
 }
 
+/**
+ * The prompt set of `version`: version 2's words plus what `wording` adds. Messages other than the
+ * system prompt are the same in every version built here.
+ */
+export function promptSetWith(version: number, wording: Wording): PromptSet {
+  return { ...PROMPTS_V2, version, system: (facts, spec) => system(facts, spec, wording) };
+}
+
 /** Prompt version 2. */
 export const PROMPTS_V2: PromptSet = {
   version: 2,
-  system,
+  system: (facts, spec) => system(facts, spec, V2),
   query,
   noCode,
   cellFeedback: (node, limits, cell, outcome, _spec, budget) => cellFeedback(node, limits, cell, outcome, budget),

@@ -38,6 +38,20 @@ describe('prompt versions', () => {
     expect(reduceAll(now, [{ type: 'llm_replied', agentId: 'root', text: reply, usage: { inputTokens: 1, outputTokens: 1, cachedTokens: 0, costUsd: 0, llmCalls: 1 } }]).nodes.root!.pendingCode).toBe('print("```")');
   });
 
+  it('version 3 is version 2 with the schema= line added to the REPL list, and version 2 still has no such line', () => {
+    const s = createRun('q', 'ctx');
+    expect(s.prompt).toEqual({ version: 3 });
+    const v2 = { ...s, prompt: { version: 2 } };
+    const facts = { depth: 0, limits: s.limits, context: 'ctx', tools: [] };
+    const text2 = promptSetFor(v2.prompt).system(facts, {});
+    const text3 = promptSetFor(s.prompt).system(facts, {});
+    expect(text2).not.toContain('schema=');
+    const added = text3.split('\n').filter((line) => !text2.split('\n').includes(line));
+    expect(added).toHaveLength(1);
+    expect(added[0]).toMatch(/^- Both take schema= .*SubCallSchemaError\.$/);
+    expect(text3.replace(`${added[0]}\n`, '')).toBe(text2);
+  });
+
   it('refuses a trace recorded with a prompt version it does not have, naming the version and how to read it', () => {
     const lines = fixture('trace.jsonl').split('\n');
     const header = JSON.parse(lines[0]!);

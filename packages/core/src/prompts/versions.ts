@@ -3,8 +3,9 @@ import type { PromptConfig } from './config.ts';
 import type { PromptSet } from './set.ts';
 import { PROMPTS_V1 } from './v1.ts';
 import { PROMPTS_V2 } from './v2.ts';
+import { PROMPTS_V3 } from './v3.ts';
 
-const SETS: ReadonlyMap<number, PromptSet> = new Map([PROMPTS_V1, PROMPTS_V2].map((s) => [s.version, s]));
+const SETS: ReadonlyMap<number, PromptSet> = new Map([PROMPTS_V1, PROMPTS_V2, PROMPTS_V3].map((s) => [s.version, s]));
 
 /** The prompt versions this rlmtree knows, oldest first. */
 export const KNOWN_PROMPT_VERSIONS: readonly number[] = [...SETS.keys()];

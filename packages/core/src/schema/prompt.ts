@@ -2,7 +2,7 @@
 import { z } from 'zod';
 
 /** The prompt version new runs get. */
-export const PROMPT_VERSION = 2;
+export const PROMPT_VERSION = 3;
 
 /**
  * Built-in system prompts: `default` (the REPL, a method — size up, split, delegate, combine — and
