@@ -3,8 +3,8 @@
  * [--cells N] [--all] [--no-pool]` (needs Debian's jupyter-server, python3-ipykernel and
  * python3-jupyter-client: scripts/ci/30-jupyter.sh; the direct rows need the optional `zeromq`).
  *
- * 1. Round trip of a trivial cell (`x = 1`), p50/p99 over N cells (default 300) after 30 warm-up
- *    cells, in R interleaved rounds (default 3; each round a fresh kernel per row, all Debian's
+ * 1. Round trip of a trivial cell (`x = 1`), p50/p99 over N cells (default 200) after 30 warm-up
+ *    cells, in R interleaved rounds (default 5; each round a fresh kernel per row, all Debian's
  *    python3 ipykernel), so every ratio compares figures taken under the same load:
  *    - baseline: Python's jupyter_client driving the kernel directly over ZMQ;
  *    - JupyterRuntime direct (the local default: no server, ZeroMQ to the kernel);
@@ -14,6 +14,8 @@
  *      hop alone, what is left when the prelude's per-cell work is taken away;
  *    - JupyterRuntime through a local jupyter-server (`direct: false`, quick ACK, Nagle off).
  *    The ratio column is the median over rounds of (row p50 / jupyter_client p50 of that round).
+ *    Then where a direct cell's time goes: the prelude's handler timed inside the kernel, the
+ *    rest of the round trip (the hop), and the host's CPU per cell beside jupyter_client's.
  *    With --all, also the history of the server path (issue 4): a plain @jupyterlab/services
  *    KernelConnection through a stock server, and the runtime there without and with quick ACK.
  * 2. (unless --no-pool) A root delegating 20 children (each child one cell that ends in done(),
@@ -31,7 +33,7 @@ import { JupyterRuntime, LocalJupyterServer, type KernelChannel } from '@rlmtree
 import { cellRoundTrips, stats, type Stats } from './lib/cells.ts';
 
 const { values: args } = parseArgs({
-  options: { rounds: { type: 'string', default: '3' }, cells: { type: 'string', default: '300' }, all: { type: 'boolean', default: false }, 'no-pool': { type: 'boolean', default: false } },
+  options: { rounds: { type: 'string', default: '5' }, cells: { type: 'string', default: '200' }, all: { type: 'boolean', default: false }, 'no-pool': { type: 'boolean', default: false } },
 });
 const ROUNDS = Number(args.rounds);
 const CELLS = Number(args.cells);
@@ -40,13 +42,15 @@ const CHILDREN = 20;
 const block = (code: string) => '```repl\n' + code + '\n```';
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 
-/** jupyter_client over ZMQ: execute, then wait for the reply and the idle status. */
-function jupyterClient(): Stats {
+/** jupyter_client over ZMQ: execute, then wait for the reply and the idle status; `cpuUs`: the client process's CPU per cell (µs). */
+function jupyterClient(): Stats & { cpuUs: number } {
   const script = `
 import json, time, jupyter_client
 km, kc = jupyter_client.manager.start_new_kernel(kernel_name="python3")
 ts = []
 for i in range(${WARMUP + CELLS}):
+    if i == ${WARMUP}:
+        c0 = time.process_time()
     t = time.perf_counter()
     msg_id = kc.execute("x = 1", silent=True, store_history=False)
     idle = reply = False
@@ -57,12 +61,14 @@ for i in range(${WARMUP + CELLS}):
         reply = kc.get_shell_msg(timeout=30)["parent_header"].get("msg_id") == msg_id
     if i >= ${WARMUP}:
         ts.append((time.perf_counter() - t) * 1000)
+cpu = (time.process_time() - c0) / ${CELLS} * 1e6
 kc.stop_channels()
 km.shutdown_kernel(now=True)
-print(json.dumps(ts))
+print(json.dumps([ts, cpu]))
 `;
   const out = execFileSync('/usr/bin/python3', ['-c', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  return stats(JSON.parse(out.trim().split('\n').at(-1)!) as number[]);
+  const [ts, cpuUs] = JSON.parse(out.trim().split('\n').at(-1)!) as [number[], number];
+  return { ...stats(ts), cpuUs };
 }
 
 /** A plain services client: KernelConnection.requestExecute, await future.done. */
@@ -95,33 +101,61 @@ async function kernelCell(repl: Repl, code: string): Promise<void> {
   if (reply.content.status !== 'ok') throw new Error(`kernel cell failed: ${String(reply.content.evalue)}`);
 }
 
+/** Times the prelude's execute_request handler in the kernel (s per call in `_rlm_times`); keeps the shortcut as `_rlm_shortcut`. */
+const TIME_HANDLER = `
+import time as _rlm_time
+_rlm_handlers = get_ipython().kernel.shell_handlers
+_rlm_shortcut = _rlm_handlers["execute_request"]
+_rlm_times = []
+def _rlm_timed(stream, ident, parent, _handler=_rlm_shortcut, _clock=_rlm_time.perf_counter, _times=_rlm_times):
+    t0 = _clock()
+    try:
+        return _handler(stream, ident, parent)
+    finally:
+        _times.append(_clock() - t0)
+_rlm_handlers["execute_request"] = _rlm_timed
+`;
+
+/** Where a direct cell's time goes: the handler in the kernel, the host's CPU, the rest (ms, µs). */
+type Breakdown = { roundTrip: number; handlerMs: number; hostCpuUs: number };
+
 /**
- * Direct kernels: the runtime's cell round trip with the prelude's shortcut on (as shipped) and
- * off, and a bare `x = 1` over the same ZeroMQ channel, all on one kernel.
+ * Direct kernels, all on one kernel: the runtime's cell round trip as shipped; the same timed
+ * inside the kernel (the handler) and on the host (CPU); with the prelude's shortcut off; a bare
+ * `x = 1` over the same ZeroMQ channel.
  */
-async function directRows(): Promise<{ shipped: Stats; noShortcut: Stats; bare: Stats }> {
+async function directRows(): Promise<{ shipped: Stats; noShortcut: Stats; bare: Stats; breakdown: Breakdown }> {
   const rt = new JupyterRuntime({ poolSize: 0, direct: true });
   try {
-    const shipped = await cellRoundTrips(rt, WARMUP, CELLS);
     const repl = await rt.open({ agentId: 'root', context: '', tools: [], maxOutputChars: 1000 });
     const host = async () => ({ ok: false as const, error: 'no host calls here' });
-    const times = async (run: (i: number) => Promise<unknown>) => {
+    let cell = 0;
+    const agentCell = async () => {
+      const r = await repl.execute('x = 1', host, { cell: cell++, timeoutMs: 30_000 });
+      if (r.status !== 'ok') throw new Error(`cell ${cell - 1}: ${r.status} ${r.message ?? ''}`);
+    };
+    const times = async (run: () => Promise<unknown>, warmup = WARMUP) => {
       const ts: number[] = [];
-      for (let i = 0; i < WARMUP + CELLS; i++) {
+      for (let i = 0; i < warmup + CELLS; i++) {
         const t0 = performance.now();
-        await run(i);
-        if (i >= WARMUP) ts.push(performance.now() - t0);
+        await run();
+        if (i >= warmup) ts.push(performance.now() - t0);
       }
       return stats(ts);
     };
-    await kernelCell(repl, '_h = get_ipython().kernel.shell_handlers; _h["execute_request"] = _h["execute_request"].fallback; del _h');
-    const noShortcut = await times(async (i) => {
-      const r = await repl.execute('x = 1', host, { cell: i, timeoutMs: 30_000 });
-      if (r.status !== 'ok') throw new Error(`cell ${i}: ${r.status}`);
-    });
+    const shipped = await times(agentCell);
+    await kernelCell(repl, TIME_HANDLER);
+    const cpu0 = process.cpuUsage();
+    const timed = await times(agentCell, 0);
+    const cpu = process.cpuUsage(cpu0);
+    const handler = await channelOf(repl).execute('', { t: '_rlm_times' }, IGNORE);
+    const handlerTimes = (JSON.parse(String((handler.content.user_expressions as Record<string, { data: Record<string, string> }>).t!.data['text/plain'])) as number[]).map((t) => t * 1000);
+    const breakdown = { roundTrip: timed.p50, handlerMs: stats(handlerTimes).p50, hostCpuUs: (cpu.user + cpu.system) / CELLS };
+    await kernelCell(repl, '_rlm_handlers["execute_request"] = _rlm_shortcut.fallback');
+    const noShortcut = await times(agentCell);
     const bare = await times(() => channelOf(repl).execute('x = 1', {}, IGNORE));
     await repl.close();
-    return { shipped: shipped.stats, noShortcut, bare };
+    return { shipped, noShortcut, bare, breakdown };
   } finally {
     await rt.close();
   }
@@ -139,6 +173,7 @@ const add = (name: string, s: Stats, base: number) => {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const fmt = (n: number) => n.toFixed(2).padStart(8);
 
+const breakdowns: (Breakdown & { clientCpuUs: number })[] = [];
 const loadBefore = load();
 const server = await LocalJupyterServer.start(); // as JupyterRuntime starts it (Nagle off); its start-up is in no figure
 try {
@@ -149,6 +184,7 @@ try {
     add('JupyterRuntime direct (the local default)', direct.shipped, base.p50);
     add('  same, prelude shortcut off (IPython runs each message)', direct.noShortcut, base.p50);
     add('  bare `x = 1` over its ZeroMQ channel (the hop alone)', direct.bare, base.p50);
+    breakdowns.push({ ...direct.breakdown, clientCpuUs: base.cpuUs });
     const viaServer = new JupyterRuntime({ url: server.info.baseUrl, token: server.info.token, poolSize: 0 });
     add('JupyterRuntime through a local jupyter-server', (await cellRoundTrips(viaServer, WARMUP, CELLS)).stats, base.p50);
     await viaServer.close();
@@ -182,6 +218,16 @@ for (const r of rows.values()) {
   console.log(`| ${r.name.padEnd(58)} | ${fmt(median(r.p50))} | ${fmt(median(r.p99))} | ${median(r.ratio).toFixed(2).padStart(20)} | ${r.ratio.map((x) => x.toFixed(2)).join(' ').padEnd(16)} |`);
 }
 console.log('(p50 and p99: medians over rounds; --all rows: one round)');
+
+const mid = (f: (b: (typeof breakdowns)[number]) => number) => median(breakdowns.map(f));
+console.log(`\nWhere a direct cell's time goes (medians over rounds; the handler timed in the kernel, CPU on the host)\n`);
+console.log('| part                                                              | value     |');
+console.log('|-------------------------------------------------------------------|-----------|');
+console.log(`| round trip p50 (ms)                                               | ${mid((b) => b.roundTrip).toFixed(2).padStart(9)} |`);
+console.log(`| the prelude's execute_request handler in the kernel, p50 (ms)     | ${mid((b) => b.handlerMs).toFixed(2).padStart(9)} |`);
+console.log(`| the rest (round trip − handler): ZeroMQ, ipykernel dispatch (ms) | ${mid((b) => b.roundTrip - b.handlerMs).toFixed(2).padStart(9)} |`);
+console.log(`| host CPU per cell, all threads (µs)                               | ${mid((b) => b.hostCpuUs).toFixed(0).padStart(9)} |`);
+console.log(`| jupyter_client's process CPU per cell, for comparison (µs)        | ${mid((b) => b.clientCpuUs).toFixed(0).padStart(9)} |`);
 
 /** A root delegating CHILDREN children, each one cell; wall ms of the run. */
 async function delegate20(runtime: Runtime): Promise<number> {
