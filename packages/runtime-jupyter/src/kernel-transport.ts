@@ -1,7 +1,8 @@
 /**
  * The cell driver's transport over a Jupyter kernel. Each host message runs as a silent cell
  * `__rlmtree__.run(<message>)` (a message too large to inline is fetched with a `next` stdin
- * request); its reply comes back in that cell's execute_reply as the user_expression
+ * request; an ipykernel hands exactly that request to the prelude's `ExecuteShortcut`, past
+ * IPython); its reply comes back in that cell's execute_reply as the user_expression
  * `__rlmtree__.end()` (`null` for none). Host calls made while a cell runs are `input_request`s on
  * the kernel's stdin channel, tagged with the REPL's nonce; an answer is the matching
  * `input_reply`. iopub output (fd-level writes, late displays) is the side output.

@@ -120,7 +120,7 @@ class ExecuteShortcut:
     The host's cell `__rlmtree__.run(<json>)` only calls `JupyterSession.run` and asks for
     `end()`; through IPython that costs an input transform (twice), a parse and compile of the
     wrapper, the display formatter over `end()`'s value, and two stdout/stderr flushes that each
-    wait for the kernel's iopub thread (about 1.5 ms in all, measured in docs/jupyter.md). This
+    wait for the kernel's iopub thread (docs/jupyter.md, "Latency"). This
     handler calls `run` directly and sends the same execute_reply the stock path would (status,
     execution_count, the `end` user_expression's text/plain, payload), with stdin forwarded and
     IPython's pre/post_execute events fired as in a silent cell. It skips the two flushes before
