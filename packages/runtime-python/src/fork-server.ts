@@ -93,7 +93,8 @@ export const signalHostPid: ReplSignaller = (signal, pid) => {
  * Connects to a Unix socket where a fork server or a parked snapshot listens (each connection
  * forks a REPL there) and waits for that REPL's `ready`.
  * @param signal how to signal the REPL (default: a host pid)
- * @param hostPids the REPL's reported pid is a host pid: also watch it (see `ForkedProcess.watchPid`)
+ * @param hostPids the REPL's reported pid is a host pid: without `exits`, also watch it (see `ForkedProcess.watchPid`)
+ * @param exits where the fork server's `exited` reports for this REPL arrive (then its pid is not polled)
  * @throws Error when nothing listens there or the REPL does not start.
  */
 export async function connectRepl(
@@ -127,7 +128,9 @@ export async function connectRepl(
       reaped?.(reported);
     });
   }
-  if (pid !== undefined && hostPids) proc.watchPid(pid);
+  // A server's `exited` reports say when its REPLs end; only a REPL nobody reports on (a
+  // snapshot's copy, reaped by the parked snapshot) is polled (a syscall per REPL every 200 ms).
+  if (pid !== undefined && hostPids && !exits) proc.watchPid(pid);
   return started;
 }
 
