@@ -134,17 +134,17 @@ function replied(draft: Draft<RunState>, fold: NodesFold, event: LlmReplied): vo
   const prompt = draft.prompt as RunState['prompt'];
   const prompts = promptSetFor(prompt);
   const { kept, code } = prompts.parse(event.text);
-  const messages: ChatMessage[] = [...node.messages, { role: 'assistant', content: kept }];
+  const reply: ChatMessage = { role: 'assistant', content: kept };
   const iteration = node.iteration + 1;
   const usage = addUsage(node.usage, event.usage);
   if (code !== null) {
-    fold.set(node.id, frozen({ ...node, messages, iteration, usage, status: 'EXECUTING', pendingCode: code }));
+    fold.set(node.id, frozen({ ...node, messages: append(node.messages, reply), iteration, usage, status: 'EXECUTING', pendingCode: code }));
   } else if (iteration >= draft.limits.maxIterations) {
-    fold.set(node.id, frozen({ ...node, messages, iteration, usage }));
+    fold.set(node.id, frozen({ ...node, messages: append(node.messages, reply), iteration, usage }));
     finish(draft, fold, node.id, { error: iterationLimit(draft) });
   } else {
-    messages.push({ role: 'user', content: prompts.noCode(specFor(prompt, node.depth)) });
-    fold.set(node.id, frozen({ ...node, messages, iteration, usage }));
+    const told: ChatMessage = { role: 'user', content: prompts.noCode(specFor(prompt, node.depth)) };
+    fold.set(node.id, frozen({ ...node, messages: append(node.messages, reply, told), iteration, usage }));
   }
 }
 
@@ -171,8 +171,12 @@ function cellRan(draft: Draft<RunState>, fold: NodesFold, event: CellRan): void 
   for (const call of event.calls) if (call.usage) usage = addUsage(usage, call.usage);
   if (event.displays?.length) cell.displays = [...(cell.displays ?? []), ...event.displays];
   if (event.bound) cell.bound = mergeBound(cell.bound, event.bound);
-  const children = event.delegated.length ? [...node.children] : node.children;
-  for (const spec of event.delegated) children.push(addChild(draft, fold, node, spec));
+  let children = node.children;
+  if (event.delegated.length) {
+    children = [...children];
+    for (const spec of event.delegated) children.push(addChild(draft, fold, node, spec));
+    Object.freeze(children);
+  }
   for (const spec of event.asked ?? []) {
     const wrong = askChild(draft, node as Draft<AgentNode>, spec);
     if (wrong) throw new InvalidEventError(`cell_ran for ${node.id}: ${wrong}`);
@@ -180,17 +184,17 @@ function cellRan(draft: Draft<RunState>, fold: NodesFold, event: CellRan): void 
   const outcome = checkedWait(fold, node, children, cell, event.outcome);
   cell.status = outcome.status;
   cell.error = outcome.status === 'error' ? outcome.error : null;
+  if (outcome.status === 'suspended') cell.calls.push({ name: 'wait', args: { handles: [...outcome.awaiting] }, answer: null });
   const ran: AgentNode = {
     ...node,
     ...(event.resumed ? { awaiting: [] } : { pendingCode: null }),
-    cells: [...(event.resumed ? node.cells.slice(0, -1) : node.cells), cell],
+    cells: append(event.resumed ? node.cells.slice(0, -1) : node.cells, cell),
     children,
     usage,
   };
   switch (outcome.status) {
     case 'suspended':
-      cell.calls.push({ name: 'wait', args: { handles: [...outcome.awaiting] }, answer: null });
-      fold.set(node.id, frozen({ ...ran, status: 'SUPERVISING', awaiting: [...outcome.awaiting] }));
+      fold.set(node.id, frozen({ ...ran, status: 'SUPERVISING', awaiting: Object.freeze([...outcome.awaiting]) as string[] }));
       return;
     case 'done':
       fold.set(node.id, frozen(ran));
@@ -202,19 +206,21 @@ function cellRan(draft: Draft<RunState>, fold: NodesFold, event: CellRan): void 
         finish(draft, fold, node.id, { error: iterationLimit(draft) });
         return;
       }
-      const stepped = frozen({ ...ran, status: 'READY' as const });
-      fold.set(node.id, stepped); // what the budget line counts: this cell's sub-calls included
+      const stepped: AgentNode = { ...ran, status: 'READY' };
+      // What the budget line counts (this cell's sub-calls included); replaced, frozen, below.
+      fold.set(node.id, stepped);
       const prompt = draft.prompt as RunState['prompt'];
       const feedback = promptSetFor(prompt).cellFeedback(stepped, draft.limits, cell, outcome, specFor(prompt, node.depth), subCallBudgetLeft(draft as RunState, stepped));
-      fold.set(node.id, frozen({ ...stepped, messages: [...node.messages, { role: 'user', content: feedback }] }));
+      stepped.messages = append(node.messages, { role: 'user', content: feedback });
+      fold.set(node.id, frozen(stepped));
     }
   }
 }
 
 /**
  * `value` and what is new in it frozen, as immer's auto-freeze leaves a state. It stops at what is
- * frozen already (an agent's earlier messages and cells), so this costs the changed fields and one
- * look at each item of a copied list. Plain objects and arrays are walked here (immer's walk costs
+ * frozen already (an agent's lists of messages and cells are made frozen by `append`), so this
+ * costs the changed fields. Plain objects and arrays are walked here (immer's walk costs
  * more); anything else (a Map in a result) is frozen by immer, as its drafts would be.
  */
 function frozen<T>(value: T): T {
@@ -226,6 +232,13 @@ function frozen<T>(value: T): T {
     for (const key in value) frozen(value[key]);
   }
   return Object.freeze(value);
+}
+
+/** `list` with `items` after its own, frozen (the items too): an agent's next messages or cells, made frozen so that `frozen` of the agent does not walk its history again. */
+function append<T>(list: readonly T[], ...items: T[]): T[] {
+  const out = list.slice();
+  for (const item of items) out.push(frozen(item));
+  return Object.freeze(out) as T[];
 }
 
 /** A resumed segment's bound names update the cell's: the latest fingerprint of each name wins, first-bound order kept. */
