@@ -4,3 +4,4 @@ export { SubprocessRuntime, type SubprocessRuntimeOptions } from './subprocess-r
 export { DockerRuntime, defaultDockerImage, type ContainerPer, type DockerMount, type DockerRuntimeOptions } from './docker-runtime.ts';
 export { ForkServer } from './fork-server.ts';
 export { ContextFiles, CONTEXT_FILE_MIN_CHARS, type ContextFilesOptions, type ContextPart } from './context-files.ts';
+export { ContextServers, CONTEXT_SHARE_MIN_BYTES, DEFAULT_CONTEXT_SERVERS } from './context-servers.ts';

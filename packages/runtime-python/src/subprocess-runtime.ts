@@ -53,6 +53,13 @@ export interface SubprocessRuntimeOptions {
    * in the `init` message (JSON). See docs/big-contexts.md.
    */
   contextFiles?: boolean;
+  /**
+   * With `fork` and `contextFiles`: distinct big contexts (1 MB and more) kept decoded in a
+   * context server each, from which every REPL given that context is forked, sharing its pages
+   * instead of decoding its own copy (default `DEFAULT_CONTEXT_SERVERS`, least recently used
+   * dropped first; 0: every REPL reads the file itself). See docs/big-contexts.md.
+   */
+  contextServers?: number;
 }
 
 /** Runs each agent's REPL in its own `python3` process; a small pool hides start-up time. */
@@ -83,7 +90,10 @@ export class SubprocessRuntime implements Runtime {
     const files = this.contextFiles;
     this.repls = new ProcessReplSet(options.interruptGraceMs, snapshotsIn(this.forkServer?.where), files && ((context) => files.part(context)));
     const server = this.forkServer;
-    this.contextServers = server && files ? new ContextServers(server.where, () => server.fork()) : undefined;
+    if (options.contextServers !== undefined && !(Number.isInteger(options.contextServers) && options.contextServers >= 0)) {
+      throw new RangeError(`SubprocessRuntime: contextServers must be an integer >= 0, got ${options.contextServers}`);
+    }
+    this.contextServers = server && files && options.contextServers !== 0 ? new ContextServers(server.where, () => server.fork(), options.contextServers === undefined ? {} : { max: options.contextServers }) : undefined;
     this.pool = new WarmPool({
       size: fork ? 0 : (options.poolSize ?? 2),
       start: () => this.startProcess(),

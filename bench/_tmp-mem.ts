@@ -1,0 +1,17 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+const mu = (l: string) => { const m = process.memoryUsage(); console.log(l, 'maxRSS', (process.resourceUsage().maxRSS/1024).toFixed(1), 'rss', (m.rss/1e6).toFixed(1), 'heapTotal', (m.heapTotal/1e6).toFixed(1), 'heapUsed', (m.heapUsed/1e6).toFixed(1), 'ext', (m.external/1e6).toFixed(1), 'ab', (m.arrayBuffers/1e6).toFixed(1)); };
+mu('start');
+const { Engine, ScriptedLLM } = await import('@rlmtree/core');
+mu('core');
+const { SubprocessRuntime } = await import('@rlmtree/runtime-python');
+mu('runtime');
+const corpus = readFileSync(join(import.meta.dirname, '../examples/data/tinyshakespeare.txt'), 'utf8');
+const context = corpus.repeat(Math.ceil(50e6 / corpus.length)).slice(0, 50e6);
+mu('context');
+const block = (code: string) => '```repl\n' + code + '\n```';
+const engine = new Engine({ llm: new ScriptedLLM([block('n = len(CONTEXT)\nprint(n)'), block('done(n)')]), runtime: new SubprocessRuntime() });
+const final = await engine.run('q', context);
+mu('after run');
+await engine.close();
+console.log(final.nodes.root!.result);
