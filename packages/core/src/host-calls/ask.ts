@@ -11,20 +11,21 @@ import { ContextSchema, type Json } from '../schema/state.ts';
 import { parseTaskHandle, taskHandle } from '../session/tasks.ts';
 import { contextLength } from './delegate.ts';
 import { defineHostCall } from './module.ts';
+import { lazySchema, real } from '../schema/lazy.ts';
 
 /** Arguments of `ask`. `handle`: the child's handle (from `delegate` or an earlier `ask`); `context: null` keeps the child's input. */
-export const AskArgsSchema = z.object({
+export const AskArgsSchema = lazySchema(() => z.object({
   handle: z.string().min(1),
   query: z.string(),
-  context: ContextSchema.nullable().default(null),
-});
+  context: real(ContextSchema).nullable().default(null),
+}));
 
 /** `ask`: the new task's handle; refused (`DelegateError`) for an agent that is not this agent's child. */
 export const askHostCall = defineHostCall({
   name: 'ask',
   description: "give a child another task; it keeps its REPL and conversation; the answer is the task's handle for wait",
   args: AskArgsSchema,
-  answer: z.string(),
+  answer: lazySchema(() => z.string()),
   async handle({ handle, query, context }, ctx) {
     const { agentId } = parseTaskHandle(handle);
     const delegatedNow = ctx.cell.delegated.some((d) => d.id === agentId);

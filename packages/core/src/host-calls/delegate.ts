@@ -6,15 +6,16 @@ import { z } from 'zod';
 import { childId } from '../schema/ids.ts';
 import { ContextSchema, type Context, type Json } from '../schema/state.ts';
 import { defineHostCall } from './module.ts';
+import { lazySchema, real } from '../schema/lazy.ts';
 
 /** Arguments of `delegate`. `context: null` gives the child its parent's `CONTEXT`. */
-export const DelegateArgsSchema = z.object({
+export const DelegateArgsSchema = lazySchema(() => z.object({
   name: z.string().min(1),
   query: z.string(),
-  context: ContextSchema.nullable().default(null),
+  context: real(ContextSchema).nullable().default(null),
   /** A note for the child, added to its system prompt (`delegate(..., instructions=...)`). */
   instructions: z.string().nullable().default(null),
-});
+}));
 
 /** Characters of a context (all documents), as `delegate` and `ask` record it instead of the context itself. */
 export function contextLength(context: Context): number {
@@ -26,7 +27,7 @@ export const delegateHostCall = defineHostCall({
   name: 'delegate',
   description: 'start a child agent; the answer is its id (a handle for wait)',
   args: DelegateArgsSchema,
-  answer: z.string(),
+  answer: lazySchema(() => z.string()),
   async handle({ name, query, context, instructions }, ctx) {
     if (ctx.node.depth >= ctx.limits.maxDepth) {
       return {

@@ -10,17 +10,18 @@ import { addUsage, zeroUsage } from '../llm/client.ts';
 import { HostAnswerSchema, type HostAnswer, type Json } from '../schema/state.ts';
 import { defineHostCall } from './module.ts';
 import { recordedSubCall, subCallMarks, subCalls, usageOf } from './sub-call.ts';
-import { isStructured, recordParams, SubCallParamsSchema, withSchema } from './llm-query.ts';
+import { isStructured, recordParams, subCallParams, withSchema } from './llm-query.ts';
+import { lazySchema, real } from '../schema/lazy.ts';
 
 /** Arguments of `llm_query_batched`. */
-export const LlmQueryBatchedArgsSchema = z.object({ prompts: z.array(z.string()), ...SubCallParamsSchema });
+export const LlmQueryBatchedArgsSchema = lazySchema(() => z.object({ prompts: z.array(z.string()), ...subCallParams() }));
 
 /** `llm_query_batched`: one answer per prompt, in order; the batch's usage is recorded as a whole. */
 export const llmQueryBatchedHostCall = defineHostCall({
   name: 'llm_query_batched',
   description: 'many sub-calls at once: one reply (or failure) per prompt, in order',
   args: LlmQueryBatchedArgsSchema,
-  answer: z.array(HostAnswerSchema),
+  answer: lazySchema(() => z.array(real(HostAnswerSchema))),
   async handle(args, ctx) {
     // A batch that crosses a budget sends its first prompts and refuses the rest (see `subCalls`).
     const results = await subCalls(ctx, args.prompts, args, ctx.subCallConcurrency);

@@ -8,36 +8,38 @@ import { compileJsonSchema, type JsonSchemaObject } from '../llm/response-format
 import { JsonSchema, type Json } from '../schema/state.ts';
 import { defineHostCall } from './module.ts';
 import { recordedSubCall, subCall, subCallMarks, usageOf } from './sub-call.ts';
+import { lazySchema, real } from '../schema/lazy.ts';
 
 /**
  * `schema=`: a JSON Schema object that ajv compiles (checked against its draft's meta-schema), so
  * a bad schema is refused before anything is sent, naming where it is wrong.
  */
-export const SubCallSchemaArgSchema = z.record(z.string(), JsonSchema).superRefine((schema, ctx) => {
+export const SubCallSchemaArgSchema = lazySchema(() => z.record(z.string(), real(JsonSchema)).superRefine((schema, ctx) => {
   try {
     compileJsonSchema(schema);
   } catch (err) {
     ctx.addIssue({ code: 'custom', message: (err as Error).message });
   }
-}) as unknown as z.ZodType<JsonSchemaObject>;
+}) as unknown as z.ZodType<JsonSchemaObject>);
 
 /**
  * Per-call parameters every sub-call takes (`llm_query(prompt, model=None, max_tokens=None,
  * temperature=None, schema=None)`), validated here so a bad value raises `HostCallArgumentError`
- * in Python. Absent in records made before they existed.
+ * in Python. Absent in records made before they existed. A function, so the schemas are built
+ * on first use (inside the lazy argument schemas), not at import.
  */
-export const SubCallParamsSchema = {
+export const subCallParams = () => ({
   model: z.string().nullable().default(null),
   /** Most output tokens of the reply (a positive integer). */
   max_tokens: z.number().int().positive().nullable().optional(),
   /** Sampling temperature, 0 to 2 (the widest provider range; Anthropic allows up to 1). */
   temperature: z.number().min(0).max(2).nullable().optional(),
   /** Structured sub-call: the reply must be JSON matching this JSON Schema; the answer is the parsed value. */
-  schema: SubCallSchemaArgSchema.nullable().optional(),
-};
+  schema: real(SubCallSchemaArgSchema).nullable().optional(),
+});
 
 /** Arguments of `llm_query`. */
-export const LlmQueryArgsSchema = z.object({ prompt: z.string(), ...SubCallParamsSchema });
+export const LlmQueryArgsSchema = lazySchema(() => z.object({ prompt: z.string(), ...subCallParams() }));
 
 /**
  * `llm_query`: the reply text (with `schema`: the parsed JSON value); a failure raises `LLMError`,

@@ -2,13 +2,14 @@
 import { z } from 'zod';
 import { JsonSchema, type Json } from '../schema/state.ts';
 import { defineHostCall } from './module.ts';
+import { lazySchema, real } from '../schema/lazy.ts';
 
 /** Arguments of `tool`: which tool, and its positional and keyword arguments as JSON. */
-export const ToolArgsSchema = z.object({
+export const ToolArgsSchema = lazySchema(() => z.object({
   tool: z.string(),
-  args: z.array(JsonSchema).default([]),
-  kwargs: z.record(z.string(), JsonSchema).default({}),
-});
+  args: z.array(real(JsonSchema)).default([]),
+  kwargs: z.record(z.string(), real(JsonSchema)).default({}),
+}));
 
 /** `tool`: the tool's JSON result; a throw or an unknown tool raises `ToolError`. */
 export const toolHostCall = defineHostCall({

@@ -6,15 +6,16 @@
  */
 import { z } from 'zod';
 import { WaitResultSchema, type HostCall } from '../schema/state.ts';
+import { lazySchema, real } from '../schema/lazy.ts';
 
 /** The name `wait` is recorded under. */
 export const WAIT = 'wait';
 
 /** Recorded arguments of `wait`: the awaited child ids, in order. */
-export const WaitArgsSchema = z.object({ handles: z.array(z.string()) });
+export const WaitArgsSchema = lazySchema(() => z.object({ handles: z.array(z.string()) }));
 
 /** The value of a resumed `wait`: one result per handle. */
-export const WaitAnswerSchema = z.array(WaitResultSchema);
+export const WaitAnswerSchema = lazySchema(() => z.array(real(WaitResultSchema)));
 
 /** True when `rec` is a recorded `wait` for exactly `handles`. */
 export function isWaitFor(rec: HostCall | undefined, handles: readonly string[]): rec is HostCall {

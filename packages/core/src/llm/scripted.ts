@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { ChatMessage, Usage } from '../schema/state.ts';
 import { LLMError, type Completion, type CompletionRequest, type LLMClient } from './client.ts';
+import { lazySchema, real } from '../schema/lazy.ts';
 
 /** Which part of the prompt a rule's regex is tested against. */
 export type MatchOn = 'first' | 'last' | 'all';
@@ -147,17 +148,17 @@ function untilAborted<T>(work: Promise<T>, name: string, signal?: AbortSignal): 
   });
 }
 
-const RuleSchema = z.object({
+const RuleSchema = lazySchema(() => z.object({
   match: z.string(),
   on: z.enum(['first', 'last', 'all']).optional(),
   replies: z.array(z.string()).min(1),
-});
+}));
 
-const ListSchema = z.array(z.string()).min(1);
-const RulesSchema = z.object({ rules: z.array(RuleSchema).min(1) }).strict();
+const ListSchema = lazySchema(() => z.array(z.string()).min(1));
+const RulesSchema = lazySchema(() => z.object({ rules: z.array(real(RuleSchema)).min(1) }).strict());
 
 /** The JSON shape of a script file: a list of replies, or `{ "rules": [...] }`. */
-export const ScriptFileSchema = z.union([ListSchema, RulesSchema]);
+export const ScriptFileSchema = lazySchema(() => z.union([real(ListSchema), real(RulesSchema)]));
 
 /**
  * Checks a parsed script (from JSON or a JS module's default export).

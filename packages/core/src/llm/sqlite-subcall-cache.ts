@@ -8,6 +8,7 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { UsageSchema } from '../schema/state.ts';
 import type { CachedReply, SubCallCache } from './subcall-cache.ts';
 import { z } from 'zod';
+import { lazySchema, real } from '../schema/lazy.ts';
 
 /** Bounds of a `SqliteSubCallCache`. */
 export interface SqliteSubCallCacheOptions {
@@ -21,7 +22,7 @@ export interface SqliteSubCallCacheOptions {
   now?: () => number;
 }
 
-const CachedReplySchema = z.object({ text: z.string(), model: z.string().optional(), usage: UsageSchema });
+const CachedReplySchema = lazySchema(() => z.object({ text: z.string(), model: z.string().optional(), usage: real(UsageSchema) }));
 const SCHEMA_VERSION = 1;
 
 /** A persistent sub-call cache in a SQLite file. */

@@ -16,6 +16,7 @@
  */
 import { z } from 'zod';
 import { BoundNameSchema, CellErrorSchema, ContextSchema, DisplaySchema, HostAnswerSchema, HostCallNameSchema, JsonSchema, WaitResultSchema } from '../schema/state.ts';
+import { lazySchema, real } from '../schema/lazy.ts';
 
 /**
  * Protocol version; host and prelude compare it at start (`ready.protocol`, `init.protocol`) and
@@ -62,10 +63,10 @@ export function checkProtocolVersion(where: string, ready: { protocol: number })
  * A host tool as the REPL is told of it: bound as a plain Python function `name(*args, **kwargs)`
  * (a typed tool's real `def` is bound over it by `engine/agent-setup.ts`).
  */
-export const InitToolSchema = z.object({
+export const InitToolSchema = lazySchema(() => z.object({
   name: z.string(),
   description: z.string(),
-});
+}));
 
 // ------------------------------------------------------------------ host -> REPL
 
@@ -74,7 +75,7 @@ export const InitToolSchema = z.object({
  * runtimes, `runtime-python/src/context-files.ts`): the file holds the context's UTF-8 bytes (a
  * list context: its documents' bytes one after another).
  */
-export const ContextFileSchema = z.object({
+export const ContextFileSchema = lazySchema(() => z.object({
   /** The file as the REPL sees it (inside a container: under its read-only mount). */
   path: z.string(),
   /** Length of the file in bytes; a file of another length is refused (`fatal`). */
@@ -93,7 +94,7 @@ export const ContextFileSchema = z.object({
    * reads and refuses a file that does not match (changed after it was written).
    */
   sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
-});
+}));
 /** A context file (`init.contextFile`). */
 export type ContextFile = z.infer<typeof ContextFileSchema>;
 
@@ -101,57 +102,57 @@ export type ContextFile = z.infer<typeof ContextFileSchema>;
  * Binds the REPL to an agent: `CONTEXT`, tools, output bound. No reply unless it fails (`fatal`).
  * `CONTEXT` comes from `context` or, when that is absent, from `contextFile` (one of the two).
  */
-export const InitMessageSchema = z.object({
+export const InitMessageSchema = lazySchema(() => z.object({
   type: z.literal('init'),
   protocol: z.number().int(),
   agentId: z.string(),
   /** The context itself (absent when `contextFile` carries it). */
   context: ContextSchema.optional(),
   /** The context as a file the REPL reads (absent when `context` carries it). */
-  contextFile: ContextFileSchema.optional(),
-  tools: z.array(InitToolSchema),
+  contextFile: real(ContextFileSchema).optional(),
+  tools: z.array(real(InitToolSchema)),
   maxOutputChars: z.number().int().positive(),
   /**
    * Python source of host-call stubs from registered modules that are not built into the prelude
    * (`HostCallModule.python`), run in the agent's namespace with `host_call(name, args)` bound.
    */
   stubs: z.array(z.string()).optional(),
-});
+}));
 
 /** The `init` message. */
 export type InitMessage = z.infer<typeof InitMessageSchema>;
 
 /** Runs a cell; the reply is its `cell_end`. */
-export const ExecMessageSchema = z.object({
+export const ExecMessageSchema = lazySchema(() => z.object({
   type: z.literal('exec'),
   /** 0-based index of the cell in the agent's record (`<cell N>` in tracebacks). */
   cell: z.number().int().nonnegative(),
   code: z.string(),
-});
+}));
 
 /** Wakes the suspended cell with the awaited children's results (handle order); the reply is a `cell_end`. */
-export const WakeMessageSchema = z.object({
+export const WakeMessageSchema = lazySchema(() => z.object({
   type: z.literal('wake'),
   cell: z.number().int().nonnegative(),
   results: z.array(WaitResultSchema),
-});
+}));
 
 /** The host's answer to a `call` (same `id`). */
-export const AnswerMessageSchema = z.intersection(z.object({ type: z.literal('answer'), id: z.number().int() }), HostAnswerSchema);
+export const AnswerMessageSchema = lazySchema(() => z.intersection(z.object({ type: z.literal('answer'), id: z.number().int() }), HostAnswerSchema));
 
 /** Asks the prelude to exit. */
-export const ShutdownMessageSchema = z.object({ type: z.literal('shutdown') });
+export const ShutdownMessageSchema = lazySchema(() => z.object({ type: z.literal('shutdown') }));
 
 /**
  * Between cells only, and only to a REPL forked by the fork server: park a copy of the REPL
  * (`os.fork()`, copy-on-write) listening on the Unix socket `path`; each connection to it opens a
  * new REPL in the copy's state. The reply is `snapshot_ready` or `snapshot_failed`.
  */
-export const SnapshotMessageSchema = z.object({
+export const SnapshotMessageSchema = lazySchema(() => z.object({
   type: z.literal('snapshot'),
   /** Where the parked copy listens (a Unix socket path the host chose; it must not exist). */
   path: z.string().min(1),
-});
+}));
 
 /**
  * Before `init` only, and only to a REPL forked by the fork server: read `contextFile` once and
@@ -159,47 +160,47 @@ export const SnapshotMessageSchema = z.object({
  * one at its `init` with that file, bind the one decoded `CONTEXT`, shared copy-on-write. The
  * reply is `snapshot_ready` or `snapshot_failed` (the file cannot be read as described).
  */
-export const ShareContextMessageSchema = z.object({
+export const ShareContextMessageSchema = lazySchema(() => z.object({
   type: z.literal('share_context'),
   /** Where the context server listens (a Unix socket path the host chose; it must not exist). */
   path: z.string().min(1),
-  contextFile: ContextFileSchema,
-});
+  contextFile: real(ContextFileSchema),
+}));
 
 /** Every message the host sends. */
-export const HostMessageSchema = z.union([InitMessageSchema, ExecMessageSchema, WakeMessageSchema, AnswerMessageSchema, ShutdownMessageSchema, SnapshotMessageSchema, ShareContextMessageSchema]);
+export const HostMessageSchema = lazySchema(() => z.union([real(InitMessageSchema), real(ExecMessageSchema), real(WakeMessageSchema), real(AnswerMessageSchema), real(ShutdownMessageSchema), real(SnapshotMessageSchema), real(ShareContextMessageSchema)]));
 /** A message the host sends. */
 export type HostMessage = z.infer<typeof HostMessageSchema>;
 
 // ------------------------------------------------------------------ REPL -> host
 
 /** The prelude is loaded (first message on every transport). */
-export const ReadyMessageSchema = z.object({
+export const ReadyMessageSchema = lazySchema(() => z.object({
   type: z.literal('ready'),
   protocol: z.number(),
   /** Python version, e.g. `3.11.2`. */
   python: z.string(),
   /** The REPL's process id as seen where it runs (e.g. inside a container); lets the host interrupt it. */
   pid: z.number().int().positive().optional(),
-});
+}));
 
 /** A host call; the cell blocks until the `answer`. `args` are validated by the host against the call's module. */
-export const CallMessageSchema = z.object({
+export const CallMessageSchema = lazySchema(() => z.object({
   type: z.literal('call'),
   /** Increasing per REPL; the answer carries it back. */
   id: z.number().int(),
   name: HostCallNameSchema,
   args: z.record(z.string(), JsonSchema),
-});
+}));
 
 /** How the prelude reports a cell (or resumed segment) that stopped. */
-export const CellEndStatusSchema = z.enum(['suspended', 'ok', 'done', 'error', 'timeout']);
+export const CellEndStatusSchema = lazySchema(() => z.enum(['suspended', 'ok', 'done', 'error', 'timeout']));
 
 /** The cell stopped. */
-export const CellEndMessageSchema = z.object({
+export const CellEndMessageSchema = lazySchema(() => z.object({
   type: z.literal('cell_end'),
   cell: z.number().int(),
-  status: CellEndStatusSchema,
+  status: real(CellEndStatusSchema),
   /** Captured output of this segment (head + tail past `maxOutputChars`). */
   output: z.string(),
   /** True length of this segment's output in characters. */
@@ -217,26 +218,26 @@ export const CellEndMessageSchema = z.object({
    * for `str` / `bytes`). A rebuilt REPL's are compared with the record (`restore_diverged`).
    */
   bound: z.array(BoundNameSchema).optional(),
-});
+}));
 
 /** The prelude cannot go on (a protocol mismatch, a prelude bug). */
-export const FatalMessageSchema = z.object({ type: z.literal('fatal'), message: z.string() });
+export const FatalMessageSchema = lazySchema(() => z.object({ type: z.literal('fatal'), message: z.string() }));
 
 /** The reply to `snapshot`: the parked copy listens; `pid` is its process id (as the host sees it). */
-export const SnapshotReadyMessageSchema = z.object({ type: z.literal('snapshot_ready'), pid: z.number().int().positive() });
+export const SnapshotReadyMessageSchema = lazySchema(() => z.object({ type: z.literal('snapshot_ready'), pid: z.number().int().positive() }));
 
 /** The reply to `snapshot` when no copy could be made (the REPL goes on unchanged). */
-export const SnapshotFailedMessageSchema = z.object({ type: z.literal('snapshot_failed'), message: z.string() });
+export const SnapshotFailedMessageSchema = lazySchema(() => z.object({ type: z.literal('snapshot_failed'), message: z.string() }));
 
 /** Messages the REPL sends, validated on arrival. */
-export const ReplMessageSchema = z.discriminatedUnion('type', [
-  ReadyMessageSchema,
-  CallMessageSchema,
-  CellEndMessageSchema,
-  FatalMessageSchema,
-  SnapshotReadyMessageSchema,
-  SnapshotFailedMessageSchema,
-]);
+export const ReplMessageSchema = lazySchema(() => z.discriminatedUnion('type', [
+  real(ReadyMessageSchema),
+  real(CallMessageSchema),
+  real(CellEndMessageSchema),
+  real(FatalMessageSchema),
+  real(SnapshotReadyMessageSchema),
+  real(SnapshotFailedMessageSchema),
+]));
 /** A message from the REPL. */
 export type ReplMessage = z.infer<typeof ReplMessageSchema>;
 /** A `cell_end` message. */
@@ -247,18 +248,18 @@ export type CallMessage = z.infer<typeof CallMessageSchema>;
 // ------------------------------------------------------------------ transport envelopes
 
 /** Jupyter: a stdin request asking for the host message too large to inline in the cell's code. */
-export const NextRequestSchema = z.object({ type: z.literal('next'), rlmtree: z.string() });
+export const NextRequestSchema = lazySchema(() => z.object({ type: z.literal('next'), rlmtree: z.string() }));
 /** Jupyter: every stdin request of the prelude carries this REPL's nonce as `rlmtree`; one without it is agent code's own `input()`. */
-export const JupyterEnvelopeSchema = z.object({ rlmtree: z.string() });
+export const JupyterEnvelopeSchema = lazySchema(() => z.object({ rlmtree: z.string() }));
 /**
  * The fork server's first stdout line: it listens; `pid` is its process id; `preImportErrors`
  * (absent when none) the modules of its `preImports` list that failed to import, with the error.
  */
-export const ListeningMessageSchema = z.object({
+export const ListeningMessageSchema = lazySchema(() => z.object({
   type: z.literal('listening'),
   pid: z.number().int().positive(),
   preImportErrors: z.array(z.object({ module: z.string(), error: z.string() })).optional(),
-});
+}));
 /** A `listening` line. */
 export type ListeningMessage = z.infer<typeof ListeningMessageSchema>;
 
@@ -267,13 +268,13 @@ export type ListeningMessage = z.infer<typeof ListeningMessageSchema>;
  * `signal` that killed it (e.g. `SIGKILL` from the kernel's out-of-memory killer), so the host's
  * crash message can say so although the REPL is not its own child.
  */
-export const ExitedMessageSchema = z.object({
+export const ExitedMessageSchema = lazySchema(() => z.object({
   type: z.literal('exited'),
   /** The REPL's pid, as its `ready` reported it. */
   pid: z.number().int().positive(),
   code: z.number().int().nullable(),
   signal: z.string().nullable(),
-});
+}));
 
 /**
  * Parses one JSON text against `schema`.

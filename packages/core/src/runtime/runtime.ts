@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { CellStatusSchema, type Context, type Display, type HostAnswer, type WaitResult } from '../schema/state.ts';
 import { CellEndMessageSchema, PROTOCOL_VERSION, type CallMessage, type ContextFile, type InitMessage } from './protocol.ts';
+import { lazySchema, real } from '../schema/lazy.ts';
 
 /**
  * A host call as the REPL asks for it: its name and its arguments as JSON, not yet validated.
@@ -78,10 +79,10 @@ export type DisplayBlob = Display;
  * `cell_end` without its envelope, plus `crashed` (the REPL died) and `message` (`timeout` /
  * `crashed`: what happened, e.g. "the REPL process exited with signal SIGKILL").
  */
-export const CellResultSchema = CellEndMessageSchema.omit({ type: true, cell: true }).extend({
-  status: CellStatusSchema,
+export const CellResultSchema = lazySchema(() => real(CellEndMessageSchema).omit({ type: true, cell: true }).extend({
+  status: real(CellStatusSchema),
   message: z.string().optional(),
-});
+}));
 /** How a cell (or the resumed rest of one) ended. */
 export type CellResult = z.infer<typeof CellResultSchema>;
 

@@ -25,6 +25,7 @@ import { z } from 'zod';
 import { RunEventSchema, type RunEvent } from '../schema/events.ts';
 import { JsonSchema, RunStateSchema, type Json, type RunState } from '../schema/state.ts';
 import { fieldPath } from './codec.ts';
+import { lazySchema, real } from '../schema/lazy.ts';
 
 /** The `format` string of a trace header. */
 export const TRACE_FORMAT = 'rlmtree.trace';
@@ -35,10 +36,10 @@ export const TRACE_FORMAT_VERSIONS_READ = [1, 2, 3] as const;
 /** A trace format version this code reads. */
 export type TraceFormatVersion = (typeof TRACE_FORMAT_VERSIONS_READ)[number];
 
-const EncodedSchema = z.object({ json: z.unknown(), meta: z.unknown().optional() });
+const EncodedSchema = lazySchema(() => z.object({ json: z.unknown(), meta: z.unknown().optional() }));
 
 /** The first line of a trace. */
-export const HeaderLineSchema = z.object({
+export const HeaderLineSchema = lazySchema(() => z.object({
   kind: z.literal('header'),
   format: z.literal(TRACE_FORMAT),
   version: z.union([z.literal(1), z.literal(2), z.literal(3)]),
@@ -47,7 +48,7 @@ export const HeaderLineSchema = z.object({
   /** ISO 8601 time the trace was started. */
   createdAt: z.string(),
   /** Free-form facts about how the run was made (CLI: model spec, runtime), JSON only. */
-  config: z.record(z.string(), JsonSchema),
+  config: z.record(z.string(), real(JsonSchema)),
   /**
    * The prompt version the run's wording and reply rules come from (`RunState.prompt`); absent in
    * traces written before prompts were versioned (version 1). A reader without it refuses the trace.
@@ -55,24 +56,24 @@ export const HeaderLineSchema = z.object({
   promptVersion: z.number().int().positive().optional(),
   /** When this trace is a fork: the trace, run and step it was forked from. */
   forkedFrom: z.object({ runId: z.string(), step: z.number().int().nonnegative(), path: z.string().optional() }).optional(),
-  initial: EncodedSchema,
-});
+  initial: real(EncodedSchema),
+}));
 
 /** A content-addressed string (sha256 of its UTF-8 bytes, hex), its text in the line (versions 1 and 2). */
-export const BlobLineSchema = z.object({
+export const BlobLineSchema = lazySchema(() => z.object({
   kind: z.literal('blob'),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   /** Length of `text` in UTF-16 code units (JS string length), as a check. */
   chars: z.number().int().nonnegative(),
   text: z.string(),
-});
+}));
 
 /**
  * A content-addressed string whose text follows the line as raw bytes (version 3): `bytes` bytes
  * in `encoding` (`blob-bytes.ts`: UTF-8, or UTF-16LE for a string holding a lone surrogate), then
  * a newline. `sha256` is the blob's address, checked against the bytes on read.
  */
-export const RawBlobLineSchema = z.object({
+export const RawBlobLineSchema = lazySchema(() => z.object({
   kind: z.literal('blob'),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   /** Length of the text in UTF-16 code units (JS string length), as a check. */
@@ -80,21 +81,21 @@ export const RawBlobLineSchema = z.object({
   /** Length of the raw bytes after the line's newline. */
   bytes: z.number().int().nonnegative(),
   encoding: z.enum(['utf8', 'utf-16le']),
-});
+}));
 
 /** One step: the events that took the previous state to `step`. */
-export const StepLineSchema = z.object({
+export const StepLineSchema = lazySchema(() => z.object({
   kind: z.literal('step'),
   /** The state's `step` after these events. */
   step: z.number().int().positive(),
-  events: EncodedSchema,
-});
+  events: real(EncodedSchema),
+}));
 
 /** The last line of a trace whose writer closed it (version 2 on): the last step recorded. */
-export const EndLineSchema = z.object({
+export const EndLineSchema = lazySchema(() => z.object({
   kind: z.literal('end'),
   step: z.number().int().nonnegative(),
-});
+}));
 
 
 /** A trace's header, decoded. */
@@ -163,7 +164,7 @@ export function checkState(value: unknown, prefix: string, fail: (field: string,
   return value as RunState;
 }
 
-const EventsSchema = z.array(RunEventSchema);
+const EventsSchema = lazySchema(() => z.array(real(RunEventSchema)));
 
 /** Like `checkState`, for a step's list of events. */
 export function checkEvents(value: unknown, prefix: string, fail: (field: string, detail: string) => Error): RunEvent[] {
