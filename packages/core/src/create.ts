@@ -1,10 +1,10 @@
 /** Making the initial state of a run. */
-import { randomUUID } from 'node:crypto';
 import { DEFAULT_LIMITS } from './limits.ts';
 import { newAgent } from './reduce.ts';
 import { promptConfig, type PromptOptions } from './prompts/config.ts';
 import { LimitsSchema, STATE_FORMAT_VERSION, ToolSpecSchema, type Context, type Json, type Limits, type ToolSpecRecord, type RunState } from './schema/state.ts';
 import { freeze } from 'immer';
+import { nodeCrypto } from './util/builtins.ts';
 
 /** Options of `createRun`. */
 export interface CreateRunOptions {
@@ -49,7 +49,7 @@ export function createRun(query: string, context: Context, options: CreateRunOpt
     {
       format: 'rlmtree.state',
       version: STATE_FORMAT_VERSION,
-      runId: options.runId ?? randomUUID(),
+      runId: options.runId ?? nodeCrypto().randomUUID(),
       step: 0,
       elapsedMs: 0,
       limits,

@@ -12,14 +12,11 @@
  * the writer checks afterwards that no other step appeared after the one it chained to: of two
  * processes writing one run (`CheckpointStore.put`), the later is refused and removes its file.
  */
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
-import { closeSync, fsyncSync, linkSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.ts';
 import { blobText, type BlobEncoding } from '../trace/blob-bytes.ts';
 import type { RunState } from '../schema/state.ts';
 import { checkStep, CheckpointConflictError, CheckpointHeads, decodeCheckpoint, encodeCheckpoint, linkOf, type ChainLink, type CheckpointStore, type PredecessorRow } from './store.ts';
+import { nodeCrypto, nodeFsPromises, nodeFs, nodePath } from '../util/builtins.ts';
 
 const STEP_FILE = /^(\d{12})\.json$/;
 
@@ -41,7 +38,7 @@ export class FileCheckpointStore implements CheckpointStore {
 
   /** File of one checkpoint (whether or not it exists). */
   pathOf(runId: string, step: number): string {
-    return join(this.runDir(runId), `${String(step).padStart(12, '0')}.json`);
+    return nodePath().join(this.runDir(runId), `${String(step).padStart(12, '0')}.json`);
   }
 
   async put(state: RunState): Promise<void> {
@@ -50,8 +47,8 @@ export class FileCheckpointStore implements CheckpointStore {
     const latest = await this.row(runId, Infinity);
     const prev = this.heads.admit(this.dir, runId, step, latest && linkOf(latest.doc, latest.step));
     const { doc, blobs, bytesOf, link } = encodeCheckpoint(state, prev);
-    const blobDir = join(this.dir, 'blobs');
-    await mkdir(blobDir, { recursive: true });
+    const blobDir = nodePath().join(this.dir, 'blobs');
+    await nodeFsPromises().mkdir(blobDir, { recursive: true });
     for (const hash of blobs.keys()) {
       // Content-addressed: a file that exists already holds this text (its hash is checked on read).
       if (this.known.has(hash) || (await this.blobFile(hash))) {
@@ -60,16 +57,16 @@ export class FileCheckpointStore implements CheckpointStore {
       }
       // Raw bytes, not a JSON string: no escaping to write or parse (a lone surrogate: UTF-16LE).
       const { bytes, encoding } = bytesOf(hash);
-      await writeFileAtomic(join(blobDir, `${hash}${BLOB_EXT[encoding]}`), bytes);
+      await writeFileAtomic(nodePath().join(blobDir, `${hash}${BLOB_EXT[encoding]}`), bytes);
       this.known.add(hash);
     }
-    await mkdir(this.runDir(runId), { recursive: true });
+    await nodeFsPromises().mkdir(this.runDir(runId), { recursive: true });
     const target = this.pathOf(runId, step);
     if (!linkNew(target, doc)) throw this.conflict(runId, step, prev, 'another writer saved this step first');
     // The optimistic check again, now that the file is in place: only this step may follow prev.
     const after = (await this.list(runId)).filter((s) => s > (prev?.step ?? -1));
     if (after.length !== 1 || after[0] !== step) {
-      unlinkSync(target);
+      nodeFs().unlinkSync(target);
       throw this.conflict(runId, step, prev, `another writer saved step${after.length > 2 ? 's' : ''} ${after.filter((s) => s !== step).join(', ')} of this run at the same time`);
     }
     this.heads.saw(runId, link);
@@ -85,7 +82,7 @@ export class FileCheckpointStore implements CheckpointStore {
   }
 
   async list(runId: string): Promise<number[]> {
-    const names = await readdir(this.runDir(runId)).catch((err: NodeJS.ErrnoException) => {
+    const names = await nodeFsPromises().readdir(this.runDir(runId)).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return [] as string[];
       throw err;
     });
@@ -96,7 +93,7 @@ export class FileCheckpointStore implements CheckpointStore {
   }
 
   async runs(): Promise<string[]> {
-    const names = await readdir(join(this.dir, 'runs')).catch(() => [] as string[]);
+    const names = await nodeFsPromises().readdir(nodePath().join(this.dir, 'runs')).catch(() => [] as string[]);
     const ids: string[] = [];
     for (const n of names) {
       const id = decodeURIComponent(n);
@@ -106,8 +103,8 @@ export class FileCheckpointStore implements CheckpointStore {
   }
 
   async delete(runId: string, step?: number): Promise<void> {
-    if (step === undefined) await rm(this.runDir(runId), { recursive: true, force: true });
-    else await rm(this.pathOf(runId, step), { force: true });
+    if (step === undefined) await nodeFsPromises().rm(this.runDir(runId), { recursive: true, force: true });
+    else await nodeFsPromises().rm(this.pathOf(runId, step), { force: true });
     const latest = await this.row(runId, Infinity);
     this.heads.saw(runId, latest && linkOf(latest.doc, latest.step));
   }
@@ -117,7 +114,7 @@ export class FileCheckpointStore implements CheckpointStore {
   private runDir(runId: string): string {
     if (runId === '') throw new RangeError('checkpoint run id is empty');
     // Escape everything but [A-Za-z0-9_-~'()!*] so an id can never name a path outside runs/.
-    return join(this.dir, 'runs', encodeURIComponent(runId).replaceAll('.', '%2E'));
+    return nodePath().join(this.dir, 'runs', encodeURIComponent(runId).replaceAll('.', '%2E'));
   }
 
   /** The stored row with the highest step below `below`. */
@@ -132,7 +129,7 @@ export class FileCheckpointStore implements CheckpointStore {
 
   private read(runId: string, step: number): PredecessorRow | undefined {
     try {
-      return { step, doc: readFileSync(this.pathOf(runId, step), 'utf8') };
+      return { step, doc: nodeFs().readFileSync(this.pathOf(runId, step), 'utf8') };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
@@ -146,7 +143,7 @@ export class FileCheckpointStore implements CheckpointStore {
   /** The file holding blob `hash` (raw, or a JSON string written before blobs were raw), or undefined. */
   private async blobFile(hash: string): Promise<string | undefined> {
     for (const ext of [...Object.values(BLOB_EXT), '.json']) {
-      const file = join(this.dir, 'blobs', `${hash}${ext}`);
+      const file = nodePath().join(this.dir, 'blobs', `${hash}${ext}`);
       if (await exists(file)) return file;
     }
     return undefined;
@@ -154,7 +151,7 @@ export class FileCheckpointStore implements CheckpointStore {
 
   private blob(hash: string): string | undefined {
     for (const [encoding, ext] of Object.entries(BLOB_EXT) as [BlobEncoding, string][]) {
-      const bytes = readIfThere(join(this.dir, 'blobs', `${hash}${ext}`));
+      const bytes = readIfThere(nodePath().join(this.dir, 'blobs', `${hash}${ext}`));
       if (bytes === undefined) continue;
       try {
         return blobText(bytes, encoding); // its hash is checked by the decoder
@@ -163,7 +160,7 @@ export class FileCheckpointStore implements CheckpointStore {
       }
     }
     try {
-      const text: unknown = JSON.parse(readFileSync(join(this.dir, 'blobs', `${hash}.json`), 'utf8'));
+      const text: unknown = JSON.parse(nodeFs().readFileSync(nodePath().join(this.dir, 'blobs', `${hash}.json`), 'utf8'));
       return typeof text === 'string' ? text : undefined;
     } catch {
       return undefined; // reported by the decoder as a missing blob of the field that needs it
@@ -176,30 +173,30 @@ export class FileCheckpointStore implements CheckpointStore {
  * `target`: false, and nothing written, when `target` exists.
  */
 function linkNew(target: string, text: string): boolean {
-  const tmp = `${target}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  const fd = openSync(tmp, 'wx');
+  const tmp = `${target}.${process.pid}.${nodeCrypto().randomBytes(6).toString('hex')}.tmp`;
+  const fd = nodeFs().openSync(tmp, 'wx');
   try {
     const buf = Buffer.from(text, 'utf8');
     let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-    fsyncSync(fd);
+    while (off < buf.length) off += nodeFs().writeSync(fd, buf, off, buf.length - off);
+    nodeFs().fsyncSync(fd);
   } finally {
-    closeSync(fd);
+    nodeFs().closeSync(fd);
   }
   try {
-    linkSync(tmp, target);
+    nodeFs().linkSync(tmp, target);
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw err;
   } finally {
-    unlinkSync(tmp);
+    nodeFs().unlinkSync(tmp);
   }
 }
 
 function readIfThere(path: string): Buffer | undefined {
   try {
-    return readFileSync(path);
+    return nodeFs().readFileSync(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
@@ -207,7 +204,7 @@ function readIfThere(path: string): Buffer | undefined {
 }
 
 async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
+  return nodeFsPromises().stat(path).then(
     () => true,
     () => false,
   );

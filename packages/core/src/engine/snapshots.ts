@@ -12,10 +12,10 @@
  * with the same key ask for the same REPL, whichever run (a fork has a new run id) or engine
  * they belong to, so one `ReplSnapshots` can serve a session and all its forks.
  */
-import { createHash } from 'node:crypto';
 import type { Repl, ReplSnapshot } from '../runtime/runtime.ts';
 import type { AgentNode, Cell, Context, RunState, Turn } from '../schema/state.ts';
 import { turnBindingCode } from '../session/bind.ts';
+import { nodeCrypto } from '../util/builtins.ts';
 
 /** Options of `ReplSnapshots`. */
 export interface ReplSnapshotsOptions {
@@ -73,7 +73,7 @@ const contextDigests = new WeakMap<object, string>();
 /** Recent string contexts' digests (a string cannot key a WeakMap; V8 caches a string's hash). */
 const stringDigests = new Map<string, string>();
 
-const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+const sha = (text: string) => nodeCrypto().createHash('sha256').update(text).digest('hex');
 
 function contextDigest(context: Context): string {
   if (typeof context !== 'string') {

@@ -5,9 +5,9 @@
  * Attribute names follow the OpenTelemetry GenAI semantic conventions where one fits
  * (`gen_ai.usage.input_tokens`, `gen_ai.usage.output_tokens`, `gen_ai.request.model`).
  */
-import { createRequire } from 'node:module';
 import type { Span, Tracer } from '@opentelemetry/api';
 import type { EngineEmitter, EngineEvent } from './events.ts';
+import { nodeModuleApi } from '../util/builtins.ts';
 
 /**
  * `@opentelemetry/api`, loaded on first use rather than at import (issue 18: no work at import;
@@ -15,7 +15,7 @@ import type { EngineEmitter, EngineEvent } from './events.ts';
  */
 let api: typeof import('@opentelemetry/api') | undefined;
 function otel(): typeof import('@opentelemetry/api') {
-  return (api ??= createRequire(import.meta.url)('@opentelemetry/api') as typeof import('@opentelemetry/api'));
+  return (api ??= nodeModuleApi().createRequire(import.meta.url)('@opentelemetry/api') as typeof import('@opentelemetry/api'));
 }
 
 /**

@@ -12,7 +12,7 @@
  * signature (anyone can recompute a chain after editing), so it does not stop a deliberate forger
  * who rewrites every later record too.
  */
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../util/builtins.ts';
 
 /** The last member of a sealed record: `,"chain":"` + 64 hex + `"}` (76 characters). */
 const SUFFIX = /,"chain":"([0-9a-f]{64})"\}$/;
@@ -20,7 +20,7 @@ const SUFFIX_CHARS = 76;
 
 /** sha256 hex of `prev + "\n" + content` (UTF-8). The one hash of the chain. */
 export function chainHash(prev: string, content: string): string {
-  return createHash('sha256').update(prev, 'utf8').update('\n', 'utf8').update(content, 'utf8').digest('hex');
+  return nodeCrypto().createHash('sha256').update(prev, 'utf8').update('\n', 'utf8').update(content, 'utf8').digest('hex');
 }
 
 /**

@@ -5,10 +5,10 @@
  * AI SDK `responseFormat: {type: "json"}`); the host checks every reply itself with ajv, so a
  * provider that drifts from the schema is caught, never trusted.
  */
-import { createRequire } from 'node:module';
 import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import type { Ajv2020 } from 'ajv/dist/2020.js';
 import { LRUCache } from 'lru-cache';
+import { nodeModuleApi } from '../util/builtins.ts';
 
 /** A JSON Schema as a plain JSON object (draft 2020-12 by default; `$schema` draft-07 is honoured). */
 export type JsonSchemaObject = Record<string, unknown>;
@@ -57,7 +57,7 @@ const options = { strict: false, allErrors: false, logger: false as const, valid
 let ajvs: { draft2020: Ajv2020; draft07: Ajv } | undefined;
 function ajvFor(dialect: string): Ajv | Ajv2020 {
   if (!ajvs) {
-    const require = createRequire(import.meta.url);
+    const require = nodeModuleApi().createRequire(import.meta.url);
     const { Ajv: AjvClass } = require('ajv') as typeof import('ajv');
     const { Ajv2020: Ajv2020Class } = require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
     // ajv-formats is CommonJS with its plugin on `.default`.

@@ -6,8 +6,8 @@
  * bounded) and `SqliteSubCallCache` (persistent across runs, `sqlite-subcall-cache.ts`).
  */
 import { LRUCache } from 'lru-cache';
-import { createHash } from 'node:crypto';
 import type { Usage } from '../schema/state.ts';
+import { nodeCrypto } from '../util/builtins.ts';
 
 /** What a cache keeps of one sub-call's reply. */
 export interface CachedReply {
@@ -46,7 +46,7 @@ export interface SubCallKeyParts {
  * so `{a, b}` and `{b, a}` give one key.
  */
 export function subCallKey(parts: SubCallKeyParts): string {
-  return createHash('sha256').update(canonicalJson({ v: 1, client: parts.client, model: parts.model, prompt: parts.prompt, params: parts.params ?? {} }), 'utf8').digest('hex');
+  return nodeCrypto().createHash('sha256').update(canonicalJson({ v: 1, client: parts.client, model: parts.model, prompt: parts.prompt, params: parts.params ?? {} }), 'utf8').digest('hex');
 }
 
 function canonicalJson(value: unknown): string {

@@ -6,12 +6,12 @@
  * they differ only in how the process is started, interrupted and killed.
  */
 import type { ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import type { Context, WaitResult } from '../schema/state.ts';
 import type { ContextPartOf } from './process-repl-set.ts';
 import { driveCell, MessageQueue, type ReplTransport, type SideOutput, type TransportExit } from './cell-driver.ts';
 import { checkProtocolVersion, parseReplMessage, type HostMessage, type ReplMessage } from './protocol.ts';
 import { initMessage, type CellResult, type ExecOptions, type HostCallHandler, type Repl, type ReplOptions, type ReplSnapshot } from './runtime.ts';
+import { nodeReadline } from '../util/builtins.ts';
 
 /**
  * How a process REPL parks live copies of itself (`Repl.snapshot`): the prelude's process answers
@@ -84,7 +84,7 @@ export class StartedProcess implements ReplTransport {
     this.child = child;
     this.control = control;
     this.maxStderrBytes = maxStderrBytes;
-    const lines = createInterface({ input: child.stdout!, crlfDelay: Infinity });
+    const lines = nodeReadline().createInterface({ input: child.stdout!, crlfDelay: Infinity });
     lines.on('line', (line) => {
       let msg: ReplMessage | TransportExit;
       try {

@@ -9,9 +9,7 @@
  * A deployment that ships a bundle without node_modules copies the python/ folders and sets
  * `RLMTREE_PYTHON_DIR` to the folder holding them (docs/packaging.md).
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { nodeFs, nodePath, nodeModuleApi } from '../util/builtins.ts';
 
 /**
  * Absolute path of `file` from the `python/` folder of package `pkg` (e.g.
@@ -23,9 +21,9 @@ import { join } from 'node:path';
  */
 export function pythonFile(pkg: string, file: string, from: string): string {
   const dir = process.env['RLMTREE_PYTHON_DIR'];
-  if (dir && existsSync(join(dir, file))) return join(dir, file);
+  if (dir && nodeFs().existsSync(nodePath().join(dir, file))) return nodePath().join(dir, file);
   try {
-    return createRequire(from).resolve(`${pkg}/python/${file}`);
+    return nodeModuleApi().createRequire(from).resolve(`${pkg}/python/${file}`);
   } catch (err) {
     throw new Error(
       `cannot find ${file} of ${pkg} (${(err as Error).message.split('\n')[0]}); install ${pkg}, or copy its python/ folder and set RLMTREE_PYTHON_DIR to it`,

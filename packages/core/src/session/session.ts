@@ -7,7 +7,6 @@
  */
 import { isTool } from '../tools/tool.ts';
 import { promptVersionOf } from '../prompts/versions.ts';
-import { unlinkSync } from 'node:fs';
 import { produce } from 'immer';
 import { intervene, pendingInterventions } from '../control.ts';
 import { Engine, type EngineOptions, type StepResult } from '../engine/engine.ts';
@@ -19,6 +18,7 @@ import { TRACE_FORMAT, TRACE_FORMAT_VERSION, type Trace, type TraceStep } from '
 import { TraceWriter, type TraceWriterOptions } from '../trace/writer.ts';
 import { createSession } from './create.ts';
 import { recordResultSchema, type ResultOf, type ResultSchema } from '../result.ts';
+import { nodeFs } from '../util/builtins.ts';
 
 /** Options of a `Session`: the engine's (models, runtime, tools), plus limits and compaction. */
 export interface SessionOptions extends Omit<EngineOptions, 'signal'> {
@@ -290,7 +290,7 @@ export class Session {
       else if (!mark.hadWriter) {
         // The trace was created by this (first) turn: nothing of it stays.
         this.writer.close();
-        unlinkSync(this.writer.path);
+        nodeFs().unlinkSync(this.writer.path);
         this.writer = undefined;
       }
     }

@@ -6,10 +6,9 @@
  * an absolute path, or a symbolic link whose target lies outside (checked on the real path of the
  * deepest part that exists).
  */
-import { mkdir, readdir, readFile, realpath, stat, writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import { tool, type DefinedTool } from './tool.ts';
+import { nodeFsPromises, nodePath } from '../util/builtins.ts';
 
 /** Options of `workspaceTools`. */
 export interface WorkspaceToolsOptions {
@@ -34,11 +33,11 @@ async function realOrSelf(path: string): Promise<string> {
   const rest: string[] = [];
   for (;;) {
     try {
-      return join(await realpath(head), ...rest.reverse());
+      return nodePath().join(await nodeFsPromises().realpath(head), ...rest.reverse());
     } catch {
-      const parent = dirname(head);
+      const parent = nodePath().dirname(head);
       if (parent === head) return path;
-      rest.push(head.slice(parent.length + (parent.endsWith(sep) ? 0 : 1)));
+      rest.push(head.slice(parent.length + (parent.endsWith(nodePath().sep) ? 0 : 1)));
       head = parent;
     }
   }
@@ -49,18 +48,18 @@ async function realOrSelf(path: string): Promise<string> {
  * @throws WorkspacePathError when it lies outside the workspace.
  */
 export async function insideWorkspace(root: string, path: string): Promise<string> {
-  const base = await realpath(root);
-  if (isAbsolute(path)) throw new WorkspacePathError(`path ${JSON.stringify(path)} is absolute; give a path relative to the workspace`);
-  const target = await realOrSelf(resolve(base, path));
-  const rel = relative(base, target);
-  if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
+  const base = await nodeFsPromises().realpath(root);
+  if (nodePath().isAbsolute(path)) throw new WorkspacePathError(`path ${JSON.stringify(path)} is absolute; give a path relative to the workspace`);
+  const target = await realOrSelf(nodePath().resolve(base, path));
+  const rel = nodePath().relative(base, target);
+  if (rel === '..' || rel.startsWith(`..${nodePath().sep}`) || nodePath().isAbsolute(rel)) {
     throw new WorkspacePathError(`path ${JSON.stringify(path)} is outside the workspace`);
   }
   return target;
 }
 
 async function walk(root: string, dir: string, out: string[], limit: number): Promise<void> {
-  for (const e of (await readdir(join(root, dir), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const e of (await nodeFsPromises().readdir(nodePath().join(root, dir), { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
     if (out.length >= limit) return;
     if (e.name === '.git' || e.name === 'node_modules') continue;
     const rel = dir ? `${dir}/${e.name}` : e.name;
@@ -82,9 +81,9 @@ export function workspaceTools(root: string, options: WorkspaceToolsOptions = {}
       returns: z.array(z.string()),
       execute: async ({ path, limit }) => {
         const dir = await insideWorkspace(root, path);
-        const base = await realpath(root);
+        const base = await nodeFsPromises().realpath(root);
         const out: string[] = [];
-        await walk(base, relative(base, dir).split(sep).join('/'), out, limit);
+        await walk(base, nodePath().relative(base, dir).split(nodePath().sep).join('/'), out, limit);
         return out;
       },
     }),
@@ -98,7 +97,7 @@ export function workspaceTools(root: string, options: WorkspaceToolsOptions = {}
       }),
       returns: z.string(),
       execute: async ({ path, start_line, end_line }) => {
-        const text = await readFile(await insideWorkspace(root, path), 'utf8');
+        const text = await nodeFsPromises().readFile(await insideWorkspace(root, path), 'utf8');
         const lines = text.split('\n').slice(start_line - 1, end_line);
         const out = lines.join('\n');
         return out.length > maxRead ? `${out.slice(0, maxRead)}\n[… cut at ${maxRead} of ${out.length} characters; read a line range]` : out;
@@ -116,15 +115,15 @@ export function workspaceTools(root: string, options: WorkspaceToolsOptions = {}
         } catch (err) {
           throw new Error(`grep_files: bad pattern: ${(err as Error).message}`);
         }
-        const base = await realpath(root);
+        const base = await nodeFsPromises().realpath(root);
         const dir = await insideWorkspace(root, path);
         const files: string[] = [];
-        await walk(base, relative(base, dir).split(sep).join('/'), files, 100_000);
+        await walk(base, nodePath().relative(base, dir).split(nodePath().sep).join('/'), files, 100_000);
         const out: string[] = [];
         for (const f of files) {
-          const info = await stat(join(base, f));
+          const info = await nodeFsPromises().stat(nodePath().join(base, f));
           if (info.size > 10_000_000) continue;
-          const text = await readFile(join(base, f), 'utf8');
+          const text = await nodeFsPromises().readFile(nodePath().join(base, f), 'utf8');
           if (text.includes('\u0000')) continue;
           text.split('\n').forEach((line, i) => {
             if (out.length < max_matches && rx.test(line)) out.push(`${f}:${i + 1}: ${line}`);
@@ -143,8 +142,8 @@ export function workspaceTools(root: string, options: WorkspaceToolsOptions = {}
       returns: z.number().int(),
       execute: async ({ path, text }) => {
         const target = await insideWorkspace(root, path);
-        await mkdir(dirname(target), { recursive: true });
-        await writeFile(target, text);
+        await nodeFsPromises().mkdir(nodePath().dirname(target), { recursive: true });
+        await nodeFsPromises().writeFile(target, text);
         return text.length;
       },
     });

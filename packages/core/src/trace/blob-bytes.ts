@@ -8,7 +8,7 @@
  * `codec.ts`'s `sha256` gives the string, so a blob written raw and one written as JSON text
  * have one name.
  */
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../util/builtins.ts';
 
 /** How a blob's bytes encode its text. */
 export type BlobEncoding = 'utf8' | 'utf-16le';
@@ -62,14 +62,14 @@ export function blobChunks(text: string, encoding: BlobEncoding, f: (bytes: Buff
 
 /** The content address (sha256 hex) of a blob's bytes; equal to `codec.ts`'s `sha256` of its text. */
 export function blobBytesHash(bytes: Uint8Array, encoding: BlobEncoding): string {
-  const h = createHash('sha256');
+  const h = nodeCrypto().createHash('sha256');
   if (encoding === 'utf-16le') h.update('utf-16le:', 'utf8');
   return h.update(bytes).digest('hex');
 }
 
 /** `blobBytesHash` of `text`'s bytes, made a chunk at a time (`blobChunks`). */
 export function blobTextHash(text: string, encoding: BlobEncoding = blobEncoding(text)): string {
-  const h = createHash('sha256');
+  const h = nodeCrypto().createHash('sha256');
   if (encoding === 'utf-16le') h.update('utf-16le:', 'utf8');
   blobChunks(text, encoding, (bytes) => h.update(bytes));
   return h.digest('hex');

@@ -11,11 +11,11 @@
  * file, the line and the field.
  */
 import { promptSetFor, promptVersionOf, PromptVersionError } from '../prompts/versions.ts';
-import { readFile } from 'node:fs/promises';
 import { freeze } from 'immer';
 import { DecodeError, decodeValue, fieldPath, sha256 } from './codec.ts';
 import { blobBytesHash, blobText } from './blob-bytes.ts';
 import { chainSeed, checkSeal, unseal } from '../integrity/chain.ts';
+import { nodeFsPromises } from '../util/builtins.ts';
 import {
   BlobLineSchema,
   EndLineSchema,
@@ -57,7 +57,7 @@ export interface ParsedTrace extends Trace {
  *   file cannot be read.
  */
 export async function readTrace(path: string): Promise<Trace> {
-  const { header, steps, warnings } = parseTrace(await readFile(path), path);
+  const { header, steps, warnings } = parseTrace(await nodeFsPromises().readFile(path), path);
   return { header, steps, warnings };
 }
 

@@ -6,7 +6,6 @@
  * `TraceWriter.append` cuts off before it appends.
  */
 import { promptVersionOf } from '../prompts/versions.ts';
-import { closeSync, fdatasyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { pendingInterventions } from '../control.ts';
 import type { RunEvent, StepResult } from '../schema/events.ts';
 import type { Json, RunState } from '../schema/state.ts';
@@ -16,6 +15,7 @@ import { chainSeed, seal } from '../integrity/chain.ts';
 import { TRACE_FORMAT, TRACE_FORMAT_VERSION, type Trace, type TraceFormatVersion } from './format.ts';
 import { parseTrace, type ParsedTrace } from './reader.ts';
 import { replay } from './replay.ts';
+import { nodeFs } from '../util/builtins.ts';
 
 /** Options of a `TraceWriter`. */
 export interface TraceWriterOptions {
@@ -86,7 +86,7 @@ export class TraceWriter {
    * @throws Error (EEXIST) when the file exists and `overwrite` is not set.
    */
   static create(path: string, initial: RunState, options: TraceWriterOptions = {}): TraceWriter {
-    const fd = openSync(path, options.overwrite ? 'w' : 'wx');
+    const fd = nodeFs().openSync(path, options.overwrite ? 'w' : 'wx');
     // The header's chain is seeded by the run id: it commits the whole file to this run.
     const version = options.formatVersion ?? TRACE_FORMAT_VERSION;
     const writer = new TraceWriter(path, fd, new Set(), initial.step, 0, chainSeed(TRACE_FORMAT, initial.runId), version, options);
@@ -132,16 +132,16 @@ export class TraceWriter {
    * @throws TraceFormatError when the file is malformed (other than a truncated last line).
    */
   static append(path: string, options: Omit<TraceWriterOptions, 'config' | 'overwrite' | 'forkedFrom'> = {}): { writer: TraceWriter; trace: ParsedTrace; states: RunState[] } {
-    const bytes = readFileSync(path);
+    const bytes = nodeFs().readFileSync(path);
     const trace = parseTrace(bytes.toString('utf8'), path);
     const states = replay(trace);
-    const fd = openSync(path, 'r+');
+    const fd = nodeFs().openSync(path, 'r+');
     // Whatever follows the last complete line is a cut-short write. The end line goes too: the
     // run goes on. (Not the last '\n' of the file: a blob's raw bytes hold newlines of their own.)
     const keep = trace.resumeAt;
-    if (keep < bytes.length) ftruncateSync(fd, keep);
-    closeSync(fd);
-    const writer = new TraceWriter(path, openSync(path, 'a'), trace.blobHashes, states.at(-1)!.step, keep, trace.chained ? trace.chain : null, trace.header.version, options);
+    if (keep < bytes.length) nodeFs().ftruncateSync(fd, keep);
+    nodeFs().closeSync(fd);
+    const writer = new TraceWriter(path, nodeFs().openSync(path, 'a'), trace.blobHashes, states.at(-1)!.step, keep, trace.chained ? trace.chain : null, trace.header.version, options);
     writer.ends.set(writer.lastStep, keep);
     return { writer, trace, states };
   }
@@ -207,7 +207,7 @@ export class TraceWriter {
     if (end === undefined || step > this.lastStep) {
       throw new RangeError(`trace ${this.path}: cannot cut back to step ${step} (this writer can cut back to steps ${Math.min(...this.ends.keys())}..${this.lastStep})`);
     }
-    ftruncateSync(this.fd, end);
+    nodeFs().ftruncateSync(this.fd, end);
     this.size = end;
     this.chain = this.chains.get(step) ?? null;
     for (const s of [...this.ends.keys()]) if (s > step) this.ends.delete(s);
@@ -234,7 +234,7 @@ export class TraceWriter {
     } catch {
       // see above: the trace reads as unclosed
     }
-    closeSync(this.fd);
+    nodeFs().closeSync(this.fd);
     this.fd = null;
   }
 
@@ -276,7 +276,7 @@ export class TraceWriter {
     let at = this.size;
     const put = (buf: Uint8Array) => {
       let off = 0;
-      while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off, at + off);
+      while (off < buf.length) off += nodeFs().writeSync(fd, buf, off, buf.length - off, at + off);
       at += buf.length;
     };
     let text = '';
@@ -292,7 +292,7 @@ export class TraceWriter {
     if (text) put(Buffer.from(text, 'utf8'));
     this.size = at;
     this.chain = chain;
-    if (this.fsync) fdatasyncSync(fd);
+    if (this.fsync) nodeFs().fdatasyncSync(fd);
   }
 }
 

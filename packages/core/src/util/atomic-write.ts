@@ -8,9 +8,7 @@
  * process, which breaks the CLI's own Ctrl-C handling — a library must not change how its host
  * process reacts to signals.
  */
-import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { nodeCrypto, nodeFsPromises, nodePath } from './builtins.ts';
 
 /**
  * Writes `text` (a string, as UTF-8, or bytes as they are) to `path` atomically. The temporary
@@ -18,18 +16,18 @@ import { basename, dirname, join } from 'node:path';
  * @throws the file system's error (ENOENT for a missing folder…).
  */
 export async function writeFileAtomic(path: string, text: string | Uint8Array): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const temp = nodePath().join(nodePath().dirname(path), `.${nodePath().basename(path)}.${nodeCrypto().randomBytes(6).toString('hex')}.tmp`);
   try {
-    const file = await open(temp, 'wx');
+    const file = await nodeFsPromises().open(temp, 'wx');
     try {
       await (typeof text === 'string' ? file.writeFile(text, 'utf8') : file.writeFile(text));
       await file.sync();
     } finally {
       await file.close();
     }
-    await rename(temp, path);
+    await nodeFsPromises().rename(temp, path);
   } catch (err) {
-    await rm(temp, { force: true });
+    await nodeFsPromises().rm(temp, { force: true });
     throw err;
   }
 }
