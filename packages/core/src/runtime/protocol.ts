@@ -107,7 +107,7 @@ export const InitMessageSchema = lazySchema(() => z.object({
   protocol: z.number().int(),
   agentId: z.string(),
   /** The context itself (absent when `contextFile` carries it). */
-  context: ContextSchema.optional(),
+  context: real(ContextSchema).optional(),
   /** The context as a file the REPL reads (absent when `context` carries it). */
   contextFile: real(ContextFileSchema).optional(),
   tools: z.array(real(InitToolSchema)),
@@ -134,11 +134,11 @@ export const ExecMessageSchema = lazySchema(() => z.object({
 export const WakeMessageSchema = lazySchema(() => z.object({
   type: z.literal('wake'),
   cell: z.number().int().nonnegative(),
-  results: z.array(WaitResultSchema),
+  results: z.array(real(WaitResultSchema)),
 }));
 
 /** The host's answer to a `call` (same `id`). */
-export const AnswerMessageSchema = lazySchema(() => z.intersection(z.object({ type: z.literal('answer'), id: z.number().int() }), HostAnswerSchema));
+export const AnswerMessageSchema = lazySchema(() => z.intersection(z.object({ type: z.literal('answer'), id: z.number().int() }), real(HostAnswerSchema)));
 
 /** Asks the prelude to exit. */
 export const ShutdownMessageSchema = lazySchema(() => z.object({ type: z.literal('shutdown') }));
@@ -189,8 +189,8 @@ export const CallMessageSchema = lazySchema(() => z.object({
   type: z.literal('call'),
   /** Increasing per REPL; the answer carries it back. */
   id: z.number().int(),
-  name: HostCallNameSchema,
-  args: z.record(z.string(), JsonSchema),
+  name: real(HostCallNameSchema),
+  args: z.record(z.string(), real(JsonSchema)),
 }));
 
 /** How the prelude reports a cell (or resumed segment) that stopped. */
@@ -206,18 +206,18 @@ export const CellEndMessageSchema = lazySchema(() => z.object({
   /** True length of this segment's output in characters. */
   outputChars: z.number().int().nonnegative(),
   /** `done` only: the value passed to `done(...)`. */
-  result: JsonSchema.optional(),
+  result: real(JsonSchema).optional(),
   /** `suspended` only: the handles (child ids) waited for, in order. */
   awaiting: z.array(z.string()).optional(),
   /** `error` only: the exception, prelude frames removed. */
-  error: CellErrorSchema.optional(),
+  error: real(CellErrorSchema).optional(),
   /** Rich outputs (images) of this segment in display order; absent when none (only Jupyter renders them). */
-  displays: z.array(DisplaySchema).optional(),
+  displays: z.array(real(DisplaySchema)).optional(),
   /**
    * The names this segment bound or changed: type and sha256 of a bounded repr (of the whole text
    * for `str` / `bytes`). A rebuilt REPL's are compared with the record (`restore_diverged`).
    */
-  bound: z.array(BoundNameSchema).optional(),
+  bound: z.array(real(BoundNameSchema)).optional(),
 }));
 
 /** The prelude cannot go on (a protocol mismatch, a prelude bug). */
