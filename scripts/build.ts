@@ -32,6 +32,9 @@ const TSC = join(REPO, 'node_modules/typescript/bin/tsc');
 const EXTRA_ENTRIES: Record<string, string[]> = {
   // pyodide-process.ts starts `new Worker(new URL('./worker.js', import.meta.url))`.
   '@rlmtree/runtime-pyodide': ['src/worker.ts'],
+  // html.ts bundles dist/page/app.js for the browser (with preact, which stays an import here)
+  // when it writes the first page.
+  '@rlmtree/viewer': ['src/page/app.ts'],
 };
 
 /** `wanted` and everything it depends on, in build order (all packages when `wanted` is empty). */

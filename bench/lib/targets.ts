@@ -2,14 +2,14 @@
  * Issue 18's engine and start-up targets, measured by `bench/engine.bench.ts --targets` (see its
  * file comment). Every ratio is taken inside this one run; the load average is printed beside.
  */
-import { spawnSync, execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { produce } from 'immer';
 import { Engine, ScriptedLLM, nodeOf, reduceAll, type AgentNode, type RunState } from '@rlmtree/core';
 import { FakeRuntime } from '@rlmtree/core/testing';
 import { oneAgentStep, wideTree } from './wide-tree.ts';
+import { startupRows } from './startup.ts';
 
 const block = (code: string) => '```repl\n' + code + '\n```';
 const REPO = join(import.meta.dirname, '../..');
@@ -51,8 +51,10 @@ export async function cpuOne(n: number): Promise<void> {
     return { transitions, steps: final.step, cpuUs: cpu.user + cpu.system, wallMs };
   };
   const first = await once();
+  // The process so far (node's start, the imports, the first run): what a one-off run costs whole.
+  const whole = process.cpuUsage();
   const second = await once();
-  console.log(JSON.stringify({ n, ...first, warmCpuUs: second.cpuUs }));
+  console.log(JSON.stringify({ n, ...first, processCpuUs: whole.user + whole.system, warmCpuUs: second.cpuUs }));
 }
 
 /** Per-call µs of `fn`, `reps` calls, median of `rounds` (each round after a warm-up round). */
@@ -70,17 +72,6 @@ async function interleaved(fns: (() => unknown)[], reps: number, rounds = 7): Pr
   return samples.map(median);
 }
 
-/** Whole-process CPU (ms) of `node args`, from the preloaded `print-cpu.mjs`. */
-function processCpuMs(args: string[]): number {
-  // Without NODE_OPTIONS: scripts/node22.sh puts --conditions=@rlmtree/source there, which would
-  // make the "built dist" rows load the sources.
-  const env = { ...process.env, NODE_OPTIONS: '' };
-  const r = spawnSync(process.execPath, ['--import', join(import.meta.dirname, 'print-cpu.mjs'), ...args], { cwd: REPO, encoding: 'utf8', env });
-  const m = /RLMTREE_CPU_US (\d+)/.exec(r.stderr);
-  if (r.status !== 0 || !m) throw new Error(`node ${args.join(' ')} failed (${r.status}): ${r.stderr.slice(-400)}`);
-  return Number(m[1]) / 1000;
-}
-
 type Row = [what: string, value: string, baseline: string, ratio: string, target: string];
 
 function printTable(title: string, rows: Row[]): void {
@@ -96,21 +87,25 @@ function printTable(title: string, rows: Row[]): void {
 const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
 const us = (x: number) => `${x.toFixed(1)} µs`;
 
-/** Prints issue 18's engine and start-up tables. `bench` is engine.bench.ts (run with `--cpu N`). */
-export async function targets(bench: string): Promise<void> {
+/**
+ * Prints issue 18's engine and start-up tables. `bench` is engine.bench.ts (run with `--cpu N`);
+ * `installed`: a project with the packed tarballs installed, for the installed-package rows.
+ */
+export async function targets(bench: string, installed?: string): Promise<void> {
   const before = load();
   const rows: Row[] = [];
 
   // 1. In-memory engine CPU per transition, a fresh process per N.
   const cpu = (n: number) => {
     const out = execFileSync(process.execPath, ['--conditions=@rlmtree/source', bench, '--cpu', String(n)], { encoding: 'utf8', maxBuffer: 1 << 26 });
-    return JSON.parse(out.trim().split('\n').at(-1)!) as { n: number; transitions: number; steps: number; cpuUs: number; wallMs: number; warmCpuUs: number };
+    return JSON.parse(out.trim().split('\n').at(-1)!) as { n: number; transitions: number; steps: number; cpuUs: number; processCpuUs: number; wallMs: number; warmCpuUs: number };
   };
   const runs = [10, 500, 5000].map(cpu);
   for (const r of runs) {
     const per = r.cpuUs / r.transitions;
     const target = r.n === 10 ? `<= rlmkit ${RLMKIT_N10_US} µs: ${verdict(per <= RLMKIT_N10_US)}` : r.n === 5000 ? `<= 50 µs: ${verdict(per <= 50)}` : '';
     rows.push([`engine CPU / transition, N = ${r.n} (${r.transitions} transitions, ${r.steps} steps)`, us(per), r.n === 10 ? `rlmkit (issue 18) ${RLMKIT_N10_US} µs` : '', r.n === 10 ? `${(per / RLMKIT_N10_US).toFixed(2)}x` : '', target]);
+    if (r.n === 10) rows.push([`  the same process whole (node start + imports + first run) / transitions`, us(r.processCpuUs / r.transitions), '', '', 'for reference']);
   }
   // Why a small N costs more per transition: the same run again in the same process, JIT-warm.
   for (const r of runs) {
@@ -147,25 +142,10 @@ export async function targets(bench: string): Promise<void> {
   }
   designRows.push(['NodeTable (this design): the reducer step above', us(reduced[1]!), `at 101: ${us(reduced[0]!)}`, `${(reduced[1]! / reduced[0]!).toFixed(2)}x`, '']);
 
-  // 4. Start-up CPU, fresh processes, interleaved; min of 5.
-  const printCpu = "process.exitCode = 0";
-  const cases: [string, string[]][] = [
-    ['bare node', ['-e', printCpu]],
-    ["import '@rlmtree/core' (sources, type stripping)", ['--conditions=@rlmtree/source', '--input-type=module', '-e', "await import('@rlmtree/core')"]],
-  ];
-  const built = existsSync(join(REPO, 'packages/core/dist/index.js'));
-  if (built) cases.push(["import '@rlmtree/core' (built dist, what npm installs)", ['--input-type=module', '-e', "await import('@rlmtree/core')"]]);
-  cases.push(['rlmtree --help (repo bin: sources)', [join(REPO, 'packages/cli/bin/rlmtree.js'), '--help']]);
-  const cliBuilt = existsSync(join(REPO, 'packages/cli/dist/main.js'));
-  if (cliBuilt) cases.push(['rlmtree --help (built dist, what npm installs)', ['--input-type=module', '-e', `const { main } = await import(${JSON.stringify(join(REPO, 'packages/cli/dist/main.js'))}); process.exitCode = await main(['--help'])`]]);
-  const samples = cases.map(() => [] as number[]);
-  for (let r = 0; r < 5; r++) for (const [i, [, args]] of cases.entries()) samples[i]!.push(processCpuMs(args));
-  const mins = samples.map((s) => Math.min(...s));
-  const startRows: Row[] = cases.map(([name], i) => {
-    const isImport = name.startsWith('import');
-    return [name, `${mins[i]!.toFixed(0)} ms (median ${median(samples[i]!).toFixed(0)})`, i === 0 ? '' : `bare node ${mins[0]!.toFixed(0)} ms`, i === 0 ? '1.00x' : `${(mins[i]! / mins[0]!).toFixed(2)}x`, isImport ? `<= 150 ms: ${verdict(mins[i]! <= 150)}` : ''];
-  });
-  if (!built || !cliBuilt) startRows.push(['built dist rows', 'not built', 'run `npm run build` first', '', '']);
+  // 4. Start-up CPU, fresh processes, interleaved (bench/lib/startup.ts).
+  const notes: string[] = [];
+  const startRows: Row[] = startupRows(installed, notes);
+  for (const note of notes) startRows.push([note, '', '', '', '']);
 
   const after = load();
   printTable(`Issue 18: engine (in-memory runtime, ScriptedLLM instant). Load average (1/5/15 min) before ${before}, after ${after}; Node ${process.version}`, rows);

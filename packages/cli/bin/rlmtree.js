@@ -14,6 +14,11 @@ if (major < needMajor || (major === needMajor && minor < needMinor)) {
   process.stderr.write(`rlmtree: needs Node ${needMajor}.${needMinor} or newer (this is ${process.version})${fromSource ? '; run: . scripts/node22.sh' : ''}\n`);
   process.exit(1);
 }
+// Node's on-disk compile cache (Node >= 22.1): the second and later starts reuse the V8 code of
+// every module instead of compiling it again (issue 18: `rlmtree --help` start-up). It lives in
+// the OS temp folder; NODE_COMPILE_CACHE picks another folder, NODE_DISABLE_COMPILE_CACHE=1 turns
+// it off. It caches compiled code only, never results, so behaviour cannot differ.
+nodeModule.enableCompileCache?.();
 let main;
 if (fromSource) {
   nodeModule.registerHooks({
