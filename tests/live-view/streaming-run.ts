@@ -33,7 +33,7 @@ const streaming: LLMClient = {
 };
 const runtime = new SubprocessRuntime();
 const engine = new Engine({ llm: streaming, subModel: scripted, runtime, tracer: false });
-const view = ttyView(engine);
+const view = await ttyView(engine);
 try {
   const initial = engine.init('Which speaker has the most speeches in this text, and how many?', context);
   view.start?.(initial);

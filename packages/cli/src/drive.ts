@@ -45,7 +45,7 @@ export async function driveRun(start: RunState, options: DriveOptions): Promise<
     ...(options.tools ? { tools: options.tools } : {}),
     ...(options.subCallCache ? { subCallCache: options.subCallCache } : {}),
   });
-  const view = options.live && process.stderr.isTTY ? ttyView(engine) : lineView(engine);
+  const view = options.live && process.stderr.isTTY ? await ttyView(engine) : lineView(engine);
   // Without a trace, the steps are kept so an interrupted run can still be saved and resumed.
   const kept: StepResult[] = [];
   const record = options.trace?.follow(start);

@@ -6,7 +6,6 @@
  * Both follow the engine's events (`Engine.on`) and the states `runFrom`'s `onStep` hands over.
  */
 import chalk from 'chalk';
-import { createLogUpdate } from 'log-update';
 import { preview, totalUsage, type AgentNode, type Engine, type EngineEvent, type RunState, type StepResult } from '@rlmtree/core';
 
 /** Something that follows a run step by step. */
@@ -130,9 +129,12 @@ export interface TtyViewOptions {
 /**
  * The tree redrawn in place on a TTY. With `engine`, it also shows what each agent is doing
  * between steps and the root model's streamed tokens, and redraws as events arrive.
+ * Async because log-update (and the ~20 modules it pulls in) is imported here, on the first live
+ * view, not when the CLI starts (issue 18: `rlmtree --help` loaded it).
  */
-export function ttyView(engine?: Engine, options: TtyViewOptions = {}): StepView {
+export async function ttyView(engine?: Engine, options: TtyViewOptions = {}): Promise<StepView> {
   const stream = options.stream ?? process.stderr;
+  const { createLogUpdate } = await import('log-update');
   const draw = createLogUpdate(stream, { showCursor: true });
   const startedAt = performance.now();
   const activity = new Activity();

@@ -72,7 +72,7 @@ export async function chatCommand(opts: ChatCommandOptions): Promise<number> {
   process.stderr.write(`${opened.banner}\nCtrl-C cancels a running turn; Ctrl-C at the prompt or Ctrl-D ends the chat.\n`);
   const turn = async (work: (signal: AbortSignal) => Promise<TurnResult>) => {
     const controller = new AbortController();
-    view = opts.live && process.stderr.isTTY ? ttyView(session.engine) : lineView(session.engine);
+    view = opts.live && process.stderr.isTTY ? await ttyView(session.engine) : lineView(session.engine);
     previous = session.state;
     if (previous) view.start?.(previous);
     try {
