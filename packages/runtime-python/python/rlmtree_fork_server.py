@@ -19,6 +19,7 @@ import sys
 
 import rlmtree_prelude
 import rlmtree_prelude.raw_output  # noqa: F401 - loaded once here, shared by every forked REPL
+import rlmtree_prefault
 import rlmtree_reaper
 import rlmtree_snapshot
 from rlmtree_prelude import LineChannel, Repl, dispatch, hello
@@ -268,6 +269,8 @@ def serve_fork(socket_path, pre_imports=(), own_groups=False, spares=0):
     # what the server made since.
     gc.collect()
     gc.freeze()
+    # The pages a new REPL writes first, copied in a few calls by each (rlmtree_prefault.py).
+    hot = rlmtree_prefault.learn(lambda: _rehearse(SocketChannel().raw))
     forked = threading.Event()
     if spares > 0:
         server.setblocking(False)  # spares race for each connection; the losers go back to waiting
@@ -277,6 +280,7 @@ def serve_fork(socket_path, pre_imports=(), own_groups=False, spares=0):
         def fork_spare():
             gc.freeze()
             if os.fork() == 0:
+                rlmtree_prefault.populate(hot)
                 try:
                     os.close(used_r)
                     os.close(life_w)
@@ -301,6 +305,7 @@ def serve_fork(socket_path, pre_imports=(), own_groups=False, spares=0):
         gc.freeze()
         pid = os.fork()
         if pid == 0:
+            rlmtree_prefault.populate(hot)
             server.close()
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.default_int_handler)

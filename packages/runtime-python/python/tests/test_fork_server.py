@@ -85,5 +85,39 @@ class SparesTest(unittest.TestCase):
             self.assertFalse(alive(pid), "spare %d outlived its server" % pid)
 
 
+@unittest.skipUnless(os.path.exists("/proc/self/pagemap"), "/proc/self/pagemap is Linux's")
+class PrefaultTest(unittest.TestCase):
+    def test_learns_the_pages_a_child_writes_and_populate_copies_them_unchanged(self):
+        import ctypes
+
+        import rlmtree_prefault as pf
+
+        page = os.sysconf("SC_PAGE_SIZE")
+        buf = bytearray(b"x" * (64 * page))  # shared with every child, copy-on-write
+        base = ctypes.addressof((ctypes.c_char * len(buf)).from_buffer(buf))
+        first = (base + page - 1) // page * page + 8 * page  # a page wholly inside buf
+
+        def rehearse():
+            buf[first - base] = ord("y")
+
+        learned = pf.learn(rehearse)
+        self.assertTrue(any(a <= first < a + n for a, n in learned), "the page the probe wrote is not in %r" % learned[:5])
+        self.assertEqual(buf[first - base], ord("x"))  # the probe's write stayed in the probe
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            pf.populate(learned)
+            mine = pf._exclusive_ranges([(first, first + page)])
+            os.write(w, json.dumps([mine, buf[first - base], pf._supported]).encode())
+            os._exit(0)
+        os.close(w)
+        mine, value, supported = json.loads(os.read(r, 1000))
+        os.close(r)
+        os.waitpid(pid, 0)
+        self.assertEqual(value, ord("x"))  # populated, not changed
+        if supported:  # a kernel with MADV_POPULATE_WRITE (5.14): the child holds its own copy
+            self.assertEqual(mine, [[first, page]])
+
+
 if __name__ == "__main__":
     unittest.main()
