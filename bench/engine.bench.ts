@@ -1,6 +1,6 @@
 /**
  * Engine benchmark (issues 2 and 18). Run: `node --conditions=@rlmtree/source bench/engine.bench.ts`
- * (everything), `... --targets [--installed DIR]` (issue 18's engine and start-up targets only,
+ * (everything), `... --targets [--installed DIR] [--baseline DIR]` (issue 18's engine and start-up targets only,
  * about a minute; DIR: see bench/lib/startup.ts),
  * `... --cells` (the trivial cell only).
  *
@@ -92,9 +92,9 @@ async function roundTrips(iterations: number): Promise<{ cell: number[]; echo: n
   return { cell: cellTimes.slice(WARMUP), echo: echoTimes.slice(WARMUP) };
 }
 
-/** `--installed DIR` (see bench/lib/startup.ts), or undefined. */
-function installedDir(): string | undefined {
-  const at = process.argv.indexOf('--installed');
+/** The value after `flag` (`--installed DIR`, `--baseline DIR`: see bench/lib/startup.ts), or undefined. */
+function flagValue(flag: string): string | undefined {
+  const at = process.argv.indexOf(flag);
   return at < 0 ? undefined : process.argv[at + 1];
 }
 
@@ -102,7 +102,7 @@ async function main(): Promise<void> {
   const [flag, n, mode] = process.argv.slice(2);
   if (flag === '--one') return one(Number(n), mode as 'fake' | 'subprocess');
   if (flag === '--cpu') return cpuOne(Number(n));
-  if (flag === '--targets') return targets(import.meta.filename, installedDir());
+  if (flag === '--targets') return targets(import.meta.filename, flagValue('--installed'), flagValue('--baseline'));
   if (flag !== '--cells') {
     await trees();
     await targets(import.meta.filename);

@@ -9,7 +9,10 @@
  * `node scripts/consumer-check.ts --keep` leaves), from DIR's node_modules. `rlmtree --help` runs
  * the real bin; the bin turns on Node's compile cache, so its built rows are given twice: with a
  * warm cache (a folder of this run, filled by one run first) and with it off
- * (`NODE_DISABLE_COMPILE_CACHE=1`, what the very first start costs).
+ * (`NODE_DISABLE_COMPILE_CACHE=1`, what the very first start costs). With `--baseline DIR` (a
+ * checkout of another commit with its dist built, e.g. `git worktree add DIR <commit>`, its
+ * node_modules, `node scripts/build.ts @rlmtree/core` there), the same import from DIR's built
+ * core is measured in the same rounds, for a before/after in one run.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -50,8 +53,9 @@ export type StartupRow = [string, string, string, string, string];
  * Measures the start-up cases and returns their rows (`notes` gets what was skipped and why).
  * @param installed a project folder holding node_modules/@rlmtree/{core,cli} installed from the
  *   packed tarballs, or undefined to skip those rows.
+ * @param baseline another checkout with its core built (see the file comment), or undefined.
  */
-export function startupRows(installed: string | undefined, notes: string[]): StartupRow[] {
+export function startupRows(installed: string | undefined, notes: string[], baseline?: string): StartupRow[] {
   const importCore = ['--input-type=module', '-e', "await import('@rlmtree/core')"];
   const cache = mkdtempSync(join(tmpdir(), 'rlmtree-bench-compile-cache-'));
   const warm = { NODE_COMPILE_CACHE: cache };
@@ -83,6 +87,12 @@ export function startupRows(installed: string | undefined, notes: string[]): Sta
     cases.push({ name: 'rlmtree --help (installed bin, compile cache off)', args: [cliBin, '--help'], cwd: installed, env: cold });
     cases.push({ name: 'rlmtree --help (installed bin, compile cache warm)', args: [cliBin, '--help'], cwd: installed, env: warm });
   } else notes.push('installed-package rows skipped: pass --installed DIR (node scripts/consumer-check.ts --keep prints the folder)');
+
+  if (baseline) {
+    const dist = join(baseline, 'packages/core/dist/index.js');
+    if (!existsSync(dist)) throw new Error(`--baseline ${baseline}: no packages/core/dist/index.js there (run node scripts/build.ts @rlmtree/core in it)`);
+    cases.push({ name: `import '@rlmtree/core' (built dist of --baseline ${baseline})`, args: ['--input-type=module', '-e', `await import(${JSON.stringify(dist)})`], importRow: true });
+  }
 
   // Fill the warm cache once per warm case before sampling.
   for (const c of cases) if (c.env === warm) processCpuMs(c);

@@ -89,9 +89,10 @@ const us = (x: number) => `${x.toFixed(1)} µs`;
 
 /**
  * Prints issue 18's engine and start-up tables. `bench` is engine.bench.ts (run with `--cpu N`);
- * `installed`: a project with the packed tarballs installed, for the installed-package rows.
+ * `installed`: a project with the packed tarballs installed, for the installed-package rows;
+ * `baseline`: another checkout with its core built (bench/lib/startup.ts).
  */
-export async function targets(bench: string, installed?: string): Promise<void> {
+export async function targets(bench: string, installed?: string, baseline?: string): Promise<void> {
   const before = load();
   const rows: Row[] = [];
 
@@ -106,6 +107,22 @@ export async function targets(bench: string, installed?: string): Promise<void> 
     const target = r.n === 10 ? `<= rlmkit ${RLMKIT_N10_US} µs: ${verdict(per <= RLMKIT_N10_US)}` : r.n === 5000 ? `<= 50 µs: ${verdict(per <= 50)}` : '';
     rows.push([`engine CPU / transition, N = ${r.n} (${r.transitions} transitions, ${r.steps} steps)`, us(per), r.n === 10 ? `rlmkit (issue 18) ${RLMKIT_N10_US} µs` : '', r.n === 10 ? `${(per / RLMKIT_N10_US).toFixed(2)}x` : '', target]);
     if (r.n === 10) rows.push([`  the same process whole (node start + imports + first run) / transitions`, us(r.processCpuUs / r.transitions), '', '', 'for reference']);
+  }
+  // With --baseline: N = 10's first run here and in the other checkout, interleaved, min of 5.
+  if (baseline) {
+    const perAt = (file: string) => {
+      const out = execFileSync(process.execPath, ['--conditions=@rlmtree/source', file, '--cpu', '10'], { cwd: join(file, '../..'), encoding: 'utf8', maxBuffer: 1 << 26 });
+      const r = JSON.parse(out.trim().split('\n').at(-1)!) as { transitions: number; cpuUs: number };
+      return r.cpuUs / r.transitions;
+    };
+    const here: number[] = [];
+    const there: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      here.push(perAt(bench));
+      there.push(perAt(join(baseline, 'bench/engine.bench.ts')));
+    }
+    const [a, b] = [Math.min(...here), Math.min(...there)];
+    rows.push([`  N = 10 first run, min of 5 interleaved with --baseline`, us(a), `--baseline ${us(b)}`, `${(a / b).toFixed(2)}x`, `<= rlmkit ${RLMKIT_N10_US} µs: ${verdict(a <= RLMKIT_N10_US)}`]);
   }
   // Why a small N costs more per transition: the same run again in the same process, JIT-warm.
   for (const r of runs) {
@@ -144,7 +161,7 @@ export async function targets(bench: string, installed?: string): Promise<void> 
 
   // 4. Start-up CPU, fresh processes, interleaved (bench/lib/startup.ts).
   const notes: string[] = [];
-  const startRows: Row[] = startupRows(installed, notes);
+  const startRows: Row[] = startupRows(installed, notes, baseline);
   for (const note of notes) startRows.push([note, '', '', '', '']);
 
   const after = load();
