@@ -8,6 +8,7 @@
  * kernels started ahead, with the prelude loaded, hides kernel start-up (about 3 s) from
  * delegation.
  */
+import { availableParallelism } from 'node:os';
 import { WarmPool, type Repl, type ReplOptions, type Runtime } from '@rlmtree/core';
 import { KernelRepl } from './kernel-repl.ts';
 import { LocalJupyterServer, type LocalServerOptions } from './local-server.ts';
@@ -26,6 +27,14 @@ export interface JupyterRuntimeOptions {
   kernelName?: string;
   /** Kernels kept started and ready for the next agent (default 2; 0 turns the pool off). */
   poolSize?: number;
+  /**
+   * Kernels the pool starts at a time. A kernel's start costs about a second of CPU, so when a
+   * fan-out takes many warm kernels at once, unbounded refills would all start together and
+   * starve the agents they serve (a 20-child fan-out took 8× longer here). Default: this
+   * machine's `os.availableParallelism()` for local kernels, no bound with `url` (they start on
+   * the server's machine). An agent that finds the pool empty starts its kernel at once.
+   */
+  poolStarts?: number;
   /** After a timeout's interrupt, ms the cell gets before its kernel is shut down (default 2000). */
   interruptGraceMs?: number;
   /** Send an immediate ACK for every websocket frame (see `KernelChannelOptions.quickAck`; default true). */
@@ -97,7 +106,8 @@ export class JupyterRuntime implements Runtime {
   /**
    * Starts the local server (or checks the remote URL) and fills the pool in the background;
    * failures surface from `open()` / `ready()`.
-   * @throws Error at once when `url` is not an http(s) URL.
+   * @throws Error at once when `url` is not an http(s) URL; RangeError when `poolStarts` is not a
+   *   positive integer.
    */
   constructor(options: JupyterRuntimeOptions = {}) {
     this.options = options;
@@ -117,8 +127,10 @@ export class JupyterRuntime implements Runtime {
     }
     this.spec.catch(() => {}); // reported by open()/ready()
     this.server.catch(() => {});
+    const poolStarts = options.poolStarts ?? (options.url === undefined ? availableParallelism() : undefined);
     this.pool = new WarmPool({
       size: options.poolSize ?? 2,
+      ...(poolStarts === undefined ? {} : { maxStarting: poolStarts }),
       start: () => this.startKernel(),
       usable: (k) => k.channel.dead === null,
       discard: (k) => void k.shutdown(),

@@ -171,7 +171,11 @@ class ExecuteShortcut:
             kernel._restore_input()
             shell.events.trigger("post_execute")
         reply["execution_count"] = shell.execution_count - 1
-        reply["payload"] = []
+        # As ipykernel does: payloads agent code left (e.g. set_next_input) are sent and cleared.
+        payloads = getattr(shell, "payload_manager", None)
+        reply["payload"] = payloads.read_payload() if payloads is not None else []
+        if payloads is not None:
+            payloads.clear_payload()
         metadata = kernel.finish_metadata(parent, metadata, reply)
         kernel.session.send(stream, "execute_reply", reply, parent, metadata=metadata, ident=ident)
 

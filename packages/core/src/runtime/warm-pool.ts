@@ -2,6 +2,7 @@
  * A pool of REPL hosts (processes, kernels) started ahead of need, so opening an agent's REPL
  * does not wait for a start-up. Shared by the runtimes.
  */
+import pLimit from 'p-limit';
 
 /** Options of a `WarmPool`. */
 export interface WarmPoolOptions<T> {
@@ -13,6 +14,12 @@ export interface WarmPoolOptions<T> {
   usable?: (item: T) => boolean;
   /** Disposes of an item `take` skipped because it was not usable. */
   discard?: (item: T) => void;
+  /**
+   * At most this many starts run at once (default: no bound). For items whose start is heavy
+   * on this machine's CPU (a Python kernel: ~1 s of CPU each): when a fan-out takes many at once,
+   * unbounded refills all start together and starve the agents the pool was serving.
+   */
+  maxStarting?: number;
 }
 
 /** Started items kept warm; see `WarmPoolOptions`. */
@@ -20,10 +27,22 @@ export class WarmPool<T> {
   private items: Promise<T>[] = [];
   private closed = false;
   private readonly options: WarmPoolOptions<T>;
+  private readonly start: () => Promise<T>;
 
-  /** Starts filling the pool in the background. */
+  /**
+   * Starts filling the pool in the background.
+   * @throws RangeError when `maxStarting` is given and not a positive integer.
+   */
   constructor(options: WarmPoolOptions<T>) {
     this.options = options;
+    const bound = options.maxStarting;
+    if (bound === undefined) this.start = options.start;
+    else {
+      if (!Number.isInteger(bound) || bound < 1) throw new RangeError(`WarmPool: maxStarting must be a positive integer, got ${bound}`);
+      const limit = pLimit(bound);
+      // A start still queued when the pool drains is not made (drain would wait for it only to close it).
+      this.start = () => limit(() => (this.closed ? Promise.reject(new Error('the pool was drained')) : options.start()));
+    }
     this.refill();
   }
 
@@ -34,7 +53,7 @@ export class WarmPool<T> {
 
   private refill(): void {
     while (!this.closed && this.items.length < this.options.size) {
-      const item = this.options.start();
+      const item = this.start();
       item.catch(() => {}); // reported to nobody: take() skips it and the caller starts one itself
       this.items.push(item);
     }
