@@ -212,10 +212,11 @@ if (args.all) {
 }
 
 console.log(`\nTrivial cell round trip (x = 1), ${CELLS} cells after ${WARMUP} warm-up, ${ROUNDS} interleaved rounds, same ipykernel (load before ${loadBefore}, after ${load()})\n`);
-console.log(`| ${'client'.padEnd(58)} | p50 ms   | p99 ms   | p50 / jupyter_client | per round        |`);
-console.log(`|${'-'.repeat(60)}|----------|----------|----------------------|------------------|`);
+const perRound = Math.max(9, ROUNDS * 5 - 1);
+console.log(`| ${'client'.padEnd(58)} | p50 ms   | p99 ms   | p50 / jupyter_client | ${'per round'.padEnd(perRound)} |`);
+console.log(`|${'-'.repeat(60)}|----------|----------|----------------------|${'-'.repeat(perRound + 2)}|`);
 for (const r of rows.values()) {
-  console.log(`| ${r.name.padEnd(58)} | ${fmt(median(r.p50))} | ${fmt(median(r.p99))} | ${median(r.ratio).toFixed(2).padStart(20)} | ${r.ratio.map((x) => x.toFixed(2)).join(' ').padEnd(16)} |`);
+  console.log(`| ${r.name.padEnd(58)} | ${fmt(median(r.p50))} | ${fmt(median(r.p99))} | ${median(r.ratio).toFixed(2).padStart(20)} | ${r.ratio.map((x) => x.toFixed(2)).join(' ').padEnd(perRound)} |`);
 }
 console.log('(p50 and p99: medians over rounds; --all rows: one round)');
 
@@ -225,7 +226,7 @@ console.log('| part                                                             
 console.log('|-------------------------------------------------------------------|-----------|');
 console.log(`| round trip p50 (ms)                                               | ${mid((b) => b.roundTrip).toFixed(2).padStart(9)} |`);
 console.log(`| the prelude's execute_request handler in the kernel, p50 (ms)     | ${mid((b) => b.handlerMs).toFixed(2).padStart(9)} |`);
-console.log(`| the rest (round trip − handler): ZeroMQ, ipykernel dispatch (ms) | ${mid((b) => b.roundTrip - b.handlerMs).toFixed(2).padStart(9)} |`);
+console.log(`| the rest (round trip - handler): ZeroMQ, ipykernel dispatch (ms) | ${mid((b) => b.roundTrip - b.handlerMs).toFixed(2).padStart(9)} |`);
 console.log(`| host CPU per cell, all threads (µs)                               | ${mid((b) => b.hostCpuUs).toFixed(0).padStart(9)} |`);
 console.log(`| jupyter_client's process CPU per cell, for comparison (µs)        | ${mid((b) => b.clientCpuUs).toFixed(0).padStart(9)} |`);
 
