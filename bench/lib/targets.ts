@@ -25,7 +25,7 @@ const RLMKIT_N10_US = 415;
  * `--cpu N`, in a fresh process: a root delegates N children on the in-memory runtime, each child
  * three model replies and three cells (ScriptedLLM, instant); prints the run's CPU (user + system,
  * all threads, after imports) and transitions as one JSON line. The same run is then made again in
- * the same process after an unmeasured 2,000-child run and a full collection (`warmCpuUs`): the
+ * the same process after an unmeasured 5,000-child run and a full collection (`warmCpuUs`): the
  * difference is what a fresh process pays once (V8 compiling and tiering up the engine's code, the
  * heap growing), which weighs on a small N's per-transition figure.
  */
@@ -56,7 +56,7 @@ export async function cpuOne(n: number): Promise<void> {
   const first = await once(n);
   // The process so far (node's start, the imports, the first run): what a one-off run costs whole.
   const whole = process.cpuUsage();
-  await once(2000);
+  await once(5000);
   setFlagsFromString('--expose-gc');
   (runInNewContext('gc') as () => void)();
   const warm = await once(n);
@@ -131,11 +131,11 @@ export async function targets(bench: string, installed?: string, baseline?: stri
     rows.push([`  N = 10 first run, min of 5 interleaved with --baseline`, us(a), `--baseline ${us(b)}`, `${(a / b).toFixed(2)}x`, `<= rlmkit ${RLMKIT_N10_US} µs: ${verdict(a <= RLMKIT_N10_US)}`]);
   }
   // Why a small N costs more per transition: the same run again in that process, after a
-  // 2,000-child run (JIT-warm) and a full collection.
+  // 5,000-child run (JIT-warm, the heap grown) and a full collection.
   for (const r of runs) {
     const cold = r.cpuUs / r.transitions;
     const warm = r.warmCpuUs / r.transitions;
-    rows.push([`  N = ${r.n} again in that process, warm (after a 2,000-child run)`, us(warm), `first run ${us(cold)}`, `${(warm / cold).toFixed(2)}x`, `paid once: ${((r.cpuUs - r.warmCpuUs) / 1000).toFixed(0)} ms`]);
+    rows.push([`  N = ${r.n} again in that process, warm (after a 5,000-child run)`, us(warm), `first run ${us(cold)}`, `${(warm / cold).toFixed(2)}x`, `paid once: ${((r.cpuUs - r.warmCpuUs) / 1000).toFixed(0)} ms`]);
   }
 
   // 2. One agent's step at 101 and 5,001 agents: the reducer alone, then the whole Engine.step.
