@@ -101,7 +101,7 @@ function flagValue(flag: string): string | undefined {
 async function main(): Promise<void> {
   const [flag, n, mode] = process.argv.slice(2);
   if (flag === '--one') return one(Number(n), mode as 'fake' | 'subprocess');
-  if (flag === '--cpu') return cpuOne(Number(n));
+  if (flag === '--cpu') return cpuOne(Number(n), process.argv.includes('--warm'));
   if (flag === '--targets') return targets(import.meta.filename, flagValue('--installed'), flagValue('--baseline'));
   if (flag !== '--cells') {
     await trees();

@@ -24,12 +24,12 @@ const RLMKIT_N10_US = 415;
 /**
  * `--cpu N`, in a fresh process: a root delegates N children on the in-memory runtime, each child
  * three model replies and three cells (ScriptedLLM, instant); prints the run's CPU (user + system,
- * all threads, after imports) and transitions as one JSON line. The same run is then made again in
- * the same process after an unmeasured 5,000-child run and a full collection (`warmCpuUs`): the
- * difference is what a fresh process pays once (V8 compiling and tiering up the engine's code, the
- * heap growing), which weighs on a small N's per-transition figure.
+ * all threads, after imports) and transitions as one JSON line. With `--warm`, the same run is
+ * then made again in the same process after an unmeasured 5,000-child run and a full collection
+ * (`warmCpuUs`): the difference is what a fresh process pays once (V8 compiling and tiering up
+ * the engine's code, the heap growing), which weighs on a small N's per-transition figure.
  */
-export async function cpuOne(n: number): Promise<void> {
+export async function cpuOne(n: number, warm = false): Promise<void> {
   const once = async (n: number) => {
     const llm = new ScriptedLLM({
       rules: [
@@ -56,11 +56,14 @@ export async function cpuOne(n: number): Promise<void> {
   const first = await once(n);
   // The process so far (node's start, the imports, the first run): what a one-off run costs whole.
   const whole = process.cpuUsage();
-  await once(5000);
-  setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as () => void)();
-  const warm = await once(n);
-  console.log(JSON.stringify({ n, ...first, processCpuUs: whole.user + whole.system, warmCpuUs: warm.cpuUs }));
+  let warmCpuUs: number | undefined;
+  if (warm) {
+    await once(5000);
+    setFlagsFromString('--expose-gc');
+    (runInNewContext('gc') as () => void)();
+    warmCpuUs = (await once(n)).cpuUs;
+  }
+  console.log(JSON.stringify({ n, ...first, processCpuUs: whole.user + whole.system, ...(warmCpuUs !== undefined ? { warmCpuUs } : {}) }));
 }
 
 /** Per-call µs of `fn`, `reps` calls, median of `rounds` (each round after a warm-up round). */
@@ -104,7 +107,7 @@ export async function targets(bench: string, installed?: string, baseline?: stri
 
   // 1. In-memory engine CPU per transition, a fresh process per N.
   const cpu = (n: number) => {
-    const out = execFileSync(process.execPath, ['--conditions=@rlmtree/source', bench, '--cpu', String(n)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const out = execFileSync(process.execPath, ['--conditions=@rlmtree/source', bench, '--cpu', String(n), '--warm'], { encoding: 'utf8', maxBuffer: 1 << 26 });
     return JSON.parse(out.trim().split('\n').at(-1)!) as { n: number; transitions: number; steps: number; cpuUs: number; processCpuUs: number; wallMs: number; warmCpuUs: number };
   };
   const runs = [10, 500, 5000].map(cpu);
