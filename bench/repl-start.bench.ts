@@ -24,7 +24,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { Engine, ScriptedLLM, type Repl } from '@rlmtree/core';
-import { SubprocessRuntime } from '@rlmtree/runtime-python';
+import { DEFAULT_SPARES, SubprocessRuntime } from '@rlmtree/runtime-python';
 import { stats, type Stats } from './lib/cells.ts';
 
 const CHILDREN = Number(process.argv[2] ?? 50);
@@ -120,31 +120,33 @@ async function idleCpu(): Promise<{ percent: number; load: number }> {
 }
 
 const fmt = (ms: number) => ms.toFixed(1);
-const loadBefore = loadavg()[0]!;
-const rows = await children([
-  { label: 'empty first cell', firstCell: 'x = 1' },
-  { label: 'same, no spares (fork at each connection, as before)', firstCell: 'x = 1', spares: 0 },
-  { label: 'first cell imports heavy stdlib', firstCell: IMPORT_CELL },
-  { label: 'same, modules in preImports', firstCell: IMPORT_CELL, preImports: HEAVY },
-]);
-const loadAfter = loadavg()[0]!;
-const base = rows[0]!;
+if (CHILDREN > 0) {
+  const loadBefore = loadavg()[0]!;
+  const rows = await children([
+    { label: 'empty first cell', firstCell: 'x = 1' },
+    { label: 'same, no spares (fork at each connection, as before)', firstCell: 'x = 1', spares: 0 },
+    { label: 'first cell imports heavy stdlib', firstCell: IMPORT_CELL },
+    { label: 'same, modules in preImports', firstCell: IMPORT_CELL, preImports: HEAVY },
+  ]);
+  const loadAfter = loadavg()[0]!;
+  const base = rows[0]!;
 
-console.log(`\n${CHILDREN} REPLs per row through the fork server, one at a time, rows interleaved (ms; wall = sum of open + first cell; memory per REPL, MB); load 1m ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after`);
-console.log(`heavy modules: ${HEAVY.join(', ')}\n`);
-console.log('| first cell | open p50 | open p50 vs empty | open p99 | first cell p50 | first cell p99 | wall | wall vs empty | PSS | PSS vs empty | USS | USS vs empty |');
-console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-for (const r of rows) {
-  console.log(
-    `| ${r.label} | ${fmt(r.open.p50)} | ${(r.open.p50 / base.open.p50).toFixed(2)}x | ${fmt(r.open.p99)} | ${fmt(r.first.p50)} | ${fmt(r.first.p99)} | ${fmt(r.wall)} | ${(r.wall / base.wall).toFixed(2)}x | ${r.pss.toFixed(1)} | ${(r.pss / base.pss).toFixed(2)}x | ${r.uss.toFixed(1)} | ${(r.uss / base.uss).toFixed(2)}x |`,
-  );
+  console.log(`\n${CHILDREN} REPLs per row through the fork server, one at a time, rows interleaved (ms; wall = sum of open + first cell; memory per REPL, MB); load 1m ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after`);
+  console.log(`heavy modules: ${HEAVY.join(', ')}\n`);
+  console.log('| first cell | open p50 | open p50 vs empty | open p99 | first cell p50 | first cell p99 | wall | wall vs empty | PSS | PSS vs empty | USS | USS vs empty |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of rows) {
+    console.log(
+      `| ${r.label} | ${fmt(r.open.p50)} | ${(r.open.p50 / base.open.p50).toFixed(2)}x | ${fmt(r.open.p99)} | ${fmt(r.first.p50)} | ${fmt(r.first.p99)} | ${fmt(r.wall)} | ${(r.wall / base.wall).toFixed(2)}x | ${r.pss.toFixed(1)} | ${(r.pss / base.pss).toFixed(2)}x | ${r.uss.toFixed(1)} | ${(r.uss / base.uss).toFixed(2)}x |`,
+    );
+  }
+  const start = base.open.p50;
+  console.log(`\nREPL start (open p50, empty first cell, spares): ${fmt(start)} ms = ${(start / 5).toFixed(2)}x the 5 ms target; without spares ${fmt(rows[1]!.open.p50)} ms (${(rows[1]!.open.p50 / start).toFixed(2)}x); load 1m ${loadAfter.toFixed(2)}`);
 }
 if (process.platform === 'linux' && IDLE > 0) {
   const idle = await idleCpu();
   console.log(`\n${IDLE} idle REPLs over ${IDLE_MS / 1000} s: ${idle.percent.toFixed(2)}% of one core in total (one clock tick = ${(100 / (IDLE_MS / 10)).toFixed(2)}%; load 1m ${idle.load.toFixed(2)})`);
 }
-const start = base.open.p50;
-console.log(`\nREPL start (open p50, empty first cell, spares): ${fmt(start)} ms = ${(start / 5).toFixed(2)}x the 5 ms target; without spares ${fmt(rows[1]!.open.p50)} ms (${(rows[1]!.open.p50 / start).toFixed(2)}x); load 1m ${loadAfter.toFixed(2)}`);
 if (FANOUTS.length) {
   console.log('\nFan-out: a root delegating N children, two cells each then done (ScriptedLLM, concurrency 8), subprocess runtime.');
   console.log('CPU per child: the host (this process), the fork server itself (its forks), and the REPL processes it forked and reaped (utime + stime; the spares still waiting at the end are not counted), with their page faults.\n');
@@ -185,6 +187,13 @@ function usage(pid: number | undefined): { self: number; children: number; child
   return { self: (f[11]! + f[12]!) * ms, children: (f[13]! + f[14]!) * ms, childFaults: f[8]! };
 }
 
+/** Waits (bounded, 60 s) until process `pid` has at most `left` children (the rest exited and were reaped). */
+async function reaped(pid: number | undefined, left: number): Promise<void> {
+  const children = () => readdirSync(`/proc/${pid}/task`).flatMap((t) => readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').split(' ').filter(Boolean)).length;
+  const deadline = Date.now() + 60_000;
+  while (pid !== undefined && children() > left && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+}
+
 type Fanout = { wall: number; hostCpu: number; serverCpu: number; replCpu: number; replFaults: number };
 
 /**
@@ -213,7 +222,7 @@ async function fanout(n: number): Promise<Fanout> {
     const cpu = process.cpuUsage(cpu0);
     if (final.nodes.root!.result !== n) throw new Error(`fan-out of ${n} ended with ${JSON.stringify(final.nodes.root!.result ?? final.nodes.root!.error)}`);
     await engine.close();
-    await new Promise((r) => setTimeout(r, 1000)); // the closed REPLs exit and the server reaps them
+    await reaped(server, DEFAULT_SPARES + 1); // the closed REPLs exit and the server reaps them (the spares and the warm-up REPL stay)
     const after = usage(server);
     return { wall, hostCpu: (cpu.user + cpu.system) / 1000, serverCpu: after.self - before.self, replCpu: after.children - before.children, replFaults: after.childFaults - before.childFaults };
   } finally {
