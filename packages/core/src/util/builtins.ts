@@ -6,23 +6,21 @@
  * the six core used cost ~20-25 ms of CPU at `import '@rlmtree/core'` (measured on the shared
  * 2-core machine), against 0.5-2.5 ms for the first `getBuiltinModule` of one.
  */
-let crypto: typeof import('node:crypto') | undefined;
-let readline: typeof import('node:readline') | undefined;
-let fsPromises: typeof import('node:fs/promises') | undefined;
+/** A getter of the built-in `id`, which asks Node for it on its first call and keeps it. */
+function builtin<T>(id: string): () => T {
+  let module: T | undefined;
+  return () => (module ??= process.getBuiltinModule(id) as T);
+}
 
 /** `node:crypto`, got on the first call. */
-export const nodeCrypto = (): typeof import('node:crypto') => (crypto ??= process.getBuiltinModule('node:crypto'));
+export const nodeCrypto = builtin<typeof import('node:crypto')>('node:crypto');
 /** `node:readline`, got on the first call. */
-export const nodeReadline = (): typeof import('node:readline') => (readline ??= process.getBuiltinModule('node:readline'));
+export const nodeReadline = builtin<typeof import('node:readline')>('node:readline');
 /** `node:fs/promises`, got on the first call. */
-export const nodeFsPromises = (): typeof import('node:fs/promises') => (fsPromises ??= process.getBuiltinModule('node:fs/promises'));
-let fs: typeof import('node:fs') | undefined;
-let path: typeof import('node:path') | undefined;
-let nodeModule: typeof import('node:module') | undefined;
-
+export const nodeFsPromises = builtin<typeof import('node:fs/promises')>('node:fs/promises');
 /** `node:fs`, got on the first call. */
-export const nodeFs = (): typeof import('node:fs') => (fs ??= process.getBuiltinModule('node:fs'));
+export const nodeFs = builtin<typeof import('node:fs')>('node:fs');
 /** `node:path`, got on the first call. */
-export const nodePath = (): typeof import('node:path') => (path ??= process.getBuiltinModule('node:path'));
+export const nodePath = builtin<typeof import('node:path')>('node:path');
 /** `node:module`, got on the first call. */
-export const nodeModuleApi = (): typeof import('node:module') => (nodeModule ??= process.getBuiltinModule('node:module'));
+export const nodeModuleApi = builtin<typeof import('node:module')>('node:module');
