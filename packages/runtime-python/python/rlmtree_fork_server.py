@@ -22,7 +22,7 @@ import rlmtree_prelude.raw_output  # noqa: F401 - loaded once here, shared by ev
 import rlmtree_prefault
 import rlmtree_reaper
 import rlmtree_snapshot
-from rlmtree_prelude import LineChannel, Repl, dispatch, hello
+from rlmtree_prelude import LineChannel, Repl, dispatch, hello, serve_channel
 
 rlmtree_prelude.internal_file(__file__)
 rlmtree_prelude.internal_file(rlmtree_snapshot.__file__)
@@ -131,16 +131,7 @@ def _rehearse(raw=None):
     saved = (sys.stdout, sys.stderr)
     try:
         host.sendall("".join(json.dumps(m) + "\n" for m in _REHEARSAL).encode())
-        channel = _RehearsalChannel(repl_end, raw)
-        repl = Repl(channel)
-        channel.send(hello())
-        while not repl.closed:
-            msg = channel.receive()
-            if msg is None:
-                break
-            reply = dispatch(repl, msg)
-            if reply is not None:
-                channel.send(reply)
+        serve_channel(_RehearsalChannel(repl_end, raw))
     finally:
         sys.stdout, sys.stderr = saved
         host.close()
