@@ -19,6 +19,7 @@ import sys
 
 import rlmtree_prelude
 import rlmtree_prelude.raw_output  # noqa: F401 - loaded once here, shared by every forked REPL
+import rlmtree_pools
 import rlmtree_prefault
 import rlmtree_reaper
 import rlmtree_snapshot
@@ -26,6 +27,9 @@ from rlmtree_prelude import LineChannel, Repl, dispatch, hello, serve_channel
 
 rlmtree_prelude.internal_file(__file__)
 rlmtree_prelude.internal_file(rlmtree_snapshot.__file__)
+
+# The objects filling the server's half-used pools (rlmtree_pools.py), kept for its life.
+_FILL = []
 
 
 class SocketChannel(LineChannel):
@@ -259,6 +263,8 @@ def serve_fork(socket_path, pre_imports=(), own_groups=False, spares=0):
     # (https://docs.python.org/3/library/gc.html#gc.freeze); again before each fork (O(1)) for
     # what the server made since.
     gc.collect()
+    global _FILL
+    _FILL = rlmtree_pools.fill_pools()  # REPLs' first objects then go to fresh pools, not shared pages
     gc.freeze()
     # The pages a new REPL writes first, copied in a few calls by each (rlmtree_prefault.py).
     hot = rlmtree_prefault.learn(lambda: _rehearse(SocketChannel().raw))

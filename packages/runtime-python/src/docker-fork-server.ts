@@ -60,7 +60,7 @@ function bootSource(preludeDir: string): string {
       'import os, sys, types',
       'os.getpgid(0) == os.getpid() or os.setpgid(0, 0)',
       `sys.path[0] = ${JSON.stringify(preludeDir)}`,
-      ...['rlmtree_snapshot', 'rlmtree_reaper', 'rlmtree_prefault'].flatMap((name) => [
+      ...['rlmtree_snapshot', 'rlmtree_reaper', 'rlmtree_prefault', 'rlmtree_pools'].flatMap((name) => [
         `m = types.ModuleType(${JSON.stringify(name)})`,
         `m.__file__ = "<${name}>"`,
         `exec(compile(${source(`${name}.py`)}, m.__file__, "exec"), m.__dict__)`,

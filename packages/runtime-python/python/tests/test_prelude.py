@@ -295,5 +295,23 @@ class ContextFileTest(unittest.TestCase):
             load_context({"contextFile": dict(ref, bytes=4999)})
 
 
+class FillPoolsTest(unittest.TestCase):
+    """rlmtree_pools.fill_pools: the fork server's half-used pools are filled before it forks."""
+
+    def test_fills_the_free_blocks_of_used_pools(self):
+        import rlmtree_pools
+
+        junk = [bytes(n) for n in range(16, 400) for _ in range(50)]
+        del junk[::2]  # holes in many pools of many size classes
+        before = dict(rlmtree_pools._ROW.findall(rlmtree_pools._stats()))
+        fill = rlmtree_pools.fill_pools()
+        after = dict(rlmtree_pools._ROW.findall(rlmtree_pools._stats()))
+        self.assertGreater(len(fill), 0)
+        holes = lambda stats: sum(int(v) for k, v in stats.items() if int(k) >= 96)
+        self.assertGreater(holes(before), 1000)
+        self.assertLess(holes(after), holes(before) / 10)
+        del junk, fill
+
+
 if __name__ == "__main__":
     unittest.main()
