@@ -43,9 +43,9 @@ const rssMB = () => process.resourceUsage().maxRSS / 1024; // maxRSS is in KiB
 
 type Result = Record<string, number>;
 
-async function firstCell(file: boolean, size = 10 * MB): Promise<Result> {
+async function firstCell(file: boolean, size = 10 * MB, servers?: number): Promise<Result> {
   const context = size > 0 ? contextOf(size) : 'tiny context';
-  const runtime = new SubprocessRuntime({ contextFiles: file });
+  const runtime = new SubprocessRuntime({ contextFiles: file, ...(servers !== undefined ? { contextServers: servers } : {}) });
   // The fork server's own start is not what is measured: open and close one REPL first.
   await (await runtime.open({ agentId: 'warm', context: '', tools: [], maxOutputChars: 1000 })).close();
   const totals: number[] = [];
@@ -159,6 +159,7 @@ const CASES: Record<string, () => Promise<Result> | Result> = {
   'first-cell:tiny': () => firstCell(true, 0),
   'first-cell:inline': () => firstCell(false),
   'first-cell:file': () => firstCell(true),
+  'first-cell:file-unshared': () => firstCell(true, 10 * MB, 0),
   'trace:v2': () => traceWrite(2),
   'trace:v3': () => traceWrite(3),
   'run:old': () => tracedRun(false),
@@ -190,10 +191,11 @@ if (want.has('first-cell')) {
   const tiny = run('first-cell:tiny');
   const inline = run('first-cell:inline');
   const file = run('first-cell:file');
+  const unshared = run('first-cell:file-unshared');
   console.log(`\n10 MB context, subprocess runtime (p50 of 5 REPLs; load ${load()})\n`);
   console.log('| CONTEXT sent | open() ms | init + setup cell ms | first cell ms | open → first cell done ms | vs inline | the first of the 5 REPLs: open → first cell done ms |');
   console.log('|---|---:|---:|---:|---:|---:|---:|');
-  for (const [label, r] of [['tiny context (floor)', tiny], ['10 MB inline (JSON in init)', inline], ['10 MB as a file (the first REPL makes its context server)', file]] as const) {
+  for (const [label, r] of [['tiny context (floor)', tiny], ['10 MB inline (JSON in init)', inline], ['10 MB as a file (the first REPL makes its context server)', file], ['10 MB as a file each REPL decodes (contextServers: 0)', unshared]] as const) {
     console.log(`| ${label} | ${f(r.openMs!)} | ${f(r.bindAndSetupMs!)} | ${f(r.firstCellAloneMs!, 1)} | ${f(r.openToFirstCellMs!)} | ${(r.openToFirstCellMs! / inline.openToFirstCellMs!).toFixed(2)}x | ${f(r.firstReplMs!)} |`);
   }
 }
