@@ -146,6 +146,11 @@ def _rehearse(raw=None):
     gc.collect()
 
 
+def _learn_hot_pages():
+    """The pages a spare writes while it prepares and rehearses (rlmtree_prefault.learn)."""
+    return rlmtree_prefault.learn(lambda: _rehearse(SocketChannel().raw))
+
+
 def _report_exits(forked):
     """The server's reaper (a thread): waits for each REPL it forked to end and writes an
     `exited` line on stdout (its pid, exit code or killing signal), so the host can say that a
@@ -266,8 +271,9 @@ def serve_fork(socket_path, pre_imports=(), own_groups=False, spares=0):
     global _FILL
     _FILL = rlmtree_pools.fill_pools()  # REPLs' first objects then go to fresh pools, not shared pages
     gc.freeze()
-    # The pages a new REPL writes first, copied in a few calls by each (rlmtree_prefault.py).
-    hot = rlmtree_prefault.learn(lambda: _rehearse(SocketChannel().raw))
+    # The pages a new REPL writes first, copied in a few calls by each (rlmtree_prefault.py);
+    # learned once the server listens (and its first spares wait), off the first REPLs' path.
+    hot = []
     forked = threading.Event()
     if spares > 0:
         server.setblocking(False)  # spares race for each connection; the losers go back to waiting
@@ -291,12 +297,14 @@ def serve_fork(socket_path, pre_imports=(), own_groups=False, spares=0):
         sys.stdout.flush()
         forked.set()
         threading.Thread(target=_report_exits, args=(forked,), daemon=True).start()
+        hot[:] = _learn_hot_pages()
         while True:
             for _ in os.read(used_r, 256):
                 fork_spare()
     sys.stdout.write(json.dumps(listening) + "\n")
     sys.stdout.flush()
     threading.Thread(target=_report_exits, args=(forked,), daemon=True).start()
+    hot[:] = _learn_hot_pages()
     while True:
         conn, _ = server.accept()
         gc.freeze()

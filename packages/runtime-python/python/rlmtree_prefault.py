@@ -78,7 +78,10 @@ def learn(rehearse):
     os.close(w)
     with os.fdopen(r, "rb") as f:
         data = f.read()
-    os.waitpid(pid, 0)
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass  # reaped already (the fork server's reaper thread waits for any child)
     try:
         return [(int(a), int(n)) for a, n in json.loads(data)] if data else []
     except ValueError:
