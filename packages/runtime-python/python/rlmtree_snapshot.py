@@ -111,7 +111,7 @@ def share_context(repl, msg, spare):
 
 def _park(repl, server, spare, spares=1):
     """The snapshot's life: let go of everything the original REPL talks through, then keep
-    `spares` copies forked ahead waiting for a connection (opening the snapshot is then an accept and a
+    up to `spares` copies forked ahead waiting for a connection (opening the snapshot is then an accept and a
     handshake) and fork a replacement each time one is taken. Never returns."""
     if OWN_GROUPS:
         os.setpgid(0, 0)  # a kill of the original REPL's group must not end its snapshot
@@ -152,8 +152,10 @@ def _park(repl, server, spare, spares=1):
             finally:
                 os._exit(0)
 
-    for _ in range(spares):
-        fork_spare()
+    # One copy at first, one more with each copy taken until there are `spares`: the forks (and
+    # their warm-up) do not compete with the REPL that made the snapshot, which goes on meanwhile.
+    fork_spare()
+    more = spares - 1
     while True:
         ready, _, _ = select.select([used_r], [], [], _WATCH_S)
         if not ready:
@@ -162,3 +164,6 @@ def _park(repl, server, spare, spares=1):
             continue
         for _ in os.read(used_r, 256):
             fork_spare()
+            if more > 0:
+                more -= 1
+                fork_spare()
