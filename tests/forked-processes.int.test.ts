@@ -67,8 +67,12 @@ describe.each([{ fork: true }, { fork: false }])('agent-forked processes (fork s
     await runtime.close();
   });
 
-  it('a setsid child and a double-forked child are killed when the host is killed with SIGKILL', async () => {
-    const host = spawn(process.execPath, [join(ROOT, 'tests/fixtures/forking-host.ts'), fork ? 'fork' : 'spawn', ESCAPING_CELL], { stdio: ['ignore', 'pipe', 'inherit'] });
+  it('a setsid child and a double-forked child are killed when the host is killed with SIGKILL, and nothing is printed after it', async () => {
+    // stderr is the user's terminal in real use (the fork server inherits it): nothing may land there once the host is gone.
+    const host = spawn(process.execPath, [join(ROOT, 'tests/fixtures/forking-host.ts'), fork ? 'fork' : 'spawn', ESCAPING_CELL], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    host.stderr!.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    const stderrClosed = new Promise((res) => host.stderr!.once('close', res));
     const line = await new Promise<string>((resolve, reject) => {
       createInterface({ input: host.stdout! }).once('line', resolve);
       host.once('exit', (code) => reject(new Error(`the host exited with ${code} before the cell ran`)));
@@ -81,6 +85,9 @@ describe.each([{ fork: true }, { fork: false }])('agent-forked processes (fork s
     await exited;
     // The REPL and both escaped processes, with no host left to clean up.
     expect(await gone(pids)).toEqual([]);
+    // Closed once every process that held it (fork server, REPLs) is gone.
+    await Promise.race([stderrClosed, new Promise((res) => setTimeout(res, 10_000))]);
+    expect(stderr).toBe('');
   });
 
   it('a REPL that exits while a process it forked holds its pipes is reported crashed at once, not at the timeout', async () => {

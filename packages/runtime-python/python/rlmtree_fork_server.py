@@ -167,8 +167,13 @@ def _report_exits(forked):
             continue
         code = os.waitstatus_to_exitcode(status)
         killed = signal.Signals(-code).name if code < 0 else None
-        sys.stdout.write(json.dumps({"type": "exited", "pid": pid, "code": None if killed else code, "signal": killed}) + "\n")
-        sys.stdout.flush()
+        try:
+            sys.stdout.write(json.dumps({"type": "exited", "pid": pid, "code": None if killed else code, "signal": killed}) + "\n")
+            sys.stdout.flush()
+        except (BrokenPipeError, ValueError):
+            # The host is gone (its end of the pipe closed): nobody to tell. The stdin watcher
+            # sweeps what is left and exits; a traceback here would land on the user's terminal.
+            return
 
 
 def _wait_for_connection(server, life_r):
