@@ -58,15 +58,17 @@ describe.skipIf(missing)(`postgres store${missing ? ` (skipped: ${missing})` : '
     const store = await fresh();
     const base = createRun('q', 'y'.repeat(300_000), { runId: 'big' });
     for (let step = 0; step < 20; step++) await store.put(produce(base, (d) => void (d.step = step)));
-    const { rows } = await store.pool.query(`SELECT count(*)::int AS n, sum(length(data))::int AS bytes FROM ${store.schema}.blob_bytes`);
-    expect(rows[0]).toEqual({ n: 1, bytes: 300_000 }); // raw: no quotes, no escapes
-    const { rows: [blob] } = await store.pool.query(`SELECT sha256, data FROM ${store.schema}.blob_bytes`);
-    await store.pool.query(`UPDATE ${store.schema}.blob_bytes SET data = convert_to(repeat('y', 299999) || 'z', 'UTF8')`);
+    const { rows: blobs } = await store.pool.query<{ sha256: string; data: Buffer }>(`SELECT sha256, data FROM ${store.schema}.blob_bytes`);
+    const system = Buffer.byteLength(base.nodes.root!.messages[0]!.content, 'utf8');
+    // The context once, raw (no quotes, no escapes), beside the system prompt, itself long enough to be a blob.
+    expect(blobs.map((b) => b.data.length).sort((a, b) => a - b)).toEqual([system, 300_000].sort((a, b) => a - b));
+    const context = blobs.find((b) => b.data.length === 300_000)!;
+    await store.pool.query(`UPDATE ${store.schema}.blob_bytes SET data = convert_to(repeat('y', 299999) || 'z', 'UTF8') WHERE sha256 = $1`, [context.sha256]);
     const other = new PostgresCheckpointStore(store.pool, { schema: store.schema.replaceAll('"', '') }); // no cached blob
-    await expect(other.get('big', 3)).rejects.toThrow(/run "big" step 3, blob [0-9a-f]{64}: its text does not hash to its name/);
-    // A database written by schema version 1: the blob as JSON text in `blobs`, still read.
+    await expect(other.get('big', 3)).rejects.toThrow(`run "big" step 3, blob ${context.sha256}: its text does not hash to its name`);
+    // A database written by schema version 1: the blobs as JSON text in `blobs`, still read.
     await store.pool.query(`DELETE FROM ${store.schema}.blob_bytes`);
-    await store.pool.query(`INSERT INTO ${store.schema}.blobs (sha256, text) VALUES ($1, $2)`, [blob.sha256, JSON.stringify(Buffer.from(blob.data).toString('utf8'))]);
+    for (const blob of blobs) await store.pool.query(`INSERT INTO ${store.schema}.blobs (sha256, text) VALUES ($1, $2)`, [blob.sha256, JSON.stringify(Buffer.from(blob.data).toString('utf8'))]);
     const third = new PostgresCheckpointStore(store.pool, { schema: store.schema.replaceAll('"', '') });
     expect(await third.get('big', 3)).toEqual(produce(base, (d) => void (d.step = 3)));
     await store.close();
