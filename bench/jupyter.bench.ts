@@ -30,7 +30,7 @@ import { Engine, ScriptedLLM, type Repl, type Runtime } from '@rlmtree/core';
 import { KernelManager, ServerConnection } from '@jupyterlab/services';
 import WebSocket from 'ws';
 import { JupyterRuntime, LocalJupyterServer, type KernelChannel } from '@rlmtree/runtime-jupyter';
-import { cellRoundTrips, stats, type Stats } from './lib/cells.ts';
+import { cellRoundTrips, median, stats, type Stats } from './lib/cells.ts';
 
 const { values: args } = parseArgs({
   options: { rounds: { type: 'string', default: '5' }, cells: { type: 'string', default: '200' }, all: { type: 'boolean', default: false }, 'no-pool': { type: 'boolean', default: false } },
@@ -170,7 +170,6 @@ const add = (name: string, s: Stats, base: number) => {
   row.ratio.push(s.p50 / base);
   rows.set(name, row);
 };
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const fmt = (n: number) => n.toFixed(2).padStart(8);
 
 const breakdowns: (Breakdown & { clientCpuUs: number })[] = [];

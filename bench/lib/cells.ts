@@ -9,6 +9,11 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
+/** The median of a sample, unsorted (for an even count, the upper of the two middle values). */
+export function median(xs: readonly number[]): number {
+  return [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+}
+
 /** p50 and p99 of unsorted times. */
 export function stats(times: readonly number[]): Stats {
   const sorted = [...times].sort((a, b) => a - b);

@@ -16,10 +16,10 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { readTrace, replay, TraceWriter } from '@rlmtree/core';
 import { syntheticRun } from '../viewer/synthetic-run.ts';
+import { median } from './cells.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function timed<T>(fn: () => T): { ms: number; value: T } {
   const t0 = performance.now();

@@ -18,6 +18,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { median } from './cells.ts';
 
 const REPO = join(import.meta.dirname, '../..');
 const ROUNDS = 5;
@@ -44,7 +45,6 @@ function processCpuMs(c: Case): number {
   return Number(m[1]) / 1000;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** A table row: measure, value, baseline, ratio, target. */
 export type StartupRow = [string, string, string, string, string];

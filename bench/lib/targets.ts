@@ -12,11 +12,11 @@ import { Engine, ScriptedLLM, nodeOf, reduceAll, type AgentNode, type RunState }
 import { FakeRuntime } from '@rlmtree/core/testing';
 import { oneAgentStep, wideTree } from './wide-tree.ts';
 import { startupRows } from './startup.ts';
+import { median } from './cells.ts';
 
 const block = (code: string) => '```repl\n' + code + '\n```';
 const REPO = join(import.meta.dirname, '../..');
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' / ');
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** rlmkit 0.1.1's CPU per agent transition at N = 10, measured in issue 18's table (µs). */
 const RLMKIT_N10_US = 415;

@@ -11,6 +11,7 @@ import { KernelMessage } from '@jupyterlab/services';
 import WebSocket from 'ws';
 import { KernelDiedError, KernelRequests, type ExecuteHandlers, type WireMessage } from './kernel-requests.ts';
 
+/** The request routing both channels share (`kernel-requests.ts`): its error, callbacks and wire message, re-exported for the channel's users. */
 export { KernelDiedError, type ExecuteHandlers, type WireMessage } from './kernel-requests.ts';
 import type { JupyterServerInfo } from './server-info.ts';
 

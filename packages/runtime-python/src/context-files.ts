@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { blobByteLength, blobChunks, blobEncoding, sha256, type Context, type ContextFile, type ContextPart } from '@rlmtree/core';
 
+/** What a REPL is given of its context: inline (`context`) or as a file (`contextFile`); core's type, re-exported for runtimes built on this one. */
 export type { ContextPart };
 
 /** Contexts smaller than this (UTF-16 code units) stay inline: a file would cost more than it saves. */
