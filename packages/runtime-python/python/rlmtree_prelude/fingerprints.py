@@ -62,7 +62,6 @@ class BoundNames:
     def __init__(self, ns):
         self.ns = ns
         self._cache = {}
-        self._named = {}
         self._start = {}
 
     def _fingerprints(self):
@@ -70,35 +69,32 @@ class BoundNames:
         immutable value (a big CONTEXT is hashed once, not at every cell) and of a function,
         class or module whose type and name are unchanged (its fingerprint is made of those
         alone, so it is the same; the helpers and host calls are not hashed at every cell)."""
-        out, keep, named = {}, {}, {}
+        out, keep = {}, {}
         for name, value in list(self.ns.items()):
             if name.startswith("_"):
                 continue
             key = id(value)
+            # What must be unchanged for the last fingerprint to hold: nothing more for an
+            # immutable value, its type and name for a named one; other values are hashed anew.
             if isinstance(value, _NAMED):
-                shown = (type(value), _name_of(value))
-                hit = self._named.get(key)
-                fp = hit[2] if hit is not None and hit[0] is value and hit[1] == shown else fingerprint(value)
-                named[key] = (value, shown, fp)
-                out[name] = fp
+                guard = (type(value), _name_of(value))
+            elif isinstance(value, _IMMUTABLE):
+                guard = None
+            else:
+                out[name] = fingerprint(value)
                 continue
             hit = self._cache.get(key)
-            if hit is not None and hit[0] is value:
-                fp = hit[1]
-            else:
-                fp = fingerprint(value)
-            if isinstance(value, _IMMUTABLE):
-                keep[key] = (value, fp)
+            fp = hit[1] if hit is not None and hit[0] is value and hit[2] == guard else fingerprint(value)
+            keep[key] = (value, fp, guard)
             out[name] = fp
         self._cache = keep
-        self._named = named
         return out
 
     def seed(self, value, known_hash):
         """Remembers `value`'s fingerprint with its hash made elsewhere (see `fingerprint`), so
         the first segment does not hash it again. For immutable values only (str)."""
         if isinstance(value, _IMMUTABLE):
-            self._cache[id(value)] = (value, fingerprint(value, known_hash))
+            self._cache[id(value)] = (value, fingerprint(value, known_hash), None)
 
     def start(self):
         """Takes the fingerprints the segment starts from."""
