@@ -1,6 +1,7 @@
 /**
- * Big contexts without copies (issue 18, items 3 and 5). Run:
- * `node --conditions=@rlmtree/source bench/big-context.bench.ts [cases...]`
+ * Big contexts without copies (issue 18, items 3 and 5). Run on the built packages (what users
+ * install; `npm run build` first): `NODE_OPTIONS= node bench/big-context.bench.ts [cases...]`, or
+ * on the sources with `node --conditions=@rlmtree/source ...` (host RSS is then ~40 MB higher: type stripping)
  * (cases: first-cell trace run children; default all; about a minute and ~1.5 GB of RAM).
  *
  * Every measurement runs in a fresh Node process (so hash caches, the fork server and peak RSS
@@ -30,6 +31,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { allNodes, createRun, Engine, readTrace, ScriptedLLM, TraceWriter, type Repl } from '@rlmtree/core';
 import { SubprocessRuntime } from '@rlmtree/runtime-python';
+import { packagesFrom } from './lib/packages.ts';
 
 const MB = 1_000_000;
 const corpus = readFileSync(join(import.meta.dirname, '../examples/data/tinyshakespeare.txt'), 'utf8');
@@ -213,7 +215,7 @@ if (want.has('trace')) {
 if (want.has('run')) {
   const old = run('run:old');
   const now = run('run:new');
-  console.log(`\n50 MB context, a two-cell run on subprocess, traced (load ${load()})\n`);
+  console.log(`\n50 MB context, a two-cell run on subprocess, traced (load ${load()}; packages: ${packagesFrom()}, target: RSS <= 3x the context)\n`);
   console.log('| path | wall ms | trace MB | trace / context | peak host RSS MB | RSS / context | RSS before the context MB |');
   console.log('|---|---:|---:|---:|---:|---:|---:|');
   for (const [label, r] of [['trace v2 + inline context', old], ['trace v3 + context file', now]] as const) {
