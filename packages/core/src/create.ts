@@ -5,6 +5,7 @@ import { promptConfig, type PromptOptions } from './prompts/config.ts';
 import { LimitsSchema, STATE_FORMAT_VERSION, ToolSpecSchema, type Context, type Json, type Limits, type ToolSpecRecord, type RunState } from './schema/state.ts';
 import { freeze } from 'immer';
 import { nodeCrypto } from './util/builtins.ts';
+import { quickParse } from './schema/fast-path.ts';
 
 /** Options of `createRun`. */
 export interface CreateRunOptions {
@@ -31,7 +32,7 @@ export interface CreateRunOptions {
  * @throws PromptConfigError when the prompt options are malformed (an unknown variant or slot).
  */
 export function createRun(query: string, context: Context, options: CreateRunOptions = {}): RunState {
-  const parsed = LimitsSchema.safeParse({ ...DEFAULT_LIMITS, ...options.limits });
+  const parsed = quickParse(LimitsSchema, { ...DEFAULT_LIMITS, ...options.limits });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new Error(`createRun: bad limit ${issue.path.join('.')}: ${issue.message}`);

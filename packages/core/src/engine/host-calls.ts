@@ -11,6 +11,7 @@ import type { CellScratch, HostCallContext as ModuleContext, HostCallOutcome, To
 import { builtinHostCalls, type HostCallRegistry } from '../host-calls/registry.ts';
 import type { SubCallLedger } from '../host-calls/sub-call-ledger.ts';
 import type { SubCallCache } from '../llm/subcall-cache.ts';
+import { quickParse } from '../schema/fast-path.ts';
 
 export type { Tool };
 
@@ -64,7 +65,7 @@ export function recordingHandler(ctx: HostCallContext): RecordingHandler {
     if (checked.ok) {
       outcome = await checked.module.handle(checked.args, moduleContext);
       if (outcome.answer.ok) {
-        const valid = checked.module.answer.safeParse(outcome.answer.value);
+        const valid = quickParse(checked.module.answer, outcome.answer.value);
         if (!valid.success) throw new Error(`host call ${req.name}: its handler answered a value its answer schema rejects: ${valid.error.issues[0]?.message}`);
       }
     } else outcome = { answer: checked.answer };

@@ -14,6 +14,7 @@ import { llmQueryBatchedHostCall } from './llm-query-batched.ts';
 import type { HostCallModule } from './module.ts';
 import { toolHostCall } from './tool.ts';
 import { WAIT } from './wait.ts';
+import { quickParse } from '../schema/fast-path.ts';
 
 /** A call checked against its module: the validated arguments, or the answer refusing it. */
 export type CheckedCall =
@@ -66,7 +67,7 @@ export class HostCallRegistry {
     if (!module) {
       return { ok: false, recordedArgs: req.args, answer: { ok: false, kind: 'invalid_args', error: `no host call named ${req.name}` } };
     }
-    const parsed = module.args.safeParse(req.args);
+    const parsed = quickParse(module.args, req.args);
     if (!parsed.success) {
       return { ok: false, recordedArgs: req.args, answer: { ok: false, kind: 'invalid_args', error: `${req.name}(): ${describeIssues(parsed.error)}` } };
     }

@@ -9,6 +9,7 @@
 
 export { PROMPT_VERSION, PromptVariantSchema, PromptSpecSchema, PromptConfigSchema, type PromptVariant, type PromptSpec, type PromptConfig } from '../schema/prompt.ts';
 import { PROMPT_VERSION, PromptConfigSchema, type PromptConfig, type PromptSpec } from '../schema/prompt.ts';
+import { quickParse } from '../schema/fast-path.ts';
 
 /** What a run is given: the config without its version (new runs get `PROMPT_VERSION`). */
 export type PromptOptions = Omit<PromptConfig, 'version'>;
@@ -69,7 +70,7 @@ export class PromptConfigError extends Error {
  * @throws PromptConfigError naming the field (e.g. `prompt.depths.1.variant`) or unknown slot.
  */
 export function promptConfig(options: PromptOptions = {}): PromptConfig {
-  const parsed = PromptConfigSchema.safeParse({ ...options, version: PROMPT_VERSION });
+  const parsed = quickParse(PromptConfigSchema, { ...options, version: PROMPT_VERSION });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const message = issue.code === 'invalid_key' ? 'a depth is a whole number ("0" is the root)' : issue.message;

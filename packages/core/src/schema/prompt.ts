@@ -1,6 +1,7 @@
 /** zod schema of the prompt config a run's state records (see `prompts/config.ts` for its use). */
 import { z } from 'zod';
 import { lazySchema, real } from './lazy.ts';
+import { isPlainObject, withFastPath } from './fast-path.ts';
 
 /** The prompt version new runs get. */
 export const PROMPT_VERSION = 3;
@@ -32,6 +33,18 @@ export const PromptConfigSchema = lazySchema(() => real(PromptSpecSchema).extend
   /** Per-depth prompts: `"0"` is the root, `"1"` its children…; a depth not listed uses the top level. */
   depths: z.record(z.string().regex(/^\d+$/, 'a depth is a whole number'), real(PromptSpecSchema)).optional(),
 }));
+withFastPath(PromptConfigSchema, bareConfigFastPath);
+
+/**
+ * The fast path of `PromptConfigSchema` (see `fast-path.ts`): a run given no prompt options records
+ * `{ version }` alone; anything else is the schema's to parse.
+ */
+function bareConfigFastPath(value: unknown): PromptConfig | undefined {
+  if (!isPlainObject(value) || Reflect.ownKeys(value).length !== 1 || !Object.hasOwn(value, 'version')) return undefined;
+  const version = value['version'];
+  return typeof version === 'number' && Number.isSafeInteger(version) && version > 0 ? { version } : undefined;
+}
+
 /** The prompt config recorded in a run's state. */
 export type PromptConfig = z.infer<typeof PromptConfigSchema>;
 

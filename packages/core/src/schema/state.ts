@@ -5,6 +5,8 @@
 import { z } from 'zod';
 import { PromptConfigSchema } from './prompt.ts';
 import { lazySchema, real } from './lazy.ts';
+import { withFastPath } from './fast-path.ts';
+import { limitsFastPath } from './limits-fast-path.ts';
 
 /** Any JSON value (what crosses between the REPL and the host). */
 export const JsonSchema = lazySchema(() => z.json());
@@ -72,6 +74,7 @@ export const LimitsSchema = lazySchema(() => z.object({
 }));
 /** Hard limits of a run. */
 export type Limits = z.infer<typeof LimitsSchema>;
+withFastPath(LimitsSchema, limitsFastPath);
 
 /** Why an agent ended without a result of its own. */
 export const AgentErrorKindSchema = lazySchema(() => z.enum([

@@ -1,0 +1,118 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { DEFAULT_LIMITS } from '../limits.ts';
+import { DelegateArgsSchema, delegateHostCall } from '../host-calls/delegate.ts';
+import { fastPathOf, quickParse, withFastPath } from './fast-path.ts';
+import { PROMPT_VERSION, PromptConfigSchema } from './prompt.ts';
+import { LimitsSchema } from './state.ts';
+
+/** A value's text with its key order, `undefined`, `-0` and holes kept apart (toEqual ignores key order). */
+const exact = (v: unknown): string =>
+  JSON.stringify(v, (_k, x: unknown) => (x === undefined ? '<undefined>' : Object.is(x, -0) ? '<-0>' : typeof x === 'number' && !Number.isFinite(x) ? `<${x}>` : x));
+
+/**
+ * The contract of a fast path: whenever it answers, the schema accepts the value and parses it
+ * to exactly that (same keys in the same order); it never answers for a value the schema rejects.
+ */
+function agrees(schema: z.ZodType, value: unknown): boolean {
+  const fast = fastPathOf(schema)!(value);
+  if (fast === undefined) return true;
+  const zod = schema.safeParse(value);
+  if (!zod.success) throw new Error(`the fast path accepted ${exact(value)}, which the schema rejects: ${zod.error.issues[0]?.message}`);
+  if (exact(fast) !== exact(zod.data)) throw new Error(`the fast path gave ${exact(fast)}, the schema ${exact(zod.data)}`);
+  return true;
+}
+
+/** Numbers near every bound a limit has, and values of other types. */
+const limitValue = fc.oneof(
+  fc.constantFrom(0, -0, 1, -1, 0.5, 2.5, 1e-9, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 1, 2 ** 60, Infinity, -Infinity, NaN, null, undefined),
+  fc.integer({ min: -5, max: 200_000 }),
+  fc.double(),
+  fc.string(),
+  fc.boolean(),
+  fc.constant({}),
+);
+const limitKey = fc.constantFrom(...Object.keys(DEFAULT_LIMITS), 'maxDepht', '__proto__', 'toString');
+
+describe('fast paths agree with their schemas', () => {
+  it('limits: overrides of the defaults, keys removed, unknown keys', () => {
+    fc.assert(
+      fc.property(fc.dictionary(limitKey, limitValue, { maxKeys: 5 }), fc.array(fc.constantFrom(...Object.keys(DEFAULT_LIMITS)), { maxLength: 2 }), (overrides, dropped) => {
+        const value: Record<string, unknown> = { ...DEFAULT_LIMITS, ...overrides };
+        for (const key of dropped) delete value[key];
+        return agrees(LimitsSchema, value);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('limits: the common cases are taken by the fast path, with the schema key order', () => {
+    const fast = fastPathOf(LimitsSchema)!;
+    const given = { maxCostUsd: 0.5, maxDepth: 1 };
+    const out = fast({ ...DEFAULT_LIMITS, ...given });
+    expect(exact(out)).toBe(exact(LimitsSchema.parse({ ...DEFAULT_LIMITS, ...given })));
+    expect(Object.keys(out!)).toEqual(Object.keys(DEFAULT_LIMITS));
+    // Left to the schema: an unknown key (stripped there), an optional key given as undefined, a value out of range.
+    expect(fast({ ...DEFAULT_LIMITS, maxDepht: 1 })).toBeUndefined();
+    expect(fast({ ...DEFAULT_LIMITS, maxSubCalls: undefined })).toBeUndefined();
+    expect(fast({ ...DEFAULT_LIMITS, maxIterations: 0 })).toBeUndefined();
+    expect(fast(Object.assign(Object.create({ maxDepth: 1 }) as object, { ...DEFAULT_LIMITS }))).toBeUndefined();
+  });
+
+  it('a bad limit still gets the schema error, word for word', () => {
+    const bad = { ...DEFAULT_LIMITS, maxIterations: 0 };
+    expect(quickParse(LimitsSchema, bad)).toEqual(LimitsSchema.safeParse(bad));
+    expect(quickParse(LimitsSchema, bad).error?.issues[0]?.message).toMatch(/>0|>= ?1|positive/i);
+  });
+
+  it('prompt config: only the bare config is taken, and as the schema parses it', () => {
+    fc.assert(
+      fc.property(
+        fc.record({ version: fc.oneof(fc.integer({ min: -2, max: 5 }), fc.double(), fc.string(), fc.constant(undefined)) }, { requiredKeys: [] }),
+        fc.option(fc.record({ variant: fc.constantFrom('default', 'nope', undefined), template: fc.string() }, { requiredKeys: [] }), { nil: undefined }),
+        (base, extra) => agrees(PromptConfigSchema, { ...extra, ...base }),
+      ),
+      { numRuns: 500 },
+    );
+    expect(fastPathOf(PromptConfigSchema)!({ version: PROMPT_VERSION })).toEqual({ version: PROMPT_VERSION });
+    expect(fastPathOf(PromptConfigSchema)!({ version: PROMPT_VERSION, variant: 'minimal' })).toBeUndefined();
+  });
+
+  it('delegate arguments: what the REPL sends, and what it must not', () => {
+    const text = fc.oneof(fc.constantFrom('', 'a', 'child_0'), fc.string());
+    const arg = fc.oneof(text, fc.constant(null), fc.constant(undefined), fc.array(fc.oneof(text, fc.constant(1), fc.constant(null)), { maxLength: 4 }), fc.integer(), fc.constant({}));
+    fc.assert(
+      fc.property(fc.record({ name: arg, query: arg, context: arg, instructions: arg, extra: arg }, { requiredKeys: [] }), (value) => agrees(DelegateArgsSchema, value)),
+      { numRuns: 3000 },
+    );
+    expect(agrees(DelegateArgsSchema, [1])).toBe(true);
+    expect(agrees(DelegateArgsSchema, 'name')).toBe(true);
+    expect(agrees(DelegateArgsSchema, null)).toBe(true);
+    const fast = fastPathOf(DelegateArgsSchema)!;
+    expect(fast({ name: 'c', query: 'q' })).toEqual({ name: 'c', query: 'q', context: null, instructions: null });
+    expect(fast({ name: 'c', query: 'q', context: ['a', 'b'] })).toEqual({ name: 'c', query: 'q', context: ['a', 'b'], instructions: null });
+    // A sparse list has holes the schema refuses.
+    expect(fast({ name: 'c', query: 'q', context: [, 'b'] })).toBeUndefined(); // eslint-disable-line no-sparse-arrays
+    expect(quickParse(DelegateArgsSchema, { name: '', query: 'q' })).toEqual(DelegateArgsSchema.safeParse({ name: '', query: 'q' }));
+  });
+
+  it("delegate's answer: a string, else the schema's say", () => {
+    fc.assert(fc.property(fc.anything(), (value) => agrees(delegateHostCall.answer, value)));
+  });
+});
+
+describe('quickParse', () => {
+  it('answers from the fast path when it knows the value, else from the schema', () => {
+    const schema = z.object({ n: z.number() });
+    let asked = 0;
+    withFastPath(schema, (v) => {
+      asked++;
+      return (v as { n?: unknown }).n === 1 ? { n: 1 } : undefined;
+    });
+    expect(quickParse(schema, { n: 1 })).toEqual({ success: true, data: { n: 1 } });
+    expect(quickParse(schema, { n: 'x' }).success).toBe(false);
+    expect(asked).toBe(2);
+    expect(quickParse(z.string(), 5).success).toBe(false); // no fast path: the schema alone
+  });
+});
