@@ -11,7 +11,8 @@
  * 2. The round trip of a trivial cell (`x = 1`) on the subprocess runtime, p50/p99, next to a
  *    bare JSON-lines echo over a pipe to python3, measured in the same run.
  * 3. Issue 18 (`--targets`, `bench/lib/targets.ts`): in-memory engine CPU per transition at
- *    N = 10 / 500 / 5,000, each in a fresh process; a one-agent step at 101 and 5,001 agents
+ *    N = 10 / 500 / 5,000, each in a fresh process on the built packages (`npm run build` first;
+ *    N = 10's first run: min and median of 5 processes); a one-agent step at 101 and 5,001 agents
  *    (reducer alone and whole `Engine.step`), interleaved; the ways to make the next `nodes`
  *    record measured side by side; CPU of `import '@rlmtree/core'` and `rlmtree --help` against
  *    bare node, in fresh processes, interleaved.
