@@ -179,6 +179,21 @@ describe('reduce', () => {
     expect(s.nodes.root!.messages.at(-1)!.content).toBe('hint');
   });
 
+  it('a step without between-steps events records the pending ones, in the state key order, and freezes what it returns', () => {
+    const pending = reduce(start(), { type: 'intervened', action: 'inject_message', agentId: 'root', message: { role: 'user', content: 'hint' } });
+    expect(pending.pending).toHaveLength(1);
+    const stepped = reduceAll(pending, [replied('root', 'print(1)'), { type: 'step_ended', durationMs: 2.5 }]);
+    expect(stepped.pending).toBeUndefined();
+    expect(Object.keys(stepped)).toEqual(Object.keys(pending).filter((k) => k !== 'pending'));
+    expect([stepped.step, stepped.elapsedMs]).toEqual([pending.step + 1, pending.elapsedMs + 2.5]);
+    expect(stepped.limits).toBe(pending.limits);
+    // A state built by hand with unfrozen fields: what comes out is frozen all the way down, as immer left it.
+    const byHand = structuredClone(start());
+    const next = reduceAll(byHand, [replied('root', 'print(1)'), { type: 'step_ended', durationMs: 1 }]);
+    expect([Object.isFrozen(next.limits), Object.isFrozen(next.tools), Object.isFrozen(next.prompt)]).toEqual([true, true, true]);
+    expect(reduceAll(stepped, [])).toBe(stepped);
+  });
+
   it('agent_failed ends the agent and its subtree', () => {
     const s = reduce(reduceAll(start(), delegating), { type: 'agent_failed', agentId: 'root', error: { kind: 'token_limit', message: 'over' } });
     expect(Object.values(s.nodes).every((n: RunState['nodes'][string]) => n.status === 'FINISHED')).toBe(true);

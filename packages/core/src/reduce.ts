@@ -49,13 +49,32 @@ export function reduceAll(state: RunState, events: readonly RunEvent[]): RunStat
   // the fold's view standing where `nodes` is.
   const fields: Record<string, unknown> = {};
   for (const key of Object.keys(state)) fields[key] = key === 'nodes' ? fold.view : state[key as keyof RunState];
-  const draft = createDraft(fields) as unknown as Draft<RunState>;
+  // Only the between-steps events edit inside the run's own fields (`pending`, `limits`): they go
+  // through an immer draft of them. The others set top-level numbers at most (`step_ended`) and
+  // delete `pending`, which a copy of the fields takes as well, without immer's proxies and
+  // finalization on every step (issue 18: a tenth of a fresh process's first run).
+  const deep = events.some(editsRunFields);
+  const draft = (deep ? createDraft(fields) : fields) as unknown as Draft<RunState>;
   registerView(draft, { get: (id) => fold.get(id), ids: () => fold.ids() });
   for (const event of events) apply(draft, fold, event);
   const changes = fold.finish();
-  const out = finishDraft(draft as unknown as Record<string, unknown>);
-  if (out === fields && changes.size === 0) return state;
+  // Frozen as immer's finishDraft leaves them (a state built by hand may hold unfrozen fields).
+  if (!deep) for (const key of Object.keys(fields)) if (key !== 'nodes') frozen(fields[key]);
+  const out = deep ? finishDraft(draft as unknown as Record<string, unknown>) : fields;
+  if (changes.size === 0 && (deep ? out === fields : sameFields(fields, state))) return state;
   return stateWithTable(out, base.with(changes));
+}
+
+/** True for the events that edit inside the run's own fields (see `apply`): they need a draft of them. */
+function editsRunFields(event: RunEvent): boolean {
+  return event.type === 'intervened' || event.type === 'turn_started';
+}
+
+/** True when the copied `fields` still hold exactly `state`'s own fields (`nodes` aside). */
+function sameFields(fields: Record<string, unknown>, state: RunState): boolean {
+  const keys = Object.keys(state);
+  if (Object.keys(fields).length !== keys.length) return false;
+  return keys.every((key) => key === 'nodes' || fields[key] === state[key as keyof RunState]);
 }
 
 /**
