@@ -60,6 +60,10 @@ const FENCE_OPEN = /^( {0,3})(`{3,})[ \t]*([^\n`]*)$/;
 
 /** The reply with reasoning sections and special tokens removed. Pure. */
 export function cleanReply(text: string): string {
+  // Every pattern below starts with `<` or is `[INST]` / `[/INST]`: a reply with neither (most
+  // replies; a `<` in code falls through) is already clean, and skipping five regex scans of it
+  // is a fifth of parsing a short reply (issue 18: replay parses every recorded reply again).
+  if (!text.includes('<') && !text.includes('INST]')) return text;
   let out = text;
   for (const rx of REASONING) out = out.replace(rx, '');
   out = out.replace(UNCLOSED_REASONING, '');
@@ -100,6 +104,10 @@ function findBlocks(text: string): Block[] {
   let pos = 0;
   while (pos < text.length) {
     const lineEnd = indexOrEnd(text, '\n', pos);
+    if (!mayOpenFence(text, pos)) {
+      pos = lineEnd + 1;
+      continue;
+    }
     const open = FENCE_OPEN.exec(text.slice(pos, lineEnd).replace(/\r$/, ''));
     if (!open) {
       pos = lineEnd + 1;
@@ -107,7 +115,9 @@ function findBlocks(text: string): Block[] {
     }
     const indent = open[1]!.length;
     const ticks = open[2]!.length;
-    const tag = (open[3]!.trim().split(/\s+/)[0] ?? '').replace(/^\{|\}$/g, '').toLowerCase();
+    const info = open[3]!.trim();
+    const space = info.search(/\s/); // the tag is the info string's first word
+    const tag = (space === -1 ? info : info.slice(0, space)).replace(/^\{|\}$/g, '').toLowerCase();
     const runnable = RUNNABLE_TAGS.has(tag);
     const bodyStart = Math.min(lineEnd + 1, text.length);
     const close = runnable ? closingFence(text, bodyStart) : plainClosingFence(text, bodyStart, ticks);
@@ -116,6 +126,16 @@ function findBlocks(text: string): Block[] {
     pos = close.after;
   }
   return blocks;
+}
+
+/**
+ * False when the line at `pos` cannot match FENCE_OPEN: it does not start with up to 3 spaces and
+ * a backtick. Checked before slicing the line out for the regex (most lines are not fences).
+ */
+function mayOpenFence(text: string, pos: number): boolean {
+  let i = pos;
+  while (i - pos < 3 && text.charCodeAt(i) === 32) i += 1;
+  return text.charCodeAt(i) === 96;
 }
 
 function indexOrEnd(text: string, needle: string, from: number): number {
@@ -152,11 +172,12 @@ function closingFence(text: string, from: number): { at: number; after: number }
       continue;
     }
     if (ch === '"' || ch === "'") {
-      quote = text.startsWith(ch.repeat(3), i) ? ch.repeat(3) : ch;
+      const triple = ch === '"' ? '"""' : "'''";
+      quote = text.startsWith(triple, i) ? triple : ch;
       i += quote.length;
       continue;
     }
-    if (text.startsWith('```', i)) {
+    if (ch === '`' && text.startsWith('```', i)) {
       let after = i;
       while (text[after] === '`') after += 1;
       return { at: i, after };
@@ -190,6 +211,8 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * after every fenced block, with nothing but whitespace after its closing parenthesis.
  */
 function finalStatement(text: string, from: number): { marker: FinalMarker; line: string } | null {
+  // FINAL_START needs the word: most replies have none after their block (matchAll copies the regex).
+  if (text.indexOf('FINAL', from) === -1) return null;
   const tail = text.slice(from);
   let last: RegExpExecArray | null = null;
   for (const m of tail.matchAll(FINAL_START)) last = m as RegExpExecArray;
