@@ -160,7 +160,8 @@ export function subCallTotals(state: RunState): SubCallTotals {
  */
 export function subCallBudgetLeft(state: RunState, node: AgentNode): { tree: number | null; agent: number | null; tokens: number | null } | undefined {
   const l = state.limits;
-  if (l.maxSubCalls === 0 || ![l.maxSubCalls, l.maxSubCallsPerAgent, l.maxSubCallTokens].some((v) => v != null)) return undefined;
+  // Called for every cell the reducer folds: no array made to ask whether any budget is set.
+  if (l.maxSubCalls === 0 || (l.maxSubCalls == null && l.maxSubCallsPerAgent == null && l.maxSubCallTokens == null)) return undefined;
   const t = subCallTotals(state);
   return {
     tree: l.maxSubCalls != null ? Math.max(0, l.maxSubCalls - t.sent) : null,
