@@ -135,7 +135,7 @@ function findBlocks(text: string): Block[] {
 function mayOpenFence(text: string, pos: number): boolean {
   let i = pos;
   while (i - pos < 3 && text.charCodeAt(i) === 32) i += 1;
-  return text.charCodeAt(i) === 96;
+  return text.charCodeAt(i) === BACKTICK;
 }
 
 function indexOrEnd(text: string, needle: string, from: number): number {
@@ -149,17 +149,20 @@ function indexOrEnd(text: string, needle: string, from: number): number {
  * too, as Python would reject them), '''…''' / """…""" across lines, any string prefix.
  */
 function closingFence(text: string, from: number): { at: number; after: number } {
+  // Character codes, and a delimiter compared whole only where its first character is: this loop
+  // reads every character of every recorded block again on replay (issue 18).
   let i = from;
   let quote: string | null = null; // the delimiter of the string we are in: ', ", ''' or """
+  let quoteCode = 0; // its character
   while (i < text.length) {
-    const ch = text[i]!;
+    const c = text.charCodeAt(i);
     if (quote) {
-      if (ch === '\\') {
+      if (c === BACKSLASH) {
         i += 2;
         continue;
       }
-      if (quote.length === 1 && ch === '\n') quote = null;
-      else if (text.startsWith(quote, i)) {
+      if (quote.length === 1 && c === NEWLINE) quote = null;
+      else if (c === quoteCode && text.startsWith(quote, i)) {
         i += quote.length;
         quote = null;
         continue;
@@ -167,25 +170,33 @@ function closingFence(text: string, from: number): { at: number; after: number }
       i += 1;
       continue;
     }
-    if (ch === '#') {
+    if (c === HASH) {
       i = indexOrEnd(text, '\n', i);
       continue;
     }
-    if (ch === '"' || ch === "'") {
-      const triple = ch === '"' ? '"""' : "'''";
-      quote = text.startsWith(triple, i) ? triple : ch;
+    if (c === DOUBLE_QUOTE || c === SINGLE_QUOTE) {
+      const triple = c === DOUBLE_QUOTE ? '"""' : "'''";
+      quote = text.startsWith(triple, i) ? triple : triple[0]!;
+      quoteCode = c;
       i += quote.length;
       continue;
     }
-    if (ch === '`' && text.startsWith('```', i)) {
+    if (c === BACKTICK && text.startsWith('```', i)) {
       let after = i;
-      while (text[after] === '`') after += 1;
+      while (text.charCodeAt(after) === BACKTICK) after += 1;
       return { at: i, after };
     }
     i += 1;
   }
   return { at: text.length, after: text.length };
 }
+
+const BACKSLASH = 92;
+const NEWLINE = 10;
+const HASH = 35;
+const DOUBLE_QUOTE = 34;
+const SINGLE_QUOTE = 39;
+const BACKTICK = 96;
 
 /** Where a non-Python fenced block ends: a line of at least `ticks` backticks (CommonMark). */
 function plainClosingFence(text: string, from: number, ticks: number): { at: number; after: number } {
