@@ -14,6 +14,17 @@
 
 const REAL = Symbol('rlmtree.lazySchema.real');
 
+/** Stand-ins built so far in this process (see `lazySchemasBuilt`). */
+let built = 0;
+
+/**
+ * How many `lazySchema` stand-ins have built their schema so far in this process: tests use the
+ * difference across a run to prove what the run builds (an ordinary in-memory run: none).
+ */
+export function lazySchemasBuilt(): number {
+  return built;
+}
+
 /**
  * A schema that `build` makes on first use (see the file comment).
  *
@@ -23,7 +34,13 @@ const REAL = Symbol('rlmtree.lazySchema.real');
  */
 export function lazySchema<T extends object>(build: () => T): T {
   let schema: T | undefined;
-  const get = (): T => (schema ??= build());
+  const get = (): T => {
+    if (schema === undefined) {
+      schema = build();
+      built += 1;
+    }
+    return schema;
+  };
   return new Proxy(Object.create(null) as T, {
     get: (_, key) => (key === REAL ? get() : Reflect.get(get(), key)),
     has: (_, key) => key === REAL || Reflect.has(get(), key),
