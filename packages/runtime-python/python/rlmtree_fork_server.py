@@ -268,6 +268,7 @@ def serve_fork(socket_path, pre_imports=(), own_groups=False, spares=0):
     listening = {"type": "listening", "pid": os.getpid()}
     if failed:
         listening["preImportErrors"] = failed
+    rlmtree_prefault.prepare()  # before the freeze below: what it makes is shared like the rest
     # Moves every object the server holds to the permanent generation, so the children's
     # collections never write their GC headers and the pages stay shared copy-on-write
     # (https://docs.python.org/3/library/gc.html#gc.freeze); again before each fork (O(1)) for
@@ -287,8 +288,7 @@ def serve_fork(socket_path, pre_imports=(), own_groups=False, spares=0):
 
         def fork_spare():
             gc.freeze()
-            if os.fork() == 0:
-                rlmtree_prefault.populate(hot)
+            if rlmtree_prefault.fork(hot) == 0:
                 try:
                     os.close(used_r)
                     os.close(life_w)
@@ -313,9 +313,8 @@ def serve_fork(socket_path, pre_imports=(), own_groups=False, spares=0):
     while True:
         conn, _ = server.accept()
         gc.freeze()
-        pid = os.fork()
+        pid = rlmtree_prefault.fork(hot)
         if pid == 0:
-            rlmtree_prefault.populate(hot)
             server.close()
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.default_int_handler)

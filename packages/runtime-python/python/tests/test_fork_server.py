@@ -118,6 +118,49 @@ class PrefaultTest(unittest.TestCase):
         if supported:  # a kernel with MADV_POPULATE_WRITE (5.14): the child holds its own copy
             self.assertEqual(mine, [[first, page]])
 
+    def test_fork_copies_the_learned_pages_first_and_is_os_fork_otherwise(self):
+        import ctypes
+        import threading
+
+        import rlmtree_prefault as pf
+
+        page = os.sysconf("SC_PAGE_SIZE")
+        buf = bytearray(b"x" * (64 * page))
+        base = ctypes.addressof((ctypes.c_char * len(buf)).from_buffer(buf))
+        first = (base + page - 1) // page * page + 8 * page
+
+        def rehearse():
+            buf[first - base] = ord("y")
+
+        pf.prepare()
+        learned = pf.learn(rehearse)
+        hooks = []
+        os.register_at_fork(before=lambda: hooks.append("before"), after_in_parent=lambda: hooks.append("parent"), after_in_child=lambda: hooks.append("child"))
+        r, w = os.pipe()
+        pid = pf.fork(learned)
+        if pid == 0:
+            # Read before anything here writes: which of the page is the child's own, then that
+            # CPython's after-fork work ran (the hooks, threading's state: a thread starts).
+            mine = pf._exclusive_ranges([(first, first + page)])
+            started = []
+            t = threading.Thread(target=lambda: started.append(threading.get_ident()))
+            t.start()
+            t.join()
+            os.write(w, json.dumps([mine, buf[first - base], pf._supported, hooks, len(started), os.getpid(), threading.active_count()]).encode())
+            os._exit(0)
+        os.close(w)
+        mine, value, supported, child_hooks, started, child_pid, threads = json.loads(os.read(r, 1000))
+        os.close(r)
+        self.assertEqual(os.waitpid(pid, 0), (pid, 0))
+        self.assertEqual(child_pid, pid)
+        self.assertEqual(value, ord("x"))
+        self.assertEqual(child_hooks, ["before", "child"])  # the at-fork hooks ran, as with os.fork()
+        self.assertEqual(hooks, ["before", "parent"])
+        self.assertEqual((started, threads), (1, 1))
+        if supported:
+            self.assertEqual(mine, [[first, page]])
+        self.assertIsNotNone(pf._forking)  # CPython: the ctypes path, not the os.fork() fallback
+
 
 if __name__ == "__main__":
     unittest.main()
