@@ -1,6 +1,7 @@
 /**
  * Trace benchmark (issues 3 and 18). Run: `node --conditions=@rlmtree/source bench/trace.bench.ts`
- * (about a minute, ~2 GB of RAM); `... --replay` runs only issue 18's replay target (below).
+ * (about a minute, ~2 GB of RAM); `... --replay [--baseline DIR]` runs only issue 18's replay
+ * target (below; DIR: another checkout with its core built, replayed interleaved with this one).
  *
  * A run over a 100 MB context (tinyshakespeare repeated) takes 1,000 steps: the root agent gets
  * 500 model replies (ScriptedLLM, instant) and runs 500 cells on the in-memory FakeRuntime, so
@@ -27,7 +28,8 @@ import { replayTarget } from './lib/replay-target.ts';
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-await replayTarget();
+const baselineAt = process.argv.indexOf('--baseline');
+await replayTarget(baselineAt === -1 ? undefined : process.argv[baselineAt + 1]);
 if (process.argv.includes('--replay')) process.exit(0);
 
 const STEPS = 1000;
