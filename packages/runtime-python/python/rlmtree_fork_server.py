@@ -19,6 +19,7 @@ import sys
 
 import rlmtree_prelude
 import rlmtree_prelude.raw_output  # noqa: F401 - loaded once here, shared by every forked REPL
+import rlmtree_fork_hooks
 import rlmtree_pools
 import rlmtree_prefault
 import rlmtree_reaper
@@ -249,6 +250,7 @@ def serve_fork(socket_path, pre_imports=(), own_groups=False, spares=0):
 
     failed = _pre_import(pre_imports)
     _rehearse()
+    rlmtree_fork_hooks.warm_fork_hooks()  # before any thread starts: REPLs then share the hooks' code
     rlmtree_snapshot.SERVER_PID = os.getpid()
     rlmtree_snapshot.OWN_GROUPS = own_groups
 

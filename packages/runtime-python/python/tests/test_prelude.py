@@ -313,5 +313,44 @@ class FillPoolsTest(unittest.TestCase):
         del junk, fill
 
 
+class WarmForkHooksTest(unittest.TestCase):
+    """rlmtree_fork_hooks.warm_fork_hooks: the fork server runs random's and logging's after-fork
+    hooks itself, leaving both working, and only while no other thread runs."""
+
+    def test_runs_the_hooks_and_leaves_logging_and_random_working(self):
+        import logging
+        import random
+        import threading
+
+        import rlmtree_fork_hooks
+
+        stream = io.StringIO()
+        log = logging.getLogger("rlmtree-warm-test")
+        log.addHandler(logging.StreamHandler(stream))
+        self.addCleanup(log.handlers.clear)
+        self.assertEqual(rlmtree_fork_hooks.warm_fork_hooks(), ["random", "logging"])
+        # The module lock is free again and the handler's lock works: another thread can log.
+        t = threading.Thread(target=lambda: log.warning("after the warm-up"))
+        t.start()
+        t.join(5)
+        self.assertFalse(t.is_alive())
+        self.assertEqual(stream.getvalue(), "after the warm-up\n")
+        self.assertIsInstance(random.random(), float)
+
+    def test_does_nothing_while_another_thread_runs(self):
+        import threading
+
+        import rlmtree_fork_hooks
+
+        stop = threading.Event()
+        t = threading.Thread(target=stop.wait)
+        t.start()
+        try:
+            self.assertEqual(rlmtree_fork_hooks.warm_fork_hooks(), [])
+        finally:
+            stop.set()
+            t.join()
+
+
 if __name__ == "__main__":
     unittest.main()
