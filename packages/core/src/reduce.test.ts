@@ -3,6 +3,8 @@ import { createRun } from './create.ts';
 import { plan } from './plan.ts';
 import { InvalidEventError, newAgent, reduce, reduceAll } from './reduce.ts';
 import { PROMPTS_V2 } from './prompts/v2.ts';
+import { specFor } from './prompts/config.ts';
+import { promptSetFor } from './prompts/versions.ts';
 import type { RunEvent } from './schema/events.ts';
 import { RunStateSchema, type RunState } from './schema/state.ts';
 import { ran, replied } from './testing/fixtures.ts';
@@ -168,6 +170,21 @@ describe('reduce', () => {
     expect(system('root.p0.a')).toBe(fresh('root.p0.a', s.limits));
     expect(system('root.p1.a')).toBe(fresh('root.p1.a', out.limits));
     expect(system('root.p1.a')).not.toBe(system('root.p0.a'));
+  });
+
+  it('siblings whose str contexts have one length share one system prompt, the one each would get built alone', () => {
+    for (const prompt of [undefined, { template: 'Depth {{depth}}. Input: {{context}}.\n{{builtin}}' }]) {
+      const s0 = createRun('q', 'a\nb\nc', { runId: 'r1', limits: { maxIterations: 3, maxDepth: 2 }, ...(prompt ? { prompt } : {}) });
+      const contexts = ['aaaa', 'bbbb', 'cccccc', 'dddd'];
+      const delegated = contexts.map((context, i) => ({ id: `root.c${i}`, name: `c${i}`, query: 'count', context }));
+      const out = reduceAll(s0, [replied('root', 'h = [delegate(...)]\nr = yield wait(*h)'), ran('root', { status: 'suspended', awaiting: delegated.map((d) => d.id) }, { delegated })]);
+      const system = (i: number) => out.nodes[`root.c${i}`]!.messages[0]!.content;
+      // Built without the reducer's memo: the prompt set itself, for each child's own context.
+      const alone = (i: number) => promptSetFor(out.prompt).system({ depth: 1, limits: out.limits, context: contexts[i]!, tools: out.tools }, specFor(out.prompt, 1));
+      contexts.forEach((_, i) => expect(system(i)).toBe(alone(i)));
+      expect(system(1)).toBe(system(0));
+      expect(system(2)).not.toBe(system(0));
+    }
   });
 
   it('sets limits and injects messages through interventions', () => {

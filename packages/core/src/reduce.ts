@@ -408,14 +408,17 @@ let lastSystem: { key: readonly unknown[]; prompt: string } | undefined;
 
 /**
  * The system prompt of a new agent. Delegated siblings almost always share every input (depth,
- * limits, context, tools, prompt config), and building the prompt costs more than the rest of
+ * limits, context or a str context's length, tools, prompt config), and building the prompt costs more than the rest of
  * the agent (issue 18: 5,000 children each built and kept their own copy of the same string), so
  * the last one is kept and given again when every input is the same object (the prompt set and
  * spec follow from the prompt config and depth). Pure: the prompt is a function of those inputs,
  * and only frozen ones (state values are) or primitives count as the same.
  */
 function systemPrompt(prompts: PromptSet, spec: PromptSpec, a: Parameters<typeof newAgent>[0]): string {
-  const key = [a.prompt, a.depth, a.limits, a.context, a.contextPaths, a.tools, a.resultSchema, a.session];
+  // A str context enters every prompt set's system prompt by its length only (`PromptSet.system`),
+  // so siblings with contexts of one length (a fan-out's equal chunks) share the prompt too.
+  const context = typeof a.context === 'string' ? a.context.length : a.context;
+  const key = [a.prompt, a.depth, a.limits, context, a.contextPaths, a.tools, a.resultSchema, a.session];
   if (lastSystem && lastSystem.key.length === key.length && key.every((k, i) => k === lastSystem!.key[i]) && key.every(isStable)) return lastSystem.prompt;
   const prompt = prompts.system({ depth: a.depth, limits: a.limits, context: a.context, ...(a.contextPaths ? { contextPaths: a.contextPaths } : {}), tools: a.tools, ...(a.resultSchema !== undefined ? { resultSchema: a.resultSchema } : {}), ...(a.session ? { session: true } : {}) }, spec);
   lastSystem = { key, prompt };

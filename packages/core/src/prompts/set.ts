@@ -43,7 +43,11 @@ export interface FeedbackCell {
 export interface PromptSet {
   /** The version number recorded in states and trace headers. */
   readonly version: number;
-  /** The system prompt of an agent with `spec` (its variant or custom template). Pure. */
+  /**
+   * The system prompt of an agent with `spec` (its variant or custom template). Pure. A str
+   * context may enter it only by its length (`describeContext`): the reducer gives agents whose
+   * other inputs are the same objects one prompt for contexts of the same length.
+   */
   system(facts: PromptFacts, spec: PromptSpec): string;
   /** The first user message: the query (always starting `Query: `). Pure. */
   query(query: string, context: Context, spec: PromptSpec): string;
