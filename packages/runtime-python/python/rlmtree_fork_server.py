@@ -73,7 +73,7 @@ def serve_repl(repl, conn, channel=None):
                 if kind == "snapshot":
                     reply = rlmtree_snapshot.take_snapshot(repl, msg["path"], _spare)
                 else:
-                    reply = rlmtree_snapshot.share_context(repl, msg, _spare)
+                    reply = rlmtree_snapshot.share_context(repl, msg, _spare, _learn_hot_pages)
                 if reply.get("type") == "snapshot_ready":
                     snapshots.add(reply["pid"])
             else:

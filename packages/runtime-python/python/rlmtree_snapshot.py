@@ -43,14 +43,15 @@ def _alive(pid):
         return True
 
 
-def take_snapshot(repl, path, spare, spares=1):
+def take_snapshot(repl, path, spare, spares=1, learn=None):
     """Forks `repl` into a parked snapshot listening on the Unix socket `path`; returns the reply
     to send (`snapshot_ready` with the snapshot's pid, or `snapshot_failed`). `spare(repl,
     server, used_w, life_r)` is the fork server's spare (`_spare`): a copy forked ahead that
     waits for the next connection and serves it (an opened copy). The snapshot is
     double-forked, so it is nobody's zombie when the host kills it, and it keeps the REPL's
     process group (the runtime's close kills it with the rest). `spares`: copies it keeps
-    forked ahead (one for a snapshot; a context server, opened many times in a row, keeps more)."""
+    forked ahead (one for a snapshot; a context server, opened many times in a row, keeps more).
+    `learn`: the fork server's `_learn_hot_pages`, for a snapshot whose copies are many (see `_park`)."""
     try:
         server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         server.bind(path)
@@ -72,7 +73,7 @@ def take_snapshot(repl, path, spare, spares=1):
             if os.fork() == 0:
                 os.write(wfd, str(os.getpid()).encode())
                 os.close(wfd)
-                _park(repl, server, spare, spares)
+                _park(repl, server, spare, spares, learn)
         finally:
             os._exit(0)
     server.close()
@@ -91,13 +92,14 @@ def take_snapshot(repl, path, spare, spares=1):
 CONTEXT_SERVER_SPARES = 4
 
 
-def share_context(repl, msg, spare):
+def share_context(repl, msg, spare, learn=None):
     """Makes a context server for `msg["contextFile"]`: reads the file once in this REPL (not
     yet bound to an agent: `share_context` comes before `init`), then parks a copy of it at
     `msg["path"]` as `take_snapshot` does. Every REPL opened there binds the same decoded `str`
     and shares its pages copy-on-write, instead of decoding its own copy; this REPL binds it too
     at its `init`. The reply is `snapshot_ready` or `snapshot_failed` (the file could not be
-    read as described, e.g. it was changed: the `init` that follows fails with the same error)."""
+    read as described, e.g. it was changed: the `init` that follows fails with the same error).
+    `learn`: as `take_snapshot`'s (a context server's copies are many)."""
     try:
         from rlmtree_prelude.context_file import ContextFileError, share
     except ImportError as exc:  # an older prelude (e.g. baked into a Docker image)
@@ -106,13 +108,17 @@ def share_context(repl, msg, spare):
         share(msg["contextFile"])
     except ContextFileError as exc:
         return {"type": "snapshot_failed", "message": str(exc)}
-    return take_snapshot(repl, msg["path"], spare, CONTEXT_SERVER_SPARES)
+    return take_snapshot(repl, msg["path"], spare, CONTEXT_SERVER_SPARES, learn)
 
 
-def _park(repl, server, spare, spares=1):
+def _park(repl, server, spare, spares=1, learn=None):
     """The snapshot's life: let go of everything the original REPL talks through, then keep
     up to `spares` copies forked ahead waiting for a connection (opening the snapshot is then an accept and a
-    handshake) and fork a replacement each time one is taken. Never returns."""
+    handshake) and fork a replacement each time one is taken. With `learn` (returning page
+    ranges, rlmtree_prefault.learn), the pages a copy writes first are learned once, after the
+    first copy is forked, and every later copy takes them in a few calls instead of a page fault
+    each (rlmtree_prefault.fork), as the fork server's own spares do: the snapshot's pages are not
+    the server's, so they are learned here. Never returns."""
     if OWN_GROUPS:
         os.setpgid(0, 0)  # a kill of the original REPL's group must not end its snapshot
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # an interrupt meant for a cell is not for us
@@ -143,8 +149,21 @@ def _park(repl, server, spare, spares=1):
     used_r, used_w = os.pipe()
     life_r, life_w = os.pipe()  # never written: EOF in the waiting copy once this one is gone
 
+    try:
+        import rlmtree_prefault
+
+        def forking(ranges):
+            return rlmtree_prefault.fork(ranges)
+
+    except ImportError:  # not shipped beside this file (an older container boot)
+
+        def forking(ranges):
+            return os.fork()
+
+    hot = []
+
     def fork_spare():
-        if os.fork() == 0:
+        if forking(hot) == 0:
             try:
                 os.close(used_r)
                 os.close(life_w)
@@ -155,6 +174,11 @@ def _park(repl, server, spare, spares=1):
     # One copy at first, one more with each copy taken until there are `spares`: the forks (and
     # their warm-up) do not compete with the REPL that made the snapshot, which goes on meanwhile.
     fork_spare()
+    if learn is not None:
+        try:
+            hot[:] = learn()
+        except Exception:  # noqa: BLE001 - a speed-up only: copies then fault page by page
+            pass
     more = spares - 1
     while True:
         ready, _, _ = select.select([used_r], [], [], _WATCH_S)
