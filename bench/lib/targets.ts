@@ -138,7 +138,7 @@ const us = (x: number) => `${x.toFixed(1)} µs`;
 /**
  * Prints issue 18's engine and start-up tables. `bench` is engine.bench.ts (run with `--cpu N`);
  * `installed`: a project with the packed tarballs installed, for the installed-package rows;
- * `baseline`: another checkout with its core built (bench/lib/startup.ts).
+ * `baseline`: another checkout with its packages built (`npm run build` there; see bench/lib/startup.ts).
  */
 export async function targets(bench: string, installed?: string, baseline?: string): Promise<void> {
   const before = load();
