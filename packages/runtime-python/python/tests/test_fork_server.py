@@ -85,6 +85,64 @@ class SparesTest(unittest.TestCase):
             self.assertFalse(alive(pid), "spare %d outlived its server" % pid)
 
 
+@unittest.skipUnless(sys.platform.startswith("linux"), "the spares' fd capture is tested where they run")
+class SpareRehearsalTest(unittest.TestCase):
+    """A spare rehearses only when no host waits: one that finds a connection waiting serves it."""
+
+    def spare(self, connect_first):
+        """Forks a spare on a fresh listening socket, a host connected before (or after) it
+        starts; returns (whether it rehearsed, the hello the host got)."""
+        import rlmtree_fork_server as fs
+
+        path = os.path.join(tempfile.mkdtemp(), "s.sock")
+        server = socket.socket(socket.AF_UNIX)
+        server.bind(path)
+        server.listen(8)
+        server.setblocking(False)
+        host = None
+        if connect_first:
+            host = socket.socket(socket.AF_UNIX)
+            host.connect(path)
+        said_r, said_w = os.pipe()
+        used_r, used_w = os.pipe()
+        life_r, life_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.close(said_r)
+                real = fs._rehearse
+
+                def rehearse(raw=None):
+                    os.write(said_w, b"r")
+                    real(raw)
+
+                fs._rehearse = rehearse
+                fs._spare(p.Repl(None), server, used_w, life_r)
+            finally:
+                os._exit(0)
+        os.close(said_w)
+        if host is None:
+            self.assertEqual(os.read(said_r, 1), b"r")  # rehearses, then waits
+            host = socket.socket(socket.AF_UNIX)
+            host.connect(path)
+        hello, _ = exchange(host, {"type": "shutdown"})
+        host.close()
+        os.waitpid(pid, 0)
+        said = os.read(said_r, 10)
+        for fd in (said_r, used_r, used_w, life_r, life_w):
+            os.close(fd)
+        server.close()
+        return said, hello
+
+    def test_a_spare_that_finds_a_host_waiting_serves_it_without_rehearsing(self):
+        said, hello = self.spare(connect_first=True)
+        self.assertEqual((said, hello["type"]), (b"", "ready"))
+
+    def test_a_spare_with_no_host_waiting_rehearses_first(self):
+        said, hello = self.spare(connect_first=False)
+        self.assertEqual((said, hello["type"]), (b"", "ready"))  # its one "r" was read above
+
+
 @unittest.skipUnless(os.path.exists("/proc/self/pagemap"), "/proc/self/pagemap is Linux's")
 class PrefaultTest(unittest.TestCase):
     def test_learns_the_pages_a_child_writes_and_populate_copies_them_unchanged(self):
