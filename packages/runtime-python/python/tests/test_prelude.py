@@ -103,6 +103,17 @@ class DispatchTest(unittest.TestCase):
         self.assertEqual(bound["q"]["repr"], "<method Repl.llm_query>")
         self.assertEqual(bound["k"]["repr"], "<method Repl.peek>")
 
+    def test_fingerprint_hashes_are_sha256_of_the_type_and_the_value_on_both_sides_of_the_size_bound(self):
+        # Small inputs go to CPython's own SHA-256, big ones to OpenSSL's: one digest either way.
+        import hashlib
+
+        from rlmtree_prelude import fingerprints as f
+
+        for value in ["", "caf\u00e9 \ud800", "x" * (f._BIG - 5), "x" * f._BIG, b"\x00" * (f._BIG + 1), 12345, [1, "a", None]]:
+            tname = type(value).__qualname__
+            data = value.encode("utf-8", "surrogatepass") if isinstance(value, str) else value if isinstance(value, bytes) else repr(value).encode()
+            self.assertEqual(f.fingerprint(value)["hash"], hashlib.sha256(tname.encode() + b"\0" + data).hexdigest(), tname)
+
     def test_output_is_cut_to_head_and_tail_with_the_true_length(self):
         end = run(self.repl, "print('x' * 1000)")
         self.assertEqual(end["outputChars"], 1001)
