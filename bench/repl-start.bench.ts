@@ -16,7 +16,7 @@
  *    as a percentage of one core. Linux only.
  * 3. Fan-out through the engine: a root delegating N children (each `fanouts` value; 0 = skip),
  *    each child running two cells then `done` (engine.bench.ts's workload, ScriptedLLM answering
- *    at once, concurrency 8), on the subprocess runtime: wall time per child and the CPU each child cost the host, the fork server and the REPL processes (from /proc, Linux),
+ *    at once, concurrency 8), on the subprocess runtime: wall time per child and the CPU each child cost the host, the fork server and the REPL processes (from /proc, Linux; the REPLs' split into user and system time),
  *    with the REPLs' page faults (each ~30 us on the machine of issue 18). Target: <= 20 ms per child.
  *    The REPL start target (<= 5 ms p50) is row 1's open p50, printed with its ratio.
  * The machine's load average is printed beside the figures: on a shared machine, re-run quiet.
@@ -150,12 +150,12 @@ if (process.platform === 'linux' && IDLE > 0) {
 if (FANOUTS.length) {
   console.log('\nFan-out: a root delegating N children, two cells each then done (ScriptedLLM, concurrency 8), subprocess runtime.');
   console.log('CPU per child: the host (this process), the fork server itself (its forks), and the REPL processes it forked and reaped (utime + stime; the spares still waiting at the end are not counted), with their page faults.\n');
-  console.log('| children | wall s | per child ms | vs 20 ms target | host CPU ms | fork server CPU ms | REPL CPU ms | REPL page faults | load 1m |');
-  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('| children | wall s | per child ms | vs 20 ms target | host CPU ms | fork server CPU ms | REPL CPU ms | REPL user / sys ms | REPL page faults | load 1m |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const n of FANOUTS) {
     const f = await fanout(n);
     const per = (x: number) => (x / n).toFixed(1);
-    console.log(`| ${n} | ${(f.wall / 1000).toFixed(2)} | ${per(f.wall)} | ${(f.wall / n / 20).toFixed(2)}x | ${per(f.hostCpu)} | ${per(f.serverCpu)} | ${per(f.replCpu)} | ${(f.replFaults / n).toFixed(0)} | ${loadavg()[0]!.toFixed(2)} |`);
+    console.log(`| ${n} | ${(f.wall / 1000).toFixed(2)} | ${per(f.wall)} | ${(f.wall / n / 20).toFixed(2)}x | ${per(f.hostCpu)} | ${per(f.serverCpu)} | ${per(f.replCpu)} | ${per(f.replUser)} / ${per(f.replSys)} | ${(f.replFaults / n).toFixed(0)} | ${loadavg()[0]!.toFixed(2)} |`);
   }
 }
 console.log(`\nload average (1, 5, 15 min) at the end: ${loadavg().map((l) => l.toFixed(2)).join(', ')}`);
@@ -179,12 +179,15 @@ function statFields(pid: number): string[] {
   return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
 
-/** A process's own CPU (ms), its reaped children's CPU (ms) and their minor page faults, from /proc/<pid>/stat. */
-function usage(pid: number | undefined): { self: number; children: number; childFaults: number } {
-  if (pid === undefined) return { self: NaN, children: NaN, childFaults: NaN };
+/**
+ * A process's own CPU (ms), its reaped children's CPU (ms; user and system apart: on a VM the
+ * system share is mostly page faults) and their minor page faults, from /proc/<pid>/stat.
+ */
+function usage(pid: number | undefined): { self: number; children: number; childUser: number; childSys: number; childFaults: number } {
+  if (pid === undefined) return { self: NaN, children: NaN, childUser: NaN, childSys: NaN, childFaults: NaN };
   const f = statFields(pid).map(Number);
   const ms = 1000 / 100; // USER_HZ: 100 on every Linux ABI node runs on
-  return { self: (f[11]! + f[12]!) * ms, children: (f[13]! + f[14]!) * ms, childFaults: f[8]! };
+  return { self: (f[11]! + f[12]!) * ms, children: (f[13]! + f[14]!) * ms, childUser: f[13]! * ms, childSys: f[14]! * ms, childFaults: f[8]! };
 }
 
 /** Waits (bounded, 60 s) until process `pid` has at most `left` children (the rest exited and were reaped). */
@@ -194,11 +197,11 @@ async function reaped(pid: number | undefined, left: number): Promise<void> {
   while (pid !== undefined && children() > left && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
 }
 
-type Fanout = { wall: number; hostCpu: number; serverCpu: number; replCpu: number; replFaults: number };
+type Fanout = { wall: number; hostCpu: number; serverCpu: number; replCpu: number; replUser: number; replSys: number; replFaults: number };
 
 /**
  * A run whose root delegates `n` children (engine.bench.ts's workload): wall (ms), the host's
- * CPU (ms), and the fork server's own and its reaped REPLs' CPU (ms) and page faults, read once
+ * CPU (ms), and the fork server's own and its reaped REPLs' CPU (ms; the REPLs' also split into user and system) and page faults, read once
  * the run's REPLs have closed and been reaped.
  */
 async function fanout(n: number): Promise<Fanout> {
@@ -224,7 +227,7 @@ async function fanout(n: number): Promise<Fanout> {
     await engine.close();
     await reaped(server, DEFAULT_SPARES + 1); // the closed REPLs exit and the server reaps them (the spares and the warm-up REPL stay)
     const after = usage(server);
-    return { wall, hostCpu: (cpu.user + cpu.system) / 1000, serverCpu: after.self - before.self, replCpu: after.children - before.children, replFaults: after.childFaults - before.childFaults };
+    return { wall, hostCpu: (cpu.user + cpu.system) / 1000, serverCpu: after.self - before.self, replCpu: after.children - before.children, replUser: after.childUser - before.childUser, replSys: after.childSys - before.childSys, replFaults: after.childFaults - before.childFaults };
   } finally {
     await engine.close();
     await runtime.close();
