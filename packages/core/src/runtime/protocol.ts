@@ -17,6 +17,8 @@
 import { z } from 'zod';
 import { BoundNameSchema, CellErrorSchema, ContextSchema, DisplaySchema, HostAnswerSchema, HostCallNameSchema, JsonSchema, WaitResultSchema } from '../schema/state.ts';
 import { lazySchema, real } from '../schema/lazy.ts';
+import { quickParse, withFastPath } from '../schema/fast-path.ts';
+import { exitedMessageFastPath, replMessageFastPath } from './protocol-fast-path.ts';
 
 /**
  * Protocol version; host and prelude compare it at start (`ready.protocol`, `init.protocol`) and
@@ -244,6 +246,8 @@ export type ReplMessage = z.infer<typeof ReplMessageSchema>;
 export type CellEndMessage = z.infer<typeof CellEndMessageSchema>;
 /** A `call` message. */
 export type CallMessage = z.infer<typeof CallMessageSchema>;
+// The common messages are checked without building the schemas (protocol-fast-path.ts).
+withFastPath(ReplMessageSchema, replMessageFastPath);
 
 // ------------------------------------------------------------------ transport envelopes
 
@@ -275,9 +279,13 @@ export const ExitedMessageSchema = lazySchema(() => z.object({
   code: z.number().int().nullable(),
   signal: z.string().nullable(),
 }));
+/** An `exited` line. */
+export type ExitedMessage = z.infer<typeof ExitedMessageSchema>;
+withFastPath(ExitedMessageSchema, exitedMessageFastPath);
 
 /**
- * Parses one JSON text against `schema`.
+ * Parses one JSON text against `schema` (through its fast path, when it has one: the same
+ * result, see `schema/fast-path.ts`).
  * @throws Error naming the offending field when the text is not JSON or not a valid message.
  */
 export function parseMessage<T>(schema: z.ZodType<T>, text: string): T {
@@ -287,7 +295,7 @@ export function parseMessage<T>(schema: z.ZodType<T>, text: string): T {
   } catch {
     throw new Error(`protocol: not JSON: ${text.slice(0, 120)}`);
   }
-  const parsed = schema.safeParse(raw);
+  const parsed = quickParse(schema, raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new Error(`protocol: bad message (${issue?.path.join('.') || 'message'}: ${issue?.message}): ${text.slice(0, 120)}`);
