@@ -13,11 +13,11 @@
  * (the folder is bind-mounted read-only into the container). Jupyter and Pyodide send contexts
  * inline: their kernels may run where the host's files are not.
  */
-import { createHash } from 'node:crypto';
 import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { blobByteLength, blobChunks, blobEncoding, sha256, type Context, type ContextFile, type ContextPart } from '@rlmtree/core';
+import { nodeCrypto } from './builtins.ts';
 
 /** What a REPL is given of its context: inline (`context`) or as a file (`contextFile`); core's type, re-exported for runtimes built on this one. */
 export type { ContextPart };
@@ -102,7 +102,7 @@ export class ContextFiles {
     const tmp = join(this.dir, `.${name}.${process.pid}.tmp`);
     const lengths: number[] = [];
     // The prelude's fingerprint of a str (`_fingerprint`: sha256 of its type name, NUL, its UTF-8).
-    const fingerprint = list ? undefined : createHash('sha256').update('str\0', 'utf8');
+    const fingerprint = list ? undefined : nodeCrypto().createHash('sha256').update('str\0', 'utf8');
     const fd = openSync(tmp, 'w', 0o644);
     try {
       for (const d of docs) {

@@ -6,19 +6,19 @@
  * pid 1 exits and `--rm` removes the container, so no container outlives its host.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { dockerCli } from './docker-cli.ts';
 import { isolationArgs, replCommand, type ResolvedDockerOptions } from './docker-options.ts';
 import { pythonFile } from '@rlmtree/core';
+import { nodeCrypto } from './builtins.ts';
 
 const INIT_SOURCE = readFileSync(pythonFile('@rlmtree/runtime-python', 'rlmtree_container_init.py', import.meta.url), 'utf8');
 const READY = 'rlmtree-container-ready';
 
 /** A fresh container name: `rlmtree-<host pid>-<random hex>`. */
 export function containerName(): string {
-  return `rlmtree-${process.pid}-${randomBytes(4).toString('hex')}`;
+  return `rlmtree-${process.pid}-${nodeCrypto().randomBytes(4).toString('hex')}`;
 }
 
 /** Adds what a user can do about common `docker run` failures. */
