@@ -81,7 +81,19 @@ def serve_repl(repl, conn, channel=None):
             if reply is not None:
                 channel.send(reply)
     finally:
-        rlmtree_reaper.sweep(spare=snapshots)
+        if snapshots or _has_children():
+            rlmtree_reaper.sweep(spare=snapshots)
+
+
+def _has_children():
+    """Whether this process has a child (running or not yet reaped). A subreaper with none has
+    no descendant at all (each would hang below a child, or be re-parented to it), so a REPL
+    whose code started nothing skips the sweep's reads of /proc (~0.5-1 ms of a REPL's CPU)."""
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return False
+    return True
 
 
 def _pre_import(modules):
