@@ -10,18 +10,28 @@ import { addUsage, zeroUsage } from '../llm/client.ts';
 import { HostAnswerSchema, type HostAnswer, type Json } from '../schema/state.ts';
 import { defineHostCall } from './module.ts';
 import { recordedSubCall, subCallMarks, subCalls, usageOf } from './sub-call.ts';
-import { isStructured, recordParams, subCallParams, withSchema } from './llm-query.ts';
+import { isStructured, recordParams, subCallParams, subCallParamsFastPath, withSchema } from './llm-query.ts';
+import { isPlainObject, withFastPath } from '../schema/fast-path.ts';
+import { hostAnswersFastPath } from '../schema/json-fast-path.ts';
 import { lazySchema, real } from '../schema/lazy.ts';
 
 /** Arguments of `llm_query_batched`. */
 export const LlmQueryBatchedArgsSchema = lazySchema(() => z.object({ prompts: z.array(z.string()), ...subCallParams() }));
+withFastPath(LlmQueryBatchedArgsSchema, (value) => {
+  if (!isPlainObject(value) || !Object.hasOwn(value, 'prompts')) return undefined;
+  const { prompts } = value;
+  if (!Array.isArray(prompts) || Object.getPrototypeOf(prompts) !== Array.prototype) return undefined;
+  for (let i = 0; i < prompts.length; i++) if (typeof prompts[i] !== 'string') return undefined; // a hole reads undefined
+  return subCallParamsFastPath(value, PROMPTS_KEYS, { prompts: [...(prompts as string[])] });
+});
+const PROMPTS_KEYS: ReadonlySet<string> = new Set(['prompts', 'model', 'max_tokens', 'temperature']);
 
 /** `llm_query_batched`: one answer per prompt, in order; the batch's usage is recorded as a whole. */
 export const llmQueryBatchedHostCall = defineHostCall({
   name: 'llm_query_batched',
   description: 'many sub-calls at once: one reply (or failure) per prompt, in order',
   args: LlmQueryBatchedArgsSchema,
-  answer: lazySchema(() => z.array(real(HostAnswerSchema))),
+  answer: withFastPath(lazySchema(() => z.array(real(HostAnswerSchema))), hostAnswersFastPath),
   async handle(args, ctx) {
     // A batch that crosses a budget sends its first prompts and refuses the rest (see `subCalls`).
     const results = await subCalls(ctx, args.prompts, args, ctx.subCallConcurrency);

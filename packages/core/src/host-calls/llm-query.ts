@@ -9,6 +9,7 @@ import { JsonSchema, type Json } from '../schema/state.ts';
 import { defineHostCall } from './module.ts';
 import { recordedSubCall, subCall, subCallMarks, usageOf } from './sub-call.ts';
 import { lazySchema, real } from '../schema/lazy.ts';
+import { isPlainObject, onlyKeys, withFastPath } from '../schema/fast-path.ts';
 
 /**
  * `schema=`: a JSON Schema object that ajv compiles (checked against its draft's meta-schema), so
@@ -40,6 +41,39 @@ export const subCallParams = () => ({
 
 /** Arguments of `llm_query`. */
 export const LlmQueryArgsSchema = lazySchema(() => z.object({ prompt: z.string(), ...subCallParams() }));
+withFastPath(LlmQueryArgsSchema, (value) => (isPlainObject(value) && typeof value.prompt === 'string' && Object.hasOwn(value, 'prompt') ? subCallParamsFastPath(value, PROMPT_KEYS, { prompt: value.prompt }) : undefined));
+
+/** Parsed arguments of `llm_query`. */
+type LlmQueryArgs = z.output<typeof LlmQueryArgsSchema>;
+
+const PARAM_KEYS = ['model', 'max_tokens', 'temperature'] as const;
+const PROMPT_KEYS: ReadonlySet<string> = new Set(['prompt', ...PARAM_KEYS]);
+
+/**
+ * The fast path (see `schema/fast-path.ts`) of a sub-call's `subCallParams()` as the prelude
+ * sends them (`model` a string or null, `max_tokens` and `temperature` only when set): `head`
+ * (the call's own parsed fields) followed by them in the schema's order, `model` null when
+ * absent; undefined for anything else, `schema=` included (ajv must compile it), so the schema
+ * decides. Keep in step with `subCallParams`.
+ * @param keys every key the call's arguments may have
+ */
+export function subCallParamsFastPath<T extends object>(value: Record<string, unknown>, keys: ReadonlySet<string>, head: T): (T & Pick<LlmQueryArgs, 'model' | 'max_tokens' | 'temperature'>) | undefined {
+  if (!onlyKeys(value, keys)) return undefined;
+  const { model, max_tokens, temperature } = value;
+  const out: Record<string, unknown> = { ...(head as Record<string, unknown>) };
+  if (typeof model === 'string' || model === null) out.model = model;
+  else if (model === undefined && !Object.hasOwn(value, 'model')) out.model = null;
+  else return undefined;
+  if (Object.hasOwn(value, 'max_tokens')) {
+    if (max_tokens !== null && !(Number.isSafeInteger(max_tokens) && (max_tokens as number) > 0)) return undefined;
+    out.max_tokens = max_tokens;
+  }
+  if (Object.hasOwn(value, 'temperature')) {
+    if (temperature !== null && !(typeof temperature === 'number' && temperature >= 0 && temperature <= 2)) return undefined;
+    out.temperature = temperature;
+  }
+  return out as T & Pick<LlmQueryArgs, 'model' | 'max_tokens' | 'temperature'>;
+}
 
 /**
  * `llm_query`: the reply text (with `schema`: the parsed JSON value); a failure raises `LLMError`,

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { fastPathOf } from '../schema/fast-path.ts';
-import { ExitedMessageSchema, parseMessage, parseReplMessage, ReplMessageSchema } from './protocol.ts';
+import { ExitedMessageSchema, ListeningMessageSchema, parseMessage, parseReplMessage, ReplMessageSchema } from './protocol.ts';
 
 /** A value's text with its key order, `undefined`, `-0` and holes kept apart (toEqual ignores key order). */
 const exact = (v: unknown): string =>
@@ -62,6 +62,7 @@ const validCall = fc.record({
 });
 const validReady = fc.record({ type: fc.constant('ready'), protocol: fc.oneof(int, fc.double({ noNaN: true, noDefaultInfinity: true })), python: text, pid: fc.integer({ min: 1, max: 1 << 22 }) }, { requiredKeys: ['type', 'protocol', 'python'] });
 const validFatal = fc.record({ type: fc.constant('fatal'), message: text });
+const validListening = fc.record({ type: fc.constant('listening'), pid: fc.integer({ min: 1, max: 1 << 22 }), preImportErrors: fc.array(fc.record({ module: text, error: text }), { maxLength: 2 }) }, { requiredKeys: ['type', 'pid'] });
 const validExited = fc.record({ type: fc.constant('exited'), pid: fc.integer({ min: 1, max: 1 << 22 }), code: fc.oneof(fc.constant(null), fc.integer({ min: -255, max: 255 })), signal: fc.oneof(fc.constant(null), fc.constantFrom('SIGKILL', 'SIGTERM')) });
 
 /** Values just past a field's bounds: what a fast path must not take. */
@@ -105,7 +106,7 @@ describe('REPL message fast paths agree with their schemas', () => {
   });
 
   it('every key of a valid message set to each value just past its bounds, and dropped', () => {
-    for (const [schema, valid] of [[ReplMessageSchema, validCellEnd], [ReplMessageSchema, validCall], [ReplMessageSchema, validReady], [ReplMessageSchema, validFatal], [ExitedMessageSchema, validExited]] as const) {
+    for (const [schema, valid] of [[ReplMessageSchema, validCellEnd], [ReplMessageSchema, validCall], [ReplMessageSchema, validReady], [ReplMessageSchema, validFatal], [ExitedMessageSchema, validExited], [ListeningMessageSchema, validListening]] as const) {
       fc.assert(
         fc.property(valid, (msg: Record<string, unknown>) => {
           for (const key of Object.keys(msg)) {

@@ -1,6 +1,6 @@
 /**
  * Fast paths (see `schema/fast-path.ts`) for the messages a REPL sends most: `ready`, `call`,
- * `cell_end`, `fatal`, and the fork server's `exited` (issue 18: the host parsed every one of
+ * `cell_end`, `fatal`, and the fork server's `listening` and `exited` (issue 18: the host parsed every one of
  * them with zod, built the ~15 protocol schemas on a run's first REPL, and spent ~0.5 ms of its
  * CPU per child of a 100-child fan-out there, measured with `node --cpu-prof` on the built dist).
  *
@@ -12,65 +12,12 @@
  * rejects or answers differently.
  */
 import { isPlainObject, onlyKeys } from '../schema/fast-path.ts';
-import type { BoundName, CellError, Display, Json } from '../schema/state.ts';
-import type { CallMessage, CellEndMessage, ExitedMessage, ReplMessage } from './protocol.ts';
+import { copyJson, copyJsonRecord, NOT_JSON } from '../schema/json-fast-path.ts';
+import type { BoundName, CellError, Display } from '../schema/state.ts';
+import type { CallMessage, CellEndMessage, ExitedMessage, ListeningMessage, ReplMessage } from './protocol.ts';
 
-/** Returned by `json` for a value it leaves to the schema (`undefined` is not JSON, but is a value here). */
-const NO: unique symbol = Symbol('not taken');
-
-/** Deeper JSON is left to zod (which recurses too; no stack is risked here). */
-const MAX_DEPTH = 64;
-
-// zod's `int()` takes safe integers only, and `number()` refuses NaN and ±Infinity.
+// zod's `int()` takes safe integers only.
 const isInt = (v: unknown): v is number => Number.isSafeInteger(v);
-
-/**
- * `z.json()`'s parse of `value`: the same value, its arrays and objects copied (zod builds new
- * ones), or `NO` for what zod must decide. Objects: plain ones (`Object.prototype`) whose own
- * keys are all enumerable strings, none `__proto__` (zod's copy would set the prototype).
- */
-function json(value: unknown, depth: number): Json | typeof NO {
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return value;
-    case 'number':
-      return Number.isFinite(value) ? value : NO;
-    case 'object': {
-      if (value === null) return null;
-      if (depth >= MAX_DEPTH) return NO;
-      if (Array.isArray(value)) {
-        if (Object.getPrototypeOf(value) !== Array.prototype) return NO;
-        const out: Json[] = new Array(value.length);
-        for (let i = 0; i < value.length; i++) {
-          if (!(i in value)) return NO; // a hole
-          const item = json(value[i], depth + 1);
-          if (item === NO) return NO;
-          out[i] = item;
-        }
-        return out;
-      }
-      return jsonRecord(value, depth);
-    }
-    default:
-      return NO;
-  }
-}
-
-/** `z.record(z.string(), z.json())`'s parse of `value`, or `NO` (see `json`). */
-function jsonRecord(value: unknown, depth: number): Record<string, Json> | typeof NO {
-  if (value === null || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return NO;
-  const keys = Object.keys(value);
-  if (Reflect.ownKeys(value).length !== keys.length) return NO; // symbols or non-enumerable keys
-  const out: Record<string, Json> = {};
-  for (const key of keys) {
-    if (key === '__proto__') return NO;
-    const item = json((value as Record<string, unknown>)[key], depth + 1);
-    if (item === NO) return NO;
-    out[key] = item;
-  }
-  return out;
-}
 
 /** An array of strings, copied, or undefined. */
 function strings(value: unknown): string[] | undefined {
@@ -143,8 +90,8 @@ function call(value: Record<string, unknown>): CallMessage | undefined {
   const { id, name } = value;
   if (!isInt(id) || typeof name !== 'string' || !HOST_CALL_NAME.test(name) || !Object.hasOwn(value, 'id') || !Object.hasOwn(value, 'name')) return undefined;
   if (!Object.hasOwn(value, 'args')) return undefined;
-  const args = jsonRecord(value.args, 1);
-  return args === NO ? undefined : { type: 'call', id, name, args };
+  const args = copyJsonRecord(value.args, 1);
+  return args === NOT_JSON ? undefined : { type: 'call', id, name, args };
 }
 
 function cellEnd(value: Record<string, unknown>): CellEndMessage | undefined {
@@ -160,7 +107,7 @@ function cellEnd(value: Record<string, unknown>): CellEndMessage | undefined {
       v === undefined
         ? undefined
         : key === 'result'
-          ? ((r) => (r === NO ? undefined : r))(json(v, 1))
+          ? ((r) => (r === NOT_JSON ? undefined : r))(copyJson(v, 1))
           : key === 'awaiting'
             ? strings(v)
             : key === 'error'
@@ -201,4 +148,18 @@ export function exitedMessageFastPath(value: unknown): ExitedMessage | undefined
   if (!isInt(pid) || pid <= 0 || !(code === null || isInt(code)) || !(signal === null || typeof signal === 'string')) return undefined;
   if (!Object.hasOwn(value, 'type') || !Object.hasOwn(value, 'pid') || !Object.hasOwn(value, 'code') || !Object.hasOwn(value, 'signal')) return undefined;
   return { type: 'exited', pid, code, signal };
+}
+
+const LISTENING_KEYS: ReadonlySet<string> = new Set(['type', 'pid', 'preImportErrors']);
+const PRE_IMPORT_KEYS = ['module', 'error'] as const;
+const PRE_IMPORT_SET: ReadonlySet<string> = new Set(PRE_IMPORT_KEYS);
+
+/** `ListeningMessageSchema`'s parse of `value` (the fork server's first line) when every key is known and valid, else `undefined`. */
+export function listeningMessageFastPath(value: unknown): ListeningMessage | undefined {
+  if (!isPlainObject(value) || value.type !== 'listening' || !onlyKeys(value, LISTENING_KEYS) || !Object.hasOwn(value, 'type')) return undefined;
+  const { pid } = value;
+  if (!isInt(pid) || pid <= 0 || !Object.hasOwn(value, 'pid')) return undefined;
+  if (!Object.hasOwn(value, 'preImportErrors')) return { type: 'listening', pid };
+  const preImportErrors = records<{ module: string; error: string }>(value.preImportErrors, PRE_IMPORT_KEYS, PRE_IMPORT_SET);
+  return preImportErrors && { type: 'listening', pid, preImportErrors };
 }

@@ -18,7 +18,7 @@ import { z } from 'zod';
 import { BoundNameSchema, CellErrorSchema, ContextSchema, DisplaySchema, HostAnswerSchema, HostCallNameSchema, JsonSchema, WaitResultSchema } from '../schema/state.ts';
 import { lazySchema, real } from '../schema/lazy.ts';
 import { quickParse, withFastPath } from '../schema/fast-path.ts';
-import { exitedMessageFastPath, replMessageFastPath } from './protocol-fast-path.ts';
+import { exitedMessageFastPath, listeningMessageFastPath, replMessageFastPath } from './protocol-fast-path.ts';
 
 /**
  * Protocol version; host and prelude compare it at start (`ready.protocol`, `init.protocol`) and
@@ -266,6 +266,7 @@ export const ListeningMessageSchema = lazySchema(() => z.object({
 }));
 /** A `listening` line. */
 export type ListeningMessage = z.infer<typeof ListeningMessageSchema>;
+withFastPath(ListeningMessageSchema, listeningMessageFastPath);
 
 /**
  * The fork server's later stdout lines: a REPL it forked has ended, with its exit `code`, or the

@@ -5,7 +5,9 @@ import { DEFAULT_LIMITS } from '../limits.ts';
 import { DelegateArgsSchema, delegateHostCall } from '../host-calls/delegate.ts';
 import { fastPathOf, quickParse, withFastPath } from './fast-path.ts';
 import { PROMPT_VERSION, PromptConfigSchema } from './prompt.ts';
-import { LimitsSchema } from './state.ts';
+import { HostAnswerSchema, JsonSchema, LimitsSchema } from './state.ts';
+import { LlmQueryArgsSchema } from '../host-calls/llm-query.ts';
+import { LlmQueryBatchedArgsSchema, llmQueryBatchedHostCall } from '../host-calls/llm-query-batched.ts';
 
 /** A value's text with its key order, `undefined`, `-0` and holes kept apart (toEqual ignores key order). */
 const exact = (v: unknown): string =>
@@ -99,6 +101,51 @@ describe('fast paths agree with their schemas', () => {
 
   it("delegate's answer: a string, else the schema's say", () => {
     fc.assert(fc.property(fc.anything(), (value) => agrees(delegateHostCall.answer, value)));
+  });
+});
+
+/** Values just past a field's bounds. */
+const NEAR_MISSES: unknown[] = [-1, -0, 0, 0.5, 1, 2, 2.0000001, NaN, Infinity, Number.MAX_SAFE_INTEGER + 1, undefined, null, '', 'gpt', [], ['a'], ['a', 1], [, 'a'], {}, { a: undefined }, true]; // eslint-disable-line no-sparse-arrays
+
+/** Every key of `valid` set to each near miss, and dropped, and a key added: each must agree. */
+function nearMissesAgree(schema: z.ZodType, valid: Record<string, unknown>): boolean {
+  for (const key of [...Object.keys(valid), 'schema', 'extra', '__proto__']) {
+    for (const junk of NEAR_MISSES) agrees(schema, { ...valid, [key]: junk });
+    const { [key]: _, ...dropped } = valid;
+    agrees(schema, dropped);
+  }
+  return agrees(schema, valid);
+}
+
+describe('JSON and sub-call argument fast paths agree with their schemas', () => {
+  it('JsonSchema: any value, JSON values, and JSON with a value past the edge inside', () => {
+    fc.assert(fc.property(fc.anything({ withNullPrototype: true, withSparseArray: true, withObjectString: true }), (value) => agrees(JsonSchema, value)), { numRuns: 2000 });
+    fc.assert(fc.property(fc.jsonValue(), fc.constantFrom(...NEAR_MISSES), (value, junk) => agrees(JsonSchema, value) && agrees(JsonSchema, [value, junk]) && agrees(JsonSchema, { a: value, b: junk })), { numRuns: 1000 });
+    expect(fastPathOf(JsonSchema)!({ a: [1, 'x', null, { b: true }] })).toEqual({ a: [1, 'x', null, { b: true }] });
+    expect(fastPathOf(JsonSchema)!(JSON.parse('{"__proto__": {"x": 1}}'))).toBeUndefined();
+  });
+
+  it('host answers, one and a batch of them: valid ones, every key pushed past its bounds', () => {
+    const answer = fc.oneof(fc.record({ ok: fc.constant(true), value: fc.jsonValue({ maxDepth: 2 }) }), fc.record({ ok: fc.constant(false), error: fc.string(), kind: fc.constantFrom('budget', 'schema', 'llm'), reply: fc.string() }, { requiredKeys: ['ok', 'error'] }));
+    fc.assert(fc.property(answer, (value) => nearMissesAgree(HostAnswerSchema, value)), { numRuns: 150 });
+    fc.assert(fc.property(fc.array(answer, { maxLength: 4 }), fc.constantFrom(...NEAR_MISSES), (list, junk) => agrees(llmQueryBatchedHostCall.answer, list) && agrees(llmQueryBatchedHostCall.answer, [...list, junk])), { numRuns: 300 });
+    expect(fastPathOf(HostAnswerSchema)!({ ok: false, error: 'e', kind: 'budget' })).toEqual({ ok: false, error: 'e', kind: 'budget' });
+    expect(fastPathOf(llmQueryBatchedHostCall.answer)!([{ ok: true, value: 'a' }])).toEqual([{ ok: true, value: 'a' }]);
+  });
+
+  const params = { model: fc.oneof(fc.string(), fc.constant(null)), max_tokens: fc.oneof(fc.integer({ min: 1, max: 100_000 }), fc.constant(null)), temperature: fc.oneof(fc.double({ min: 0, max: 2, noNaN: true }), fc.constant(null)) };
+  it('llm_query: what the prelude sends, every key pushed past its bounds', () => {
+    fc.assert(fc.property(fc.record({ prompt: fc.string(), ...params }, { requiredKeys: ['prompt'] }), (value) => nearMissesAgree(LlmQueryArgsSchema, value)), { numRuns: 100 });
+    expect(fastPathOf(LlmQueryArgsSchema)!({ prompt: 'p', model: null })).toEqual({ prompt: 'p', model: null });
+    expect(fastPathOf(LlmQueryArgsSchema)!({ prompt: 'p', max_tokens: 5 })).toEqual({ prompt: 'p', model: null, max_tokens: 5 });
+    // schema= is ajv's to check: left to the schema.
+    expect(fastPathOf(LlmQueryArgsSchema)!({ prompt: 'p', model: null, schema: { type: 'object' } })).toBeUndefined();
+  });
+
+  it('llm_query_batched: what the prelude sends, every key pushed past its bounds', () => {
+    fc.assert(fc.property(fc.record({ prompts: fc.array(fc.string(), { maxLength: 4 }), ...params }, { requiredKeys: ['prompts'] }), (value) => nearMissesAgree(LlmQueryBatchedArgsSchema, value)), { numRuns: 100 });
+    expect(fastPathOf(LlmQueryBatchedArgsSchema)!({ prompts: ['a', 'b'], model: 'm', temperature: 0 })).toEqual({ prompts: ['a', 'b'], model: 'm', temperature: 0 });
+    expect(quickParse(LlmQueryBatchedArgsSchema, { prompts: ['a', 3] })).toEqual(LlmQueryBatchedArgsSchema.safeParse({ prompts: ['a', 3] }));
   });
 });
 

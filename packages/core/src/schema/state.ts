@@ -6,12 +6,14 @@ import { z } from 'zod';
 import { PromptConfigSchema } from './prompt.ts';
 import { lazySchema, real } from './lazy.ts';
 import { withFastPath } from './fast-path.ts';
+import { hostAnswerFastPath, jsonFastPath } from './json-fast-path.ts';
 import { limitsFastPath } from './limits-fast-path.ts';
 
 /** Any JSON value (what crosses between the REPL and the host). */
 export const JsonSchema = lazySchema(() => z.json());
 /** Any JSON value. */
 export type Json = z.infer<typeof JsonSchema>;
+withFastPath(JsonSchema, jsonFastPath);
 
 /** One chat message. */
 export const ChatMessageSchema = lazySchema(() => z.object({
@@ -117,6 +119,7 @@ export const HostAnswerSchema = lazySchema(() => z.discriminatedUnion('ok', [
 ]));
 /** What a host call returned to the REPL. */
 export type HostAnswer = z.infer<typeof HostAnswerSchema>;
+withFastPath(HostAnswerSchema, hostAnswerFastPath);
 
 /**
  * Names of host calls: the built-in ones (`llm_query`, `llm_query_batched`, `delegate`, `tool`)
