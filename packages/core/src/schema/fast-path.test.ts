@@ -7,6 +7,7 @@ import { fastPathOf, quickParse, withFastPath } from './fast-path.ts';
 import { PROMPT_VERSION, PromptConfigSchema } from './prompt.ts';
 import { HostAnswerSchema, JsonSchema, LimitsSchema } from './state.ts';
 import { LlmQueryArgsSchema } from '../host-calls/llm-query.ts';
+import { ToolArgsSchema } from '../host-calls/tool.ts';
 import { LlmQueryBatchedArgsSchema, llmQueryBatchedHostCall } from '../host-calls/llm-query-batched.ts';
 
 /** A value's text with its key order, `undefined`, `-0` and holes kept apart (toEqual ignores key order). */
@@ -131,6 +132,15 @@ describe('JSON and sub-call argument fast paths agree with their schemas', () =>
     fc.assert(fc.property(fc.array(answer, { maxLength: 4 }), fc.constantFrom(...NEAR_MISSES), (list, junk) => agrees(llmQueryBatchedHostCall.answer, list) && agrees(llmQueryBatchedHostCall.answer, [...list, junk])), { numRuns: 300 });
     expect(fastPathOf(HostAnswerSchema)!({ ok: false, error: 'e', kind: 'budget' })).toEqual({ ok: false, error: 'e', kind: 'budget' });
     expect(fastPathOf(llmQueryBatchedHostCall.answer)!([{ ok: true, value: 'a' }])).toEqual([{ ok: true, value: 'a' }]);
+  });
+
+  it('tool calls: what the prelude sends, every key pushed past its bounds', () => {
+    fc.assert(
+      fc.property(fc.record({ tool: fc.string(), args: fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 3 }), kwargs: fc.dictionary(fc.string(), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }) }, { requiredKeys: ['tool'] }), (value) => nearMissesAgree(ToolArgsSchema, value)),
+      { numRuns: 150 },
+    );
+    expect(fastPathOf(ToolArgsSchema)!({ tool: 't' })).toEqual({ tool: 't', args: [], kwargs: {} });
+    expect(fastPathOf(ToolArgsSchema)!({ tool: 't', args: [1, 'a'], kwargs: { k: null } })).toEqual({ tool: 't', args: [1, 'a'], kwargs: { k: null } });
   });
 
   const params = { model: fc.oneof(fc.string(), fc.constant(null)), max_tokens: fc.oneof(fc.integer({ min: 1, max: 100_000 }), fc.constant(null)), temperature: fc.oneof(fc.double({ min: 0, max: 2, noNaN: true }), fc.constant(null)) };
