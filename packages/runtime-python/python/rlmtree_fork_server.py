@@ -361,25 +361,7 @@ def serve_fork(socket_path, pre_imports=(), own_groups=False, spares=0):
         conn.close()
 
 
-def _restore_environment():
-    """Puts back the `GLIBC_TUNABLES` the host was given (fork-server.ts `withHugePages`, which
-    added glibc's huge-page tunable for this process alone): REPLs, agent code and what it
-    starts see the user's environment. glibc has read its tunables already."""
-    given = os.environ.pop("RLMTREE_GLIBC_TUNABLES", None)
-    if given is None:
-        return
-    try:
-        value = json.loads(given)
-    except ValueError:
-        value = None
-    if isinstance(value, str):
-        os.environ["GLIBC_TUNABLES"] = value
-    else:
-        os.environ.pop("GLIBC_TUNABLES", None)
-
-
 if __name__ == "__main__":
-    _restore_environment()
     # SOCKET [OPTIONS]: OPTIONS a JSON object {preImports, spares, ownGroups}.
     _options = json.loads(sys.argv[2]) if len(sys.argv) > 2 else {}
     serve_fork(sys.argv[1], _options.get("preImports", ()), bool(_options.get("ownGroups")), int(_options.get("spares", 0)))

@@ -260,26 +260,6 @@ export interface ForkServerOptions {
   ownGroups?: boolean;
 }
 
-/** glibc's tunable that has malloc ask for transparent huge pages (glibc 2.35 and later; others ignore it). */
-const HUGE_PAGES_TUNABLE = 'glibc.malloc.hugetlb=1';
-
-/**
- * The fork server's environment, with `HUGE_PAGES_TUNABLE` added to `GLIBC_TUNABLES` on Linux: a
- * big allocation (a decoded context, a 10 MB `str`) is then backed by 2 MB pages where the kernel
- * allows them (transparent huge pages set to `madvise` or `always`), faulted in a few steps
- * instead of one per 4 KB page. Measured here: decoding a 10 MB context file took 17-26 ms of CPU
- * against 54-78 ms, and a REPL's own memory did not change. A `GLIBC_TUNABLES` that sets
- * `glibc.malloc.hugetlb` itself is left as it is. The user's value (or its absence) travels in
- * `RLMTREE_GLIBC_TUNABLES` (JSON), and the server puts it back before any REPL runs
- * (rlmtree_fork_server.py `_restore_environment`), so agent code and what it starts see the
- * environment they were given; glibc reads its tunables once, at the server's start.
- */
-export function withHugePages(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const own = env.GLIBC_TUNABLES;
-  if (process.platform !== 'linux' || own?.includes('glibc.malloc.hugetlb')) return env;
-  return { ...env, GLIBC_TUNABLES: own ? `${own}:${HUGE_PAGES_TUNABLE}` : HUGE_PAGES_TUNABLE, RLMTREE_GLIBC_TUNABLES: JSON.stringify(own ?? null) };
-}
-
 /** The subprocess runtime's fork server: `python3` on the host, in a private temp folder. */
 function hostPlace(python: string, env: NodeJS.ProcessEnv, cwd: string | undefined, options: ForkServerOptions): ForkServerPlace {
   const dir = mkdtempSync(join(tmpdir(), 'rlmtree-fork-'));
@@ -291,7 +271,7 @@ function hostPlace(python: string, env: NodeJS.ProcessEnv, cwd: string | undefin
     spawn: (socket) =>
       spawn(python, ['-X', 'utf8', '-u', FORK_SERVER_PATH, socket, JSON.stringify(options)], {
         stdio: ['pipe', 'pipe', 'inherit'],
-        env: withHugePages(env),
+        env,
         cwd,
         detached: process.platform !== 'win32',
       }),
