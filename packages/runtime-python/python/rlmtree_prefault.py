@@ -8,30 +8,28 @@ that was a quarter of a forked REPL's CPU. So the server learns once which of it
 writes (`learn`: a probe child does what a spare does, then reads from /proc/self/pagemap the
 pages it holds alone) and each new spare copies those ranges first thing (`populate`).
 
-The server forks its REPLs with `fork`, which copies those pages in the child before anything
-else runs there: CPython's own after-fork work (its locks, the other threads' states, and the
-at-fork hooks: threading's alone wrote ~100 shared pages in every child) comes after, so its
-writes find their pages copied. Measured with the fork server driven like a fan-out (60 REPLs
-in a row, rounds interleaved, load ~3.5): 52 ms of CPU per REPL with `populate` after
-`os.fork()` against 42 ms with `fork`.
+The server forks its REPLs with `fork`: os.fork(), then `populate` in the child. (Copying the
+pages between libc's fork() and CPython's PyOS_AfterFork_Child, through ctypes, spared the
+~100 pages threading's at-fork hook writes their faults, 52 -> 42 ms of CPU a REPL, but it
+deadlocks: a child that runs bytecode before PyOS_AfterFork_Child recreates the GIL honours a
+GIL drop request another thread of the server made before the fork, waits in drop_gil for a
+thread that does not exist in the child, and hangs for good. Seen once in the unit tests,
+under load; done only inside a C function, as os.fork() does, it would be safe.)
 
 Only a speed-up: the pages are the ones the REPL would copy anyway (plus the probe's few of its
 own), nothing changes in what a REPL sees, and wherever a step is unsupported (not Linux, a
-kernel before 5.14, no pagemap, no ctypes.pythonapi) the list is empty, `populate` stops or
-`fork` is `os.fork()`, and REPLs fault as before.
+kernel before 5.14, no pagemap) the list is empty or `populate` stops, and REPLs fault as
+before.
 """
 
 import json
 import os
 import struct
-import sys
 
 MADV_POPULATE_WRITE = 23  # linux/mman.h, Linux 5.14
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 _supported = True
 _madvise = None
-# What `fork` calls (see `prepare`): libc's fork and madvise, CPython's three fork steps, ctypes.get_errno.
-_forking = None
 
 
 def _writable_private_ranges():
@@ -100,56 +98,25 @@ def learn(rehearse):
 
 
 def prepare():
-    """Looks up, once in the process that forks (the fork server), what `populate` and `fork`
-    call through ctypes: done in each child, the look-ups cost it ~50 page faults of their own.
-    Leaves `fork` as plain os.fork() where something is missing (no ctypes, no pythonapi)."""
-    global _madvise, _forking
+    """Looks up, once in the process that forks (the fork server), the madvise that `populate`
+    calls through ctypes: done in each child, the look-up cost it ~50 page faults of its own."""
+    global _madvise
     try:
         import ctypes
 
         _madvise = ctypes.CDLL(None, use_errno=True).madvise
         _madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
         _madvise.restype = ctypes.c_int
-        # PyDLL: the GIL stays held through each call, as os.fork() holds it through fork().
-        libc = ctypes.PyDLL(None, use_errno=True)
-        libc_fork, libc_madvise = libc.fork, libc.madvise
-        libc_fork.restype = ctypes.c_int
-        libc_madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-        libc_madvise.restype = ctypes.c_int
-        api = ctypes.pythonapi
-        _forking = (libc_fork, libc_madvise, api.PyOS_BeforeFork, api.PyOS_AfterFork_Parent, api.PyOS_AfterFork_Child, ctypes.get_errno)
     except (ImportError, OSError, AttributeError):
-        _forking = None
+        _madvise = None
 
 
 def fork(ranges):
-    """os.fork(), the child copying the pages of `ranges` (as `populate`) before anything else
-    runs in it, CPython's own after-fork work included (see the module comment). The steps are
-    os.fork()'s (CPython's os_fork_impl: the `os.fork` audit event, PyOS_BeforeFork, fork(),
-    then PyOS_AfterFork_Child or PyOS_AfterFork_Parent), called through ctypes with the GIL
-    held, the copy between fork() and PyOS_AfterFork_Child; between them the child runs only
-    that loop of madvise calls. Without `prepare` (or `ranges`), os.fork() and then `populate`.
-    Returns 0 in the child and the child's pid in the parent; raises OSError when fork()
-    fails, as os.fork() does."""
-    if not ranges or _forking is None or not _supported:
-        pid = os.fork()
-        if pid == 0:
-            populate(ranges)
-        return pid
-    libc_fork, madvise, before, after_parent, after_child, get_errno = _forking
-    sys.audit("os.fork")
-    before()
-    pid = libc_fork()
+    """os.fork(), the child then copying the pages of `ranges` (`populate`) before it returns.
+    Returns 0 in the child and the child's pid in the parent; raises OSError when fork() fails."""
+    pid = os.fork()
     if pid == 0:
-        for addr, length in ranges:
-            if madvise(addr, length, MADV_POPULATE_WRITE) != 0 and get_errno() == 22:  # EINVAL: not this kernel
-                break
-        after_child()
-        return 0
-    err = get_errno()
-    after_parent()
-    if pid < 0:
-        raise OSError(err, os.strerror(err))
+        populate(ranges)
     return pid
 
 
