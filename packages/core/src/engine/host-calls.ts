@@ -13,6 +13,7 @@ import type { SubCallLedger } from '../host-calls/sub-call-ledger.ts';
 import type { SubCallCache } from '../llm/subcall-cache.ts';
 import { quickParse } from '../schema/fast-path.ts';
 
+/** A tool an agent can call from its REPL (re-exported from `host-calls/module.ts` for the engine's callers). */
 export type { Tool };
 
 /** What the live handler needs from the engine for one cell (or resumed segment). */
