@@ -1,22 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { z } from 'zod';
 import { fastPathOf } from '../schema/fast-path.ts';
+import { agrees, exact } from '../schema/fast-path-contract.ts';
 import { ExitedMessageSchema, ListeningMessageSchema, parseMessage, parseReplMessage, ReplMessageSchema } from './protocol.ts';
-
-/** A value's text with its key order, `undefined`, `-0` and holes kept apart (toEqual ignores key order). */
-const exact = (v: unknown): string =>
-  JSON.stringify(v, (_k, x: unknown) => (x === undefined ? '<undefined>' : Object.is(x, -0) ? '<-0>' : typeof x === 'number' && !Number.isFinite(x) ? `<${x}>` : x));
-
-/** The fast path's contract: when it answers, the schema accepts the value and parses it to exactly that. */
-function agrees(schema: z.ZodType, value: unknown): boolean {
-  const fast = fastPathOf(schema)!(value);
-  if (fast === undefined) return true;
-  const zod = schema.safeParse(value);
-  if (!zod.success) throw new Error(`the fast path accepted ${exact(value)}, which the schema rejects: ${zod.error.issues[0]?.message}`);
-  if (exact(fast) !== exact(zod.data)) throw new Error(`the fast path gave ${exact(fast)}, the schema ${exact(zod.data)}`);
-  return true;
-}
 
 /** Values a field may hold: valid ones of every field's type, near-misses, and junk. */
 const scalar = fc.oneof(

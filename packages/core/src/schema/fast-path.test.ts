@@ -4,28 +4,12 @@ import { z } from 'zod';
 import { DEFAULT_LIMITS } from '../limits.ts';
 import { DelegateArgsSchema, delegateHostCall } from '../host-calls/delegate.ts';
 import { fastPathOf, quickParse, withFastPath } from './fast-path.ts';
+import { agrees, exact } from './fast-path-contract.ts';
 import { PROMPT_VERSION, PromptConfigSchema } from './prompt.ts';
 import { HostAnswerSchema, JsonSchema, LimitsSchema } from './state.ts';
 import { LlmQueryArgsSchema } from '../host-calls/llm-query.ts';
 import { ToolArgsSchema } from '../host-calls/tool.ts';
 import { LlmQueryBatchedArgsSchema, llmQueryBatchedHostCall } from '../host-calls/llm-query-batched.ts';
-
-/** A value's text with its key order, `undefined`, `-0` and holes kept apart (toEqual ignores key order). */
-const exact = (v: unknown): string =>
-  JSON.stringify(v, (_k, x: unknown) => (x === undefined ? '<undefined>' : Object.is(x, -0) ? '<-0>' : typeof x === 'number' && !Number.isFinite(x) ? `<${x}>` : x));
-
-/**
- * The contract of a fast path: whenever it answers, the schema accepts the value and parses it
- * to exactly that (same keys in the same order); it never answers for a value the schema rejects.
- */
-function agrees(schema: z.ZodType, value: unknown): boolean {
-  const fast = fastPathOf(schema)!(value);
-  if (fast === undefined) return true;
-  const zod = schema.safeParse(value);
-  if (!zod.success) throw new Error(`the fast path accepted ${exact(value)}, which the schema rejects: ${zod.error.issues[0]?.message}`);
-  if (exact(fast) !== exact(zod.data)) throw new Error(`the fast path gave ${exact(fast)}, the schema ${exact(zod.data)}`);
-  return true;
-}
 
 /** Numbers near every bound a limit has, and values of other types. */
 const limitValue = fc.oneof(
