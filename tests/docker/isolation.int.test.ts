@@ -151,6 +151,33 @@ describe.skipIf(missing)(`isolation${skipNote(missing)}`, () => {
       await Promise.all([fresh.close(), watcher.close()]);
     });
 
+    // A failed fork (EAGAIN at the pids limit) once ended the fork server: its REPLs lost their
+    // `exited` reports and new ones fell back to docker exec (a flaky CI run of stop 22).
+    it.runIf(forkServer)('keeps the fork server serving after its forks failed at the pids limit', async () => {
+      const warnings: string[] = [];
+      const onWarning = (w: Error & { code?: string }) => void warnings.push(`${w.code}: ${w.message}`);
+      process.on('warning', onWarning);
+      try {
+        const holder = await open(runtime, 'holder');
+        const held = await run(holder, `import os, time\nkids = 0\nwhile True:\n    try:\n        pid = os.fork()\n    except OSError:\n        break\n    if pid == 0:\n        time.sleep(600)\n        os._exit(0)\n    kids += 1\nprint(kids)`);
+        expect(Number(held.output.trim())).toBeGreaterThan(0);
+        // Each REPL taken now is a spare whose replacement the server cannot fork.
+        const taken = [await open(runtime, 'taken-1'), await open(runtime, 'taken-2')];
+        await holder.close();
+        await Promise.all(taken.map((r) => r.close()));
+        const exiting = await open(runtime, 'exiting');
+        const r = await run(exiting, 'import os\nos._exit(3)');
+        expect(r.status).toBe('crashed');
+        expect(r.message).toMatch(/exited with code 3/);
+        const fresh = await open(runtime, 'fresh');
+        expect((await run(fresh, 'print(6 * 7)')).output.trim()).toBe('42');
+        await fresh.close();
+        expect(warnings.filter((w) => w.startsWith('RLMTREE_DOCKER_FORK'))).toEqual([]);
+      } finally {
+        process.off('warning', onWarning);
+      }
+    });
+
     it('kills only the REPL that allocates past the memory limit, as a structured crash', async () => {
       const bystander = await open(runtime, 'bystander');
       expect((await run(bystander, 'kept = [1, 2, 3]')).status).toBe('ok');

@@ -24,6 +24,7 @@ import rlmtree_pools
 import rlmtree_prefault
 import rlmtree_reaper
 import rlmtree_snapshot
+import rlmtree_spares
 from rlmtree_prelude import LineChannel, Repl, dispatch, hello, serve_channel
 
 try:
@@ -332,16 +333,21 @@ def serve_fork(socket_path, pre_imports=(), own_groups=False, spares=0):
                 finally:
                     os._exit(0)
 
-        for _ in range(spares):
-            fork_spare()
+        import select
+
+        # A replacement whose fork fails (the pids limit reached) is owed, not fatal (rlmtree_spares.py).
+        owed = rlmtree_spares.Owed(fork_spare)
+        owed.add(spares)
         sys.stdout.write(json.dumps(listening) + "\n")
         sys.stdout.flush()
         forked.set()
         threading.Thread(target=_report_exits, args=(forked,), daemon=True).start()
         hot[:] = _learn_hot_pages()
         while True:
-            for _ in os.read(used_r, 256):
-                fork_spare()
+            if select.select([used_r], [], [], owed.timeout())[0]:
+                owed.add(len(os.read(used_r, 256)))
+            else:
+                owed.settle()
     sys.stdout.write(json.dumps(listening) + "\n")
     sys.stdout.flush()
     threading.Thread(target=_report_exits, args=(forked,), daemon=True).start()
@@ -349,7 +355,13 @@ def serve_fork(socket_path, pre_imports=(), own_groups=False, spares=0):
     while True:
         conn, _ = server.accept()
         gc.freeze()
-        pid = rlmtree_prefault.fork(hot)
+        try:
+            pid = rlmtree_prefault.fork(hot)
+        except OSError:
+            # No process to fork now (the pids limit reached): this host's REPL does not start
+            # (its connection closes before a hello), the server goes on for the next ones.
+            conn.close()
+            continue
         if pid == 0:
             server.close()
             _default_signals()

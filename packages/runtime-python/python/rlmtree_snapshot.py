@@ -176,21 +176,15 @@ def _park(repl, server, spare, spares=1, learn=None):
     used_r, used_w = os.pipe()
     life_r, life_w = os.pipe()  # never written: EOF in the waiting copy once this one is gone
 
-    try:
-        import rlmtree_prefault
-
-        def forking(ranges):
-            return rlmtree_prefault.fork(ranges)
-
-    except ImportError:  # not shipped beside this file (an older container boot)
-
-        def forking(ranges):
-            return os.fork()
+    # Imported here, not at the top: in a container the fork server's modules are loaded from
+    # text one by one (docker-fork-server.ts), and they are all there once a snapshot parks.
+    import rlmtree_prefault
+    import rlmtree_spares
 
     hot = []
 
     def fork_spare():
-        if forking(hot) == 0:
+        if rlmtree_prefault.fork(hot) == 0:
             try:
                 os.close(used_r)
                 os.close(life_w)
@@ -200,7 +194,9 @@ def _park(repl, server, spare, spares=1, learn=None):
 
     # One copy at first, one more with each copy taken until there are `spares`: the forks (and
     # their warm-up) do not compete with the REPL that made the snapshot, which goes on meanwhile.
-    fork_spare()
+    # A copy whose fork fails (the pids limit reached) is owed, not fatal (rlmtree_spares.py).
+    owed = rlmtree_spares.Owed(fork_spare)
+    owed.add(1)
     if learn is not None:
         try:
             hot[:] = learn()
@@ -208,13 +204,13 @@ def _park(repl, server, spare, spares=1, learn=None):
             pass
     more = spares - 1
     while True:
-        ready, _, _ = select.select([used_r], [], [], _WATCH_S)
+        ready, _, _ = select.select([used_r], [], [], owed.timeout(_WATCH_S))
         if not ready:
             if not _alive(SERVER_PID):
                 os._exit(0)
+            owed.settle()
             continue
-        for _ in os.read(used_r, 256):
-            fork_spare()
-            if more > 0:
-                more -= 1
-                fork_spare()
+        taken = len(os.read(used_r, 256))
+        extra = min(more, taken)
+        more -= extra
+        owed.add(taken + extra)

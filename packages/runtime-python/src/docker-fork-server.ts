@@ -50,7 +50,7 @@ export function socketMountArgs(mount: string): string[] {
 
 let boot: string | undefined;
 /**
- * `python3 -c` source that loads the fork server and its snapshot, reaper, prefault, pools and fork-hooks modules from text (the image
+ * `python3 -c` source that loads the fork server and its snapshot, reaper, prefault, pools, fork-hooks and spares modules from text (the image
  * carries only the prelude) and runs the server as `__main__`.
  */
 function bootSource(preludeDir: string): string {
@@ -60,7 +60,7 @@ function bootSource(preludeDir: string): string {
       'import os, sys, types',
       'os.getpgid(0) == os.getpid() or os.setpgid(0, 0)',
       `sys.path[0] = ${JSON.stringify(preludeDir)}`,
-      ...['rlmtree_snapshot', 'rlmtree_reaper', 'rlmtree_prefault', 'rlmtree_pools', 'rlmtree_fork_hooks'].flatMap((name) => [
+      ...['rlmtree_snapshot', 'rlmtree_reaper', 'rlmtree_prefault', 'rlmtree_pools', 'rlmtree_fork_hooks', 'rlmtree_spares'].flatMap((name) => [
         `m = types.ModuleType(${JSON.stringify(name)})`,
         `m.__file__ = "<${name}>"`,
         `exec(compile(${source(`${name}.py`)}, m.__file__, "exec"), m.__dict__)`,
