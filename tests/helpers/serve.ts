@@ -52,12 +52,16 @@ export async function startServeProcess(args: string[]): Promise<ServeProcess> {
       return logLines(path);
     },
     runningTrees: async (n) => {
+      let failed: unknown;
       for (let i = 0; i < 100; i++) {
-        const health = (await (await fetch(`${origin}/health`)).json()) as { runs: { running: number } };
-        if (health.runs.running === n) return;
+        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`serve exited (${child.exitCode ?? child.signalCode}) while waiting for ${n} running trees:\n${stderr}`);
+        // A poll whose connection fails is polled again (a pooled connection can be reset);
+        // a server that died is reported above.
+        const health = await fetch(`${origin}/health`).then((r) => r.json() as Promise<{ runs: { running: number } }>, (err: unknown) => void (failed = err));
+        if (health?.runs.running === n) return;
         await new Promise((r) => setTimeout(r, 100));
       }
-      throw new Error(`the server did not reach ${n} running trees in 10 s`);
+      throw new Error(`the server did not reach ${n} running trees in 10 s`, { cause: failed });
     },
     stop: async () => {
       if (child.exitCode !== null) return;
