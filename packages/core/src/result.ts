@@ -10,7 +10,7 @@
  * (recorded in the `cell_ran` event, so a trace replays to the same states), the model is told the
  * schema's message, and the agent goes on within its iteration limit.
  */
-import { z } from 'zod';
+import { z } from './schema/zod.ts';
 import { LLMError } from './llm/client.ts';
 import { JsonSchema, type Json, type RunState } from './schema/state.ts';
 

@@ -4,7 +4,7 @@
  * usage, so anything written against `LLMClient` can take an RLM, and an RLM can be the model of
  * another RLM.
  */
-import { z } from 'zod';
+import { z } from './schema/zod.ts';
 import { Engine, type EngineOptions, type RunOptions } from './engine/engine.ts';
 import type { EngineListener } from './engine/events.ts';
 import { totalUsage } from './limits.ts';

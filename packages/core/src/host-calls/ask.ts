@@ -6,7 +6,7 @@
  * task's handle, `<child id>#<k>`, which `wait` takes.
  */
 import { nodeOf } from '../node-table.ts';
-import { z } from 'zod';
+import { z } from '../schema/zod.ts';
 import { ContextSchema, type Json } from '../schema/state.ts';
 import { parseTaskHandle, taskHandle } from '../session/tasks.ts';
 import { contextLength } from './delegate.ts';

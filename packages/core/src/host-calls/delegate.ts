@@ -2,7 +2,7 @@
  * `delegate(name, query, context=None) -> AgentHandle`: a child agent with its own REPL. The
  * child starts when the cell's segment ends (the `cell_ran` event carries it); the answer is its id.
  */
-import { z } from 'zod';
+import { z } from '../schema/zod.ts';
 import { childId } from '../schema/ids.ts';
 import { ContextSchema, type Context, type Json } from '../schema/state.ts';
 import { defineHostCall } from './module.ts';

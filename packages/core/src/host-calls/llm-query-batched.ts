@@ -5,7 +5,7 @@
  * answered, with every answer on its `.results` (see the prelude). With `schema` each reply is
  * checked on its own: a reply that fails holds a `SubCallError` in its place, the rest their values.
  */
-import { z } from 'zod';
+import { z } from '../schema/zod.ts';
 import { addUsage, zeroUsage } from '../llm/client.ts';
 import { HostAnswerSchema, type HostAnswer, type Json } from '../schema/state.ts';
 import { defineHostCall } from './module.ts';

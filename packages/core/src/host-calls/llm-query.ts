@@ -3,7 +3,7 @@
  * sub-call, answered by the sub-model. With `schema` (a JSON Schema) the answer is the reply parsed
  * as JSON and checked against it (see `sub-call.ts`).
  */
-import { z } from 'zod';
+import { z } from '../schema/zod.ts';
 import { compileJsonSchema, type JsonSchemaObject } from '../llm/response-format.ts';
 import { JsonSchema, type Json } from '../schema/state.ts';
 import { defineHostCall } from './module.ts';

@@ -1,5 +1,5 @@
 /** `tool`: a registered host tool called from Python as `name(*args, **kwargs)`. */
-import { z } from 'zod';
+import { z } from '../schema/zod.ts';
 import { JsonSchema, type Json } from '../schema/state.ts';
 import { defineHostCall } from './module.ts';
 import { lazySchema, real } from '../schema/lazy.ts';

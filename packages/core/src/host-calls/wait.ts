@@ -4,7 +4,7 @@
  * answer: null }` and fills the answer (the children's results) when the cell is resumed.
  * Its schemas live here so the record, the rebuild and the protocol agree on them.
  */
-import { z } from 'zod';
+import { z } from '../schema/zod.ts';
 import { WaitResultSchema, type HostCall } from '../schema/state.ts';
 import { lazySchema, real } from '../schema/lazy.ts';
 

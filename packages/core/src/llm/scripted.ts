@@ -3,7 +3,7 @@
  * offline demo and benchmarks of the machinery. Three forms: a list of replies (in call order),
  * rules (a regex on the prompt picks a list of replies, one per turn), or a function.
  */
-import { z } from 'zod';
+import { z } from '../schema/zod.ts';
 import type { ChatMessage, Usage } from '../schema/state.ts';
 import { LLMError, type Completion, type CompletionRequest, type LLMClient } from './client.ts';
 import { lazySchema, real } from '../schema/lazy.ts';

@@ -7,7 +7,7 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { UsageSchema } from '../schema/state.ts';
 import type { CachedReply, SubCallCache } from './subcall-cache.ts';
-import { z } from 'zod';
+import { z } from '../schema/zod.ts';
 import { lazySchema, real } from '../schema/lazy.ts';
 
 /** Bounds of a `SqliteSubCallCache`. */

@@ -14,7 +14,7 @@
  * docs/protocol.md, read or write it in the prelude package (`rlmtree_prelude/dispatch.py`, `repl.py`). Bump
  * `PROTOCOL_VERSION` only when a message changes incompatibly.
  */
-import { z } from 'zod';
+import { z } from '../schema/zod.ts';
 import { BoundNameSchema, CellErrorSchema, ContextSchema, DisplaySchema, HostAnswerSchema, HostCallNameSchema, JsonSchema, WaitResultSchema } from '../schema/state.ts';
 import { lazySchema, real } from '../schema/lazy.ts';
 import { quickParse, withFastPath } from '../schema/fast-path.ts';

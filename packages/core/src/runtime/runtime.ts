@@ -3,7 +3,7 @@
  * a Docker container). Every runtime runs the same prelude and speaks the same protocol
  * (`protocol.ts`); only the transport differs.
  */
-import { z } from 'zod';
+import { z } from '../schema/zod.ts';
 import { CellStatusSchema, type Context, type Display, type HostAnswer, type WaitResult } from '../schema/state.ts';
 import { CellEndMessageSchema, PROTOCOL_VERSION, type CallMessage, type ContextFile, type InitMessage } from './protocol.ts';
 import { lazySchema, real } from '../schema/lazy.ts';

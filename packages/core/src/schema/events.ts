@@ -2,7 +2,7 @@
  * zod schemas of the events that `reduce` folds into a run state. Events say what happened;
  * a trace is an initial state plus its events, and replaying them gives every state again.
  */
-import { z } from 'zod';
+import { z } from './zod.ts';
 import { lazySchema, real } from './lazy.ts';
 import {
   AgentErrorSchema,

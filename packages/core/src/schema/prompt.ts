@@ -1,5 +1,5 @@
 /** zod schema of the prompt config a run's state records (see `prompts/config.ts` for its use). */
-import { z } from 'zod';
+import { z } from './zod.ts';
 import { lazySchema, real } from './lazy.ts';
 import { isPlainObject, withFastPath } from './fast-path.ts';
 

@@ -2,7 +2,7 @@
  * zod schemas of a run's state: a tree of agent nodes stored flat by id. The TypeScript types
  * are inferred from these schemas, so the schema is the one source of truth for both.
  */
-import { z } from 'zod';
+import { z } from './zod.ts';
 import { PromptConfigSchema } from './prompt.ts';
 import { lazySchema, real } from './lazy.ts';
 import { withFastPath } from './fast-path.ts';

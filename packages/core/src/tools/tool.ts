@@ -18,7 +18,7 @@
  * it and tries again). Calls are host calls: recorded with their answers, and answered from the
  * record when a REPL is rebuilt, so a replay calls no tool.
  */
-import { z } from 'zod';
+import { z } from '../schema/zod.ts';
 import type { Json } from '../schema/state.ts';
 import { isPythonName, pythonHint, pythonSignature, pythonStub, stubParameters } from './python-stub.ts';
 

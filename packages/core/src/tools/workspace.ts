@@ -6,7 +6,7 @@
  * an absolute path, or a symbolic link whose target lies outside (checked on the real path of the
  * deepest part that exists).
  */
-import { z } from 'zod';
+import { z } from '../schema/zod.ts';
 import { tool, type DefinedTool } from './tool.ts';
 import { nodeFsPromises, nodePath } from '../util/builtins.ts';
 

@@ -21,7 +21,7 @@
  * references. Each step line holds every event folded by that step (interventions made before
  * it come first), so `reduceAll(states[i], steps[i].events)` gives `states[i + 1]`.
  */
-import { z } from 'zod';
+import { z } from '../schema/zod.ts';
 import { RunEventSchema, type RunEvent } from '../schema/events.ts';
 import { JsonSchema, RunStateSchema, type Json, type RunState } from '../schema/state.ts';
 import { fieldPath } from './codec.ts';
