@@ -50,8 +50,6 @@ describe('rlmtree serve: routes around the API', () => {
     const health = await fetch(`${origin()}/health`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: 'ok', model: MODEL, runs: { max: 1 } });
-    // Idle connections stay open 65 s (Node's 5 s raced clients' pooled reuse: ECONNRESET).
-    expect(health.headers.get('keep-alive')).toBe('timeout=65');
     const preflight = await fetch(`${serve.baseURL}/chat/completions`, { method: 'OPTIONS', headers: { origin: 'http://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type,x-stainless-os' } });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('*');

@@ -3,7 +3,6 @@
  * speaks `/v1/chat/completions` can use an RLM as its model by changing its base URL. Each
  * request runs one agent tree over its messages (see `conversationToTask` in core).
  */
-import type { Server as HttpServer } from 'node:http';
 import type { ServerType } from '@hono/node-server';
 import { Option, type Command } from 'commander';
 import { mkdirSync } from 'node:fs';
@@ -15,7 +14,7 @@ import { commandHelp, MODEL_HELP } from '../help-text.ts';
 import { addLimitFlags, limitsFromFlags, positiveNumber, wholeNumber, type LimitFlags } from '../limit-flags.ts';
 import { addCacheFlags, subCallCacheFromFlags, type CacheFlags } from '../cache-flags.ts';
 import { addRuntimeFlag, checkedRuntime } from '../runtimes.ts';
-import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENT_RUNS, DEFAULT_RETRY_AFTER_S, KEEP_ALIVE_TIMEOUT_MS } from '../serve/defaults.ts';
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENT_RUNS, DEFAULT_RETRY_AFTER_S } from '../serve/defaults.ts';
 import { CallerRuntimes, type ServeRuntime } from '../serve/caller-runtimes.ts';
 import { ServeRunner, type RequestRunner } from '../serve/runner.ts';
 import { QueueRunner } from '../serve/queue-runner.ts';
@@ -162,7 +161,6 @@ async function listen(opts: ServeCommandOptions, runner: RequestRunner, closeRes
   try {
     server = await new Promise<ServerType>((resolve, reject) => {
       const s = serve({ fetch: app.fetch, hostname: opts.host, port: opts.port }, () => resolve(s));
-      (s as HttpServer).keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
       s.once('error', (err: NodeJS.ErrnoException) => {
         const why = err.code === 'EADDRINUSE' ? 'the port is in use (choose another with --port, or --port 0 for a free one)' : err.message;
         reject(new CliError(`cannot listen on ${opts.host}:${opts.port}: ${why}`));
