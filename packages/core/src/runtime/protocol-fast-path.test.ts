@@ -48,6 +48,8 @@ const validCall = fc.record({
 });
 const validReady = fc.record({ type: fc.constant('ready'), protocol: fc.oneof(int, fc.double({ noNaN: true, noDefaultInfinity: true })), python: text, pid: fc.integer({ min: 1, max: 1 << 22 }) }, { requiredKeys: ['type', 'protocol', 'python'] });
 const validFatal = fc.record({ type: fc.constant('fatal'), message: text });
+const validSnapshotFailed = fc.record({ type: fc.constant('snapshot_failed'), message: text });
+const validSnapshotReady = fc.record({ type: fc.constant('snapshot_ready'), pid: fc.oneof(fc.integer({ min: 1, max: 1 << 22 }), fc.integer({ min: -3, max: 0 })) });
 const validListening = fc.record({ type: fc.constant('listening'), pid: fc.integer({ min: 1, max: 1 << 22 }), preImportErrors: fc.array(fc.record({ module: text, error: text }), { maxLength: 2 }) }, { requiredKeys: ['type', 'pid'] });
 const validExited = fc.record({ type: fc.constant('exited'), pid: fc.integer({ min: 1, max: 1 << 22 }), code: fc.oneof(fc.constant(null), fc.integer({ min: -255, max: 255 })), signal: fc.oneof(fc.constant(null), fc.constantFrom('SIGKILL', 'SIGTERM')) });
 
@@ -76,13 +78,15 @@ const cellEnd = mutated(validCellEnd);
 const call = mutated(validCall);
 const ready = mutated(validReady);
 const fatal = mutated(validFatal);
+const snapshotFailed = mutated(validSnapshotFailed);
+const snapshotReady = mutated(validSnapshotReady);
 const exited = mutated(validExited);
 
 describe('REPL message fast paths agree with their schemas', () => {
-  it('cell_end, call, ready, fatal: generated messages, valid and not', () => {
+  it('cell_end, call, ready, fatal, snapshot_ready, snapshot_failed: generated messages, valid and not', () => {
     let taken = 0;
     fc.assert(
-      fc.property(fc.oneof(cellEnd, call, ready, fatal, jsonish), (value) => {
+      fc.property(fc.oneof(cellEnd, call, ready, fatal, snapshotReady, snapshotFailed, jsonish), (value) => {
         if (fastPathOf(ReplMessageSchema)!(value) !== undefined) taken++;
         return agrees(ReplMessageSchema, value);
       }),
@@ -92,7 +96,7 @@ describe('REPL message fast paths agree with their schemas', () => {
   });
 
   it('every key of a valid message set to each value just past its bounds, and dropped', () => {
-    for (const [schema, valid] of [[ReplMessageSchema, validCellEnd], [ReplMessageSchema, validCall], [ReplMessageSchema, validReady], [ReplMessageSchema, validFatal], [ExitedMessageSchema, validExited], [ListeningMessageSchema, validListening]] as const) {
+    for (const [schema, valid] of [[ReplMessageSchema, validCellEnd], [ReplMessageSchema, validCall], [ReplMessageSchema, validReady], [ReplMessageSchema, validFatal], [ReplMessageSchema, validSnapshotReady], [ReplMessageSchema, validSnapshotFailed], [ExitedMessageSchema, validExited], [ListeningMessageSchema, validListening]] as const) {
       fc.assert(
         fc.property(valid, (msg: Record<string, unknown>) => {
           for (const key of Object.keys(msg)) {
@@ -121,6 +125,8 @@ describe('REPL message fast paths agree with their schemas', () => {
       '{"type": "cell_end", "cell": 1, "status": "suspended", "output": "", "outputChars": 0, "awaiting": ["root.c0", "root.c1"]}',
       '{"type": "cell_end", "cell": 2, "status": "error", "output": "", "outputChars": 0, "error": {"type": "ValueError", "message": "m", "traceback": "t"}}',
       '{"type": "fatal", "message": "boom"}',
+      '{"type": "snapshot_ready", "pid": 4243}',
+      '{"type": "snapshot_failed", "message": "fork failed: [Errno 11] Resource temporarily unavailable"}',
     ];
     for (const text of sent) {
       const value: unknown = JSON.parse(text);

@@ -1,6 +1,8 @@
 /**
- * Fast paths (see `schema/fast-path.ts`) for the messages a REPL sends most: `ready`, `call`,
- * `cell_end`, `fatal`, and the fork server's `listening` and `exited` (issue 18: the host parsed every one of
+ * Fast paths (see `schema/fast-path.ts`) for the messages a REPL sends: `ready`, `call`,
+ * `cell_end`, `fatal`, `snapshot_ready`, `snapshot_failed` (a context server's or a live
+ * snapshot's reply: without them a run over a big context loaded zod, ~150 ms of host CPU, for
+ * one message), and the fork server's `listening` and `exited` (issue 18: the host parsed every one of
  * them with zod, built the ~15 protocol schemas on a run's first REPL, and spent ~0.5 ms of its
  * CPU per child of a 100-child fan-out there, measured with `node --cpu-prof` on the built dist).
  *
@@ -70,6 +72,7 @@ const READY_KEYS: ReadonlySet<string> = new Set(['type', 'protocol', 'python', '
 const CALL_KEYS: ReadonlySet<string> = new Set(['type', 'id', 'name', 'args']);
 const CELL_END_KEYS: ReadonlySet<string> = new Set(['type', 'cell', 'status', 'output', 'outputChars', 'result', 'awaiting', 'error', 'displays', 'bound']);
 const FATAL_KEYS: ReadonlySet<string> = new Set(['type', 'message']);
+const SNAPSHOT_READY_KEYS: ReadonlySet<string> = new Set(['type', 'pid']);
 const EXITED_KEYS: ReadonlySet<string> = new Set(['type', 'pid', 'code', 'signal']);
 const STATUSES: ReadonlySet<string> = new Set(['suspended', 'ok', 'done', 'error', 'timeout']);
 /** `HostCallNameSchema`'s pattern. */
@@ -122,8 +125,9 @@ function cellEnd(value: Record<string, unknown>): CellEndMessage | undefined {
 }
 
 /**
- * `ReplMessageSchema`'s parse of `value` for a `ready`, `call`, `cell_end` or `fatal` message
- * whose every key is known and valid, else `undefined` (left to the schema).
+ * `ReplMessageSchema`'s parse of `value` for a `ready`, `call`, `cell_end`, `fatal`,
+ * `snapshot_ready` or `snapshot_failed` message whose every key is known and valid, else
+ * `undefined` (left to the schema).
  */
 export function replMessageFastPath(value: unknown): ReplMessage | undefined {
   if (!isPlainObject(value) || !Object.hasOwn(value, 'type')) return undefined;
@@ -136,6 +140,10 @@ export function replMessageFastPath(value: unknown): ReplMessage | undefined {
       return onlyKeys(value, READY_KEYS) ? ready(value) : undefined;
     case 'fatal':
       return onlyKeys(value, FATAL_KEYS) && typeof value.message === 'string' && Object.hasOwn(value, 'message') ? { type: 'fatal', message: value.message } : undefined;
+    case 'snapshot_failed':
+      return onlyKeys(value, FATAL_KEYS) && typeof value.message === 'string' && Object.hasOwn(value, 'message') ? { type: 'snapshot_failed', message: value.message } : undefined;
+    case 'snapshot_ready':
+      return onlyKeys(value, SNAPSHOT_READY_KEYS) && isInt(value.pid) && value.pid > 0 && Object.hasOwn(value, 'pid') ? { type: 'snapshot_ready', pid: value.pid } : undefined;
     default:
       return undefined;
   }
