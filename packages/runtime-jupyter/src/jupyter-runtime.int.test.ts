@@ -50,6 +50,8 @@ describe.skipIf(missing)(`jupyter-runtime${skipNote(missing)}`, () => {
         const r = await runtime.open(OPEN);
         const out = await r.execute('import os\nprint(CONTEXT, os.getpid() > 0)', NO_HOST, { cell: 0, timeoutMs: 10_000 });
         expect(out).toMatchObject({ status: 'ok', output: 'ctx True\n' });
+        // The pool's refill started when open() took its kernel; under load it may still be starting.
+        await runtime.ready();
         const during = await kernelIds(server.info);
         expect(during).toHaveLength(2); // the agent's and the refilled pool's
         await r.close();
