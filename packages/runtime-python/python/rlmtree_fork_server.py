@@ -176,13 +176,14 @@ def _report_exits(forked):
     """The server's reaper (a thread): waits for each REPL it forked to end and writes an
     `exited` line on stdout (its pid, exit code or killing signal), so the host can say that a
     REPL was killed (e.g. by the out-of-memory killer) although the REPL is not its own child.
-    `forked` is set once there is a child to wait for."""
+    `forked` is set after each fork, so a reaper left with no child sleeps until the next one."""
     while True:
         try:
             pid, status = os.waitpid(-1, 0)
         except ChildProcessError:
             forked.clear()
-            forked.wait()
+            # Bounded: a fork between the failed wait and clear() set `forked` before it was cleared.
+            forked.wait(1.0)
             continue
         except InterruptedError:
             continue
@@ -332,6 +333,10 @@ def serve_fork(socket_path, pre_imports=(), own_groups=False, spares=0):
                     _spare(Repl(None), server, used_w, life_r)
                 finally:
                     os._exit(0)
+            # Wakes the reaper, which waits for this once the server had no child at all (every
+            # spare taken and closed while forks failed at the pids limit): set only at start,
+            # it left the reaper asleep for good and every later REPL's exit unreported.
+            forked.set()
 
         import select
 
@@ -340,7 +345,6 @@ def serve_fork(socket_path, pre_imports=(), own_groups=False, spares=0):
         owed.add(spares)
         sys.stdout.write(json.dumps(listening) + "\n")
         sys.stdout.flush()
-        forked.set()
         threading.Thread(target=_report_exits, args=(forked,), daemon=True).start()
         hot[:] = _learn_hot_pages()
         while True:
