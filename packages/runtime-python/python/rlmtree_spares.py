@@ -21,8 +21,7 @@ class Owed:
     def __init__(self, fork_one):
         self.fork_one = fork_one
         self.count = 0
-        self.wait_s = RETRY_S[0]
-        self.failing = False
+        self.failures = 0  # settle() calls in a row that ended on a failed fork
 
     def add(self, n):
         """Owes `n` more and forks what it can now."""
@@ -35,15 +34,15 @@ class Owed:
             try:
                 self.fork_one()
             except OSError:
-                self.wait_s = min(self.wait_s * 2, RETRY_S[1]) if self.failing else RETRY_S[0]
-                self.failing = True
+                self.failures += 1
                 return
             self.count -= 1
-        self.failing = False
+        self.failures = 0
 
     def timeout(self, longest=None):
         """How long (s) the caller's select() may sleep: until the next retry while forks are
         owed, else `longest` (None: until something comes)."""
         if not self.count:
             return longest
-        return self.wait_s if longest is None else min(self.wait_s, longest)
+        wait = min(RETRY_S[0] * 2 ** min(self.failures - 1, 16), RETRY_S[1])
+        return wait if longest is None else min(wait, longest)

@@ -71,7 +71,8 @@ const DISPLAY_SET: ReadonlySet<string> = new Set(DISPLAY_KEYS);
 const READY_KEYS: ReadonlySet<string> = new Set(['type', 'protocol', 'python', 'pid']);
 const CALL_KEYS: ReadonlySet<string> = new Set(['type', 'id', 'name', 'args']);
 const CELL_END_KEYS: ReadonlySet<string> = new Set(['type', 'cell', 'status', 'output', 'outputChars', 'result', 'awaiting', 'error', 'displays', 'bound']);
-const FATAL_KEYS: ReadonlySet<string> = new Set(['type', 'message']);
+/** Keys of `fatal` and `snapshot_failed`, which differ only in their type. */
+const MESSAGE_KEYS: ReadonlySet<string> = new Set(['type', 'message']);
 const SNAPSHOT_READY_KEYS: ReadonlySet<string> = new Set(['type', 'pid']);
 const EXITED_KEYS: ReadonlySet<string> = new Set(['type', 'pid', 'code', 'signal']);
 const STATUSES: ReadonlySet<string> = new Set(['suspended', 'ok', 'done', 'error', 'timeout']);
@@ -139,9 +140,8 @@ export function replMessageFastPath(value: unknown): ReplMessage | undefined {
     case 'ready':
       return onlyKeys(value, READY_KEYS) ? ready(value) : undefined;
     case 'fatal':
-      return onlyKeys(value, FATAL_KEYS) && typeof value.message === 'string' && Object.hasOwn(value, 'message') ? { type: 'fatal', message: value.message } : undefined;
     case 'snapshot_failed':
-      return onlyKeys(value, FATAL_KEYS) && typeof value.message === 'string' && Object.hasOwn(value, 'message') ? { type: 'snapshot_failed', message: value.message } : undefined;
+      return onlyKeys(value, MESSAGE_KEYS) && typeof value.message === 'string' && Object.hasOwn(value, 'message') ? { type: value.type, message: value.message } : undefined;
     case 'snapshot_ready':
       return onlyKeys(value, SNAPSHOT_READY_KEYS) && isInt(value.pid) && value.pid > 0 && Object.hasOwn(value, 'pid') ? { type: 'snapshot_ready', pid: value.pid } : undefined;
     default:

@@ -28,19 +28,30 @@ export function lazySchemasBuilt(): number {
 /**
  * A schema that `build` makes on first use (see the file comment).
  *
- * @param build makes the schema; called at most once (a throw is rethrown on every use, since
- *   the schema then never exists — a bug in the builder, not in the input).
+ * @param build makes the schema; called until it returns once (a throw is rethrown on every use,
+ *   since the schema then never exists — a bug in the builder, not in the input).
  * @returns a stand-in typed as the schema itself.
  */
 export function lazySchema<T extends object>(build: () => T): T {
-  let schema: T | undefined;
-  const get = (): T => {
-    if (schema === undefined) {
-      schema = build();
-      built += 1;
-    }
+  return lazyObject(() => {
+    const schema = build();
+    built += 1;
     return schema;
-  };
+  });
+}
+
+/**
+ * A stand-in for the object `make` returns, made the first time anything touches the stand-in
+ * (a property read, `in`, `instanceof`, its keys) and then given every operation. `lazySchema`
+ * is one; `schema/zod.ts` uses it for zod's own `z`.
+ *
+ * @param make makes the object; called until it returns once (a throw reaches the use that
+ *   caused it, and the next use calls `make` again).
+ * @returns a stand-in typed as the object itself; `real(standIn)` gives the object.
+ */
+export function lazyObject<T extends object>(make: () => T): T {
+  let made: T | undefined;
+  const get = (): T => (made ??= make());
   return new Proxy(Object.create(null) as T, {
     get: (_, key) => (key === REAL ? get() : Reflect.get(get(), key)),
     has: (_, key) => key === REAL || Reflect.has(get(), key),
@@ -59,8 +70,8 @@ export function lazySchema<T extends object>(build: () => T): T {
 }
 
 /**
- * The schema behind a `lazySchema` stand-in (built now if it was not yet), or `schema` itself
- * when it is not a stand-in. Used inside schema builders (see the file comment).
+ * The schema behind a `lazySchema` stand-in (or the object behind a `lazyObject` one), made now if
+ * it was not yet, or `schema` itself when it is not a stand-in. Used inside schema builders (see the file comment).
  */
 export function real<T extends object>(schema: T): T {
   return (schema as { [REAL]?: T })[REAL] ?? schema;

@@ -3,55 +3,45 @@
  * zod was ~105 of the ~125 ms of CPU the import added to a bare Node start, and an ordinary run
  * builds no schema at all, see `lazySchemasBuilt`).
  *
- * `z` here is a stand-in for zod's `z` with the same type: the first property read (`z.object`,
- * `z.toJSONSchema`, ...) loads zod synchronously, through `require()` of zod's ES module file
- * (Node >= 22.12 loads ES modules with `require`), and every read then goes to zod's own `z`.
- * It is the very instance `import { z } from 'zod'` gives the user's code (one module cache), so
- * schemas, registries (`.describe()`, `.meta()`) and `instanceof` checks are shared with theirs;
- * zod's CommonJS build, which `require('zod')` would pick, would be a second copy.
+ * `z` here is a `lazyObject` stand-in for zod's `z` with the same type: the first property read
+ * (`z.object`, `z.toJSONSchema`, ...) loads zod synchronously, through `require()` of the file
+ * `import 'zod'` resolves to (Node >= 22.12 loads ES modules with `require`), and every read then
+ * goes to zod's own `z`. It is the very instance `import { z } from 'zod'` gives the user's code
+ * (one module cache), so schemas and registries (`.describe()`, `.meta()`) are shared with
+ * theirs; zod's CommonJS build, which `require('zod')` would pick, would be a second copy.
  *
  * Import `z` from here for values; `import type { z } from 'zod'` stays as it is for types only.
  */
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { z as Z } from 'zod';
-
-let loaded: typeof Z | undefined;
+import { lazyObject } from './lazy.ts';
 
 /**
- * zod's `z`, loaded now if it was not yet.
- * @throws Error when zod cannot be found or loaded (a broken install: `npm i zod`).
+ * Loads zod's `z` from its ES module entry (zod's `exports` "import" target).
+ * @throws Error when zod cannot be found from here (not installed, or a bundle shipped without
+ *   a `node_modules` holding it), naming where it was looked for.
  */
 function load(): typeof Z {
-  if (loaded === undefined) {
-    const require = createRequire(import.meta.url);
-    // The ES module entry (zod's exports "import" target), not "require"'s CommonJS copy.
-    let pkgFile: string;
-    try {
-      pkgFile = require.resolve('zod/package.json');
-    } catch (err) {
-      throw new Error(`@rlmtree/core: cannot find zod from ${import.meta.url} (${(err as Error).message}); install it (npm i zod), or ship node_modules beside a bundle`, { cause: err });
-    }
-    const entry = (require(pkgFile) as { exports?: { '.'?: { import?: unknown } } }).exports?.['.']?.import;
-    if (typeof entry !== 'string') throw new Error(`@rlmtree/core: zod at ${dirname(pkgFile)} names no ES module entry (exports["."].import); install zod 4`);
-    loaded = (require(join(dirname(pkgFile), entry)) as { z: typeof Z }).z;
+  let entry: string;
+  try {
+    entry = import.meta.resolve('zod');
+  } catch (err) {
+    throw new Error(`@rlmtree/core: cannot find zod from ${import.meta.url} (${(err as Error).message}); install it (npm i zod), or ship node_modules beside a bundle`, { cause: err });
   }
-  return loaded;
+  return (createRequire(import.meta.url)(fileURLToPath(entry)) as { z: typeof Z }).z;
 }
 
-/** zod's `z` (see the file comment): typed as zod's, loaded on first use. */
-export const z = new Proxy(Object.create(null) as typeof Z, {
-  get: (_, key) => Reflect.get(load(), key),
-  has: (_, key) => Reflect.has(load(), key),
-  ownKeys: () => Reflect.ownKeys(load()),
-  getOwnPropertyDescriptor: (_, key) => {
-    const d = Reflect.getOwnPropertyDescriptor(load(), key);
-    return d && { ...d, configurable: true };
-  },
-});
+/**
+ * zod's `z` (see the file comment): typed as zod's, loaded on first use.
+ * @throws Error on first use when zod cannot be found (see `load`).
+ */
+export const z = lazyObject(load);
 
-/** The types of zod's `z` namespace the core uses, beside the value `z` above. */
-// eslint-disable-next-line @typescript-eslint/no-namespace
+/**
+ * The types of zod's `z` namespace the core uses, beside the value `z` above (a type-only
+ * namespace merges with the `const`, so `z.infer<typeof S>` works as with zod's own `z`).
+ */
 export declare namespace z {
   /** zod's `z.infer`. */
   type infer<T> = Z.infer<T>;
