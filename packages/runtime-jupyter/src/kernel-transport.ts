@@ -69,7 +69,7 @@ export class KernelTransport implements ReplTransport {
   private readonly calls = new Map<number, WireMessage>();
   private readonly iopub: IopubOutput;
   private readonly kernel: PreludeKernel;
-  private readonly onInterrupt: () => void;
+  private readonly onInterrupt: () => void | Promise<unknown>;
   private readonly onKill: () => void;
 
   /**
@@ -77,7 +77,7 @@ export class KernelTransport implements ReplTransport {
    * @param maxOutputChars bound of the iopub output kept per cell
    * @param hooks how to interrupt the kernel and shut it down
    */
-  constructor(kernel: PreludeKernel, maxOutputChars: number, hooks: { interrupt: () => void; kill: () => void }) {
+  constructor(kernel: PreludeKernel, maxOutputChars: number, hooks: { interrupt: () => void | Promise<unknown>; kill: () => void }) {
     this.kernel = kernel;
     this.iopub = new IopubOutput(maxOutputChars);
     this.onInterrupt = hooks.interrupt;
@@ -90,9 +90,9 @@ export class KernelTransport implements ReplTransport {
     return this.messages.exited === null && this.kernel.channel.dead === null;
   }
 
-  /** Interrupts the kernel (KeyboardInterrupt in the running cell). */
-  interrupt(): void {
-    this.onInterrupt();
+  /** Interrupts the kernel (KeyboardInterrupt in the running cell); a promise settles once delivered. */
+  interrupt(): void | Promise<unknown> {
+    return this.onInterrupt();
   }
 
   /** Shuts the kernel down. */

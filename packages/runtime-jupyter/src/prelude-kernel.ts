@@ -70,8 +70,8 @@ export interface PreludeKernel {
   channel: KernelLink;
   /** Tags this REPL's stdin requests; an input() from agent code lacks it. */
   nonce: string;
-  /** Interrupts the running cell (SIGINT for ipykernel). Never throws. */
-  interrupt(): void;
+  /** Interrupts the running cell (SIGINT for ipykernel); a REST interrupt resolves once the server answered. Never throws or rejects. */
+  interrupt(): void | Promise<void>;
   /** Closes the channels and stops the kernel. Never rejects. */
   shutdown(): Promise<void>;
 }
@@ -115,7 +115,7 @@ export async function startPreludeKernel(server: JupyterServerInfo, kernelName: 
     return {
       channel,
       nonce,
-      interrupt: () => void interruptKernel(server, kernelId),
+      interrupt: () => interruptKernel(server, kernelId),
       shutdown: () => {
         open.close();
         return shutdownKernel(server, kernelId);

@@ -133,7 +133,8 @@ export class DockerRuntime implements Runtime {
       void p.finally(() => this.removals.delete(p));
     };
     const control: ProcessControl = {
-      interrupt: () => void dockerCli(o.docker, ['kill', '--signal', 'INT', name]).catch(() => {}),
+      // Resolves once delivered: the grace period counts from then (a loaded machine starts the client slowly).
+      interrupt: () => dockerCli(o.docker, ['kill', '--signal', 'INT', name], 10_000).catch(() => {}),
       kill: () => {
         remove();
         child.kill('SIGKILL');

@@ -36,8 +36,11 @@ export interface ReplTransport {
   next(): Promise<ReplMessage | TransportExit>;
   /** Side output since the last call; the driver discards it at a cell's start. */
   takeSideOutput(): SideOutput;
-  /** Raises KeyboardInterrupt in the running cell (SIGINT, a kernel interrupt, an interrupt buffer). */
-  interrupt(): void;
+  /**
+   * Raises KeyboardInterrupt in the running cell (SIGINT, a kernel interrupt, an interrupt
+   * buffer); a promise when delivery takes time, settled once delivered (see `CellWatchHooks`).
+   */
+  interrupt(): void | Promise<unknown>;
   /** Ends the REPL for good. */
   kill(): void;
   /** False once the REPL is gone. */

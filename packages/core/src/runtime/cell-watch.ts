@@ -8,11 +8,14 @@ import type { CellResult, DisplayBlob, ExecOptions } from './runtime.ts';
 
 /** How a runtime interrupts a cell and kills its REPL. */
 export interface CellWatchHooks {
-  /** Raise KeyboardInterrupt in the cell (SIGINT, a kernel interrupt). */
-  interrupt(): void;
+  /**
+   * Raise KeyboardInterrupt in the cell (SIGINT, a kernel interrupt). A promise means the
+   * interrupt travels (a `docker kill`, a REST call): the grace period starts once it settles.
+   */
+  interrupt(): void | Promise<unknown>;
   /** Kill the REPL for good. */
   kill(): void;
-  /** Time between the interrupt and the kill (ms). */
+  /** Time between the interrupt's delivery and the kill (ms). */
   graceMs: number;
 }
 
@@ -26,6 +29,7 @@ export class CellWatch {
   why = '';
   private readonly timer: NodeJS.Timeout;
   private killTimer: NodeJS.Timeout | undefined;
+  private disposed = false;
   private readonly onAbort: () => void;
   private readonly options: ExecOptions;
   private readonly hooks: CellWatchHooks;
@@ -39,16 +43,25 @@ export class CellWatch {
     options.signal?.addEventListener('abort', this.onAbort, { once: true });
   }
 
-  /** Interrupts the cell now (once), then kills the REPL if it does not stop in time. */
+  /**
+   * Interrupts the cell now (once), then kills the REPL if it has not stopped `graceMs` after the
+   * interrupt was delivered. Counting from delivery matters under load: a `docker kill` client
+   * can take longer to start than the whole grace period.
+   */
   interrupt(why: string): void {
     if (this.interrupted) return;
     this.interrupted = true;
     this.why = why;
-    this.hooks.interrupt();
-    this.killTimer = setTimeout(() => {
-      this.killed = true;
-      this.hooks.kill();
-    }, this.hooks.graceMs);
+    const startGrace = () => {
+      if (this.disposed) return;
+      this.killTimer = setTimeout(() => {
+        this.killed = true;
+        this.hooks.kill();
+      }, this.hooks.graceMs);
+    };
+    const delivery = this.hooks.interrupt();
+    if (delivery) void delivery.then(startGrace, startGrace);
+    else startGrace();
   }
 
   /** The message for a REPL that died while this cell ran: why it was stopped, or what happened. */
@@ -59,6 +72,7 @@ export class CellWatch {
 
   /** Stops the timers and the abort listener. */
   dispose(): void {
+    this.disposed = true;
     clearTimeout(this.timer);
     clearTimeout(this.killTimer);
     this.options.signal?.removeEventListener('abort', this.onAbort);

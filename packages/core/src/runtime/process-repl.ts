@@ -27,8 +27,11 @@ export interface SnapshotSupport {
 
 /** How to stop a process's current cell and the process itself. */
 export interface ProcessControl {
-  /** Raise KeyboardInterrupt in the running cell (SIGINT to the Python process). */
-  interrupt(): void;
+  /**
+   * Raise KeyboardInterrupt in the running cell (SIGINT to the Python process); a promise when
+   * the signal travels (e.g. `docker kill`), settled once it was delivered.
+   */
+  interrupt(): void | Promise<unknown>;
   /** Kill the process for good. */
   kill(): void;
 }
@@ -146,9 +149,9 @@ export class StartedProcess implements ReplTransport {
     return this.exited === null;
   }
 
-  /** Raises KeyboardInterrupt in the running cell. */
-  interrupt(): void {
-    this.control.interrupt();
+  /** Raises KeyboardInterrupt in the running cell; see `ProcessControl.interrupt`. */
+  interrupt(): void | Promise<unknown> {
+    return this.control.interrupt();
   }
 
   /** Kills the process. */
