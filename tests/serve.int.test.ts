@@ -6,6 +6,7 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -258,5 +259,20 @@ describe('rlmtree serve: limits', () => {
     controller.abort();
     await iterator.next().catch(() => {});
     await serve.runningTrees(0);
+  });
+});
+
+describe('rlmtree serve: stopping', () => {
+  it('stops on SIGTERM although a client holds a connection that never sent a request', async () => {
+    // Node's server.close() alone waits for such a connection for good (a pre-connect, a TCP probe).
+    const own = await startServeProcess(['--model', `scripted:${SERVE_POLICY}`]);
+    const { hostname, port } = new URL(own.baseURL);
+    const silent = connect(Number(port), hostname);
+    await new Promise<void>((resolve, reject) => silent.once('connect', resolve).once('error', reject));
+    const ended = new Promise<void>((resolve) => silent.once('close', () => resolve()));
+    const exit = new Promise<number | null>((resolve) => own.child.once('exit', (code) => resolve(code)));
+    await own.stop();
+    expect(await exit).toBe(0);
+    await ended; // the server ended the silent connection instead of waiting for it
   });
 });

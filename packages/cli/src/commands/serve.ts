@@ -18,6 +18,7 @@ import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENT_RUNS, DEFAULT_RETRY_AFTE
 import { CallerRuntimes, type ServeRuntime } from '../serve/caller-runtimes.ts';
 import { ServeRunner, type RequestRunner } from '../serve/runner.ts';
 import { QueueRunner } from '../serve/queue-runner.ts';
+import { trackRequestlessSockets } from '../serve/requestless-sockets.ts';
 import { openQueue } from '../postgres.ts';
 import { collect, loadTools } from '../tools.ts';
 import { DEFAULT_SESSION_IDLE_MS, ServeSessions } from '../serve/sessions.ts';
@@ -171,13 +172,16 @@ async function listen(opts: ServeCommandOptions, runner: RequestRunner, closeRes
     await closeRest();
     throw err;
   }
+  const endRequestless = trackRequestlessSockets(server);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   return {
     url: `http://${host}:${port}/v1`,
     close: async () => {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      endRequestless();
+      await closed;
       await closeRest();
     },
   };

@@ -7,7 +7,7 @@ describe('CellWatch', () => {
 
   it('interrupts at the timeout and kills graceMs later when the interrupt is immediate', () => {
     const calls: string[] = [];
-    const watch = new CellWatch({ timeoutMs: 100 }, { interrupt: () => void calls.push('interrupt'), kill: () => void calls.push('kill'), graceMs: 50 });
+    const watch = new CellWatch({ cell: 0, timeoutMs: 100 }, { interrupt: () => void calls.push('interrupt'), kill: () => void calls.push('kill'), graceMs: 50 });
     vi.advanceTimersByTime(99);
     expect(calls).toEqual([]);
     vi.advanceTimersByTime(1);
@@ -25,7 +25,7 @@ describe('CellWatch', () => {
     const calls: string[] = [];
     let deliver!: () => void;
     const delivered = new Promise<void>((resolve) => (deliver = resolve));
-    const watch = new CellWatch({ timeoutMs: 10 }, { interrupt: () => (calls.push('interrupt'), delivered), kill: () => void calls.push('kill'), graceMs: 50 });
+    const watch = new CellWatch({ cell: 0, timeoutMs: 10 }, { interrupt: () => (calls.push('interrupt'), delivered), kill: () => void calls.push('kill'), graceMs: 50 });
     vi.advanceTimersByTime(10);
     await vi.advanceTimersByTimeAsync(1000); // the `docker kill` client is still starting
     expect(calls).toEqual(['interrupt']);
@@ -39,9 +39,9 @@ describe('CellWatch', () => {
 
   it('starts the grace period also when the delivery fails, and never after dispose()', async () => {
     const calls: string[] = [];
-    const failing = new CellWatch({ timeoutMs: 10 }, { interrupt: () => Promise.reject(new Error('no daemon')), kill: () => void calls.push('killed failing'), graceMs: 20 });
+    const failing = new CellWatch({ cell: 0, timeoutMs: 10 }, { interrupt: () => Promise.reject(new Error('no daemon')), kill: () => void calls.push('killed failing'), graceMs: 20 });
     let deliver!: () => void;
-    const late = new CellWatch({ timeoutMs: 10 }, { interrupt: () => new Promise<void>((resolve) => (deliver = resolve)), kill: () => void calls.push('killed late'), graceMs: 20 });
+    const late = new CellWatch({ cell: 0, timeoutMs: 10 }, { interrupt: () => new Promise<void>((resolve) => (deliver = resolve)), kill: () => void calls.push('killed late'), graceMs: 20 });
     await vi.advanceTimersByTimeAsync(10);
     late.dispose(); // the cell ended before the interrupt arrived
     deliver();
