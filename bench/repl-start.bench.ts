@@ -23,13 +23,16 @@
  *    each child running two cells then `done` (engine.bench.ts's workload, ScriptedLLM answering
  *    at once, concurrency 8), on the subprocess runtime: wall time per child and the CPU each child cost the host, the fork server and the REPL processes (from /proc, Linux; the REPLs' split into user and system time),
  *    with the REPLs' page faults (each ~30 us on the machine of issue 18). Target: <= 20 ms per child.
+ *    Beside it, the same run's floor: the CPU a child costs (host + server + REPL) over the
+ *    machine's cores, and what a page costs a forked child here (`lib/page-cost.ts`).
  * The machine's load average is printed beside the figures: on a shared machine, re-run quiet.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { Engine, ScriptedLLM, type Repl } from '@rlmtree/core';
 import { DEFAULT_SPARES, SubprocessRuntime } from '@rlmtree/runtime-python';
 import { stats, type Stats } from './lib/cells.ts';
+import { pageCost } from './lib/page-cost.ts';
 
 const CHILDREN = Number(process.argv[2] ?? 50);
 const IDLE = Number(process.argv[3] ?? 100);
@@ -162,10 +165,22 @@ if (FANOUTS.length) {
   console.log('CPU per child: the host (this process), the fork server itself (its forks), and the REPL processes it forked and reaped (utime + stime; the spares still waiting at the end are not counted), with their page faults.\n');
   console.log('| children | wall s | per child ms | vs 20 ms target | host CPU ms | fork server CPU ms | REPL CPU ms | REPL user / sys ms | REPL page faults | load 1m |');
   console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  const floors: { n: number; cpu: number; faults: number }[] = [];
   for (const n of FANOUTS) {
     const f = await fanout(n);
     const per = (x: number) => (x / n).toFixed(1);
     console.log(`| ${n} | ${(f.wall / 1000).toFixed(2)} | ${per(f.wall)} | ${(f.wall / n / 20).toFixed(2)}x | ${per(f.hostCpu)} | ${per(f.serverCpu)} | ${per(f.replCpu)} | ${per(f.replUser)} / ${per(f.replSys)} | ${(f.replFaults / n).toFixed(0)} | ${loadavg()[0]!.toFixed(2)} |`);
+    floors.push({ n, cpu: (f.hostCpu + f.serverCpu + f.replCpu) / n, faults: f.replFaults / n });
+  }
+  if (process.platform === 'linux') {
+    // The same run's floor: all the CPU a child costs, spread over every core, and what its page faults alone cost here.
+    const page = pageCost();
+    const cores = availableParallelism();
+    console.log(`
+Machine, same run: a forked child's first read of a page ${page.readUs.toFixed(1)} us, first write (copy-on-write) ${page.writeUs.toFixed(1)} us; a bare python3 child has ${page.forkReturnMs.toFixed(2)} ms of CPU and ${page.forkReturnFaults} page faults when os.fork() returns (load 1m ${loadavg()[0]!.toFixed(2)}).`);
+    for (const f of floors) {
+      console.log(`${f.n} children: CPU per child (host + fork server + REPL) ${f.cpu.toFixed(1)} ms over ${cores} cores = a floor of ${(f.cpu / cores).toFixed(1)} ms wall per child; the REPL's ${f.faults.toFixed(0)} page faults at ${page.writeUs.toFixed(1)} us are ${((f.faults * page.writeUs) / 1000).toFixed(1)} ms of it.`);
+    }
   }
 }
 console.log(`\nload average (1, 5, 15 min) at the end: ${loadavg().map((l) => l.toFixed(2)).join(', ')}`);
