@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CellWatch } from './cell-watch.ts';
+import { CellWatch, DELIVERY_BOUND_MS } from './cell-watch.ts';
 
 describe('CellWatch', () => {
   beforeEach(() => vi.useFakeTimers());
@@ -48,5 +48,15 @@ describe('CellWatch', () => {
     await vi.advanceTimersByTimeAsync(100);
     expect(calls).toEqual(['killed failing']);
     failing.dispose();
+  });
+
+  it('starts the grace period DELIVERY_BOUND_MS after an interrupt whose delivery never settles', async () => {
+    const calls: string[] = [];
+    const watch = new CellWatch({ cell: 0, timeoutMs: 10 }, { interrupt: () => new Promise<void>(() => {}), kill: () => void calls.push('kill'), graceMs: 50 });
+    await vi.advanceTimersByTimeAsync(10 + DELIVERY_BOUND_MS + 49);
+    expect(calls).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(calls).toEqual(['kill']);
+    watch.dispose();
   });
 });

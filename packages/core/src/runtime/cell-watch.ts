@@ -6,11 +6,15 @@
 import type { CellEndMessage } from './protocol.ts';
 import type { CellResult, DisplayBlob, ExecOptions } from './runtime.ts';
 
+/** How long an interrupt's delivery is waited for before the grace period starts anyway (ms). */
+export const DELIVERY_BOUND_MS = 10_000;
+
 /** How a runtime interrupts a cell and kills its REPL. */
 export interface CellWatchHooks {
   /**
    * Raise KeyboardInterrupt in the cell (SIGINT, a kernel interrupt). A promise means the
-   * interrupt travels (a `docker kill`, a REST call): the grace period starts once it settles.
+   * interrupt travels (a `docker kill`, a REST call): the grace period starts once it settles,
+   * or `DELIVERY_BOUND_MS` after the interrupt if it has not settled by then.
    */
   interrupt(): void | Promise<unknown>;
   /** Kill the REPL for good. */
@@ -29,6 +33,7 @@ export class CellWatch {
   why = '';
   private readonly timer: NodeJS.Timeout;
   private killTimer: NodeJS.Timeout | undefined;
+  private deliveryTimer: NodeJS.Timeout | undefined;
   private disposed = false;
   private readonly onAbort: () => void;
   private readonly options: ExecOptions;
@@ -52,16 +57,21 @@ export class CellWatch {
     if (this.interrupted) return;
     this.interrupted = true;
     this.why = why;
+    let started = false;
     const startGrace = () => {
-      if (this.disposed) return;
+      if (started || this.disposed) return;
+      started = true;
+      clearTimeout(this.deliveryTimer);
       this.killTimer = setTimeout(() => {
         this.killed = true;
         this.hooks.kill();
       }, this.hooks.graceMs);
     };
     const delivery = this.hooks.interrupt();
-    if (delivery) void delivery.then(startGrace, startGrace);
-    else startGrace();
+    if (!delivery) return startGrace();
+    // A delivery that never settles (a Jupyter server that stopped answering) must not keep the cell alive.
+    this.deliveryTimer = setTimeout(startGrace, DELIVERY_BOUND_MS);
+    void delivery.then(startGrace, startGrace);
   }
 
   /** The message for a REPL that died while this cell ran: why it was stopped, or what happened. */
@@ -74,6 +84,7 @@ export class CellWatch {
   dispose(): void {
     this.disposed = true;
     clearTimeout(this.timer);
+    clearTimeout(this.deliveryTimer);
     clearTimeout(this.killTimer);
     this.options.signal?.removeEventListener('abort', this.onAbort);
   }
