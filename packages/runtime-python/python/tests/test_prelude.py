@@ -325,23 +325,36 @@ class FillPoolsTest(unittest.TestCase):
 
 
 class WarmForkHooksTest(unittest.TestCase):
-    """rlmtree_fork_hooks.warm_fork_hooks: the fork server runs random's and logging's after-fork
-    hooks itself, leaving both working, and only while no other thread runs."""
+    """rlmtree_fork_hooks.warm_fork_hooks: the fork server runs random's, threading's and logging's
+    after-fork hooks itself, leaving them working, and only while no other thread runs
+    (threading's only while the main thread is the only Thread object)."""
 
-    def test_runs_the_hooks_and_leaves_logging_and_random_working(self):
+    def setUp(self):
+        import gc
+        import threading
+
+        gc.collect()  # Thread objects of earlier tests leave threading._dangling (a WeakSet)
+        if threading.active_count() != 1 or list(threading._dangling) != [threading.main_thread()]:
+            self.skipTest("another test left a thread, or a Thread object, in this process")
+
+    def test_runs_the_hooks_and_leaves_logging_random_and_threading_working(self):
         import logging
         import random
         import threading
 
         import rlmtree_fork_hooks
 
-        if threading.active_count() != 1:
-            self.skipTest("another test left a thread running in this process")
         stream = io.StringIO()
         log = logging.getLogger("rlmtree-warm-test")
         log.addHandler(logging.StreamHandler(stream))
         self.addCleanup(log.handlers.clear)
-        self.assertEqual(rlmtree_fork_hooks.warm_fork_hooks(), ["random", "logging"])
+        main = threading.main_thread()
+        self.assertEqual(rlmtree_fork_hooks.warm_fork_hooks(), ["random", "threading", "logging"])
+        # threading's registry is as it was: the same main thread, current and alive.
+        self.assertIs(threading.main_thread(), main)
+        self.assertIs(threading.current_thread(), main)
+        self.assertEqual(threading.enumerate(), [main])
+        self.assertTrue(main.is_alive())
         # The module lock is free again and the handler's lock works: another thread can log.
         t = threading.Thread(target=lambda: log.warning("after the warm-up"))
         t.start()
@@ -349,6 +362,37 @@ class WarmForkHooksTest(unittest.TestCase):
         self.assertFalse(t.is_alive())
         self.assertEqual(stream.getvalue(), "after the warm-up\n")
         self.assertIsInstance(random.random(), float)
+        # A child forked after it runs the hook again and can start and join a thread.
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            ok = False
+            try:
+                done = []
+                c = threading.Thread(target=lambda: done.append(1))
+                c.start()
+                c.join(5)
+                ok = done == [1] and threading.enumerate() == [threading.current_thread()]
+            finally:
+                os.write(w, b"1" if ok else b"0")
+                os._exit(0)
+        os.close(w)
+        self.assertEqual(os.read(r, 1), b"1")
+        os.close(r)
+        os.waitpid(pid, 0)
+
+    def test_leaves_threading_alone_while_another_thread_object_exists(self):
+        import threading
+
+        import rlmtree_fork_hooks
+
+        unstarted = threading.Thread(target=lambda: None)
+        warmed = rlmtree_fork_hooks.warm_fork_hooks()
+        self.assertNotIn("threading", warmed)
+        self.assertIn("random", warmed)
+        unstarted.start()  # still startable: the hook did not mark it stopped
+        unstarted.join(5)
+        self.assertFalse(unstarted.is_alive())
 
     def test_does_nothing_while_another_thread_runs(self):
         import threading
