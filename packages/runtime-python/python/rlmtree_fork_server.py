@@ -177,7 +177,7 @@ def _start_thread(target, *args):
     """Runs `target(*args)` in a bare thread (`_thread`), not a `threading.Thread`: each forked
     REPL runs `threading`'s after-fork hook, which resets the locks of every Thread object the
     server holds and stops the others; with the server's two threads as Thread objects that cost
-    each REPL ~3.5 ms of CPU (~40 page faults, issue 18). Like a daemon thread, a bare one does
+    each REPL ~3.5 ms of CPU in a 100-child fan-out (issue 18). Like a daemon thread, a bare one does
     not keep the interpreter alive."""
     _thread.start_new_thread(target, args)
 
