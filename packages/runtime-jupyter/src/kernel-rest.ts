@@ -7,9 +7,34 @@
 import { ServerConnection } from '@jupyterlab/services';
 import type { JupyterServerInfo } from './server-info.ts';
 
-async function request(server: JupyterServerInfo, path: string, method: string, body?: unknown): Promise<Response> {
-  const init: RequestInit = { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) };
-  return ServerConnection.makeRequest(`${server.baseUrl}${path}`, init, server.settings);
+/** How long a kernel start may take before its request is given up (ms): a kernel start costs seconds of CPU, more under load. */
+export const KERNEL_START_TIMEOUT_MS = 120_000;
+/** How long an interrupt or a shutdown request may take before it is given up (ms). */
+export const KERNEL_CALL_TIMEOUT_MS = 10_000;
+
+/**
+ * One REST call, given up after `timeoutMs`: a server that accepts the connection and never
+ * answers must not hang an agent's open, its cell's interrupt or the runtime's close.
+ * @throws Error naming the call, the server and the time when no answer came in time.
+ */
+async function request(server: JupyterServerInfo, path: string, method: string, timeoutMs: number, body?: unknown): Promise<Response> {
+  const controller = new AbortController();
+  const init: RequestInit = { method, signal: controller.signal, ...(body === undefined ? {} : { body: JSON.stringify(body) }) };
+  let timer: NodeJS.Timeout | undefined;
+  // The wait is raced, not only aborted: on Node 22.23 a fetch made through services after an
+  // earlier aborted one did not settle on abort (seen here), so the abort alone cannot be trusted
+  // to end the call. The abort still asks fetch to drop the connection.
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(new Error(`jupyter: ${method} ${server.baseUrl}${path} got no answer in ${timeoutMs / 1000} s (is the server up and answering?)`));
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([ServerConnection.makeRequest(`${server.baseUrl}${path}`, init, server.settings), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function failure(res: Response, what: string): Promise<Error> {
@@ -19,19 +44,24 @@ async function failure(res: Response, what: string): Promise<Error> {
 
 /**
  * Starts a kernel of the named spec; returns its id.
- * @throws Error with the HTTP status when the server refuses (unknown kernel name, bad token).
+ * @param timeoutMs how long the server gets to answer (ms)
+ * @throws Error with the HTTP status when the server refuses (unknown kernel name, bad token),
+ *   or naming the wait when it does not answer within `timeoutMs`.
  */
-export async function startKernel(server: JupyterServerInfo, name: string): Promise<string> {
-  const res = await request(server, 'api/kernels', 'POST', { name });
+export async function startKernel(server: JupyterServerInfo, name: string, timeoutMs = KERNEL_START_TIMEOUT_MS): Promise<string> {
+  const res = await request(server, 'api/kernels', 'POST', timeoutMs, { name });
   if (res.status !== 201) throw await failure(res, `starting a ${name} kernel`);
   const model = (await res.json()) as { id?: unknown };
   if (typeof model.id !== 'string') throw new Error(`starting a ${name} kernel: the server's reply has no kernel id`);
   return model.id;
 }
 
-/** Interrupts a kernel (SIGINT for ipykernel). Never rejects: a kernel already gone is fine. */
-export async function interruptKernel(server: JupyterServerInfo, id: string): Promise<void> {
-  await request(server, `api/kernels/${encodeURIComponent(id)}/interrupt`, 'POST').then(
+/**
+ * Interrupts a kernel (SIGINT for ipykernel). Never rejects: a kernel already gone is fine, and a
+ * server that does not answer within `timeoutMs` (ms) is given up.
+ */
+export async function interruptKernel(server: JupyterServerInfo, id: string, timeoutMs = KERNEL_CALL_TIMEOUT_MS): Promise<void> {
+  await request(server, `api/kernels/${encodeURIComponent(id)}/interrupt`, 'POST', timeoutMs).then(
     (res) => res.body?.cancel(),
     () => {},
   );
@@ -39,12 +69,13 @@ export async function interruptKernel(server: JupyterServerInfo, id: string): Pr
 
 /**
  * Shuts a kernel down. jupyter-server 1.x refuses (HTTP 500) while it is restarting a kernel
- * that died, so a refusal is retried a few times, 500 ms apart. Never rejects.
+ * that died, so a refusal is retried a few times, 500 ms apart. Never rejects: a server that is
+ * gone, or does not answer an attempt within `timeoutMs` (ms), ends it.
  */
-export async function shutdownKernel(server: JupyterServerInfo, id: string): Promise<void> {
+export async function shutdownKernel(server: JupyterServerInfo, id: string, timeoutMs = KERNEL_CALL_TIMEOUT_MS): Promise<void> {
   for (let attempt = 0; attempt < 4; attempt++) {
-    const res = await request(server, `api/kernels/${encodeURIComponent(id)}`, 'DELETE').catch(() => null);
-    if (!res) return; // server gone
+    const res = await request(server, `api/kernels/${encodeURIComponent(id)}`, 'DELETE', timeoutMs).catch(() => null);
+    if (!res) return; // server gone, or not answering
     await res.body?.cancel();
     if (res.status === 204 || res.status === 404) return;
     await new Promise((r) => setTimeout(r, 500));
