@@ -62,7 +62,7 @@ export { MemoryCheckpointStore } from './checkpoint/memory-store.ts';
 export { FileCheckpointStore } from './checkpoint/file-store.ts';
 export { SqliteCheckpointStore } from './checkpoint/sqlite-store.ts';
 export { WarmPool, type WarmPoolOptions } from './runtime/warm-pool.ts';
-export { CellWatch, cellResultOf, type CellWatchHooks } from './runtime/cell-watch.ts';
+export { CellWatch, cellResultOf, DELIVERY_BOUND_MS, type CellWatchHooks } from './runtime/cell-watch.ts';
 export { driveCell, MessageQueue, type ReplTransport, type TransportExit, type SideOutput, type DriveOptions } from './runtime/cell-driver.ts';
 export { ProcessRepl, StartedProcess, type ProcessControl, type ProcessLike, type ProcessReplOptions, type SnapshotSupport } from './runtime/process-repl.ts';
 export { ProcessReplSet, type ContextPart, type ContextPartOf } from './runtime/process-repl-set.ts';

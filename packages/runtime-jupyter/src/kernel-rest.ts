@@ -4,13 +4,14 @@
  * response that prints the server's traceback with `console.error`, which would land in the
  * host's own output (a kernel that died is routinely refused a shutdown by jupyter-server 1.x).
  */
+import { DELIVERY_BOUND_MS } from '@rlmtree/core';
 import { ServerConnection } from '@jupyterlab/services';
 import type { JupyterServerInfo } from './server-info.ts';
 
 /** How long a kernel start may take before its request is given up (ms): a kernel start costs seconds of CPU, more under load. */
 export const KERNEL_START_TIMEOUT_MS = 120_000;
-/** How long an interrupt or a shutdown request may take before it is given up (ms). */
-export const KERNEL_CALL_TIMEOUT_MS = 10_000;
+/** How long a shutdown request may take before it is given up (ms); an interrupt gets core's `DELIVERY_BOUND_MS`. */
+export const KERNEL_SHUTDOWN_TIMEOUT_MS = 10_000;
 
 /**
  * One REST call, given up after `timeoutMs`: a server that accepts the connection and never
@@ -60,7 +61,7 @@ export async function startKernel(server: JupyterServerInfo, name: string, timeo
  * Interrupts a kernel (SIGINT for ipykernel). Never rejects: a kernel already gone is fine, and a
  * server that does not answer within `timeoutMs` (ms) is given up.
  */
-export async function interruptKernel(server: JupyterServerInfo, id: string, timeoutMs = KERNEL_CALL_TIMEOUT_MS): Promise<void> {
+export async function interruptKernel(server: JupyterServerInfo, id: string, timeoutMs = DELIVERY_BOUND_MS): Promise<void> {
   await request(server, `api/kernels/${encodeURIComponent(id)}/interrupt`, 'POST', timeoutMs).then(
     (res) => res.body?.cancel(),
     () => {},
@@ -72,7 +73,7 @@ export async function interruptKernel(server: JupyterServerInfo, id: string, tim
  * that died, so a refusal is retried a few times, 500 ms apart. Never rejects: a server that is
  * gone, or does not answer an attempt within `timeoutMs` (ms), ends it.
  */
-export async function shutdownKernel(server: JupyterServerInfo, id: string, timeoutMs = KERNEL_CALL_TIMEOUT_MS): Promise<void> {
+export async function shutdownKernel(server: JupyterServerInfo, id: string, timeoutMs = KERNEL_SHUTDOWN_TIMEOUT_MS): Promise<void> {
   for (let attempt = 0; attempt < 4; attempt++) {
     const res = await request(server, `api/kernels/${encodeURIComponent(id)}`, 'DELETE', timeoutMs).catch(() => null);
     if (!res) return; // server gone, or not answering

@@ -69,7 +69,7 @@ export class KernelTransport implements ReplTransport {
   private readonly calls = new Map<number, WireMessage>();
   private readonly iopub: IopubOutput;
   private readonly kernel: PreludeKernel;
-  private readonly onInterrupt: () => void | Promise<unknown>;
+  private readonly onInterrupt: ReplTransport['interrupt'];
   private readonly onKill: () => void;
 
   /**
@@ -77,7 +77,7 @@ export class KernelTransport implements ReplTransport {
    * @param maxOutputChars bound of the iopub output kept per cell
    * @param hooks how to interrupt the kernel and shut it down
    */
-  constructor(kernel: PreludeKernel, maxOutputChars: number, hooks: { interrupt: () => void | Promise<unknown>; kill: () => void }) {
+  constructor(kernel: PreludeKernel, maxOutputChars: number, hooks: { interrupt: ReplTransport['interrupt']; kill: () => void }) {
     this.kernel = kernel;
     this.iopub = new IopubOutput(maxOutputChars);
     this.onInterrupt = hooks.interrupt;

@@ -37,7 +37,7 @@ def _only_main_thread_object():
     if not callable(hook) or dangling is None:
         return False
     main = threading.main_thread()
-    return threading.current_thread() is main and list(dangling) == [main] and threading.enumerate() == [main]
+    return threading.current_thread() is main and list(dangling) == [main]
 
 
 def warm_fork_hooks():

@@ -10,7 +10,7 @@
  * driver copies the image), an exec about a tenth of a second.
  */
 import { spawn } from 'node:child_process';
-import { ProcessReplSet, StartedProcess, WarmPool, type ContextPart, type ProcessControl, type Repl, type ReplOptions, type Runtime } from '@rlmtree/core';
+import { DELIVERY_BOUND_MS, ProcessReplSet, StartedProcess, WarmPool, type ContextPart, type ProcessControl, type Repl, type ReplOptions, type Runtime } from '@rlmtree/core';
 import { dockerCli } from './docker-cli.ts';
 import { containerName, explainStartFailure, SharedContainer } from './docker-container.ts';
 import { CONTAINER_CONTEXT_DIR, isolationArgs, replCommand, resolveDockerOptions, type DockerRuntimeOptions, type ResolvedDockerOptions } from './docker-options.ts';
@@ -134,7 +134,7 @@ export class DockerRuntime implements Runtime {
     };
     const control: ProcessControl = {
       // Resolves once delivered: the grace period counts from then (a loaded machine starts the client slowly).
-      interrupt: () => dockerCli(o.docker, ['kill', '--signal', 'INT', name], 10_000).catch(() => {}),
+      interrupt: () => dockerCli(o.docker, ['kill', '--signal', 'INT', name], DELIVERY_BOUND_MS).catch(() => {}),
       kill: () => {
         remove();
         child.kill('SIGKILL');

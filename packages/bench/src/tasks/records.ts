@@ -17,8 +17,9 @@ export interface LabelledRecord {
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-/** 2022-01-01 and 2024-12-31 as days since the epoch: the span record dates are drawn from. */
+/** 2022-01-01 as days since the epoch: the first day a record date can fall on. */
 export const FIRST_DAY = Date.UTC(2022, 0, 1) / 86_400_000;
+/** 2024-12-31 as days since the epoch: the last day a record date can fall on (see `FIRST_DAY`). */
 export const LAST_DAY = Date.UTC(2024, 11, 31) / 86_400_000;
 
 /** A day (days since the epoch) as `Mon DD, YYYY`, e.g. `Mar 07, 2023`. */

@@ -6,7 +6,10 @@
 import type { CellEndMessage } from './protocol.ts';
 import type { CellResult, DisplayBlob, ExecOptions } from './runtime.ts';
 
-/** How long an interrupt's delivery is waited for before the grace period starts anyway (ms). */
+/**
+ * How long an interrupt's delivery is waited for before the grace period starts anyway (ms); a
+ * runtime whose interrupt travels (a `docker kill` client, a REST call) gives it up after as long.
+ */
 export const DELIVERY_BOUND_MS = 10_000;
 
 /** How a runtime interrupts a cell and kills its REPL. */
